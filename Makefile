@@ -1,0 +1,48 @@
+# CRM research workbook: `make report` builds every report, `make test` runs the whole suite.
+# Both set everything up on a fresh machine: a virtual environment in .venv with the pip
+# packages from pyproject.toml, and (as root) the Debian packages the PDF route needs.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# Extra arguments for the report command, e.g. make report ARGS="--only 01 02 -p dataset cdnow"
+ARGS   ?=
+DATASET ?=
+REPORT_PARAMS := $(if $(DATASET),-p dataset $(DATASET),)
+
+.PHONY: help setup system-deps report test lab simulate clean-generated
+
+help:
+	@echo "make report    run every notebook with papermill and write PDFs to reports/"
+	@echo "               (DATASET=cdnow|xiaomi_sim, ARGS='--only 01 02 -p name value ...')"
+	@echo "make test      run the whole test suite (unit tests, nbval on every notebook, PDF checks)"
+	@echo "make lab       open JupyterLab with the project's environment"
+	@echo "make simulate  regenerate the simulated export in data/raw/xiaomi_sim (same seed, same files)"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+setup: $(STAMP)
+
+system-deps:
+	@scripts/system-deps.sh
+
+report: setup system-deps
+	$(BIN)/python -m helpers.report $(REPORT_PARAMS) $(ARGS)
+
+test: setup system-deps
+	$(BIN)/python -m pytest
+
+lab: setup
+	$(BIN)/python -m pip install --quiet -e ".[dev,lab]"
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+simulate: setup
+	$(BIN)/python -m helpers.simulate --out data/raw/xiaomi_sim
+
+clean-generated:
+	rm -rf data/interim/* data/processed/* reports/*.ipynb reports/*.html reports/*.pdf reports/figures reports/tables

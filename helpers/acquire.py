@@ -1,0 +1,645 @@
+"""Acquisition (数据获取): read customer transaction data into one canonical schema.
+
+Three ways data arrives, one schema out:
+
+- the bundled **real** dataset, CDNOW (:func:`load_cdnow`);
+- the bundled **simulated** Xiaomi-like CRM export (:func:`load_xiaomi_sim`), messy on purpose;
+- the **user's own** export (:func:`read_transactions`): CSV (UTF-8, UTF-8 with BOM,
+  GB18030/GBK), Excel (.xlsx, .xls) or Parquet (a file or a hive-partitioned folder).
+
+The canonical transaction schema is ``customer_id, order_id, timestamp, amount`` plus the
+optional ``quantity, product, category, channel, status``, and two lineage columns,
+``source_file`` and ``source_row`` (1-based data row, header excluded), so that every
+row can be traced back to the line of the raw file it came from. Values are carried
+*as read* (text stays text): parsing dates and amounts is cleaning's job
+(:mod:`helpers.clean`), where a value that does not parse sends its row to quarantine
+with a reason instead of becoming a silent ``NaN``.
+
+Columns that are not mapped onto the schema are not carried forward. That is also a
+privacy rule: names, phone numbers and e-mails in an order export stop here; in a
+customer table they are replaced by keyed pseudonyms (:mod:`helpers.privacy`).
+
+Every read records its provenance (path, sha256, rows, encoding, format, time).
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import hashlib
+import io
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import pandas as pd
+import yaml
+
+from .errors import DataError
+from .paths import PROJECT_ROOT, RAW, ensure, interim_dir
+from .privacy import pseudonymise
+
+REQUIRED = ("customer_id", "order_id", "timestamp", "amount")
+OPTIONAL = ("quantity", "product", "category", "channel", "status")
+CANONICAL = REQUIRED + OPTIONAL
+LINEAGE = ("source_file", "source_row")
+
+#: Header names recognised without a column map (compared case- and space-insensitively).
+ALIASES: dict[str, tuple[str, ...]] = {
+    "customer_id": ("customer_id", "customer", "customerid", "cust_id", "client_id", "user_id",
+                    "member_id", "客户id", "客户编号", "客户号", "用户id", "会员id", "会员号"),
+    "order_id": ("order_id", "orderid", "order_no", "order_number", "transaction_id", "invoice",
+                 "invoiceno", "订单号", "订单编号", "单号"),
+    "timestamp": ("timestamp", "datetime", "date", "order_date", "order_time", "invoicedate",
+                  "下单时间", "订单时间", "日期", "交易时间", "购买时间"),
+    "amount": ("amount", "sales", "revenue", "total", "price", "monetary_value", "dollar_value",
+               "实付金额", "金额", "订单金额", "销售额", "支付金额"),
+    "quantity": ("quantity", "qty", "units", "number_of_cds", "数量", "件数"),
+    "product": ("product", "item", "sku", "product_name", "description", "商品", "商品名称", "产品"),
+    "category": ("category", "product_category", "品类", "类别", "商品类别"),
+    "channel": ("channel", "sales_channel", "渠道", "销售渠道"),
+    "status": ("status", "order_status", "state", "订单状态", "状态"),
+}
+
+CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
+EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
+PARQUET_SUFFIXES = {".parquet", ".pq"}
+
+
+@dataclass
+class Provenance:
+    """Where a table came from: enough to re-read it and to know it is the same file."""
+
+    path: str
+    sha256: str
+    rows: int
+    format: str
+    encoding: str | None
+    read_at: str
+    columns: dict[str, str] = field(default_factory=dict)
+    sheet: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Acquired:
+    """The result of acquiring one dataset: canonical transactions, optional customer table."""
+
+    name: str
+    label: str
+    simulated: bool
+    currency: str
+    transactions: pd.DataFrame
+    customers: pd.DataFrame | None
+    provenance: list[Provenance]
+    test_accounts: list[str] = field(default_factory=list)
+
+    def metadata(self) -> dict[str, Any]:
+        return {
+            "dataset": self.name,
+            "label": self.label,
+            "simulated": self.simulated,
+            "currency": self.currency,
+            "test_accounts": self.test_accounts,
+            "sources": [p.to_dict() for p in self.provenance],
+        }
+
+
+# --------------------------------------------------------------------------- low level
+
+
+def sha256_of(path: Path) -> str:
+    """SHA-256 of a file, or of every file of a folder in sorted order (hex digest)."""
+    digest = hashlib.sha256()
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for file in files:
+        with open(file, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def display_path(path: Path) -> str:
+    """Path relative to the project root when inside it (reports then show no home folders)."""
+    resolved = Path(path).resolve()
+    try:
+        return resolved.relative_to(PROJECT_ROOT).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def resolve_user_path(path: str | Path) -> Path:
+    """A user's path as given if it exists, else relative to the project root if that exists.
+
+    Notebooks run with ``notebooks/`` as their working folder, while users think of paths from
+    the project root (``data/raw/my_orders.csv``): both work.
+    """
+    path = Path(path).expanduser()
+    if path.exists() or path.is_absolute():
+        return path
+    from_root = PROJECT_ROOT / path
+    return from_root if from_root.exists() else path
+
+
+def _row_of_offset(raw: bytes, offset: int) -> int | str:
+    """1-based data row (header excluded) containing byte ``offset``, or ``"header"``."""
+    row = raw.count(b"\n", 0, offset)
+    return row if row > 0 else "header"
+
+
+def decode_text(path: Path, encoding: str | None = None) -> tuple[str, str]:
+    """Decode a text file, returning ``(text, encoding used)``.
+
+    An explicit ``encoding`` always wins. Otherwise strict UTF-8 (``utf-8-sig``, which
+    also removes a byte-order mark), then strict GB18030 (a superset of GBK and GB2312),
+    and only then a statistical detector (charset-normalizer), because detectors guess
+    wrong on short Chinese files (one guessed Korean cp949 for a GB18030 CSV).
+    """
+    raw = path.read_bytes()
+    if encoding is not None:
+        try:
+            return raw.decode(encoding), encoding
+        except LookupError as exc:
+            raise DataError(f"unknown encoding {encoding!r}", file=path,
+                            hint="use e.g. 'utf-8', 'gb18030' or 'gbk'") from exc
+        except UnicodeDecodeError as exc:
+            raise DataError(
+                f"cannot be decoded as {encoding} (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
+                file=path, row=_row_of_offset(raw, exc.start),
+                hint="check the file's encoding; leave encoding=None to detect UTF-8 or GB18030",
+            ) from exc
+    for candidate in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(candidate), candidate
+        except UnicodeDecodeError:
+            continue
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw).best()
+    if best is not None and best.encoding and (best.percent_coherence or 0) >= 50:
+        return str(best), best.encoding
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    else:  # pragma: no cover - utf-8 succeeded above
+        first_bad = 0
+    raise DataError(
+        "is neither UTF-8 nor GB18030 and no other encoding could be recognised "
+        f"(first undecodable byte 0x{raw[first_bad]:02x} at offset {first_bad})",
+        file=path, row=_row_of_offset(raw, first_bad),
+        hint="open it in a text editor, re-save it as UTF-8, or pass encoding='...' explicitly",
+    )
+
+
+def _sniff_sep(text: str) -> str:
+    sample = "\n".join(text.splitlines()[:20])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",\t;|").delimiter
+    except csv.Error:
+        return ","
+
+
+def read_table(
+    path: str | Path,
+    *,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+    sep: str | None = None,
+) -> tuple[pd.DataFrame, Provenance]:
+    """Read any supported file into a DataFrame of raw values plus its :class:`Provenance`.
+
+    CSV values are read as text (nothing converted, empty cells missing); Excel cells keep
+    the type Excel stored (dates as datetimes); Parquet keeps its schema.
+
+    Raises
+    ------
+    DataError
+        File missing, unknown format, empty, header-only, or undecodable.
+    """
+    path = resolve_user_path(path)
+    if not path.exists():
+        raise DataError("file not found", file=path,
+                        hint="check the path (relative paths are tried from the current folder, "
+                             "then from the project root)")
+    suffix = path.suffix.lower()
+    is_parquet_dir = path.is_dir() and any(path.rglob("*.parquet"))
+    if path.is_file() and path.stat().st_size == 0:
+        raise DataError("file is empty (0 bytes)", file=path, hint="export the data again")
+    used_encoding: str | None = None
+    used_sheet: str | None = None
+    if suffix in CSV_SUFFIXES:
+        text, used_encoding = decode_text(path, encoding)
+        if not text.strip():
+            raise DataError("file contains no text", file=path, hint="export the data again")
+        delimiter = sep or ("\t" if suffix == ".tsv" else _sniff_sep(text))
+        try:
+            df = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
+                             na_values=[""], skipinitialspace=True,
+                             engine="python" if len(delimiter) > 1 else "c")
+        except pd.errors.ParserError as exc:
+            match = re.search(r"line (\d+)", str(exc))
+            row = int(match.group(1)) - 1 if match else None
+            raise DataError(f"is not a well-formed delimited file ({exc})", file=path, row=row,
+                            hint="check the delimiter (pass sep=...) and quoting around that row") from exc
+        fmt = "csv"
+    elif suffix in EXCEL_SUFFIXES:
+        engine = "calamine" if suffix == ".xls" else "openpyxl"
+        try:
+            book = pd.read_excel(path, sheet_name=None if sheet is None else sheet, dtype=object,
+                                 engine=engine)
+        except ValueError as exc:
+            raise DataError(f"cannot read this Excel sheet ({exc})", file=path,
+                            hint="check the sheet name or export the data again") from exc
+        except Exception as exc:  # zip/BIFF errors come in many types
+            raise DataError(f"is not a readable Excel workbook ({type(exc).__name__}: {exc})",
+                            file=path, hint="open and re-save it in Excel, or export it as CSV") from exc
+        if isinstance(book, dict):
+            if not book:
+                raise DataError("workbook has no sheets", file=path)
+            used_sheet, df = next(iter(book.items()))
+        else:
+            used_sheet, df = str(sheet), book
+        fmt = "excel"
+    elif suffix in PARQUET_SUFFIXES or is_parquet_dir:
+        try:
+            df = pd.read_parquet(path)
+        except Exception as exc:
+            raise DataError(f"is not a readable Parquet file or dataset ({type(exc).__name__}: {exc})",
+                            file=path, hint="write it again with pandas.DataFrame.to_parquet") from exc
+        fmt = "parquet"
+    else:
+        raise DataError(
+            f"unknown format {suffix or '(no extension)'!r}", file=path,
+            hint="supported: CSV (.csv/.txt/.tsv), Excel (.xlsx/.xls) and Parquet (.parquet or a folder)",
+        )
+    df.columns = [str(c).strip() for c in df.columns]
+    if len(df.columns) == 0:
+        raise DataError("has no columns", file=path, hint="export the data again with a header row")
+    if len(df) == 0:
+        raise DataError("has a header but no data rows", file=path,
+                        hint=f"columns found: {list(df.columns)}; export the data rows too")
+    prov = Provenance(
+        path=display_path(path), sha256=sha256_of(path), rows=len(df), format=fmt, encoding=used_encoding,
+        read_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), sheet=used_sheet,
+    )
+    return df, prov
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[\s\-]+", "_", str(name).strip().lower())
+
+
+def resolve_columns(
+    available: Iterable[str],
+    columns: Mapping[str, str] | None,
+    *,
+    file: str | Path | None = None,
+) -> dict[str, str]:
+    """Map canonical names to the file's columns: the user's map first, then known aliases.
+
+    Returns ``{canonical name: column in file}``. Raises :class:`DataError` naming the file and
+    the column when a mapped column is absent, a key is not canonical, or a required column
+    (``customer_id``, ``timestamp``, ``amount``) cannot be found. ``order_id`` may be absent:
+    it is then generated from the row number.
+    """
+    available = list(available)
+    mapping: dict[str, str] = {}
+    for canonical, column in (columns or {}).items():
+        if canonical not in CANONICAL:
+            raise DataError(
+                f"column map key {canonical!r} is not part of the schema", file=file,
+                hint=f"use keys from {list(CANONICAL)}: {{'customer_id': '客户ID', ...}}",
+            )
+        if column not in available:
+            close = difflib.get_close_matches(str(column), available, n=3, cutoff=0.5)
+            raise DataError(
+                f"column {column!r} (mapped to {canonical!r}) is not in the file", file=file,
+                column=str(column),
+                hint=(f"did you mean {close}? " if close else "")
+                + f"columns present: {available}",
+            )
+        mapping[canonical] = column
+    normalised = {_norm(c): c for c in available}
+    for canonical, aliases in ALIASES.items():
+        if canonical in mapping:
+            continue
+        for alias in aliases:
+            if _norm(alias) in normalised and normalised[_norm(alias)] not in mapping.values():
+                mapping[canonical] = normalised[_norm(alias)]
+                break
+    for canonical in ("customer_id", "timestamp", "amount"):
+        if canonical not in mapping:
+            raise DataError(
+                "required column is missing (not in the column map, and no column has a known name for it)",
+                file=file, column=canonical,
+                hint=f"pass columns={{'{canonical}': '<your column>'}}; columns present: {available}",
+            )
+    return mapping
+
+
+def _cell_text(value: Any) -> Any:
+    if value is None or value is pd.NaT or value is pd.NA:
+        return pd.NA
+    if isinstance(value, float):
+        if value != value:
+            return pd.NA
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, (pd.Timestamp, datetime)):
+        return pd.Timestamp(value).isoformat(sep=" ")
+    if hasattr(value, "isoformat"):  # datetime.date, datetime.time
+        return value.isoformat()
+    return str(value)
+
+
+def as_text(values: pd.Series) -> pd.Series:
+    """Values as text (``string`` dtype), missing stays missing; dates as ISO text."""
+    if pd.api.types.is_string_dtype(values) and values.dtype != object:
+        return values.astype("string")
+    if pd.api.types.is_datetime64_any_dtype(values):
+        text = values.dt.strftime("%Y-%m-%d %H:%M:%S")
+        return text.astype("string")
+    return values.astype(object).map(_cell_text).astype("string")
+
+
+def to_canonical(
+    df: pd.DataFrame,
+    mapping: Mapping[str, str],
+    *,
+    source: str,
+) -> pd.DataFrame:
+    """Select and rename mapped columns into the canonical order, adding lineage columns."""
+    out = pd.DataFrame(index=pd.RangeIndex(len(df)))
+    for canonical in CANONICAL:
+        if canonical in mapping:
+            out[canonical] = df[mapping[canonical]].to_numpy()
+    rows = pd.Series(range(1, len(df) + 1), dtype="int64")
+    if "order_id" not in mapping:
+        out["order_id"] = (source + ":" + rows.astype(str)).to_numpy()
+    out["source_file"] = pd.Series([source] * len(df), dtype="string")
+    out["source_row"] = rows.to_numpy()
+    # every value column becomes text, as read: ids keep leading zeros, Excel date cells
+    # become ISO text, and cleaning parses all sources the same way
+    for column in out.columns:
+        if column in LINEAGE:
+            continue
+        out[column] = as_text(out[column])
+    for column in ("customer_id", "order_id"):
+        out.loc[out[column].str.strip().fillna("") == "", column] = pd.NA
+    ordered = [c for c in CANONICAL if c in out.columns] + list(LINEAGE)
+    return out[ordered]
+
+
+def read_transactions(
+    path: str | Path,
+    columns: Mapping[str, str] | None = None,
+    encoding: str | None = None,
+    *,
+    sheet: str | int | None = None,
+    sep: str | None = None,
+) -> pd.DataFrame:
+    """Read a user's transaction export into the canonical schema.
+
+    Parameters
+    ----------
+    path
+        CSV/TSV/TXT (UTF-8, UTF-8 with BOM, GB18030/GBK detected or given), Excel
+        (.xlsx, .xls: the first sheet unless ``sheet`` is given) or Parquet (file or
+        hive-partitioned folder).
+    columns
+        ``{canonical name: your column}``, e.g. ``{"customer_id": "客户ID",
+        "timestamp": "下单时间", "amount": "实付金额"}``. Unmapped canonical columns are
+        looked up by common English and Chinese names (:data:`ALIASES`).
+    encoding
+        Text encoding of a CSV; detected when ``None``.
+    sheet, sep
+        Excel sheet; CSV delimiter (sniffed when ``None``).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``customer_id, order_id, timestamp, amount`` (+ mapped optional columns)
+        ``, source_file, source_row``, raw values as read; ``df.attrs["provenance"]`` holds
+        the :class:`Provenance` as a dict.
+    """
+    raw, prov = read_table(path, encoding=encoding, sheet=sheet, sep=sep)
+    mapping = resolve_columns(raw.columns, columns, file=path)
+    out = to_canonical(raw, mapping, source=resolve_user_path(path).name)
+    prov.columns = dict(mapping)
+    if "order_id" not in mapping:
+        prov.notes.append("no order id column: order_id generated as '<file>:<row>' "
+                          "(exact duplicates cannot then be told from repeated purchases)")
+    out.attrs["provenance"] = prov.to_dict()
+    return out
+
+
+# --------------------------------------------------------------------------- bundled data
+
+CDNOW_DIR = RAW / "cdnow"
+XIAOMI_DIR = RAW / "xiaomi_sim"
+
+
+def load_cdnow(which: str = "master", raw_dir: Path = CDNOW_DIR) -> Acquired:
+    """The CDNOW dataset (real; Fader & Hardie), in the canonical schema.
+
+    ``which="master"``: 69,659 purchases of the 23,570 customers who first bought at CDNOW
+    in Q1 1997, to 1998-06-30. ``which="sample"``: the 1/10 sample (2,357 customers) used in
+    Fader, Hardie & Lee (2005). Amounts are US dollars; ``quantity`` is the number of CDs.
+    The files have no order id: it is ``<file>:<row>``, so repeated same-day purchases stay
+    separate transactions (they are not duplicates).
+    """
+    if which == "master":
+        path = raw_dir / "CDNOW_master.txt"
+        names = ["customer_id", "date", "number_of_cds", "dollar_value"]
+        raw = pd.read_csv(path, sep=r"\s+", dtype=str, skiprows=1, names=names)
+    elif which == "sample":
+        path = raw_dir / "CDNOW_sample.txt"
+        names = ["master_id", "customer_id", "date", "number_of_cds", "dollar_value"]
+        raw = pd.read_csv(path, sep=r"\s+", dtype=str, header=None, names=names)
+    else:
+        raise ValueError("which must be 'master' or 'sample'")
+    mapping = {"customer_id": "customer_id", "timestamp": "date", "amount": "dollar_value",
+               "quantity": "number_of_cds"}
+    tx = to_canonical(raw, mapping, source=path.name)
+    prov = Provenance(path=display_path(path),
+                      sha256=sha256_of(path), rows=len(raw), format="whitespace-separated text",
+                      encoding="ascii", read_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                      columns=mapping)
+    return Acquired(name="cdnow" if which == "master" else "cdnow_sample",
+                    label=f"CDNOW {which} (real data, Fader & Hardie)", simulated=False,
+                    currency="USD", transactions=tx, customers=None, provenance=[prov])
+
+
+def read_manifest(raw_dir: Path = XIAOMI_DIR) -> dict[str, Any]:
+    """The simulated export's ``manifest.yml``: files, encodings and column maps."""
+    with open(raw_dir / "manifest.yml", encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def load_xiaomi_sim(raw_dir: Path = XIAOMI_DIR, key: bytes | None = None) -> Acquired:
+    """The simulated Xiaomi-like CRM export (SIMULATED data), as real exports arrive.
+
+    Reads the order files listed in ``manifest.yml`` (a GB18030 CSV with Chinese headers
+    from the online mall, an Excel workbook from the carrier partner, a UTF-8-with-BOM CSV
+    from the offline stores) through :func:`read_transactions` with their column maps,
+    stacks them, and reads the customer table with names, phone numbers and e-mails
+    replaced by keyed pseudonyms. Staff test accounts are listed from the customer table's
+    account-type column for cleaning to quarantine.
+    """
+    manifest = read_manifest(raw_dir)
+    parts, provs = [], []
+    for spec in manifest["orders"]:
+        tx = read_transactions(raw_dir / spec["file"], columns=spec["columns"],
+                               encoding=spec.get("encoding"), sheet=spec.get("sheet"))
+        if spec.get("channel") and "channel" not in spec["columns"]:
+            tx["channel"] = pd.Series(spec["channel"], index=tx.index, dtype="string")
+        parts.append(tx)
+        provs.append(Provenance(**tx.attrs["provenance"]))
+    transactions = pd.concat(parts, ignore_index=True)
+    transactions = transactions[[c for c in CANONICAL if c in transactions.columns] + list(LINEAGE)]
+    transactions.attrs = {}
+    cust_spec = manifest["customers"]
+    raw_customers, cprov = read_table(raw_dir / cust_spec["file"], encoding=cust_spec.get("encoding"))
+    customers = raw_customers.rename(columns={v: k for k, v in cust_spec["columns"].items()})
+    customers = customers[list(cust_spec["columns"])]
+    customers = pseudonymise(customers, cust_spec["personal"], key=key)
+    cprov.columns = dict(cust_spec["columns"])
+    cprov.notes.append(f"personal columns pseudonymised: {sorted(cust_spec['personal'])}")
+    is_test = customers["account_type"].astype(str).isin(cust_spec["test_account_values"])
+    return Acquired(
+        name="xiaomi_sim", label=manifest["label"], simulated=True, currency=manifest["currency"],
+        transactions=transactions, customers=customers.reset_index(drop=True),
+        provenance=provs + [cprov],
+        test_accounts=sorted(customers.loc[is_test, "customer_id"].astype(str)),
+    )
+
+
+def acquire(
+    dataset: str = "xiaomi_sim",
+    *,
+    source_path: str | Path | None = None,
+    columns: Mapping[str, str] | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+    currency: str = "CNY",
+    test_accounts: Iterable[str] = (),
+) -> Acquired:
+    """Acquire a dataset by name, the way notebook 01's parameters choose it.
+
+    ``dataset`` is ``"cdnow"``, ``"cdnow_sample"``, ``"xiaomi_sim"``, or any other name
+    together with ``source_path`` (and usually ``columns``) for the user's own file.
+    """
+    if source_path:
+        tx = read_transactions(source_path, columns=columns, encoding=encoding, sheet=sheet)
+        prov = Provenance(**tx.attrs["provenance"])
+        tx.attrs = {}
+        name = dataset if dataset not in ("cdnow", "cdnow_sample", "xiaomi_sim") else "own"
+        return Acquired(name=name, label=f"own data: {Path(source_path).name}", simulated=False,
+                        currency=currency, transactions=tx, customers=None, provenance=[prov],
+                        test_accounts=list(test_accounts))
+    if dataset == "cdnow":
+        return load_cdnow("master")
+    if dataset == "cdnow_sample":
+        return load_cdnow("sample")
+    if dataset == "xiaomi_sim":
+        return load_xiaomi_sim()
+    raise DataError(
+        f"unknown dataset {dataset!r}",
+        hint="use 'cdnow', 'cdnow_sample', 'xiaomi_sim', or give source_path= (and columns=) for your own file",
+    )
+
+
+def save_interim(acquired: Acquired, out_dir: Path | None = None) -> Path:
+    """Write an acquired dataset to ``data/interim/<name>/`` (Parquet + ``metadata.json``)."""
+    out = ensure(out_dir or interim_dir(acquired.name))
+    acquired.transactions.to_parquet(out / "transactions.parquet", index=False)
+    if acquired.customers is not None:
+        acquired.customers.to_parquet(out / "customers.parquet", index=False)
+    elif (out / "customers.parquet").exists():
+        (out / "customers.parquet").unlink()
+    with open(out / "metadata.json", "w", encoding="utf-8") as fh:
+        json.dump(acquired.metadata(), fh, ensure_ascii=False, indent=2)
+    return out
+
+
+def load_interim(dataset: str, in_dir: Path | None = None) -> Acquired:
+    """Read back what :func:`save_interim` wrote; a clear error if notebook 01 has not run."""
+    folder = in_dir or interim_dir(dataset)
+    meta_path = folder / "metadata.json"
+    if not meta_path.exists():
+        raise DataError(
+            f"dataset {dataset!r} has not been acquired yet", file=meta_path,
+            hint="run notebooks/01_acquisition.ipynb with the same dataset parameter first "
+                 "(or `make report`, which runs the notebooks in order)",
+        )
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    customers = pd.read_parquet(folder / "customers.parquet") if (folder / "customers.parquet").exists() else None
+    return Acquired(
+        name=meta["dataset"], label=meta["label"], simulated=meta["simulated"], currency=meta["currency"],
+        transactions=pd.read_parquet(folder / "transactions.parquet"), customers=customers,
+        provenance=[Provenance(**p) for p in meta["sources"]], test_accounts=meta.get("test_accounts", []),
+    )
+
+
+def provenance_table(provenance: Iterable[Provenance]) -> pd.DataFrame:
+    """One row per source file: name, format, encoding, rows, sha256 (first 16 hex digits)."""
+    rows = [{
+        "file": Path(p.path).name, "format": p.format, "encoding": p.encoding or "",
+        "sheet": p.sheet or "", "rows": p.rows, "sha256": p.sha256[:16] + "…",
+    } for p in provenance]
+    return pd.DataFrame(rows)
+
+
+def bundled_sources() -> pd.DataFrame:
+    """The raw files bundled in ``data/raw``: dataset, real or simulated, size and sha256.
+
+    Read from the provenance notes (``data/raw/cdnow/PROVENANCE.md``'s table is checked against
+    the files by the test suite) and the simulated export's manifest.
+    """
+    rows = []
+    for path in sorted(CDNOW_DIR.glob("CDNOW_*.txt")):
+        with open(path, "rb") as fh:
+            lines = sum(1 for _ in fh)
+        rows.append({"dataset": "cdnow", "kind": "real 真实数据", "file": path.name,
+                     "rows": lines - (1 if "master" in path.name else 0),
+                     "MB": round(path.stat().st_size / 1e6, 2), "sha256": sha256_of(path)[:16] + "…"})
+    if (XIAOMI_DIR / "manifest.yml").exists():
+        manifest = read_manifest()
+        files = [spec["file"] for spec in manifest["orders"]] + [manifest["customers"]["file"]]
+        rows_by_file = dict(zip(files, [manifest["rows"][k] for k in ("online_mall", "carrier", "offline_store",
+                                                                       "customers")]))
+        for name in files:
+            path = XIAOMI_DIR / name
+            rows.append({"dataset": "xiaomi_sim", "kind": "SIMULATED 模拟数据", "file": name,
+                         "rows": rows_by_file[name], "MB": round(path.stat().st_size / 1e6, 2),
+                         "sha256": sha256_of(path)[:16] + "…"})
+    return pd.DataFrame(rows)
+
+
+def column_map_table(provenance: Iterable[Provenance]) -> pd.DataFrame:
+    """Each source's column map side by side: one row per canonical column, one column per file.
+
+    Empty cells mean the file has no column for it.
+    """
+    maps = {Path(p.path).name: p.columns for p in provenance if p.columns}
+    names: list[str] = [c for c in CANONICAL if any(c in m for m in maps.values())]
+    names += [c for m in maps.values() for c in m if c not in names]
+    table = pd.DataFrame({file: [m.get(c, "") for c in names] for file, m in maps.items()}, index=names)
+    table.index.name = "canonical column"
+    return table
+
+
+def peek_timestamps(transactions: pd.DataFrame) -> pd.Series:
+    """Parse the raw ``timestamp`` column for a first look (``NaT`` where it does not parse).
+
+    Uses the same parser as cleaning (:func:`helpers.clean.parse_timestamps`); nothing is dropped.
+    """
+    from .clean import parse_timestamps
+
+    return parse_timestamps(transactions["timestamp"])

@@ -1,0 +1,46 @@
+"""Writing result tables and figures under ``reports/`` (generated, never committed).
+
+Tables are CSV in UTF-8 with a byte-order mark, so that Excel, which many CRM teams open
+them in, shows the Chinese headers correctly; pandas, DuckDB and R read them as UTF-8.
+The folder follows ``CRM_REPORTS_DIR`` when the report command sets it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from . import paths
+
+
+def reports_dir() -> Path:
+    """The current reports folder (``CRM_REPORTS_DIR`` or ``reports/``)."""
+    return Path(os.environ.get("CRM_REPORTS_DIR", paths.REPORTS))
+
+
+def _safe(name: str) -> str:
+    if not re.fullmatch(r"[\w.\-]+", name):
+        raise ValueError(f"output name {name!r} must be letters, digits, '_', '-' or '.'")
+    return name
+
+
+def save_table(table: pd.DataFrame, name: str, index: bool = False) -> Path:
+    """Write ``table`` to ``reports/tables/<name>.csv`` and return the path."""
+    folder = reports_dir() / "tables"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{_safe(name)}.csv"
+    table.to_csv(path, index=index, encoding="utf-8-sig")
+    return path
+
+
+def save_figure(fig: Figure, name: str) -> Path:
+    """Write ``fig`` to ``reports/figures/<name>.png`` and return the path."""
+    folder = reports_dir() / "figures"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{_safe(name)}.png"
+    fig.savefig(path)
+    return path

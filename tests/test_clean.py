@@ -1,0 +1,591 @@
+"""Tests for :mod:`helpers.clean`: parsing, rule precedence, returns, extreme orders, row accounting.
+
+Small canonical tables are built by hand for each rule; a Hypothesis property test throws
+messy tables at :func:`clean_transactions` and checks that every input row is accounted for.
+The bundled datasets are checked against what was planted (``manifest.yml``) or documented.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from helpers.acquire import LINEAGE, load_cdnow, load_xiaomi_sim, read_manifest, read_transactions
+from helpers.clean import (
+    REASONS,
+    REASONS_ZH,
+    check_accounting,
+    clean_transactions,
+    compare_with_planted,
+    normalise_status,
+    parse_amounts,
+    parse_timestamps,
+    row_accounting,
+)
+from helpers.errors import DataError
+
+TEST_KEY = b"unit-test-key-not-the-project-key"
+
+
+def canon(rows: list[dict], source: str = "orders.csv") -> pd.DataFrame:
+    """A canonical table as :func:`read_transactions` returns it: text values plus lineage."""
+    df = pd.DataFrame(rows)
+    for column in df.columns:
+        df[column] = df[column].astype("string")
+    df["source_file"] = pd.Series([source] * len(df), dtype="string")
+    df["source_row"] = np.arange(1, len(df) + 1, dtype="int64")
+    return df
+
+
+def line(customer="C1", order="O1", when="2013-04-09 12:00:00", amount="100", status="已完成", **extra):
+    return {"customer_id": customer, "order_id": order, "timestamp": when, "amount": amount, "status": status,
+            **extra}
+
+
+def reason_of(quarantine: pd.DataFrame, row: int) -> str:
+    hit = quarantine.loc[quarantine["source_row"] == row, "reason"]
+    assert len(hit) == 1, f"row {row} is not quarantined exactly once"
+    return hit.iloc[0]
+
+
+def kept(clean: pd.DataFrame, row: int) -> pd.Series:
+    hit = clean.loc[clean["source_row"] == row]
+    assert len(hit) == 1, f"row {row} is not kept exactly once"
+    return hit.iloc[0]
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("2013-04-09 12:00:00", "2013-04-09 12:00:00"),
+    ("2013-04-09 12:00", "2013-04-09 12:00:00"),
+    ("2013/4/9", "2013-04-09 00:00:00"),
+    ("2013/4/9 20:15", "2013-04-09 20:15:00"),
+    ("2013.04.09", "2013-04-09 00:00:00"),
+    ("2013年4月9日 12:00", "2013-04-09 12:00:00"),
+    ("2013年4月9日", "2013-04-09 00:00:00"),
+    ("20130409", "2013-04-09 00:00:00"),
+    ("2013-04-09T12:00:00", "2013-04-09 12:00:00"),
+    ("  2013-04-09   12:00 ", "2013-04-09 12:00:00"),
+    ("２０１３－０４－０９", "2013-04-09 00:00:00"),  # full-width digits (NFKC)
+    ("41373", "2013-04-09 00:00:00"),  # Excel serial day (1899-12-30 + 41373 days)
+    ("41373.5", "2013-04-09 12:00:00"),
+])
+def test_parse_timestamps_accepts(raw, expected):
+    assert parse_timestamps(pd.Series([raw], dtype=object)).iloc[0] == pd.Timestamp(expected)
+
+
+@pytest.mark.parametrize("raw", [
+    "09/04/2013",  # day-first: ambiguous, never guessed
+    "04/09/2013",
+    "2013-02-30",  # no such day
+    "2013-02-30 10:00:00",
+    "0000-00-00 00:00:00",
+    "2013-13-01",
+    "未知", "#VALUE!", "yesterday", "", "2013", "1234",
+])
+def test_parse_timestamps_rejects(raw):
+    assert pd.isna(parse_timestamps(pd.Series([raw], dtype=object)).iloc[0])
+
+
+def test_parse_timestamps_datetime_objects_and_missing():
+    values = pd.Series([dt.datetime(2013, 4, 9, 1, 2, 3), pd.Timestamp("2014-01-01"), None, pd.NA, np.nan],
+                       dtype=object)
+    parsed = parse_timestamps(values)
+    assert parsed.dtype == "datetime64[ns]"
+    assert parsed.iloc[0] == pd.Timestamp("2013-04-09 01:02:03")
+    assert parsed.iloc[1] == pd.Timestamp("2014-01-01")
+    assert parsed.iloc[2:].isna().all()
+    assert parsed.index.equals(values.index)
+
+
+def test_parse_timestamps_keeps_index_alignment():
+    values = pd.Series(["garbage", "2013/4/9", "20130410", "2013年4月11日"], index=[10, 3, 7, 1], dtype="string")
+    parsed = parse_timestamps(values)
+    assert parsed.index.tolist() == [10, 3, 7, 1]
+    assert pd.isna(parsed.loc[10])
+    assert parsed.loc[[3, 7, 1]].dt.day.tolist() == [9, 10, 11]
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("￥1,999.00", 1999.0),
+    ("¥1,999.00", 1999.0),
+    ("￥１９９９", 1999.0),
+    ("1,999元", 1999.0),
+    ("1999元", 1999.0),
+    ("RMB 1,999", 1999.0),
+    ("$12.00", 12.0),
+    ("(199.00)", -199.0),
+    ("(￥199)", -199.0),
+    ("-5", -5.0),
+    ("－199", -199.0),  # full-width minus
+    ("0.01", 0.01),
+    (".5", 0.5),
+    (" 7 ", 7.0),
+    ("1e3", 1000.0),
+    (3.5, 3.5),
+    (7, 7.0),
+])
+def test_parse_amounts_accepts(raw, expected):
+    assert parse_amounts(pd.Series([raw], dtype=object)).iloc[0] == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("raw", ["N/A", "待定", "--", "¥--", "1.2.3", "abc", "", "  ", None, True, "12,34,5x"])
+def test_parse_amounts_rejects(raw):
+    assert math.isnan(parse_amounts(pd.Series([raw], dtype=object)).iloc[0])
+
+
+def test_normalise_status():
+    raw = pd.Series(["已完成", "Completed", " PAID ", "ＣＯＭＰＬＥＴＥＤ", "交易成功", "已取消", "已关闭", "Cancelled",
+                     "退货", "已退货", "Returned", "refund", None, "weird", "待发货"], dtype=object)
+    expected = ["completed"] * 5 + ["cancelled"] * 3 + ["returned"] * 4 + ["completed", None, None]
+    got = normalise_status(raw)
+    assert [None if pd.isna(v) else v for v in got] == expected
+
+
+# --------------------------------------------------------------------------- rules and precedence
+
+
+def test_duplicate_of_cancelled_order():
+    rows = [line(order="O1", status="已取消"), line(order="O1", status="已取消"), line(order="O2")]
+    clean, quarantine = clean_transactions(canon(rows))
+    assert reason_of(quarantine, 1) == "cancelled"
+    assert reason_of(quarantine, 2) == "duplicate"
+    assert kept(clean, 3)["order_id"] == "O2"
+
+
+def test_duplicates_are_per_file_and_need_every_column_equal():
+    a = canon([line(order="O1"), line(order="O1"), line(order="O1", amount="101")], source="a.csv")
+    b = canon([line(order="O1")], source="b.csv")
+    clean, quarantine = clean_transactions(pd.concat([a, b], ignore_index=True))
+    assert quarantine[["source_file", "source_row", "reason"]].values.tolist() == [["a.csv", 2, "duplicate"]]
+    assert len(clean) == 3
+
+
+def test_test_account_beats_bad_date():
+    rows = [line(customer="test01", when="not a date"), line(customer="STAFF_3", amount="N/A"),
+            line(customer="测试账号1"), line(customer="90000001", when="garbage"), line(customer="C1")]
+    clean, quarantine = clean_transactions(canon(rows), test_accounts=["90000001"])
+    assert [reason_of(quarantine, i) for i in (1, 2, 3, 4)] == ["test_account"] * 4
+    assert kept(clean, 5)["customer_id"] == "C1"
+
+
+def test_pattern_can_be_disabled():
+    clean, quarantine = clean_transactions(canon([line(customer="test01")]), test_id_pattern=None)
+    assert len(clean) == 1 and quarantine.empty
+
+
+def test_each_rule_and_raw_values_kept_in_quarantine():
+    rows = [
+        line(customer=None),                                 # 1 missing customer
+        line(customer="  ", order="O2"),                     # 2 blank customer
+        line(order="O3", when=None),                         # 3 missing date
+        line(order="O4", when="2013-02-30 10:00:00"),        # 4 impossible date
+        line(order="O5", amount=None),                       # 5 missing amount
+        line(order="O6", amount="¥--"),                      # 6 unparseable amount
+        line(order="O7", status="待审核"),                    # 7 unknown status
+        line(order="O8", status="已取消"),                    # 8 cancelled
+        line(customer=None, when="garbage", amount="x"),     # 9 first rule wins
+        line(order="O10", when="09/04/2013"),                # 10 day-first
+    ]
+    clean, quarantine = clean_transactions(canon(rows))
+    assert clean.empty
+    expected = ["missing_customer", "missing_customer", "missing_date", "unparseable_date", "missing_amount",
+                "unparseable_amount", "unknown_status", "cancelled", "missing_customer", "unparseable_date"]
+    assert [reason_of(quarantine, i) for i in range(1, 11)] == expected
+    assert set(quarantine["reason"]) <= set(REASONS)
+    # raw values are kept as read, with the offending value in detail
+    q = quarantine.set_index("source_row")
+    assert q.loc[4, "timestamp"] == "2013-02-30 10:00:00" and q.loc[4, "detail"] == "2013-02-30 10:00:00"
+    assert q.loc[6, "amount"] == "¥--" and q.loc[6, "detail"] == "¥--"
+    assert q.loc[7, "status"] == "待审核" and q.loc[7, "detail"] == "待审核"
+    assert q.loc[10, "timestamp"] == "09/04/2013"
+    assert q.loc[8, "amount"] == "100"
+
+
+def test_clean_values_are_typed():
+    rows = [line(order="O1", when="2013年4月9日 12:00", amount="￥1,999.00", status="交易成功", quantity="2"),
+            line(order="O2", when="41373", amount="(0.00)", status=None, quantity="1")]
+    clean, quarantine = clean_transactions(canon(rows))
+    assert quarantine.empty
+    assert clean["timestamp"].dtype == "datetime64[ns]"
+    assert kept(clean, 1)["amount"] == 1999.0 and kept(clean, 2)["amount"] == 0.0
+    assert kept(clean, 1)["timestamp"] == pd.Timestamp("2013-04-09 12:00")
+    assert kept(clean, 2)["timestamp"] == pd.Timestamp("2013-04-09 00:00")
+    assert clean["source_row"].tolist() == [2, 1]  # sorted by time
+    assert clean["status"].tolist() == ["completed", "completed"]
+    assert kept(clean, 1)["quantity"] == 2 and kept(clean, 2)["quantity"] == 1
+    assert clean["returned_amount"].tolist() == [0.0, 0.0]
+    assert not clean["flag_extreme"].any()
+
+
+def test_missing_status_column_means_completed():
+    df = canon([line(order="O1"), line(order="O2")]).drop(columns="status")
+    clean, quarantine = clean_transactions(df)
+    assert quarantine.empty and clean["status"].tolist() == ["completed", "completed"]
+
+
+def test_not_a_canonical_table():
+    with pytest.raises(DataError, match="source_row"):
+        clean_transactions(pd.DataFrame({"customer_id": ["1"], "order_id": ["1"], "timestamp": ["2013-01-01"],
+                                         "amount": ["1"], "source_file": ["x"]}))
+    with pytest.raises(ValueError):
+        clean_transactions(canon([line()]), returns="gross")
+
+
+# --------------------------------------------------------------------------- returns
+
+
+def test_partial_return_is_netted():
+    rows = [line(order="O1", amount="300", product="耳机", quantity="3"),
+            line(order="O1", amount="-100", product="耳机", quantity="-1", status="退货",
+                 when="2013-04-12 10:00:00"),
+            line(order="O1", amount="1999", product="小米手机2S", quantity="1")]
+    clean, quarantine = clean_transactions(canon(rows))
+    sale = kept(clean, 1)
+    assert sale["amount"] == pytest.approx(200.0)
+    assert sale["returned_amount"] == pytest.approx(100.0)
+    assert sale["status"] == "completed"
+    assert sale["timestamp"] == pd.Timestamp("2013-04-09 12:00:00")  # the sale keeps its own date
+    phone = kept(clean, 3)
+    assert phone["amount"] == 1999.0 and phone["returned_amount"] == 0.0  # other product untouched
+    assert reason_of(quarantine, 2) == "return_netted"
+
+
+def test_return_with_positive_amount_is_netted_too():
+    rows = [line(order="O1", amount="300"), line(order="O1", amount="100", status="Returned")]
+    clean, quarantine = clean_transactions(canon(rows))
+    assert kept(clean, 1)["amount"] == pytest.approx(200.0)
+    assert reason_of(quarantine, 2) == "return_netted"
+
+
+def test_full_return_quarantines_both_lines():
+    rows = [line(order="O1", amount="1999", product="phone"),
+            line(order="O1", amount="-1999", product="phone", status="已退货"),
+            line(order="O2", amount="50")]
+    clean, quarantine = clean_transactions(canon(rows))
+    assert reason_of(quarantine, 1) == "fully_returned"
+    assert reason_of(quarantine, 2) == "return_netted"
+    assert clean["order_id"].tolist() == ["O2"]
+    # the sale's raw amount is kept in quarantine
+    assert quarantine.set_index("source_row").loc[1, "amount"] == "1999"
+
+
+def test_two_partial_returns_add_up_to_full():
+    rows = [line(order="O1", amount="90"), line(order="O1", amount="-30", status="退货"),
+            line(order="O1", amount="-60", status="退货")]
+    clean, quarantine = clean_transactions(canon(rows))
+    assert clean.empty
+    assert [reason_of(quarantine, i) for i in (1, 2, 3)] == ["fully_returned", "return_netted", "return_netted"]
+
+
+def test_unmatched_returns():
+    rows = [line(order="O1", amount="-100", status="退货"),                     # no sale at all
+            line(order="O2", amount="50", status="已取消"),                      # sale cancelled
+            line(order="O2", amount="-50", status="退货"),
+            line(order="O3", amount="80", product="case"),
+            line(order="O3", amount="-20", product="film", status="退货"),       # other product
+            line(customer="C2", order="O4", amount="70"),
+            line(customer="C3", order="O4", amount="-70", status="退货")]        # other customer
+    clean, quarantine = clean_transactions(canon(rows))
+    for row in (1, 3, 5, 7):
+        assert reason_of(quarantine, row) == "return_unmatched"
+    assert kept(clean, 4)["amount"] == 80.0
+    assert kept(clean, 6)["amount"] == 70.0
+
+
+def test_negative_amount_with_completed_status_is_a_return():
+    rows = [line(order="O1", amount="500"), line(order="O1", amount="(120.00)", status="已完成"),
+            line(order="O9", amount="-5", status="已完成")]
+    clean, quarantine = clean_transactions(canon(rows))
+    assert kept(clean, 1)["amount"] == pytest.approx(380.0)
+    assert reason_of(quarantine, 2) == "return_netted"
+    assert reason_of(quarantine, 3) == "return_unmatched"
+
+
+def test_returns_negative_keeps_return_lines():
+    rows = [line(order="O1", amount="300"),
+            line(order="O1", amount="100", status="退货", when="2013-04-12 10:00:00"),
+            line(order="O2", amount="-40", status="已完成"),
+            line(order="O3", amount="60")]
+    clean, quarantine = clean_transactions(canon(rows), returns="negative")
+    assert quarantine.empty
+    assert kept(clean, 1)["amount"] == 300.0 and kept(clean, 1)["status"] == "completed"
+    ret = kept(clean, 2)
+    assert ret["amount"] == -100.0 and ret["status"] == "returned"
+    assert ret["timestamp"] == pd.Timestamp("2013-04-12 10:00:00")  # at its own date
+    assert kept(clean, 3)["amount"] == -40.0 and kept(clean, 3)["status"] == "returned"
+    assert clean["amount"].sum() == pytest.approx(300 - 100 - 40 + 60)
+
+
+# --------------------------------------------------------------------------- extreme orders
+
+
+def test_bulk_order_flagged_and_kept():
+    rng = np.random.default_rng(1)
+    rows = [line(customer=f"C{i}", order=f"O{i}", amount=str(float(rng.choice([19, 49, 99, 799, 1999]))))
+            for i in range(300)]
+    rows += [line(customer="CORP", order="BULK", amount=str(60 * 1999.0), product="phone", quantity="60"),
+             line(customer="CORP", order="BULK", amount="39", product="case", quantity="1")]
+    clean, quarantine = clean_transactions(canon(rows))
+    assert quarantine.empty
+    flagged = clean.loc[clean["flag_extreme"], "order_id"]
+    assert flagged.tolist() == ["BULK", "BULK"]  # every line of the order, and nothing else
+    assert clean["flag_extreme"].sum() == 2
+
+
+def test_extreme_factor_is_respected():
+    rows = [line(customer=f"C{i}", order=f"O{i}", amount="100") for i in range(200)]
+    rows.append(line(customer="X", order="BIG", amount="450"))
+    clean, _ = clean_transactions(canon(rows))
+    assert not clean["flag_extreme"].any()  # 450 < 5 × 100
+    clean, _ = clean_transactions(canon(rows), extreme_factor=4.0)
+    assert clean.loc[clean["flag_extreme"], "order_id"].tolist() == ["BIG"]
+
+
+# --------------------------------------------------------------------------- row accounting
+
+
+def test_row_accounting_and_check():
+    rows = [line(order="O1"), line(order="O1"), line(order="O2", status="已取消"), line(order="O3"),
+            line(customer=None, order="O4")]
+    raw = canon(rows)
+    clean, quarantine = clean_transactions(raw)
+    check_accounting(raw, clean, quarantine)
+    table = row_accounting(raw, clean, quarantine)
+    steps = dict(zip(table["step"], table["rows"]))
+    assert steps["rows in"] == 5 and steps["kept (clean)"] == 2
+    assert steps["quarantined: duplicate"] == 1 and steps["quarantined: cancelled"] == 1
+    assert steps["quarantined: missing_customer"] == 1 and steps["quarantined (total)"] == 3
+    assert table.iloc[-1]["step"].startswith("difference") and table.iloc[-1]["rows"] == 0
+    assert set(table["step_zh"]) >= {f"隔离：{REASONS_ZH['duplicate']}"}
+
+    # inconsistent tables are caught
+    with pytest.raises(AssertionError):
+        check_accounting(raw, clean.iloc[1:], quarantine)  # a row lost
+    with pytest.raises(AssertionError):
+        check_accounting(raw, clean, pd.concat([quarantine, clean.iloc[[0]]], ignore_index=True))  # in both
+    swapped = clean.copy()
+    swapped.loc[0, "source_row"] = 99  # right count, wrong row
+    with pytest.raises(AssertionError):
+        check_accounting(raw, swapped, quarantine)
+    with pytest.raises(AssertionError):
+        check_accounting(pd.concat([raw, raw.iloc[[0]]], ignore_index=True), clean, quarantine)  # ids not unique
+    broken = row_accounting(raw, clean.iloc[1:], quarantine)
+    assert broken.iloc[-1]["rows"] == 1
+
+
+def test_compare_with_planted():
+    raw = canon([line(order="O1"), line(order="O1"), line(order="O2", status="已取消")])
+    _, quarantine = clean_transactions(raw)
+    table = compare_with_planted(quarantine, {"duplicate": 1, "cancelled": 2})
+    assert table.set_index("reason")["match"].to_dict() == {"duplicate": True, "cancelled": False}
+
+
+# --------------------------------------------------------------------------- bundled data
+
+
+@pytest.fixture(scope="module")
+def xiaomi_cleaned():
+    acquired = load_xiaomi_sim(key=TEST_KEY)
+    return acquired, clean_transactions(acquired.transactions, test_accounts=acquired.test_accounts)
+
+
+def test_simulated_export_quarantine_matches_planted(xiaomi_cleaned):
+    acquired, (clean, quarantine) = xiaomi_cleaned
+    injected = read_manifest()["injected"]
+    assert quarantine["reason"].value_counts().to_dict() == injected
+    check_accounting(acquired.transactions, clean, quarantine)
+    assert row_accounting(acquired.transactions, clean, quarantine).iloc[-1]["rows"] == 0
+    assert clean["timestamp"].notna().all() and clean["amount"].notna().all()
+    assert (clean["amount"] > 0).all()
+    assert clean["timestamp"].min() >= pd.Timestamp("2012-01-01")
+    assert clean["timestamp"].max() < pd.Timestamp("2014-07-01")
+
+
+def test_simulated_bulk_orders_are_the_flagged_ones(xiaomi_cleaned):
+    _, (clean, _) = xiaomi_cleaned
+    bulk = set(clean.loc[clean["quantity"] >= 30, "order_id"])
+    assert len(bulk) == 3  # helpers.simulate plants three corporate bulk orders
+    assert set(clean.loc[clean["flag_extreme"], "order_id"]) == bulk
+
+
+def test_cdnow_master_nothing_quarantined():
+    raw = load_cdnow("master").transactions
+    clean, quarantine = clean_transactions(raw)
+    assert quarantine.empty
+    assert len(clean) == 69_659
+    assert int((clean["amount"] == 0).sum()) == 80
+    assert clean["timestamp"].min() == pd.Timestamp("1997-01-01")
+    assert clean["timestamp"].max() == pd.Timestamp("1998-06-30")
+    assert clean["customer_id"].nunique() == 23_570
+    check_accounting(raw, clean, quarantine)
+
+
+def test_end_to_end_from_a_file(tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_text(
+        "订单号,客户ID,下单时间,实付金额,订单状态,商品名称\n"
+        "A1,00042,2013-04-09 12:00:00,\"¥1,999.00\",已完成,小米手机2S\n"
+        "A1,00042,2013-04-09 12:00:00,\"¥1,999.00\",已完成,小米手机2S\n"
+        "A2,,2013/4/10 20:15,99,已完成,耳机\n"
+        "A3,00043,2013年4月11日 09:30,(49.00),退货,耳机\n"
+        "A4,00044,09/04/2013,10,已完成,贴膜\n", encoding="gb18030")
+    raw = read_transactions(path)
+    clean, quarantine = clean_transactions(raw)
+    check_accounting(raw, clean, quarantine)
+    assert clean["customer_id"].tolist() == ["00042"] and clean["amount"].tolist() == [1999.0]
+    assert dict(zip(quarantine["source_row"], quarantine["reason"])) == {
+        2: "duplicate", 3: "missing_customer", 4: "return_unmatched", 5: "unparseable_date"}
+
+
+# --------------------------------------------------------------------------- property test
+
+IDS = ["C1", "C2", "00042", "C3 ", "", "   ", None, "test01", "QA_7", "测试账号", "内部1", "staff"]
+STATUSES = ["已完成", "交易成功", "Completed", "paid", None, "已取消", "Cancelled", "退货", "已退货", "Returned",
+            "refund", "待审核", "lost", "", "???"]
+GARBAGE_DATES = ["", "未知", "#VALUE!", "0000-00-00 00:00:00", "2013-02-30", "09/04/2013", "yesterday", None]
+GARBAGE_AMOUNTS = ["", "N/A", "待定", "--", "¥--", "1.2.3", "abc", None]
+
+
+@st.composite
+def timestamps(draw):
+    kind = draw(st.sampled_from(["iso", "slash", "zh", "dotted", "compact", "serial", "garbage"]))
+    if kind == "garbage":
+        return draw(st.sampled_from(GARBAGE_DATES))
+    when = draw(st.datetimes(min_value=dt.datetime(2005, 1, 1), max_value=dt.datetime(2030, 12, 31)))
+    when = when.replace(second=0, microsecond=0)
+    return {
+        "iso": f"{when:%Y-%m-%d %H:%M:%S}",
+        "slash": f"{when.year}/{when.month}/{when.day} {when:%H:%M}",
+        "zh": f"{when.year}年{when.month}月{when.day}日 {when:%H:%M}",
+        "dotted": f"{when:%Y.%m.%d}",
+        "compact": f"{when:%Y%m%d}",
+        "serial": str((when.date() - dt.date(1899, 12, 30)).days),
+    }[kind]
+
+
+@st.composite
+def amounts(draw):
+    kind = draw(st.sampled_from(["plain", "yen", "fullwidth", "yuan", "paren", "negative", "garbage", "zero"]))
+    if kind == "garbage":
+        return draw(st.sampled_from(GARBAGE_AMOUNTS))
+    if kind == "zero":
+        return "0"
+    value = draw(st.decimals(min_value="0.01", max_value="100000", places=2, allow_nan=False))
+    return {
+        "plain": f"{value}",
+        "yen": f"¥{value:,}",
+        "fullwidth": f"￥{value}",
+        "yuan": f"{value}元",
+        "paren": f"({value})",
+        "negative": f"-{value}",
+    }[kind]
+
+
+@st.composite
+def messy_tables(draw):
+    n = draw(st.integers(min_value=0, max_value=25))
+    with_product = draw(st.booleans())
+    with_status = draw(st.booleans())
+    products = ["phone", "case", "film", None]
+    rows = []
+    for _ in range(n):
+        row = {
+            "customer_id": draw(st.sampled_from(IDS)),
+            "order_id": draw(st.sampled_from(["O1", "O2", "O3", "O4", None])),
+            "timestamp": draw(timestamps()),
+            "amount": draw(amounts()),
+        }
+        if with_status:
+            row["status"] = draw(st.sampled_from(STATUSES))
+        if with_product:
+            row["product"] = draw(st.sampled_from(products))
+        rows.append(row)
+    # returns that match an earlier sale line (same customer, order, product)
+    for _ in range(draw(st.integers(min_value=0, max_value=4)) if rows else 0):
+        sale = dict(draw(st.sampled_from(rows)))
+        sale["amount"] = draw(st.sampled_from(["-10", "(5.00)", "￥-1", "100000", "-0.01"]))
+        sale["timestamp"] = draw(timestamps())
+        if with_status:
+            sale["status"] = draw(st.sampled_from(["退货", "Returned", "已完成"]))
+        rows.append(sale)
+    # exact duplicates
+    for _ in range(draw(st.integers(min_value=0, max_value=3)) if rows else 0):
+        rows.append(dict(draw(st.sampled_from(rows))))
+    order = draw(st.permutations(range(len(rows))))
+    rows = [rows[i] for i in order]
+    columns = ["customer_id", "order_id", "timestamp", "amount"] + (["status"] if with_status else []) + (
+        ["product"] if with_product else [])
+    df = pd.DataFrame(rows, columns=columns)
+    for column in columns:
+        df[column] = df[column].astype("string")
+    n_rows = len(df)
+    split = draw(st.integers(min_value=0, max_value=n_rows))  # two source files
+    df["source_file"] = pd.Series(["a.csv"] * split + ["b.xlsx"] * (n_rows - split), dtype="string")
+    df["source_row"] = np.concatenate([np.arange(1, split + 1), np.arange(1, n_rows - split + 1)]).astype("int64")
+    return df
+
+
+@settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(df=messy_tables(), returns=st.sampled_from(["net", "negative"]),
+       test_accounts=st.sampled_from([(), ("C2",)]))
+def test_every_row_is_accounted_for(df, returns, test_accounts):
+    raw = df.copy(deep=True)
+    clean, quarantine = clean_transactions(df, returns=returns, test_accounts=test_accounts)
+    pd.testing.assert_frame_equal(df, raw)  # input untouched
+
+    assert len(clean) + len(quarantine) == len(df)
+    check_accounting(df, clean, quarantine)
+    ids_in = set(zip(df["source_file"], df["source_row"]))
+    ids_clean = set(zip(clean["source_file"], clean["source_row"]))
+    ids_q = set(zip(quarantine["source_file"], quarantine["source_row"]))
+    assert ids_clean | ids_q == ids_in and not ids_clean & ids_q
+    assert row_accounting(df, clean, quarantine).iloc[-1]["rows"] == 0
+
+    assert clean["timestamp"].notna().all()
+    assert clean["amount"].notna().all()
+    assert clean["customer_id"].notna().all() and (clean["customer_id"].str.strip() != "").all()
+    assert set(clean["status"]) <= {"completed", "returned"}
+    assert set(quarantine["reason"]) <= set(REASONS)
+    assert quarantine["reason"].notna().all()
+    if "C2" in test_accounts:
+        assert not (clean["customer_id"] == "C2").any()
+    assert not clean["customer_id"].str.contains("test|QA|测试|内部|staff", case=False, regex=True).any()
+
+    # quarantined rows keep the raw values exactly as read
+    by_id = df.set_index(["source_file", "source_row"])
+    for _, q in quarantine.iterrows():
+        original = by_id.loc[(q["source_file"], q["source_row"])]
+        for column in df.columns:
+            if column in LINEAGE:
+                continue
+            assert (pd.isna(q[column]) and pd.isna(original[column])) or q[column] == original[column]
+
+    # kept lines: the parsed raw amount is the kept amount plus what returns took off
+    lineage = pd.MultiIndex.from_frame(df[list(LINEAGE)])
+    parsed = pd.Series(parse_amounts(df["amount"]).to_numpy(), index=lineage)
+    status = (normalise_status(df["status"]) if "status" in df.columns
+              else pd.Series("completed", index=df.index, dtype="string"))
+    status = pd.Series(status.to_numpy(), index=lineage)
+    for _, c in clean.iterrows():
+        key = (c["source_file"], c["source_row"])
+        raw_amount = parsed.loc[key]
+        is_return = status.loc[key] == "returned" or raw_amount < 0
+        if returns == "net":
+            assert not is_return and c["status"] == "completed"
+            assert c["amount"] + c["returned_amount"] == pytest.approx(raw_amount, abs=1e-6)
+            assert c["amount"] >= 0
+            if c["returned_amount"] > 0:
+                assert c["amount"] > 0
+        else:
+            assert c["returned_amount"] == 0
+            assert c["status"] == ("returned" if is_return else "completed")
+            assert c["amount"] == pytest.approx(-abs(raw_amount) if is_return else raw_amount)

@@ -1,0 +1,172 @@
+"""The real notebooks, run by the report command, read back from their PDFs.
+
+Builds notebooks 01 and 02 once per session into a temporary folder (data folders redirected
+there too), then checks each PDF the way a reader would see it: headings in English and
+Chinese, a figure, a table whose numbers are the ones the run computed, and no code. Also runs
+the workbook on a user's own GB18030 export through papermill parameters, and checks that no
+personal data from the raw customer file reaches any output.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+
+from helpers import report
+from helpers.paths import NOTEBOOKS, RAW
+
+NEEDS_CHROMIUM = pytest.mark.skipif(
+    os.environ.get("CI") != "true" and not (shutil.which("chromium") or os.environ.get("CRM_CHROMIUM")),
+    reason="Chromium not installed (make test installs it as root); in CI this never skips",
+)
+
+EXPECTED = {
+    "01_acquisition": {"headings": ["Acquisition of customer data", "客户数据获取", "The bundled data",
+                                    "自带数据", "Customers and privacy", "客户与隐私"]},
+    "02_cleaning": {"headings": ["Cleaning with exact row accounting", "数据清洗与行数核对", "Row accounting",
+                                 "行数核对", "Returns and extreme orders"]},
+}
+CODE_MARKERS = ["import ", "from helpers", "acquire.acquire(", "clean.clean_transactions(", "save_table(",
+                "plotting.set_theme", "display(Markdown"]
+
+
+def _isolated_env(tmp: Path) -> dict[str, str]:
+    return {"CRM_INTERIM_DIR": str(tmp / "interim"), "CRM_PROCESSED_DIR": str(tmp / "processed")}
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory) -> dict:
+    tmp = tmp_path_factory.mktemp("reports")
+    out = tmp / "reports"
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in _isolated_env(tmp).items():
+            mp.setenv(key, value)
+        results = report.build_reports(NOTEBOOKS, out, {}, only=["01", "02"], progress=False)
+    return {"out": out, "tmp": tmp, "results": {r.notebook.stem: r for r in results}}
+
+
+def _raw_text(pdf: Path) -> str:
+    """The PDF's text layer as poppler's ``pdftotext`` reads it (pypdf maps some CJK glyphs that
+    Noto shares with Kangxi radicals, e.g. 户, to the radical ⼾; poppler reads them right)."""
+    return subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def _text(pdf: Path) -> str:
+    """Text layer with all whitespace removed, so headings wrapped over two lines read as one."""
+    return _squash(_raw_text(pdf))
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _image_count(pdf: Path) -> int:
+    return sum(len(page.images) for page in PdfReader(pdf).pages)
+
+
+@NEEDS_CHROMIUM
+def test_every_notebook_ran_and_made_a_pdf(built):
+    for stem in EXPECTED:
+        result = built["results"][stem]
+        assert result.ok, result.describe_failure()
+        assert result.pdf_path is not None and result.pdf_path.exists()
+
+
+@NEEDS_CHROMIUM
+@pytest.mark.parametrize("stem", list(EXPECTED))
+def test_pdf_is_a4_with_headings_figure_and_no_code(built, stem):
+    pdf = built["results"][stem].pdf_path
+    reader = PdfReader(pdf)
+    box = reader.pages[0].mediabox
+    assert abs(float(box.width) - 595) < 2 and abs(float(box.height) - 842) < 2, "not A4"
+    text = _text(pdf)
+    for heading in EXPECTED[stem]["headings"]:
+        assert _squash(heading) in text, f"{stem}.pdf lacks the heading {heading!r}"
+    assert "SIMULATED" in text, "the simulated dataset must be labelled as simulated"
+    assert _image_count(pdf) >= 1, f"{stem}.pdf has no figure"
+    leaked = [m for m in CODE_MARKERS if _squash(m) in text]
+    assert not leaked, f"code visible in {stem}.pdf: {leaked}"
+
+
+@NEEDS_CHROMIUM
+def test_pdf_tables_show_the_numbers_this_run_computed(built):
+    tables = built["out"] / "tables"
+    accounting = pd.read_csv(tables / "02_row_accounting_xiaomi_sim.csv", encoding="utf-8-sig")
+    text = _text(built["results"]["02_cleaning"].pdf_path)
+    rows = accounting.set_index("step")["rows"]
+    assert rows["difference (must be 0)"] == 0
+    for step in ("rows in", "kept (clean)", "quarantined (total)"):
+        assert str(int(rows[step])) in text.replace(",", ""), f"{step} = {rows[step]} not shown in the PDF table"
+    assert "输入行数" in text and "隔离合计" in text  # the table's Chinese column survived
+    provenance = pd.read_csv(tables / "01_provenance_xiaomi_sim.csv", encoding="utf-8-sig")
+    text01 = _text(built["results"]["01_acquisition"].pdf_path)
+    for name in provenance["file"]:
+        assert _squash(name) in text01
+
+
+@NEEDS_CHROMIUM
+def test_pdf_text_layer_is_read_by_a_second_reader(built):
+    """pypdf too finds the Chinese heading (after NFKC, which folds the Kangxi radical ⼾ to 戶)."""
+    import unicodedata
+
+    raw = "".join(page.extract_text() or "" for page in PdfReader(built["results"]["01_acquisition"].pdf_path).pages)
+    text = _squash(unicodedata.normalize("NFKC", raw)).replace("戶", "户")
+    assert "客户数据获取" in text
+
+
+@NEEDS_CHROMIUM
+def test_no_personal_data_reaches_any_output(built):
+    raw = pd.read_csv(RAW / "xiaomi_sim" / "customers.csv", encoding="gb18030", dtype=str)
+    phones = set(raw["手机号"])
+    emails = set(raw["邮箱"])
+    names = {n for n in raw["姓名"] if len(n) >= 3}
+    texts = []
+    for path in built["out"].rglob("*"):
+        if path.suffix in {".ipynb", ".html", ".csv", ".md"}:
+            texts.append(path.read_text(encoding="utf-8-sig", errors="replace"))
+        elif path.suffix == ".pdf":
+            texts.append(_raw_text(path))
+    for path in built["tmp"].rglob("*.parquet"):
+        frame = pd.read_parquet(path)
+        texts.append(frame.astype(str).to_csv(index=False))
+    blob = "\n".join(texts)
+    assert not phones & set(re.findall(r"\d{11}", blob)), "a raw phone number reached an output"
+    assert not emails & set(re.findall(r"[\w.+-]+@[\w.-]+", blob)), "a raw e-mail address reached an output"
+    # every 3- and 4-character window of every run of Chinese characters, against the raw names
+    windows = {run[i:i + k] for run in re.findall(r"[\u4e00-\u9fff]{3,}", blob)
+               for k in (3, 4) for i in range(len(run) - k + 1)}
+    assert not names & windows, f"raw customer names reached an output: {sorted(names & windows)[:5]}"
+
+
+def test_workbook_runs_on_a_users_own_gb18030_export(tmp_path, monkeypatch):
+    """papermill parameters alone point notebooks 01–02 at a user's file with a column map."""
+    for key, value in _isolated_env(tmp_path).items():
+        monkeypatch.setenv(key, value)
+    own = tmp_path / "我的订单.csv"
+    frame = pd.DataFrame({
+        "客户ID": ["A1", "A1", "B2", "", "C3", "C3"],
+        "订单号": ["o1", "o2", "o3", "o4", "o5", "o5"],
+        "下单时间": ["2024-01-05 10:00", "2024/2/6 11:00", "2024年3月7日 12:00", "2024-03-08", "不详", "不详"],
+        "实付金额": ["¥199.00", "1,299元", "￥59", "99", "10", "10"],
+    })
+    frame.to_csv(own, index=False, encoding="gb18030")
+    before = own.read_bytes()
+    params = {"dataset": "my_shop", "source_path": str(own), "currency": "CNY",
+              "columns": {"customer_id": "客户ID", "order_id": "订单号", "timestamp": "下单时间", "amount": "实付金额"}}
+    results = report.build_reports(NOTEBOOKS, tmp_path / "out", params, only=["01", "02"], pdf=False,
+                                   progress=False)
+    assert all(r.ok for r in results), [r.describe_failure() for r in results]
+    accounting = pd.read_csv(tmp_path / "out" / "tables" / "02_row_accounting_my_shop.csv", encoding="utf-8-sig")
+    rows = accounting.set_index("step")["rows"]
+    assert rows["rows in"] == 6 and rows["kept (clean)"] == 3
+    assert rows["quarantined: missing_customer"] == 1 and rows["quarantined: duplicate"] == 1
+    assert rows["quarantined: unparseable_date"] == 1
+    assert own.read_bytes() == before, "the user's raw file was modified"
