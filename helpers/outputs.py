@@ -28,11 +28,19 @@ def _safe(name: str) -> str:
     return name
 
 
-def save_table(table: pd.DataFrame, name: str, index: bool = False) -> Path:
-    """Write ``table`` to ``reports/tables/<name>.csv`` and return the path."""
+def save_table(table: pd.DataFrame, name: str, index: bool = False, label: str | None = None) -> Path:
+    """Write ``table`` to ``reports/tables/<name>.csv`` and return the path.
+
+    ``label`` (e.g. a dataset label that says SIMULATED) is written as a first column
+    ``dataset``, so a table that leaves the report still says where its numbers come from.
+    The ``table`` passed in is not modified.
+    """
     folder = reports_dir() / "tables"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{_safe(name)}.csv"
+    if label is not None:
+        table = table.copy()
+        table.insert(0, "dataset", label)
     table.to_csv(path, index=index, encoding="utf-8-sig")
     return path
 

@@ -1,0 +1,37 @@
+"""Tables and figures written under the reports folder."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+
+from helpers import outputs
+
+
+def test_save_table_labels_the_dataset_and_keeps_chinese_for_excel(tmp_path, monkeypatch):
+    monkeypatch.setenv("CRM_REPORTS_DIR", str(tmp_path))
+    table = pd.DataFrame({"步骤": ["输入行数"], "rows": [3]})
+    path = outputs.save_table(table, "t1", label="Xiaomi-like CRM export (SIMULATED · 模拟数据)")
+    assert path == tmp_path / "tables" / "t1.csv"
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # BOM: Excel shows the Chinese headers
+    back = pd.read_csv(path, encoding="utf-8-sig")
+    assert list(back.columns) == ["dataset", "步骤", "rows"]
+    assert back.loc[0, "dataset"].endswith("(SIMULATED · 模拟数据)")
+    assert list(table.columns) == ["步骤", "rows"], "the caller's table was modified"
+
+
+def test_save_figure_writes_a_png(tmp_path, monkeypatch):
+    monkeypatch.setenv("CRM_REPORTS_DIR", str(tmp_path))
+    fig, ax = plt.subplots()
+    ax.plot([1, 2])
+    path = outputs.save_figure(fig, "f1")
+    plt.close(fig)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("bad", ["../escape", "a/b", "名字 空格", ""])
+def test_output_names_cannot_escape_the_folder(tmp_path, monkeypatch, bad):
+    monkeypatch.setenv("CRM_REPORTS_DIR", str(tmp_path))
+    with pytest.raises(ValueError):
+        outputs.save_table(pd.DataFrame({"a": [1]}), bad)
