@@ -108,7 +108,37 @@ class Cleaned(NamedTuple):
 # --------------------------------------------------------------------------- parsing
 
 
+def _nfkc(text: pd.Series) -> pd.Series:
+    """NFKC-normalised text (full-width ￥１９９９ → ¥1999), vectorised with Arrow's utf8_normalize."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(text.astype(object).where(text.notna(), None).tolist(), type=pa.string())
+    return pd.Series(pc.utf8_normalize(arr, form="NFKC").to_pylist(), index=text.index, dtype="string")
+
+
+def _on_uniques(values: pd.Series, parse) -> pd.Series:
+    """Apply ``parse`` to the distinct values only and spread the result back (prices, days repeat)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if len(uniques) == 0 or len(uniques) > 0.7 * len(values):
+        return parse(values)
+    parsed = parse(pd.Series(uniques, dtype=values.dtype if len(uniques) else object))
+    out = parsed.to_numpy()[codes]
+    result = pd.Series(out, index=values.index, dtype=parsed.dtype)
+    if (codes < 0).any():
+        result[codes < 0] = parse(pd.Series([None], dtype=values.dtype)).iloc[0]
+    return result
+
+
 def parse_timestamps(values: pd.Series, formats: Iterable[str] = DATE_FORMATS) -> pd.Series:
+    """Parse mixed date representations (see :func:`_parse_timestamps`), once per distinct value."""
+    formats = tuple(formats)
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values.astype("datetime64[ns]")
+    return _on_uniques(values, lambda v: _parse_timestamps(v, formats))
+
+
+def _parse_timestamps(values: pd.Series, formats: Iterable[str] = DATE_FORMATS) -> pd.Series:
     """Parse mixed date representations; values that match nothing become ``NaT``.
 
     Accepted: datetime objects (e.g. Excel date cells); text in any of ``formats`` (ISO,
@@ -127,7 +157,7 @@ def parse_timestamps(values: pd.Series, formats: Iterable[str] = DATE_FORMATS) -
                            or (hasattr(v, "year") and not isinstance(v, str))).astype(bool)  # bool even when empty
     if is_dt.any():
         out[is_dt] = pd.to_datetime(values[is_dt].astype(object), errors="coerce")
-    text = values[~is_dt & values.notna()].astype("string").str.normalize("NFKC").str.strip()
+    text = _nfkc(values[~is_dt & values.notna()].astype("string")).str.strip()
     text = text.str.replace(r"\s+", " ", regex=True)
     remaining = text
     for fmt in formats:
@@ -146,6 +176,13 @@ def parse_timestamps(values: pd.Series, formats: Iterable[str] = DATE_FORMATS) -
 
 
 def parse_amounts(values: pd.Series) -> pd.Series:
+    """Parse money amounts (see :func:`_parse_amounts`), once per distinct value."""
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values.astype(float)
+    return _on_uniques(values, _parse_amounts).astype(float)
+
+
+def _parse_amounts(values: pd.Series) -> pd.Series:
     """Parse money amounts written the way exports write them; failures become ``NaN``.
 
     Handles numbers, ``¥1,999.00``, full-width ``￥１９９９``, ``1999元``, ``RMB 1,999``,
@@ -164,9 +201,9 @@ def parse_amounts(values: pd.Series) -> pd.Series:
     text = values[numeric.isna() & values.notna()].astype("string")
     if text.empty:
         return numeric.astype(float)
-    norm = text.str.normalize("NFKC").str.strip()
+    norm = _nfkc(text).str.strip()
     negative = norm.str.match(r"^\(.*\)$")
-    norm = norm.str.strip("()").str.replace(_CURRENCY, "", regex=True)
+    norm = norm.str.strip("()").str.replace(_CURRENCY.pattern, "", regex=True, case=False)
     norm = norm.str.replace(r"\s+", "", regex=True)
     decimal_comma = norm.str.match(r"^[+-]?\d+,\d{1,2}$")  # 1999,00 (European style), not 1,999
     norm = norm.where(~decimal_comma, norm.str.replace(",", ".", regex=False))
@@ -184,10 +221,11 @@ def normalise_status(values: pd.Series) -> pd.Series:
 
     Missing values mean ``completed``.
     """
-    text = values.astype("string").str.normalize("NFKC").str.strip().str.lower()
-    mapped = text.map(_STATUS_LOOKUP)
-    mapped = mapped.where(values.notna(), "completed")
-    return mapped.astype("string")
+    def lookup(v: pd.Series) -> pd.Series:
+        text = _nfkc(v.astype("string")).str.strip().str.lower()
+        return text.map(_STATUS_LOOKUP).where(v.notna(), "completed").astype("string")
+
+    return _on_uniques(values, lookup).astype("string")
 
 
 # --------------------------------------------------------------------------- cleaning
