@@ -11,7 +11,7 @@ ARGS   ?=
 DATASET ?=
 REPORT_PARAMS := $(if $(DATASET),-p dataset $(DATASET),)
 
-.PHONY: help setup system-deps report test lab simulate clean-generated
+.PHONY: help setup system-deps report test lab simulate clean-generated knowledge-reports
 
 help:
 	@echo "make report    run every notebook with papermill and write PDFs to reports/"
@@ -19,6 +19,7 @@ help:
 	@echo "make test      run the whole test suite (unit tests, nbval on every notebook, PDF checks)"
 	@echo "make lab       open JupyterLab with the project's environment"
 	@echo "make simulate  regenerate the simulated export in data/raw/xiaomi_sim (same seed, same files)"
+	@echo "make knowledge-reports SEGMENT=champions TOP=20   per-customer knowledge reports (PDF + HTML)"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,3 +47,11 @@ simulate: setup
 
 clean-generated:
 	rm -rf data/interim/* data/processed/* reports/*.ipynb reports/*.html reports/*.pdf reports/figures reports/tables
+
+# Per-customer / per-segment knowledge reports (after `make report` has built the knowledge base):
+#   make knowledge-reports SEGMENT=champions TOP=20     or     make knowledge-reports CUSTOMER=<id>
+SEGMENT ?= champions
+TOP ?= 20
+CUSTOMER ?=
+knowledge-reports: setup system-deps
+	$(BIN)/python -m helpers.report $(REPORT_PARAMS) --knowledge-reports $(if $(CUSTOMER),customer=$(CUSTOMER),segment=$(SEGMENT) top=$(TOP))

@@ -813,6 +813,22 @@ class _MaximumLikelihoodModel:
 # --------------------------------------------------------------------------- BG/NBD
 
 
+def _c_hyp2f1(a_: Any, b_: Any, c: Any, z: Any) -> np.ndarray:
+    """``c · 2F1(a_, b_; c; z)``, continuous through ``c = 0``.
+
+    BG/NBD's expectations (FHL 2005 eqs. 9–10) multiply the Gauss hypergeometric function by its
+    third argument ``c = a + b + x − 1``, which is 0 when ``a + b = 1`` and ``x = 0``; there 2F1 itself
+    is undefined but the product has the limit ``a_ · b_ · z · 2F1(a_+1, b_+1; 2; z)`` (2F1/Γ(c) is
+    entire in c; DLMF 15.2.3_5).
+    """
+    a_, b_, c, z = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a_, b_, c, z)))
+    small = np.abs(c) < 1e-9
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        regular = c * special.hyp2f1(a_, b_, np.where(small, 1.0, c), z)
+        limit = a_ * b_ * z * special.hyp2f1(a_ + 1.0, b_ + 1.0, 2.0, z)
+    return np.where(small, limit, regular)
+
+
 class BetaGeo(_MaximumLikelihoodModel):
     """BG/NBD model (beta-geometric / negative binomial distribution; Fader, Hardie & Lee 2005).
 
@@ -934,8 +950,8 @@ class BetaGeo(_MaximumLikelihoodModel):
             return np.zeros_like(x, dtype=float)
         z = t / (alpha + T + t)
         log_ratio = (r + x) * (np.log(alpha + T) - np.log(alpha + T + t))
-        hyp = special.hyp2f1(r + x, b + x, a + b + x - 1, z)
-        term = (a + b + x - 1) / (a - 1) * (1.0 - np.exp(log_ratio) * hyp)
+        c = a + b + x - 1
+        term = (c - np.exp(log_ratio) * _c_hyp2f1(r + x, b + x, c, z)) / (a - 1)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             odds = np.where(x > 0, a / np.maximum(b + x - 1, 1e-300)
                             * np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + t_x))), 0.0)
@@ -950,8 +966,8 @@ class BetaGeo(_MaximumLikelihoodModel):
         r, alpha, a, b = self._p()
         t = np.asarray(t, dtype=float)
         tt = np.maximum(t, 0.0)
-        value = (a + b - 1) / (a - 1) * (1.0 - (alpha / (alpha + tt)) ** r
-                                         * special.hyp2f1(r, b, a + b - 1, tt / (alpha + tt)))
+        c = a + b - 1
+        value = (c - (alpha / (alpha + tt)) ** r * _c_hyp2f1(r, b, c, tt / (alpha + tt))) / (a - 1)
         value = np.where(t > 0, np.maximum(value, 0.0), 0.0)
         return float(value) if value.ndim == 0 else value
 

@@ -45,6 +45,12 @@ Command line
     crm-report                                   # all notebooks → reports/*.ipynb, *.html, *.pdf
     crm-report --only 01 03 -p seed 7 -p dataset cdnow
     crm-report -y "{start: '2024-01-01', n_customers: 500}" --no-pdf
+    crm-report --knowledge-reports segment=champions top=20     # per-customer knowledge reports
+    crm-report --knowledge-reports customer=12345678 -p dataset xiaomi_sim
+
+``--knowledge-reports`` runs ``notebooks/knowledge_report.ipynb`` (not numbered, so the workbook
+run skips it) once per customer — the top N of a segment by CLV, or given ids — and once for the
+segment, into ``reports/knowledge/`` with a progress bar (:func:`build_knowledge_reports`).
 """
 
 from __future__ import annotations
@@ -86,13 +92,16 @@ __all__ = [
     "APT_INSTALL_LINE",
     "FailingCell",
     "NotebookResult",
+    "build_knowledge_reports",
     "build_reports",
     "find_chromium",
     "find_notebooks",
     "html_to_pdf",
+    "knowledge_jobs",
     "main",
     "notebook_to_html",
     "notebook_to_pdf",
+    "parse_knowledge_spec",
     "parse_parameter_value",
     "run_notebook",
 ]
@@ -404,6 +413,7 @@ def run_notebook(
     out_dir: Path,
     parameters: dict[str, Any],
     kernel_name: str | None = None,
+    output_name: str | None = None,
 ) -> NotebookResult:
     """Execute one notebook with papermill into ``out_dir/<stem>.ipynb``.
 
@@ -418,6 +428,9 @@ def run_notebook(
     kernel_name
         Kernel to use; ``None`` means the notebook's own kernelspec (``python3``, which is
         the venv's ipykernel when this runs from the venv).
+    output_name
+        File name of the executed copy (default: the notebook's own name); lets one
+        template run many times into one folder (e.g. one knowledge report per customer).
 
     Returns
     -------
@@ -428,7 +441,7 @@ def run_notebook(
     nb = Path(nb).resolve()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    executed_path = (out_dir / nb.name).resolve()
+    executed_path = (out_dir / (output_name or nb.name)).resolve()
     if executed_path == nb:
         raise ValueError(f"out_dir would overwrite the source notebook {nb}")
     error: str | None = None
@@ -656,7 +669,7 @@ def _convert(result: NotebookResult, out_dir: Path) -> None:
     """Attach a PDF to ``result`` (in place); a failed conversion marks the result failed."""
     if result.executed_path is None:
         return
-    pdf_path = out_dir / f"{result.notebook.stem}.pdf"
+    pdf_path = out_dir / f"{result.executed_path.stem}.pdf"
     start = time.perf_counter()
     try:
         result.pdf_path = notebook_to_pdf(result.executed_path, pdf_path)
@@ -723,6 +736,130 @@ def build_reports(
         results.append(result)
     bar.close()
     return results
+
+
+# --------------------------------------------------------------------------- knowledge reports
+
+KNOWLEDGE_TEMPLATE = "knowledge_report.ipynb"
+"""The parameterised per-customer / per-segment knowledge report (not numbered: the workbook run skips it)."""
+KNOWLEDGE_SUBDIR = "knowledge"
+
+
+def _safe_stem(value: Any) -> str:
+    return re.sub(r"[^\w\-]+", "_", str(value), flags=re.UNICODE).strip("_") or "x"
+
+
+def knowledge_jobs(
+    dataset: str,
+    customers: Sequence[str] = (),
+    segment: str | None = None,
+    top: int = 20,
+    segment_by: str | None = None,
+    segment_report: bool = True,
+) -> list[tuple[str, dict[str, Any]]]:
+    """The reports a batch makes: ``[(output stem, notebook parameters), ...]``.
+
+    One per-customer report for each id in ``customers`` and, when ``segment`` is given, for
+    each of the ``top`` customers of that segment by CLV (read from the knowledge base that
+    notebook 07 builds), plus the segment's own report when ``segment_report``.
+    """
+    ids = [str(c) for c in customers]
+    if segment is not None and top > 0:
+        from helpers import knowledge
+
+        con = knowledge.open_knowledge_base(dataset)
+        try:
+            ids += [i for i in knowledge.top_customers(con, segment, segment_by, top)["customer_id"].astype(str)
+                    if i not in ids]
+        finally:
+            con.close()
+    base = {"dataset": dataset} | ({"segment_by": segment_by} if segment_by else {})
+    jobs = [(f"knowledge_{_safe_stem(dataset)}_customer_{_safe_stem(i)}", base | {"customer_id": i}) for i in ids]
+    if segment is not None and segment_report:
+        jobs.append((f"knowledge_{_safe_stem(dataset)}_segment_{_safe_stem(segment)}", base | {"segment": segment}))
+    return jobs
+
+
+def build_knowledge_reports(
+    notebooks_dir: Path,
+    out_dir: Path,
+    dataset: str = "xiaomi_sim",
+    customers: Sequence[str] = (),
+    segment: str | None = None,
+    top: int = 20,
+    segment_by: str | None = None,
+    segment_report: bool = True,
+    pdf: bool = True,
+    progress: bool = True,
+    kernel_name: str | None = None,
+) -> list[NotebookResult]:
+    """Run ``knowledge_report.ipynb`` once per customer (and segment) and make each PDF + HTML.
+
+    Parameters
+    ----------
+    notebooks_dir
+        Folder holding :data:`KNOWLEDGE_TEMPLATE`.
+    out_dir
+        Where ``knowledge_<dataset>_customer_<id>.ipynb/.html/.pdf`` and
+        ``knowledge_<dataset>_segment_<name>.*`` go.
+    dataset
+        Dataset whose knowledge base (``data/processed/<dataset>/knowledge.duckdb``) is read.
+    customers, segment, top, segment_by, segment_report
+        What to report on (see :func:`knowledge_jobs`).
+    pdf, progress, kernel_name
+        As in :func:`build_reports` (the progress bar counts reports).
+
+    Returns
+    -------
+    list of NotebookResult
+        One per report, in order; a failure does not stop the others.
+    """
+    template = Path(notebooks_dir) / KNOWLEDGE_TEMPLATE
+    if not template.exists():
+        raise FileNotFoundError(f"knowledge report template not found: {template}")
+    jobs = knowledge_jobs(dataset, customers, segment, top, segment_by, segment_report)
+    if not jobs:
+        raise ValueError("nothing to report: give customer=<id> and/or segment=<name>")
+    if pdf:
+        find_chromium()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results: list[NotebookResult] = []
+    bar = tqdm(jobs, desc="knowledge reports", unit="report", disable=not progress)
+    for stem, params in bar:
+        bar.set_postfix_str(stem, refresh=True)
+        result = run_notebook(template, out_dir, params, kernel_name=kernel_name, output_name=f"{stem}.ipynb")
+        if pdf:
+            _convert(result, out_dir)
+        results.append(result)
+    bar.close()
+    return results
+
+
+def parse_knowledge_spec(items: Sequence[str]) -> dict[str, Any]:
+    """``["segment=champions", "top=20", "customer=123,456"]`` → keyword arguments of the batch.
+
+    Keys: ``customer`` (comma-separated ids, repeatable), ``segment``, ``top`` (int), ``by``
+    (segment column), ``segment_report`` (true/false).
+    """
+    spec: dict[str, Any] = {"customers": []}
+    for item in items:
+        if "=" not in item:
+            raise ValueError(f"--knowledge-reports: expected KEY=VALUE, got {item!r}")
+        key, value = (part.strip() for part in item.split("=", 1))
+        if key in ("customer", "customers", "customer_id"):
+            spec["customers"] += [v for v in value.split(",") if v]
+        elif key == "segment":
+            spec["segment"] = value
+        elif key == "top":
+            spec["top"] = int(value)
+        elif key in ("by", "segment_by"):
+            spec["segment_by"] = value
+        elif key == "segment_report":
+            spec["segment_report"] = value.lower() in ("1", "true", "yes")
+        else:
+            raise ValueError(f"--knowledge-reports: unknown key {key!r} (use customer, segment, top, by, segment_report)")
+    return spec
 
 
 # --------------------------------------------------------------------------- command line
@@ -794,6 +931,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-pdf", action="store_true", help="execute only, no HTML/PDF")
     parser.add_argument("--kernel", metavar="NAME", help="kernel name (default: the notebook's)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--knowledge-reports", nargs="*", metavar="KEY=VALUE", default=None,
+                        help="instead of the numbered notebooks, make per-customer / per-segment knowledge reports "
+                             "from notebooks/knowledge_report.ipynb into <out>/knowledge/, e.g. "
+                             "'segment=champions top=20' or 'customer=12345678'; the dataset is -p dataset "
+                             "(default xiaomi_sim); notebook 07 must have built its knowledge base")
     return parser
 
 
@@ -811,11 +953,11 @@ def _collect_parameters(args: argparse.Namespace) -> dict[str, Any]:
     return merged
 
 
-def _summary(results: Sequence[NotebookResult]) -> str:
-    rows = [("notebook", "status", "run s", "pdf s", "PDF")]
+def _summary(results: Sequence[NotebookResult], by_output: bool = False) -> str:
+    rows = [("report" if by_output else "notebook", "status", "run s", "pdf s", "PDF")]
     for r in results:
         rows.append((
-            r.notebook.name,
+            r.executed_path.name if by_output and r.executed_path is not None else r.notebook.name,
             "ok" if r.ok else "FAILED",
             f"{r.seconds:.1f}",
             "-" if r.pdf_seconds is None else f"{r.pdf_seconds:.1f}",
@@ -824,7 +966,8 @@ def _summary(results: Sequence[NotebookResult]) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    failures = [r.describe_failure() for r in results if not r.ok]
+    failures = [(f"{r.executed_path.name}: " if by_output and r.executed_path is not None else "")
+                + (r.describe_failure() or "") for r in results if not r.ok]
     if failures:
         lines.append("")
         lines.extend(f for f in failures if f)
@@ -849,6 +992,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger(f"{__name__}.nbconvert").setLevel(logging.ERROR)  # e.g. "alt text missing"
     try:
         parameters = _collect_parameters(args)
+        if args.knowledge_reports is not None:
+            spec = parse_knowledge_spec(args.knowledge_reports)
+            results = build_knowledge_reports(
+                args.notebooks, Path(args.out) / KNOWLEDGE_SUBDIR, dataset=str(parameters.get("dataset", "xiaomi_sim")),
+                pdf=not args.no_pdf, progress=not args.quiet, kernel_name=args.kernel, **spec)
+            print(_summary(results, by_output=True))
+            return 0 if all(r.ok for r in results) else 1
         results = build_reports(
             args.notebooks,
             args.out,

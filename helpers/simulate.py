@@ -66,6 +66,8 @@ OBSERVATION_START = pd.Timestamp("2012-01-01")
 OBSERVATION_END = pd.Timestamp("2014-07-01")  # exclusive: the window ends 2014-06-30 24:00
 ACQUISITION_END = pd.Timestamp("2014-04-01")  # first purchases happen before this day
 DEFAULT_SEED = 2014
+#: Shape of the Gamma(k, 1/k) per-customer spend propensity (mean 1, coefficient of variation 1/√k).
+SPEND_SHAPE = 3.0
 
 
 @dataclass(frozen=True)
@@ -261,6 +263,8 @@ def simulate_customers(
         "forum_member": rng.random(n_customers) < forum_p,
     })
     out.loc[~out["is_buyer"], "first_purchase"] = pd.NaT
+    # drawn last so that every column above stays as it was before this was added
+    out["spend_propensity"] = rng.gamma(shape=SPEND_SHAPE, scale=1.0 / SPEND_SHAPE, size=n_customers)
     return out.sort_values("signup_date", kind="stable").reset_index(drop=True)
 
 
@@ -375,7 +379,9 @@ def simulate_order_lines(
     """Turn purchases into order lines: phones and accessories at catalogue prices (CNY).
 
     A first order is a phone order with probability 0.8; a repeat order with the group's
-    ``phone_share``. Phone orders carry an accessory (film or case) half the time;
+    ``phone_share`` times the customer's ``spend_propensity`` (Gamma(3, 1/3): mean 1), which
+    also scales the preference for flagship phones and the size of accessory baskets, so mean
+    spend differs between customers as well as between orders. Phone orders carry an accessory (film or case) half the time;
     accessory orders have 1–3 lines of 1–3 units. Orders go through the customer's
     acquisition channel 85% of the time; carrier orders are phone-only. ``n_bulk_orders``
     corporate bulk orders (30–80 phones) are planted as genuine extreme orders.
@@ -389,7 +395,9 @@ def simulate_order_lines(
     home_channel = cust.loc[purchases["customer_id"], "channel"].to_numpy()
     n = len(purchases)
     when = pd.DatetimeIndex(purchases["timestamp"])
-    phone_share = np.array([GROUPS[g].phone_share for g in group])
+    propensity = cust.loc[purchases["customer_id"], "spend_propensity"].to_numpy() \
+        if "spend_propensity" in cust.columns else np.ones(n)
+    phone_share = np.clip(np.array([GROUPS[g].phone_share for g in group]) * propensity, 0.02, 0.9)
     is_phone = np.where(purchases["purchase_no"].to_numpy() == 0, rng.random(n) < 0.8, rng.random(n) < phone_share)
     channel_codes = np.array(list(CHANNELS))
     switch = rng.random(n) < 0.15
@@ -398,7 +406,7 @@ def simulate_order_lines(
     order_ids = _order_ids(rng, when, channel)
 
     # line 1: the phone, or the first accessory
-    bias = np.array([GROUPS[g].flagship_bias for g in group])
+    bias = np.array([GROUPS[g].flagship_bias for g in group]) * propensity
     phone_idx = _choose_phone(rng, when, bias)
     acc_idx = _choose_accessory(rng, when)
     lines = [pd.DataFrame({
@@ -411,8 +419,9 @@ def simulate_order_lines(
         "quantity": np.where(is_phone, np.where(rng.random(n) < 0.04, 2, 1), rng.integers(1, 4, n)),
     })]
     # extra accessory lines
+    basket = np.clip(rng.poisson(0.5 * propensity), 0, 3)  # bigger accessory baskets for bigger spenders
     extra = np.where(is_phone & (channel != "carrier"), (rng.random(n) < 0.5).astype(int),
-                     np.where(is_phone, 0, rng.choice(3, n, p=[0.6, 0.3, 0.1])))
+                     np.where(is_phone, 0, basket))
     owner = np.repeat(np.arange(n), extra)
     if owner.size:
         idx = _choose_accessory(rng, when[owner])
