@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from helpers.acquire import read_transactions  # noqa: E402
 from helpers.clean import clean_transactions  # noqa: E402
-from helpers.outputs import reports_dir  # noqa: E402
+from helpers.outputs import append_markdown  # noqa: E402
 from helpers.simulate import simulate_transactions  # noqa: E402
 
 LINES_PER_CUSTOMER = 3.5  # about what the simulation yields
@@ -99,10 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"| {name} | {tc / tb:.2f} | {tc:.2f} | {tb:.2f} | {mc / mb:.2f} | {mc:.0f} | {mb:.0f} |")
     text = "\n".join(lines) + "\n"
     print(text)
-    out = reports_dir()
-    out.mkdir(parents=True, exist_ok=True)
-    with open(out / "benchmarks.md", "a", encoding="utf-8") as fh:
-        fh.write(text)
+    append_markdown(text, "benchmarks.md")
     return 0
 
 

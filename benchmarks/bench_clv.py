@@ -46,7 +46,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from helpers import paths  # noqa: E402
-from helpers.outputs import reports_dir  # noqa: E402
+from helpers.outputs import append_markdown  # noqa: E402
 
 ROWS_PER_CUSTOMER = 10
 PANDAS_BYTES_PER_ROW = 170  # measured peak RSS / rows of the pandas reference at 1M and 10M rows
@@ -284,10 +284,7 @@ def main(argv: list[str] | None = None) -> int:
                          f"({f['gg_n']:,}) | {f['bg'] + f['gg']:.2f} |")
     text = "\n".join(lines) + "\n"
     print(text)
-    out = reports_dir()
-    out.mkdir(parents=True, exist_ok=True)
-    with open(out / "benchmarks.md", "a", encoding="utf-8") as fh:
-        fh.write(text)
+    append_markdown(text, "benchmarks.md")
     return 0
 
 

@@ -52,3 +52,13 @@ def save_figure(fig: Figure, name: str) -> Path:
     path = folder / f"{_safe(name)}.png"
     fig.savefig(path)
     return path
+
+
+def append_markdown(text: str, name: str = "benchmarks.md") -> Path:
+    """Append ``text`` to ``reports/<name>`` (e.g. a benchmark's result table) and return the path."""
+    folder = reports_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / _safe(name)
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(text)
+    return path
