@@ -35,3 +35,10 @@ def test_output_names_cannot_escape_the_folder(tmp_path, monkeypatch, bad):
     monkeypatch.setenv("CRM_REPORTS_DIR", str(tmp_path))
     with pytest.raises(ValueError):
         outputs.save_table(pd.DataFrame({"a": [1]}), bad)
+
+
+def test_append_markdown_appends_in_order(tmp_path, monkeypatch):
+    monkeypatch.setenv("CRM_REPORTS_DIR", str(tmp_path))
+    outputs.append_markdown("## run 1\n")
+    path = outputs.append_markdown("## run 2 · 基准\n")
+    assert path.read_text(encoding="utf-8") == "## run 1\n## run 2 · 基准\n"
