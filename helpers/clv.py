@@ -7,8 +7,10 @@ Three layers, each usable on its own:
    PyMC-Marketing's names and meaning). They run as SQL on an embedded DuckDB engine, over a
    pandas DataFrame (DuckDB's replacement scan reads it in place) or directly over a Parquet
    file / hive-partitioned folder or a CSV file, so a 50-million-row log fits on a laptop:
-   only the per-customer result comes back to pandas. :func:`_rfm_summary_pandas` is the
-   plain pandas reference the tests and benchmarks compare against.
+   only the per-customer result comes back to pandas. With ``engine="spark"`` the same SQL
+   text, transpiled by sqlglot, runs on Apache Spark for logs in a cluster
+   (:mod:`helpers.engines`). :func:`_rfm_summary_pandas` is the plain pandas reference the
+   tests and benchmarks compare against.
 2. **Models** — :class:`BetaGeo` (BG/NBD), :class:`ParetoNBD` and :class:`GammaGamma`,
    maximum-likelihood fitters written with numpy/scipy, with standard errors, confidence
    intervals and a ``summary()`` table.
@@ -203,28 +205,40 @@ def _connect(threads: int | None = None):
     return con
 
 
-def _period_expr(datetime_col: str, unit: str) -> str:
-    """SQL: the start of the purchase's day or ISO week (Monday), as a DATE."""
-    col = f"CAST({_quote(datetime_col)} AS TIMESTAMP)"
-    return f"CAST(date_trunc('{'day' if unit == 'D' else 'week'}', {col}) AS DATE)"
+def _day_expr(datetime_col: str) -> str:
+    """SQL: the purchase's calendar day as days since 1970-01-01 (an integer)."""
+    return f"date_diff('day', DATE '1970-01-01', CAST(CAST({_quote(datetime_col)} AS TIMESTAMP) AS DATE))"
+
+
+def _period_expr(day: str, unit: str) -> str:
+    """SQL: the start of the day or ISO week (Monday) containing day number ``day``, as a day number.
+
+    Plain integer arithmetic (1970-01-01 was a Thursday, so ``(day + 3) mod 7`` is days since
+    Monday) rather than ``date_trunc('week', ...)``: it means the same in every SQL dialect.
+    """
+    return day if unit == "D" else f"{day} - (({day} + 3) % 7 + 7) % 7"
 
 
 _EPOCH = pd.Timestamp("1970-01-01")
 
 
-def _customer_periods_sql(src: _Source, customer_id_col: str, datetime_col: str, monetary_value_col: str | None,
+def _customer_periods_sql(from_sql: str, customer_id_col: str, datetime_col: str, monetary_value_col: str | None,
                           unit: str, start: pd.Timestamp | None, end: pd.Timestamp | None) -> str:
     """SQL for one row per customer: first/last purchase period (days since 1970-01-01), number of
     distinct purchase periods, spend in the first period and in all periods, and null counts.
 
     Two hash aggregations: (customer, period) → customer. The spend of the repeat periods is
     ``total − first period`` (``arg_min(amt, p)``), which avoids a window over all periods.
+
+    This text, in DuckDB's dialect, is the only definition of the summary: DuckDB runs it as is,
+    Spark runs its sqlglot transpilation (:func:`helpers.engines.to_spark_sql`). Periods are integer
+    day numbers so that no date function whose meaning differs between engines is needed.
     """
     where = []
     if start is not None:
-        where.append(f"p > DATE '{start.date()}'")
+        where.append(f"p > {(start - _EPOCH).days}")
     if end is not None:
-        where.append(f"p <= DATE '{end.date()}'")
+        where.append(f"p <= {(end - _EPOCH).days}")
     cond = ("WHERE " + " AND ".join(where)) if where else ""
     money_in = f", CAST({_quote(monetary_value_col)} AS DOUBLE) AS amount" if monetary_value_col else ""
     money_per = ", sum(amount) AS amt, count(*) - count(amount) AS n_null_amount" if monetary_value_col else ""
@@ -233,16 +247,19 @@ def _customer_periods_sql(src: _Source, customer_id_col: str, datetime_col: str,
                  if monetary_value_col else "")
     return f"""
     WITH src AS (
-        SELECT {_quote(customer_id_col)} AS cid, {_period_expr(datetime_col, unit)} AS p{money_in}
-        FROM {src.sql}
+        SELECT {_quote(customer_id_col)} AS cid, {_day_expr(datetime_col)} AS d{money_in}
+        FROM {from_sql}
+    ), periods AS (
+        SELECT cid, {_period_expr("d", unit)} AS p{", amount" if monetary_value_col else ""}
+        FROM src
     ), per AS (
         SELECT cid, p{money_per}
-        FROM src {cond}
+        FROM periods {cond}
         GROUP BY cid, p
     )
     SELECT cid,
-           CAST(min(p) - DATE '1970-01-01' AS BIGINT) AS first_day,
-           CAST(max(p) - DATE '1970-01-01' AS BIGINT) AS last_day,
+           CAST(min(p) AS BIGINT) AS first_day,
+           CAST(max(p) AS BIGINT) AS last_day,
            count(p) AS n_periods,
            count(*) - count(p) AS n_null_time{money_out}
     FROM per
@@ -250,24 +267,106 @@ def _customer_periods_sql(src: _Source, customer_id_col: str, datetime_col: str,
     """
 
 
+def _resolve_spark(engine: Any, spark: Any) -> Any:
+    """The SparkSession to use, or None for the embedded DuckDB engine."""
+    if spark is not None:
+        return spark
+    if isinstance(engine, str):
+        name = engine.lower()
+        if name == "duckdb":
+            return None
+        if name == "spark":
+            from .engines import spark_session
+
+            return spark_session()
+        raise ValueError(f"engine must be 'duckdb' or 'spark' (or pass a SparkSession as spark=), not {engine!r}")
+    return engine  # a SparkSession passed as engine
+
+
+def _spark_source(transactions, columns: list[str], datetime_col: str, spark) -> _Source:
+    """Register the transactions as a Spark temporary view (the Spark counterpart of :func:`_source`)."""
+    import uuid
+
+    from pyspark.sql.functions import expr as F_expr
+
+    view = f"_clv_transactions_{uuid.uuid4().hex}"
+    if isinstance(transactions, pd.DataFrame):
+        import pyarrow as pa
+
+        frame = _prepare_frame(transactions, columns, datetime_col)
+        # pandas string / categorical columns as plain Python objects, times in microseconds (Spark's unit)
+        data = frame.astype({c: object for c in frame.columns
+                             if c != datetime_col and not pd.api.types.is_numeric_dtype(frame[c])})
+        data = data.assign(**{datetime_col: data[datetime_col].astype("datetime64[us]")})
+        sdf = spark.createDataFrame(pa.Table.from_pandas(data, preserve_index=False))
+        sdf.createOrReplaceTempView(view)
+        return _Source(view, "transactions DataFrame", frame=frame)
+    if not isinstance(transactions, (str, Path)):
+        raise TypeError("transactions must be a pandas DataFrame or a path to a Parquet file/folder or CSV file")
+    path = Path(transactions)
+    if not path.exists():
+        from .paths import PROJECT_ROOT
+
+        if (PROJECT_ROOT / path).exists():
+            path = PROJECT_ROOT / path
+        else:
+            raise DataError("file or folder not found", file=path, hint="check the path (relative paths are "
+                            "tried from the current folder, then from the project root)")
+    if path.suffix.lower() in {".csv", ".txt", ".tsv"} and not path.is_dir():
+        reader = spark.read.option("header", True).option("sep", "\t" if path.suffix.lower() == ".tsv" else ",").csv
+    elif path.is_dir() or path.suffix.lower() in {".parquet", ".pq"}:
+        reader = spark.read.parquet  # a folder: hive partitions are discovered
+    else:
+        raise DataError(f"unknown file type {path.suffix!r}", file=path,
+                        hint="give a Parquet file (.parquet), a folder of Parquet files, or a CSV file")
+    try:
+        sdf = reader(str(path))
+    except Exception as exc:  # Spark raises its own exception types
+        raise DataError(f"could not be read ({type(exc).__name__}: {str(exc).splitlines()[0]})", file=path,
+                        hint="check that it is a readable Parquet or CSV file; Parquet written by pandas has "
+                        "nanosecond times, which Spark reads only with spark.sql.legacy.parquet.nanosAsLong=true "
+                        "(helpers.engines.spark_session sets it)") from exc
+    for column in columns:
+        if column not in sdf.columns:
+            raise DataError("required column is missing", file=path, column=column,
+                            hint=f"pass the right column name (columns present: {list(sdf.columns)[:12]})")
+    if path.suffix.lower() not in {".csv", ".txt", ".tsv"} and dict(sdf.dtypes)[datetime_col] == "bigint":
+        # Parquet TIMESTAMP(NANOS) (pandas' default) read with nanosAsLong: nanoseconds since 1970-01-01
+        # UTC; turn them into microsecond timestamps (floor), the same instants DuckDB reads.
+        ns = f"`{datetime_col.replace('`', '``')}`"
+        sdf = sdf.withColumn(datetime_col, F_expr(f"timestamp_micros(div({ns} - pmod({ns}, 1000), 1000))"))
+    sdf.createOrReplaceTempView(view)
+    return _Source(view, path.name, path=path)
+
+
 def _customer_periods(transactions, customer_id_col: str, datetime_col: str, monetary_value_col: str | None,
                       unit: str, start: pd.Timestamp | None = None, end: pd.Timestamp | None = None,
-                      threads: int | None = None) -> pd.DataFrame:
+                      threads: int | None = None, spark: Any = None) -> pd.DataFrame:
     columns = [customer_id_col, datetime_col] + ([monetary_value_col] if monetary_value_col else [])
     if len(set(columns)) != len(columns):
         raise ValueError(f"customer, datetime and monetary columns must differ, got {columns}")
-    con = _connect(threads)
-    try:
-        src = _source(transactions, columns, datetime_col, con)
-        sql = _customer_periods_sql(src, customer_id_col, datetime_col, monetary_value_col, unit, start, end)
-        table = con.sql(sql).to_arrow_table()
-        # sort by customer id (deterministic output); Arrow's sort is cheaper than ORDER BY in the query
-        import pyarrow.compute as pc
+    if spark is None:
+        con = _connect(threads)
+        try:
+            src = _source(transactions, columns, datetime_col, con)
+            sql = _customer_periods_sql(src.sql, customer_id_col, datetime_col, monetary_value_col, unit, start, end)
+            table = con.sql(sql).to_arrow_table()
+        finally:
+            con.close()
+    else:
+        from .engines import to_spark_sql
 
-        table = table.take(pc.sort_indices(table, sort_keys=[("cid", "ascending")]))
-        out = table.to_pandas()
-    finally:
-        con.close()
+        src = _spark_source(transactions, columns, datetime_col, spark)
+        try:
+            sql = _customer_periods_sql(src.sql, customer_id_col, datetime_col, monetary_value_col, unit, start, end)
+            table = spark.sql(to_spark_sql(sql)).toArrow()
+        finally:
+            spark.catalog.dropTempView(src.sql)
+    # sort by customer id (deterministic output); Arrow's sort is cheaper than ORDER BY in the query
+    import pyarrow.compute as pc
+
+    table = table.take(pc.sort_indices(table, sort_keys=[("cid", "ascending")]))
+    out = table.to_pandas()
     _check_nulls(out, src, customer_id_col, datetime_col, monetary_value_col)
     if src.frame is not None:  # keep the caller's id dtype (e.g. pandas string, int64)
         out["cid"] = out["cid"].astype(src.frame[customer_id_col].dtype)
@@ -276,14 +375,28 @@ def _customer_periods(transactions, customer_id_col: str, datetime_col: str, mon
     return out
 
 
-def _last_timestamp(transactions, datetime_col: str, threads: int | None = None) -> pd.Timestamp:
+def _last_timestamp_sql(from_sql: str, datetime_col: str) -> str:
+    """SQL (DuckDB dialect, transpiled for Spark): the latest transaction time."""
+    return f"SELECT max(CAST({_quote(datetime_col)} AS TIMESTAMP)) FROM {from_sql}"
+
+
+def _last_timestamp(transactions, datetime_col: str, threads: int | None = None, spark: Any = None) -> pd.Timestamp:
     """Latest transaction time (one scan of one column)."""
     if isinstance(transactions, pd.DataFrame):
         return _as_timestamp(pd.to_datetime(transactions[datetime_col]).max(), datetime_col)
+    if spark is not None:
+        from .engines import to_spark_sql
+
+        src = _spark_source(transactions, [datetime_col], datetime_col, spark)
+        try:
+            value = spark.sql(to_spark_sql(_last_timestamp_sql(src.sql, datetime_col))).collect()[0][0]
+        finally:
+            spark.catalog.dropTempView(src.sql)
+        return _as_timestamp(value, datetime_col)
     con = _connect(threads)
     try:
         src = _source(transactions, [datetime_col], datetime_col, con)
-        value = con.execute(f"SELECT max(CAST({_quote(datetime_col)} AS TIMESTAMP)) FROM {src.sql}").fetchone()[0]
+        value = con.execute(_last_timestamp_sql(src.sql, datetime_col)).fetchone()[0]
     finally:
         con.close()
     return _as_timestamp(value, datetime_col)
@@ -328,6 +441,8 @@ def rfm_summary(
     include_first_transaction: bool = False,
     *,
     threads: int | None = None,
+    engine: Any = "duckdb",
+    spark: Any = None,
 ) -> pd.DataFrame:
     """Per-customer frequency, recency, T [and monetary value] from a transaction log (RFM summary).
 
@@ -371,7 +486,16 @@ def rfm_summary(
         Unlike PyMC-Marketing, ``frequency``, ``recency`` and ``T`` keep the definitions above
         (repeat periods; first → last purchase), so the output always has the same columns.
     threads
-        DuckDB worker threads (default: all cores).
+        DuckDB worker threads (default: all cores); not used by Spark.
+    engine
+        ``"duckdb"`` (default: embedded, no setup) or ``"spark"`` (Apache Spark, for logs in a
+        cluster; a local session from :func:`helpers.engines.spark_session` unless ``spark`` is
+        given). Both run the same SQL text (Spark's transpiled by sqlglot) and the same pandas
+        post-processing: ``frequency``, ``recency`` and ``T`` are identical, ``monetary_value``
+        equal up to floating-point summation order (relative differences ~1e-15).
+    spark
+        A ``pyspark.sql.SparkSession`` to run on (implies ``engine="spark"``). Paths are read
+        with ``spark.read`` (so they must be visible to the cluster); a DataFrame is uploaded.
 
     Returns
     -------
@@ -403,7 +527,7 @@ def rfm_summary(
     end = None if observation_period_end is None else _period_start(
         _as_timestamp(observation_period_end, "observation_period_end"), unit)
     per = _customer_periods(transactions, customer_id_col, datetime_col, monetary_value_col, unit, end=end,
-                            threads=threads)
+                            threads=threads, spark=_resolve_spark(engine, spark))
     if end is None:
         end_day = int(per["last_day"].max()) if len(per) else 0
         end = _EPOCH + pd.Timedelta(days=end_day)
@@ -491,6 +615,8 @@ def rfm_train_test_split(
     monetary_value_col: str | None = None,
     *,
     threads: int | None = None,
+    engine: Any = "duckdb",
+    spark: Any = None,
 ) -> pd.DataFrame:
     """Calibration summary up to ``train_period_end`` plus holdout counts after it.
 
@@ -504,27 +630,28 @@ def rfm_train_test_split(
       ``monetary_value_col``);
     - ``test_T`` — holdout length: periods between the two ends, divided by ``time_scaler``.
 
-    ``test_period_end`` defaults to the last transaction's date. Same engine and units as
-    :func:`rfm_summary`.
+    ``test_period_end`` defaults to the last transaction's date. Same engines (``engine``,
+    ``spark``) and units as :func:`rfm_summary`.
     """
     if train_period_end is None:
         raise ValueError("train_period_end is required (the last day of the calibration period)")
     unit, scaler = _check_time_unit(time_unit, time_scaler)
+    spark = _resolve_spark(engine, spark)
     train_end = _period_start(_as_timestamp(train_period_end, "train_period_end"), unit)
     if test_period_end is None:
-        test_end = _period_start(_last_timestamp(transactions, datetime_col, threads), unit)
+        test_end = _period_start(_last_timestamp(transactions, datetime_col, threads, spark), unit)
     else:
         test_end = _period_start(_as_timestamp(test_period_end, "test_period_end"), unit)
     if test_end <= train_end:
         raise ValueError(f"test_period_end ({test_end.date()}) must be after train_period_end ({train_end.date()})")
     per_train = _customer_periods(transactions, customer_id_col, datetime_col, monetary_value_col, unit,
-                                  end=train_end, threads=threads)
+                                  end=train_end, threads=threads, spark=spark)
     if per_train.empty:
         raise DataError(f"no transactions on or before train_period_end {train_end.date()}", file=None,
                         hint="choose a later train_period_end")
     train = _summary_from_periods(per_train, unit, scaler, train_end, monetary_value_col is not None, False)
     per_test = _customer_periods(transactions, customer_id_col, datetime_col, monetary_value_col, unit,
-                                 start=train_end, end=test_end, threads=threads)
+                                 start=train_end, end=test_end, threads=threads, spark=spark)
     per_test = per_test.set_index("cid")
     test_n = per_test["n_periods"].reindex(train["customer_id"].to_numpy())
     train["test_frequency"] = test_n.fillna(0).to_numpy(dtype=float)

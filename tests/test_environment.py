@@ -32,7 +32,8 @@ def _pyproject_specs() -> dict[str, str]:
 def _conda_specs() -> dict[str, str]:
     env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
     specs = [d for d in env["dependencies"] if isinstance(d, str)]
-    return {name: spec for name, spec in map(_split, specs) if name not in {"python", "pip"}}
+    # python and pip are the environment itself; openjdk is the Java runtime Spark needs, not a Python package
+    return {name: spec for name, spec in map(_split, specs) if name not in {"python", "pip", "openjdk"}}
 
 
 def test_environment_yml_and_pyproject_name_the_same_dependencies():
