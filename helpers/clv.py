@@ -57,6 +57,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
+from .acquire import resolve_user_path
 from .errors import DataError
 
 TIME_UNIT_DAYS: dict[str, float] = {"D": 1.0, "W": 7.0}
@@ -148,6 +149,15 @@ def _prepare_frame(frame: pd.DataFrame, columns: list[str], datetime_col: str) -
     return out
 
 
+def _existing_path(transactions: str | Path) -> Path:
+    """The log's path, resolved like every user path (:func:`helpers.acquire.resolve_user_path`)."""
+    path = resolve_user_path(transactions)
+    if not path.exists():
+        raise DataError("file or folder not found", file=path, hint="check the path (relative paths are "
+                        "tried from the current folder, then from the project root)")
+    return path
+
+
 def _source(transactions: pd.DataFrame | str | Path, columns: list[str], datetime_col: str, con) -> _Source:
     if isinstance(transactions, pd.DataFrame):
         frame = _prepare_frame(transactions, columns, datetime_col)
@@ -155,15 +165,7 @@ def _source(transactions: pd.DataFrame | str | Path, columns: list[str], datetim
         return _Source("_clv_transactions", "transactions DataFrame", frame=frame)
     if not isinstance(transactions, (str, Path)):
         raise TypeError("transactions must be a pandas DataFrame or a path to a Parquet file/folder or CSV file")
-    path = Path(transactions)
-    if not path.exists():
-        from .paths import PROJECT_ROOT
-
-        if (PROJECT_ROOT / path).exists():
-            path = PROJECT_ROOT / path
-        else:
-            raise DataError("file or folder not found", file=path, hint="check the path (relative paths are "
-                            "tried from the current folder, then from the project root)")
+    path = _existing_path(transactions)
     p = _sql_str(path.as_posix())
     if path.is_dir():
         glob = _sql_str((path / "**" / "*.parquet").as_posix())
@@ -303,15 +305,7 @@ def _spark_source(transactions, columns: list[str], datetime_col: str, spark) ->
         return _Source(view, "transactions DataFrame", frame=frame)
     if not isinstance(transactions, (str, Path)):
         raise TypeError("transactions must be a pandas DataFrame or a path to a Parquet file/folder or CSV file")
-    path = Path(transactions)
-    if not path.exists():
-        from .paths import PROJECT_ROOT
-
-        if (PROJECT_ROOT / path).exists():
-            path = PROJECT_ROOT / path
-        else:
-            raise DataError("file or folder not found", file=path, hint="check the path (relative paths are "
-                            "tried from the current folder, then from the project root)")
+    path = _existing_path(transactions)
     if path.suffix.lower() in {".csv", ".txt", ".tsv"} and not path.is_dir():
         reader = spark.read.option("header", True).option("sep", "\t" if path.suffix.lower() == ".tsv" else ",").csv
     elif path.is_dir() or path.suffix.lower() in {".parquet", ".pq"}:
