@@ -9,17 +9,22 @@ STAMP  := $(VENV)/.installed
 # Extra arguments for the report command, e.g. make report ARGS="--only 01 02 -p dataset cdnow"
 ARGS   ?=
 DATASET ?=
-REPORT_PARAMS := $(if $(DATASET),-p dataset $(DATASET),)
+# Report language: en (default) or zh, e.g. make report REPORT_LANG=zh (or make report-zh) → reports/zh/.
+# Not LANG: make inherits the locale variable LANG from the environment.
+REPORT_LANG ?= en
+REPORT_PARAMS := $(if $(DATASET),-p dataset $(DATASET),) --lang $(REPORT_LANG)
 
-.PHONY: help setup system-deps report test lab simulate clean-generated knowledge-reports
+.PHONY: large-log help setup system-deps report report-zh test lab simulate clean-generated knowledge-reports
 
 help:
 	@echo "make report    run every notebook with papermill and write PDFs to reports/"
-	@echo "               (DATASET=cdnow|xiaomi_sim, ARGS='--only 01 02 -p name value ...')"
+	@echo "               (DATASET=cdnow|xiaomi_sim, REPORT_LANG=en|zh, ARGS='--only 01 02 -p name value ...')"
+	@echo "make report-zh the Chinese report set (figures, table headers, headings in Chinese) in reports/zh/"
 	@echo "make test      run the whole test suite (unit tests, nbval on every notebook, PDF checks)"
 	@echo "make lab       open JupyterLab with the project's environment"
 	@echo "make simulate  regenerate the simulated export in data/raw/xiaomi_sim (same seed, same files)"
 	@echo "make knowledge-reports SEGMENT=champions TOP=20   per-customer knowledge reports (PDF + HTML)"
+	@echo "make editions  course kit: editions/student/ (answers blank) and editions/instructor/ (solutions, notes)"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +40,9 @@ system-deps:
 report: setup system-deps
 	$(BIN)/python -m helpers.report $(REPORT_PARAMS) $(ARGS)
 
+report-zh:
+	$(MAKE) report REPORT_LANG=zh
+
 test: setup system-deps
 	$(BIN)/python -m pytest
 
@@ -42,11 +50,15 @@ lab: setup
 	$(BIN)/python -m pip install --quiet -e ".[dev,lab]"
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
+# Course kit: a student and an instructor edition of every numbered notebook, plus glossary.md
+editions: setup
+	$(BIN)/python -m helpers.teaching editions --out editions
+
 simulate: setup
 	$(BIN)/python -m helpers.simulate --out data/raw/xiaomi_sim
 
 clean-generated:
-	rm -rf data/interim/* data/processed/* reports/*.ipynb reports/*.html reports/*.pdf reports/figures reports/tables
+	rm -rf data/interim/* data/processed/* reports/*.ipynb reports/*.html reports/*.pdf reports/figures reports/tables reports/zh
 
 # Per-customer / per-segment knowledge reports (after `make report` has built the knowledge base):
 #   make knowledge-reports SEGMENT=champions TOP=20     or     make knowledge-reports CUSTOMER=<id>
@@ -55,3 +67,10 @@ TOP ?= 20
 CUSTOMER ?=
 knowledge-reports: setup system-deps
 	$(BIN)/python -m helpers.report $(REPORT_PARAMS) --knowledge-reports $(if $(CUSTOMER),customer=$(CUSTOMER),segment=$(SEGMENT) top=$(TOP))
+
+# A generated SIMULATED log for the scale runs (issue 6): hive-partitioned Parquet, chunk by chunk.
+#   make large-log ROWS=50M   →  data/interim/generated/xiaomi_sim_50m/ (git-ignored; ~1 GB, ~15 min)
+ROWS ?= 50M
+LARGE_LOG := data/interim/generated/xiaomi_sim_$(shell echo $(ROWS) | tr A-Z a-z)
+large-log: setup
+	$(BIN)/python -m helpers.simulate --large-log $(ROWS) --out $(LARGE_LOG)

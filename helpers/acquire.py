@@ -38,7 +38,9 @@ from typing import Any, Iterable, Mapping
 import pandas as pd
 import yaml
 
+from . import largelog as _largelog
 from .errors import DataError
+from .largelog import LARGE_ROWS, ParquetLog
 from .paths import PROJECT_ROOT, RAW, ensure, interim_dir
 from .privacy import pseudonymise
 
@@ -95,10 +97,20 @@ class Acquired:
     label: str
     simulated: bool
     currency: str
-    transactions: pd.DataFrame
+    transactions: pd.DataFrame | ParquetLog
     customers: pd.DataFrame | None
     provenance: list[Provenance]
     test_accounts: list[str] = field(default_factory=list)
+
+    @property
+    def large(self) -> bool:
+        """``True`` when the transactions stay on disk (a :class:`~helpers.largelog.ParquetLog`)."""
+        return isinstance(self.transactions, ParquetLog)
+
+    @property
+    def bundled_simulation(self) -> bool:
+        """``True`` for the bundled simulated export, whose planted problems ``manifest.yml`` lists."""
+        return self.simulated and self.name == "xiaomi_sim"
 
     def metadata(self) -> dict[str, Any]:
         return {
@@ -529,12 +541,23 @@ def acquire(
     sheet: str | int | None = None,
     currency: str = "CNY",
     test_accounts: Iterable[str] = (),
+    max_rows_in_memory: int | None = LARGE_ROWS,
 ) -> Acquired:
     """Acquire a dataset by name, the way notebook 01's parameters choose it.
 
     ``dataset`` is ``"cdnow"``, ``"cdnow_sample"``, ``"xiaomi_sim"``, or any other name
     together with ``source_path`` (and usually ``columns``) for the user's own file.
+
+    A Parquet source (file or hive-partitioned folder) with more than ``max_rows_in_memory``
+    lines is not loaded: ``transactions`` is then a :class:`~helpers.largelog.ParquetLog` that
+    the later steps scan with DuckDB (``None``: always load). A folder whose ``manifest.yml``
+    says ``simulated: true`` (e.g. from ``python -m helpers.simulate --large-log 50M``) is
+    labelled SIMULATED.
     """
+    if source_path and _is_parquet(resolve_user_path(source_path)) and max_rows_in_memory is not None:
+        log = ParquetLog.open(source_path, columns)
+        if len(log) > max_rows_in_memory:
+            return _acquire_log(dataset, log, currency, test_accounts)
     if source_path:
         tx = read_transactions(source_path, columns=columns, encoding=encoding, sheet=sheet)
         prov = Provenance(**tx.attrs["provenance"])
@@ -555,9 +578,43 @@ def acquire(
     )
 
 
+def _is_parquet(path: Path) -> bool:
+    if path.is_dir():
+        return any(path.rglob("*.parquet"))
+    return path.suffix.lower() in PARQUET_SUFFIXES
+
+
+def _acquire_log(dataset: str, log: ParquetLog, currency: str, test_accounts: Iterable[str]) -> Acquired:
+    """A large Parquet log, acquired without loading it: provenance, label, lineage by file row."""
+    manifest_path = log.path / "manifest.yml" if log.path.is_dir() else log.path.with_name("manifest.yml")
+    manifest = yaml.safe_load(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
+    simulated = bool((manifest or {}).get("simulated"))
+    files = sorted(log.path.rglob("*.parquet")) if log.path.is_dir() else [log.path]
+    prov = Provenance(path=str(log.path), sha256=sha256_of(log.path), rows=len(log),
+                      format="parquet (hive folder)" if log.path.is_dir() else "parquet", encoding=None,
+                      read_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), columns=dict(log.mapping),
+                      notes=[f"{len(files)} Parquet file(s), scanned by DuckDB, not loaded into memory"])
+    name = dataset if dataset not in ("cdnow", "cdnow_sample", "xiaomi_sim") else "own"
+    label = (f"SIMULATED: {manifest.get('label', log.path.name)}" if simulated
+             else f"own data: {log.path.name}")
+    return Acquired(name=name, label=label, simulated=simulated, currency=currency, transactions=log,
+                    customers=None, provenance=[prov], test_accounts=list(test_accounts))
+
+
 def save_interim(acquired: Acquired, out_dir: Path | None = None) -> Path:
-    """Write an acquired dataset to ``data/interim/<name>/`` (Parquet + ``metadata.json``)."""
+    """Write an acquired dataset to ``data/interim/<name>/`` (Parquet + ``metadata.json``).
+
+    A large log (:class:`~helpers.largelog.ParquetLog`) is not copied: ``metadata.json``
+    records its path and column map, and the raw files are read in place (never modified).
+    """
     out = ensure(out_dir or interim_dir(acquired.name))
+    if acquired.large:
+        log = acquired.transactions
+        (out / "transactions.parquet").unlink(missing_ok=True)
+        with open(out / "metadata.json", "w", encoding="utf-8") as fh:
+            json.dump({**acquired.metadata(), "log": {"path": str(log.path), "mapping": log.mapping,
+                                                      "rows": log.rows}}, fh, ensure_ascii=False, indent=2)
+        return out
     acquired.transactions.to_parquet(out / "transactions.parquet", index=False)
     if acquired.customers is not None:
         acquired.customers.to_parquet(out / "customers.parquet", index=False)
@@ -580,9 +637,14 @@ def load_interim(dataset: str, in_dir: Path | None = None) -> Acquired:
         )
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     customers = pd.read_parquet(folder / "customers.parquet") if (folder / "customers.parquet").exists() else None
+    if "log" in meta:  # a large log, read in place
+        transactions = ParquetLog(path=Path(meta["log"]["path"]), mapping=meta["log"]["mapping"],
+                                  rows=int(meta["log"]["rows"]))
+    else:
+        transactions = pd.read_parquet(folder / "transactions.parquet")
     return Acquired(
         name=meta["dataset"], label=meta["label"], simulated=meta["simulated"], currency=meta["currency"],
-        transactions=pd.read_parquet(folder / "transactions.parquet"), customers=customers,
+        transactions=transactions, customers=customers,
         provenance=[Provenance(**p) for p in meta["sources"]], test_accounts=meta.get("test_accounts", []),
     )
 
@@ -633,6 +695,23 @@ def column_map_table(provenance: Iterable[Provenance]) -> pd.DataFrame:
     table = pd.DataFrame({file: [m.get(c, "") for c in names] for file, m in maps.items()}, index=names)
     table.index.name = "canonical column"
     return table
+
+
+def weekly_lines(transactions: pd.DataFrame | ParquetLog) -> pd.Series:
+    """Order lines per week (weeks start Monday) at a first look, before cleaning.
+
+    ``attrs``: ``rows``, ``unparsed`` (dates that do not parse), ``first``, ``last``. A large
+    log is counted by DuckDB (:func:`helpers.largelog.weekly_totals`); a DataFrame's raw dates
+    are parsed as cleaning will parse them (:func:`peek_timestamps`).
+    """
+    from .plotting import weekly_totals
+
+    if isinstance(transactions, ParquetLog):
+        return _largelog.weekly_totals(transactions)
+    when = peek_timestamps(transactions)
+    out = weekly_totals(when.dropna())
+    out.attrs = {"rows": len(when), "unparsed": int(when.isna().sum()), "first": when.min(), "last": when.max()}
+    return out
 
 
 def peek_timestamps(transactions: pd.DataFrame) -> pd.Series:

@@ -42,6 +42,7 @@ list sales.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Iterable, NamedTuple
 
@@ -50,6 +51,7 @@ import pandas as pd
 
 from .acquire import CANONICAL, LINEAGE
 from .errors import DataError
+from .largelog import ParquetLog
 
 REASONS: dict[str, str] = {
     "duplicate": "exact copy of an earlier row in the same file",
@@ -272,7 +274,18 @@ def clean_transactions(
     Cleaned
         ``clean`` (typed; ``amount`` in the dataset's currency) and ``quarantine`` (raw values
         plus ``reason`` and ``detail``). ``len(clean) + len(quarantine) == len(df)``.
+        For a large log (a :class:`~helpers.largelog.ParquetLog`) both are ParquetLogs written
+        by :func:`helpers.largelog.clean_log` (same reason codes, in SQL) to a staging folder
+        that :func:`save_processed` moves into place.
     """
+    if isinstance(df, ParquetLog):
+        from .largelog import clean_log
+        from .paths import PROCESSED
+
+        staging = PROCESSED / "_staging" / hashlib.sha1(f"{df.path}:{df.rows}".encode()).hexdigest()[:12]
+        result = clean_log(df, staging, test_accounts=test_accounts, test_id_pattern=test_id_pattern,
+                           returns=returns, extreme_factor=extreme_factor)
+        return Cleaned(result.clean, result.quarantine)
     if returns not in ("net", "negative"):
         raise ValueError("returns must be 'net' or 'negative'")
     _require(df)
@@ -411,7 +424,7 @@ def row_accounting(raw: pd.DataFrame, clean: pd.DataFrame, quarantine: pd.DataFr
     """
     n_in = len(raw)
     rows = [("rows in", "输入行数", n_in), ("kept (clean)", "保留（干净数据）", len(clean))]
-    counts = quarantine["reason"].value_counts() if len(quarantine) else pd.Series(dtype=int)
+    counts = _reason_counts(quarantine)
     for code in REASONS:
         if counts.get(code, 0):
             rows.append((f"quarantined: {code}", f"隔离：{REASONS_ZH[code]}", int(counts[code])))
@@ -422,8 +435,20 @@ def row_accounting(raw: pd.DataFrame, clean: pd.DataFrame, quarantine: pd.DataFr
     return table
 
 
+def _reason_counts(quarantine: pd.DataFrame | ParquetLog) -> pd.Series:
+    """Quarantined rows per reason code (a Series; counted by DuckDB for a large log)."""
+    if isinstance(quarantine, ParquetLog):
+        table = quarantine.query("SELECT reason, count(*) AS n FROM log GROUP BY ALL")
+        return table.set_index("reason")["n"].astype(int)
+    return quarantine["reason"].value_counts() if len(quarantine) else pd.Series(dtype=int)
+
+
 def check_accounting(raw: pd.DataFrame, clean: pd.DataFrame, quarantine: pd.DataFrame) -> None:
     """Raise :class:`AssertionError` unless each input row is in exactly one output table."""
+    if isinstance(raw, ParquetLog):
+        from .largelog import check_accounting as check_log
+
+        return check_log(raw, clean, quarantine)
     ids_in = set(zip(raw["source_file"], raw["source_row"]))
     ids_clean = list(zip(clean["source_file"], clean["source_row"]))
     ids_q = list(zip(quarantine["source_file"], quarantine["source_row"]))
@@ -439,10 +464,19 @@ def check_accounting(raw: pd.DataFrame, clean: pd.DataFrame, quarantine: pd.Data
 
 def quarantine_summary(quarantine: pd.DataFrame) -> pd.DataFrame:
     """Quarantined rows by reason and source file, with the reason's meaning in English and Chinese."""
+    if isinstance(quarantine, ParquetLog):
+        table = quarantine.query("SELECT reason, source_file, count(*) AS rows FROM log GROUP BY ALL")
+        return _reason_table(table)
     if quarantine.empty:
         return pd.DataFrame(columns=["reason", "meaning", "含义", "source_file", "rows"])
     table = (quarantine.groupby(["reason", "source_file"], observed=True).size()
              .rename("rows").reset_index())
+    return _reason_table(table)
+
+
+def _reason_table(table: pd.DataFrame) -> pd.DataFrame:
+    if table.empty:
+        return pd.DataFrame(columns=["reason", "meaning", "含义", "source_file", "rows"])
     table.insert(1, "meaning", table["reason"].map(REASONS))
     table.insert(2, "含义", table["reason"].map(REASONS_ZH))
     order = {code: i for i, code in enumerate(REASONS)}
@@ -455,6 +489,9 @@ def quarantine_summary(quarantine: pd.DataFrame) -> pd.DataFrame:
 
 def quarantine_examples(quarantine: pd.DataFrame, per_reason: int = 1) -> pd.DataFrame:
     """The first ``per_reason`` quarantined rows of each reason, raw values as read."""
+    if isinstance(quarantine, ParquetLog):
+        quarantine = quarantine.query(f"SELECT * FROM log QUALIFY row_number() OVER (PARTITION BY reason "
+                                      f"ORDER BY source_file, source_row) <= {int(per_reason)}")
     if quarantine.empty:
         return quarantine
     order = {code: i for i, code in enumerate(REASONS)}
@@ -479,6 +516,8 @@ def compare_with_planted(quarantine: pd.DataFrame, planted: dict[str, int]) -> p
 
 def extreme_orders(clean: pd.DataFrame) -> pd.DataFrame:
     """Orders flagged extreme: order id, customer, date, lines, units, total (dataset currency)."""
+    if isinstance(clean, ParquetLog):  # flagged lines are few: bring only those back
+        clean = clean.query("SELECT * FROM log WHERE flag_extreme")
     flagged = clean[clean["flag_extreme"]]
     if flagged.empty:
         return pd.DataFrame(columns=["order_id", "customer_id", "timestamp", "lines", "units", "total"])
@@ -494,9 +533,14 @@ def revenue_by(clean: pd.DataFrame, column: str) -> pd.DataFrame:
     """Customers, orders, lines and net revenue (dataset currency) per value of ``column``."""
     if column not in clean.columns:
         raise DataError("column not in the cleaned table", column=column)
-    table = clean.groupby(column, observed=True, dropna=False).agg(
-        customers=("customer_id", "nunique"), orders=("order_id", "nunique"), lines=("amount", "size"),
-        revenue=("amount", "sum")).reset_index()
+    if isinstance(clean, ParquetLog):
+        c = '"' + column.replace('"', '""') + '"'
+        table = clean.query(f"SELECT {c}, count(DISTINCT customer_id) AS customers, count(DISTINCT order_id) AS "
+                            f"orders, count(*) AS lines, sum(amount) AS revenue FROM log GROUP BY ALL")
+    else:
+        table = clean.groupby(column, observed=True, dropna=False).agg(
+            customers=("customer_id", "nunique"), orders=("order_id", "nunique"), lines=("amount", "size"),
+            revenue=("amount", "sum")).reset_index()
     table["revenue share"] = (table["revenue"] / table["revenue"].sum()).round(4)
     table["revenue"] = table["revenue"].round(2)
     return table.sort_values("revenue", ascending=False, kind="stable").reset_index(drop=True)
@@ -510,8 +554,15 @@ def save_processed(dataset: str, clean: pd.DataFrame, quarantine: pd.DataFrame,
     from .paths import ensure, processed_dir
 
     out = ensure(processed_dir(dataset))
-    clean.to_parquet(out / "transactions.parquet", index=False)
-    quarantine.to_parquet(out / "quarantine.parquet", index=False)
+    if isinstance(clean, ParquetLog):  # written by clean_log in a staging folder: move it into place
+        for log, name in ((clean, "transactions.parquet"), (quarantine, "quarantine.parquet")):
+            if log.path != out / name:
+                log.path.replace(out / name)
+                log.path = out / name
+        metadata = {**(metadata or {}), "large": True}
+    else:
+        clean.to_parquet(out / "transactions.parquet", index=False)
+        quarantine.to_parquet(out / "quarantine.parquet", index=False)
     accounting.to_csv(out / "row_accounting.csv", index=False, encoding="utf-8")
     if metadata is not None:
         (out / "metadata.json").write_text(json.dumps(metadata, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -531,7 +582,40 @@ def load_processed(dataset: str) -> tuple[pd.DataFrame, dict]:
                         hint="run notebooks/02_cleaning.ipynb with the same dataset parameter first")
     meta_path = folder / "metadata.json"
     meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
+    if meta.get("large"):  # stays on disk: scanned by DuckDB in notebooks 03-04
+        return ParquetLog.open(path), meta
     return pd.read_parquet(path), meta
+
+
+def weekly_totals(clean: pd.DataFrame | ParquetLog, value_col: str | None = None) -> pd.Series:
+    """Clean lines (or the sum of ``value_col``) per week starting Monday, for :func:`plotting.plot_weekly`."""
+    from . import largelog
+    from .plotting import weekly_totals as weekly
+
+    if isinstance(clean, ParquetLog):
+        return largelog.weekly_totals(clean, value_col)
+    return weekly(clean["timestamp"], None if value_col is None else clean[value_col])
+
+
+def returned_lines(clean: pd.DataFrame | ParquetLog) -> tuple[int, float]:
+    """Sale lines kept at a net amount after a partial return, and the amount returned (currency)."""
+    if isinstance(clean, ParquetLog):
+        if "returned_amount" not in clean.columns:
+            return 0, 0.0
+        row = clean.query("SELECT count(*) AS n, coalesce(sum(returned_amount), 0) AS a FROM log "
+                          "WHERE returned_amount > 0").iloc[0]
+        return int(row["n"]), float(row["a"])
+    returned = clean.loc[clean["returned_amount"] > 0]
+    return len(returned), float(returned["returned_amount"].sum())
+
+
+def breakdown_column(clean: pd.DataFrame | ParquetLog) -> str:
+    """``"channel"`` when the clean lines record a channel, else ``"source_file"`` (for :func:`revenue_by`)."""
+    if "channel" not in clean.columns:
+        return "source_file"
+    if isinstance(clean, ParquetLog):
+        return "channel" if clean.query("SELECT count(channel) AS n FROM log")["n"].iloc[0] else "source_file"
+    return "channel" if clean["channel"].notna().any() else "source_file"
 
 
 def rules_table() -> pd.DataFrame:

@@ -49,6 +49,7 @@ they and what will they do next? *Management Science* 33(1), 1–24.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -59,6 +60,8 @@ from scipy import optimize, special, stats
 
 from .acquire import resolve_user_path
 from .errors import DataError
+from .largelog import ParquetLog
+from .i18n import tr, tr_given, tr_labels
 
 TIME_UNIT_DAYS: dict[str, float] = {"D": 1.0, "W": 7.0}
 #: Length of a horizon / discounting step in days, for :func:`customer_lifetime_value`.
@@ -163,11 +166,17 @@ def _source(transactions: pd.DataFrame | str | Path, columns: list[str], datetim
         frame = _prepare_frame(transactions, columns, datetime_col)
         con.register("_clv_transactions", frame)
         return _Source("_clv_transactions", "transactions DataFrame", frame=frame)
-    if not isinstance(transactions, (str, Path)):
-        raise TypeError("transactions must be a pandas DataFrame or a path to a Parquet file/folder or CSV file")
-    path = _existing_path(transactions)
+    if isinstance(transactions, ParquetLog):  # a large log with its column map (helpers.largelog)
+        path, sql = transactions.path, f"({transactions.select_sql()})"
+    elif not isinstance(transactions, (str, Path)):
+        raise TypeError("transactions must be a pandas DataFrame, a ParquetLog, or a path to a Parquet "
+                        "file/folder or CSV file")
+    else:
+        path = _existing_path(transactions)
     p = _sql_str(path.as_posix())
-    if path.is_dir():
+    if isinstance(transactions, ParquetLog):
+        pass
+    elif path.is_dir():
         glob = _sql_str((path / "**" / "*.parquet").as_posix())
         sql = f"read_parquet({glob}, hive_partitioning = true, union_by_name = true)"
     elif path.suffix.lower() in {".parquet", ".pq"}:
@@ -197,14 +206,32 @@ def _source(transactions: pd.DataFrame | str | Path, columns: list[str], datetim
     return _Source(sql, path.name, path=path)
 
 
-def _connect(threads: int | None = None):
-    import duckdb
+_DUCKDB_SETTINGS: dict[str, Any] = {}
 
-    con = duckdb.connect(":memory:")
-    if threads:
-        con.execute(f"SET threads = {int(threads)}")
-    con.execute("SET preserve_insertion_order = false")
-    return con
+
+@contextlib.contextmanager
+def duckdb_settings(memory_limit: str | None = None, temp_directory: str | Path | None = None):
+    """Run the summaries inside this block under a DuckDB memory limit, spilling to ``temp_directory``.
+
+    ``with clv.duckdb_settings(memory_limit="2GB", temp_directory="/tmp/spill"): clv.rfm_summary(log)``
+    summarises a log larger than memory: DuckDB's hash aggregations write partitions to disk
+    when the limit is reached, and the result is the same (``benchmarks/bench_scale.py`` checks
+    it on a 100M-line log).
+    """
+    previous = dict(_DUCKDB_SETTINGS)
+    _DUCKDB_SETTINGS.update({k: v for k, v in (("memory_limit", memory_limit),
+                                               ("temp_directory", temp_directory)) if v is not None})
+    try:
+        yield
+    finally:
+        _DUCKDB_SETTINGS.clear()
+        _DUCKDB_SETTINGS.update(previous)
+
+
+def _connect(threads: int | None = None):
+    from .largelog import connect
+
+    return connect(threads=threads, **_DUCKDB_SETTINGS)
 
 
 def _day_expr(datetime_col: str) -> str:
@@ -292,6 +319,8 @@ def _spark_source(transactions, columns: list[str], datetime_col: str, spark) ->
     from pyspark.sql.functions import expr as F_expr
 
     view = f"_clv_transactions_{uuid.uuid4().hex}"
+    if isinstance(transactions, ParquetLog):  # Spark reads the files; their columns must be canonical
+        transactions = transactions.path
     if isinstance(transactions, pd.DataFrame):
         import pyarrow as pa
 
@@ -340,11 +369,15 @@ def _customer_periods(transactions, customer_id_col: str, datetime_col: str, mon
     if len(set(columns)) != len(columns):
         raise ValueError(f"customer, datetime and monetary columns must differ, got {columns}")
     if spark is None:
+        from .largelog import LARGE_ROWS, run_with_progress
+
+        big = isinstance(transactions, ParquetLog) and transactions.rows > LARGE_ROWS
         con = _connect(threads)
         try:
             src = _source(transactions, columns, datetime_col, con)
             sql = _customer_periods_sql(src.sql, customer_id_col, datetime_col, monetary_value_col, unit, start, end)
-            table = con.sql(sql).to_arrow_table()
+            desc = f"per-customer summary of {transactions.rows:,} lines (DuckDB)" if big else ""
+            table = run_with_progress(con, sql, desc, fetch="arrow", disable=not big)
         finally:
             con.close()
     else:
@@ -1477,8 +1510,13 @@ def score_customers(
     model: str = "bgnbd",
     *,
     model_period_days: float | None = None,
+    max_fit_customers: int | None = None,
+    seed: int = 0,
 ) -> pd.DataFrame:
     """One call: fit a transaction model and Gamma-Gamma on ``summary`` and score every customer.
+
+    With ``max_fit_customers``, the models are fitted on a seeded random sample of that many
+    customers (:func:`sample_customers`) when there are more, and every customer is scored.
 
     Parameters
     ----------
@@ -1513,8 +1551,9 @@ def score_customers(
     if key not in models:
         raise ValueError(f"model must be 'bgnbd' or 'pareto', not {model!r}")
     _column(summary, "monetary_value")
-    transaction_model = models[key](period_days=model_period_days).fit(summary)
-    spend_model = GammaGamma().fit(summary)
+    fit_on = sample_customers(summary, max_fit_customers, seed=seed)
+    transaction_model = models[key](period_days=model_period_days).fit(fit_on)
+    spend_model = GammaGamma().fit(fit_on)
     unit = str(time_unit).upper()
     if unit not in STEP_DAYS:
         raise ValueError(f"time_unit must be one of {list(STEP_DAYS)}")
@@ -1534,7 +1573,24 @@ def score_customers(
                  "spend_log_likelihood": spend_model.log_likelihood_,
                  "spend_boundary": bool(spend_model.boundary_),
                  "population_mean_spend": spend_model.population_mean_spend(),
-                 "horizon": f"{horizon} {unit}", "discount_rate_annual": discount_rate}
+                 "horizon": f"{horizon} {unit}", "discount_rate_annual": discount_rate,
+                 "fitted_on": len(fit_on)}
+    return out
+
+
+def sample_customers(summary: pd.DataFrame, n: int | None, seed: int = 0) -> pd.DataFrame:
+    """``summary`` itself when it has at most ``n`` rows (or ``n`` is None), else a seeded random
+    sample of ``n`` customers in their original order, for fitting models on millions of customers.
+
+    Maximum-likelihood estimates from a random sample are consistent; their standard errors
+    (reported) grow as ``1/sqrt(n)``. Predictions are then made for every customer.
+    """
+    if n is None or len(summary) <= int(n):
+        return summary
+    rng = np.random.default_rng(seed)
+    keep = np.sort(rng.choice(len(summary), size=int(n), replace=False))
+    out = summary.iloc[keep]
+    out.attrs = {**summary.attrs, "sampled_from": len(summary)}
     return out
 
 
@@ -1600,6 +1656,38 @@ def _purchase_periods(transactions: pd.DataFrame, customer_id_col: str, datetime
     return pairs
 
 
+def _cohort_counts(transactions, customer_id_col: str, datetime_col: str, unit: str,
+                   cal_end: pd.Timestamp) -> tuple[pd.Series, pd.Series]:
+    """For customers born (first purchase period) on or before ``cal_end``: customers per birth
+    period, and repeat purchase periods (customer-periods after the birth one) per period.
+    Both are small (one entry per period); a large log is counted by DuckDB."""
+    if not isinstance(transactions, ParquetLog):
+        pairs = _purchase_periods(transactions, customer_id_col, datetime_col, unit)
+        pairs = pairs.loc[pairs["birth"] <= cal_end]
+        births = pairs.drop_duplicates("cid")["birth"].value_counts().sort_index()
+        repeats = pairs.loc[pairs["p"] > pairs["birth"], "p"].value_counts().sort_index()
+        return births, repeats
+    period = _period_expr(_day_expr(datetime_col), unit)
+    cal_day = (cal_end - _EPOCH).days
+    con = _connect()
+    try:
+        src = _source(transactions, [customer_id_col, datetime_col], datetime_col, con)
+        con.execute(f"CREATE TEMP TABLE pairs AS SELECT cid, p, min(p) OVER (PARTITION BY cid) AS birth FROM "
+                    f"(SELECT DISTINCT {_quote(customer_id_col)} AS cid, {period} AS p FROM {src.sql})")
+        births = con.execute(f"SELECT birth, count(*) AS n FROM pairs WHERE p = birth AND birth <= {cal_day} "
+                             f"GROUP BY ALL ORDER BY birth").df()
+        repeats = con.execute(f"SELECT p, count(*) AS n FROM pairs WHERE p > birth AND birth <= {cal_day} "
+                              f"GROUP BY ALL ORDER BY p").df()
+    finally:
+        con.close()
+
+    def series(frame: pd.DataFrame, column: str) -> pd.Series:
+        index = _EPOCH + pd.to_timedelta(frame[column].to_numpy(np.int64), unit="D")
+        return pd.Series(frame["n"].to_numpy(np.int64), index=pd.DatetimeIndex(index))
+
+    return series(births, "birth"), series(repeats, "p")
+
+
 def tracking(
     model: BetaGeo | ParetoNBD,
     transactions: pd.DataFrame,
@@ -1625,18 +1713,18 @@ def tracking(
     unit, _ = _check_time_unit(time_unit, 1.0)
     period_days = _model_period_days(model, None)
     cal_end = _as_timestamp(calibration_end, "calibration_end").normalize()
-    pairs = _purchase_periods(transactions, customer_id_col, datetime_col, unit)
-    pairs = pairs.loc[pairs["birth"] <= cal_end]
-    if pairs.empty:
+    births, repeat_counts = _cohort_counts(transactions, customer_id_col, datetime_col, unit, cal_end)
+    if births.empty:
         raise DataError(f"no customer has a first purchase on or before {cal_end.date()}", file="transactions DataFrame",
                         hint="choose a later calibration_end")
-    last = _as_timestamp(end, "end").normalize() if end is not None else pairs["p"].max()
-    start = pairs["birth"].min()
+    last_p = max(births.index.max(), repeat_counts.index.max()) if len(repeat_counts) else births.index.max()
+    last = _as_timestamp(end, "end").normalize() if end is not None else last_p
+    start = births.index.min()
     n_steps = int(np.ceil(((last - start).days + 1) / step_days))
     edges = start + pd.to_timedelta(np.arange(n_steps + 1) * step_days, unit="D")  # step k = [edges[k], edges[k+1])
-    repeats = pairs.loc[(pairs["p"] > pairs["birth"]) & (pairs["p"] < edges[-1]), "p"]
-    actual = np.bincount(((repeats - start).dt.days // step_days).to_numpy(int), minlength=n_steps)[:n_steps]
-    births = pairs.drop_duplicates("cid")["birth"].value_counts()
+    repeats = repeat_counts.loc[repeat_counts.index < edges[-1]]
+    actual = np.bincount(((repeats.index - start).days // step_days).to_numpy(int), weights=repeats.to_numpy(float),
+                         minlength=n_steps)[:n_steps]
     b_days = (births.index - start).days.to_numpy(float)
     t_days = (edges[1:] - start).days.to_numpy(float)
     age = np.maximum(t_days[:, None] - b_days[None, :], 0.0) / period_days
@@ -1738,18 +1826,25 @@ def _plt():
     return plt, sns, plotting
 
 
+def _suptitle(title: str, label: str | None) -> str:
+    from .i18n import tr_dataset
+
+    label = tr_dataset(label)
+    return title if not label else f"{title} — {label}"
+
+
 def plot_period_transactions(table: pd.DataFrame, *, label: str | None = None, model_name: str = "model") -> "Figure":
     """Bars: customers by number of repeat purchases in calibration, actual vs model."""
     plt, sns, plotting = _plt()
     long = table.melt(id_vars="repeat purchases", value_vars=["actual", "model"], var_name="source",
                       value_name="customers")
-    long["source"] = long["source"].map({"actual": "actual 实际", "model": f"{model_name} 模型"})
+    long["source"] = long["source"].map({"actual": tr("actual 实际"), "model": tr("{model} 模型", model=model_name)})
     fig, ax = plt.subplots()
     sns.barplot(data=long, x="repeat purchases", y="customers", hue="source", ax=ax)
-    ax.set_xlabel("repeat purchases in the calibration period (重复购买次数)")
-    ax.set_ylabel("customers (客户数)")
+    ax.set_xlabel(tr("repeat purchases in the calibration period (重复购买次数)"))
+    ax.set_ylabel(tr("customers (客户数)"))
     ax.legend(title=None)
-    plotting._title(ax, "Repeat purchases per customer: actual vs model 重复购买分布", label)
+    plotting._title(ax, tr("Repeat purchases per customer: actual vs model 重复购买分布"), label)
     fig.tight_layout()
     return fig
 
@@ -1760,13 +1855,13 @@ def plot_calibration_holdout(table: pd.DataFrame, *, unit: str = "week", holdout
     plt, sns, plotting = _plt()
     fig, ax = plt.subplots()
     xs = table["calibration repeat purchases"]
-    ax.plot(xs, table["actual"], marker="o", label="actual 实际")
-    ax.plot(xs, table["model"], marker="s", ls="--", label=f"{model_name} 模型")
-    ax.set_xlabel("repeat purchases in the calibration period (校准期重复购买)")
-    span = f" ({holdout_length:g} {unit}s)" if holdout_length is not None else ""
-    ax.set_ylabel(f"mean purchases in holdout{span}")
+    ax.plot(xs, table["actual"], marker="o", label=tr("actual 实际"))
+    ax.plot(xs, table["model"], marker="s", ls="--", label=tr("{model} 模型", model=model_name))
+    ax.set_xlabel(tr("repeat purchases in the calibration period (校准期重复购买)"))
+    span = tr(" ({n:g} {unit}s)", n=holdout_length, unit=tr(unit)) if holdout_length is not None else ""
+    ax.set_ylabel(tr("mean purchases in holdout{span}", span=span))
     ax.legend()
-    plotting._title(ax, "Calibration vs holdout 校准期与验证期", label)
+    plotting._title(ax, tr("Calibration vs holdout 校准期与验证期"), label)
     fig.tight_layout()
     return fig
 
@@ -1776,20 +1871,19 @@ def plot_tracking(table: pd.DataFrame, *, label: str | None = None, model_name: 
     plt, sns, plotting = _plt()
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.0))
     step = table.attrs.get("step_days", 7)
-    per = "week" if step == 7 else f"{step} days"
-    for ax, kind, ylabel in ((axes[0], "cumulative", "cumulative repeat purchases (累计)"),
-                             (axes[1], "incremental", f"repeat purchases per {per} (每周)")):
-        ax.plot(table["step_end"], table[f"actual_{kind}"], label="actual 实际", lw=1.4)
-        ax.plot(table["step_end"], table[f"model_{kind}"], label=f"{model_name} 模型", ls="--", lw=1.4)
+    per = tr("week") if step == 7 else tr("{n} days", n=step)
+    for ax, kind, ylabel in ((axes[0], "cumulative", tr("cumulative repeat purchases (累计)")),
+                             (axes[1], "incremental", tr("repeat purchases per {per} (每周)", per=per))):
+        ax.plot(table["step_end"], table[f"actual_{kind}"], label=tr("actual 实际"), lw=1.4)
+        ax.plot(table["step_end"], table[f"model_{kind}"], label=tr("{model} 模型", model=model_name), ls="--", lw=1.4)
         cal = table.attrs.get("calibration_end")
         if cal:
-            ax.axvline(pd.Timestamp(cal), color="grey", ls=":", lw=1.2, label="calibration end 校准期结束")
-        ax.set_xlabel("date (日期)")
+            ax.axvline(pd.Timestamp(cal), color="grey", ls=":", lw=1.2, label=tr("calibration end 校准期结束"))
+        ax.set_xlabel(tr("date (日期)"))
         ax.set_ylabel(ylabel)
         ax.tick_params(axis="x", labelrotation=30)
         ax.legend(loc="upper left" if kind == "cumulative" else "upper right", fontsize=8)
-    title = "Tracking repeat purchases 重复购买跟踪"
-    fig.suptitle(title if not label else f"{title} — {label}", x=0.01, ha="left", fontweight="bold")
+    fig.suptitle(_suptitle(tr("Tracking repeat purchases 重复购买跟踪"), label), x=0.01, ha="left", fontweight="bold")
     fig.tight_layout()
     return fig
 
@@ -1805,12 +1899,14 @@ def plot_matrix(matrix: pd.DataFrame, *, title: str, colorbar: str, unit: str = 
     mesh = ax.imshow(values, origin="lower", aspect="auto", cmap=cmap, interpolation="nearest",
                      extent=(rec[0] - step / 2, rec[-1] + step / 2, -0.5, len(matrix) - 0.5))
     cbar = fig.colorbar(mesh, ax=ax)
-    cbar.set_label(colorbar)
-    ax.set_xlabel(f"recency: time of last purchase since first ({unit}s, 最近购买时间)")
-    ax.set_ylabel("frequency: repeat purchases (购买频次)")
+    cbar.set_label(tr_given(colorbar))
+    ax.set_xlabel(tr("recency: time of last purchase since first ({unit}s, 最近购买时间)", unit=tr(unit)))
+    ax.set_ylabel(tr("frequency: repeat purchases (购买频次)"))
     ax.grid(False)
     T = matrix.attrs.get("T")
-    plotting._title(ax, f"{title} (customer age T = {T:g} {unit}s)" if T is not None else title, label)
+    title = tr_given(title)
+    plotting._title(ax, tr("{title} (customer age T = {T:g} {unit}s)", title=title, T=T, unit=tr(unit))
+                    if T is not None else title, label)
     fig.tight_layout()
     return fig
 
@@ -1824,9 +1920,9 @@ def plot_clv_distribution(scores: pd.DataFrame, *, currency: str = "", label: st
     bins = np.logspace(np.log10(max(positive.min(), 1e-2)), np.log10(positive.max()), 40) if len(positive) else 10
     axes[0].hist(positive, bins=bins, color=sns.color_palette(plotting.PALETTE)[0])
     axes[0].set_xscale("log")
-    axes[0].set_xlabel(f"CLV per customer ({currency}, log scale, 客户终身价值)")
-    axes[0].set_ylabel("customers (客户数)")
-    axes[0].set_title("Distribution 分布", loc="left")
+    axes[0].set_xlabel(tr("CLV per customer ({currency}, log scale, 客户终身价值)", currency=currency))
+    axes[0].set_ylabel(tr("customers (客户数)"))
+    axes[0].set_title(tr("Distribution 分布"), loc="left")
     ordered = np.sort(values)[::-1]
     share = np.cumsum(ordered) / ordered.sum() * 100
     top = np.arange(1, len(ordered) + 1) / len(ordered) * 100
@@ -1835,13 +1931,13 @@ def plot_clv_distribution(scores: pd.DataFrame, *, currency: str = "", label: st
     for q in (10, 20):
         k = max(int(round(len(ordered) * q / 100)) - 1, 0)
         axes[1].scatter([top[k]], [share[k]], color="black", s=12, zorder=3)
-        axes[1].annotate(f"top {q}% → {share[k]:.0f}%", (top[k], share[k]), textcoords="offset points",
+        axes[1].annotate(tr("top {q}% → {share:.0f}%", q=q, share=share[k]), (top[k], share[k]),
+                         textcoords="offset points",
                          xytext=(8, -12), fontsize=8)
-    axes[1].set_xlabel("top customers by CLV (% of customers)")
-    axes[1].set_ylabel("share of total CLV (%)")
-    axes[1].set_title("Concentration 价值集中度", loc="left")
-    title = "Customer lifetime value 客户终身价值"
-    fig.suptitle(title if not label else f"{title} — {label}", x=0.01, ha="left", fontweight="bold")
+    axes[1].set_xlabel(tr("top customers by CLV (% of customers)"))
+    axes[1].set_ylabel(tr("share of total CLV (%)"))
+    axes[1].set_title(tr("Concentration 价值集中度"), loc="left")
+    fig.suptitle(_suptitle(tr("Customer lifetime value 客户终身价值"), label), x=0.01, ha="left", fontweight="bold")
     fig.tight_layout()
     return fig
 
@@ -1862,14 +1958,14 @@ def plot_parameter_recovery(table: pd.DataFrame, truth: pd.DataFrame, *, label: 
         part = merged.loc[merged["parameter"] == param].set_index("group").reindex(groups)
         ys = np.arange(len(groups))
         ax.errorbar(part["estimate"], ys, xerr=[part["estimate"] - part[lo_col], part[hi_col] - part["estimate"]],
-                    fmt="o", capsize=3, label="fitted ± 95% CI")
-        ax.scatter(part["true"], ys, marker="x", color="crimson", s=50, zorder=3, label="true 真值")
+                    fmt="o", capsize=3, label=tr("fitted ± 95% CI"))
+        ax.scatter(part["true"], ys, marker="x", color="crimson", s=50, zorder=3, label=tr("true 真值"))
         ax.set_title(param, loc="left")
-        ax.set_yticks(ys, groups)
-        ax.set_xlabel("value")
+        ax.set_yticks(ys, tr_labels(groups, lenient=True))
+        ax.set_xlabel(tr("value"))
     np.atleast_1d(axes)[0].legend(fontsize=7, loc="best")
-    title = "BG/NBD per group: fitted vs true 参数恢复"
-    fig.suptitle(title if not label else f"{title} — {label}", x=0.01, ha="left", fontweight="bold")
+    fig.suptitle(_suptitle(tr("BG/NBD per group: fitted vs true 参数恢复"), label), x=0.01, ha="left",
+                 fontweight="bold")
     fig.tight_layout()
     return fig
 
@@ -1972,14 +2068,29 @@ def literature_check(summary: pd.DataFrame | None = None) -> pd.DataFrame:
     return table
 
 
-def default_calibration_end(dataset: str, transactions: pd.DataFrame, datetime_col: str = "timestamp",
+def default_calibration_end(dataset: str, transactions: pd.DataFrame | ParquetLog, datetime_col: str = "timestamp",
                             weeks: int = 39) -> pd.Timestamp:
     """CDNOW (master or sample): 1997-09-30 as in FHL (2005); any other dataset: the day ``weeks``
     weeks before its last transaction, leaving a holdout of that length."""
     if str(dataset).lower().startswith("cdnow"):
         return pd.Timestamp(CDNOW_CALIBRATION_END)
-    last = pd.to_datetime(transactions[datetime_col]).max().normalize()
+    last = _last_timestamp(transactions, datetime_col).normalize()
     return last - pd.Timedelta(weeks=weeks)
+
+
+def describe_transactions(transactions: pd.DataFrame | ParquetLog, customer_id_col: str = "customer_id",
+                          datetime_col: str = "timestamp") -> dict:
+    """``lines``, ``customers`` (distinct ids), ``first`` and ``last`` transaction time of a log.
+
+    A large log (:class:`~helpers.largelog.ParquetLog`) is described by DuckDB in one scan.
+    """
+    if isinstance(transactions, ParquetLog):
+        from .largelog import describe
+
+        return describe(transactions, datetime_col=datetime_col, customer_id_col=customer_id_col)
+    ts = pd.to_datetime(transactions[datetime_col])
+    return {"lines": len(transactions), "customers": int(transactions[customer_id_col].nunique()),
+            "first": ts.min(), "last": ts.max()}
 
 
 def parameter_table(models: dict[str, _MaximumLikelihoodModel], alpha: float = 0.05) -> pd.DataFrame:

@@ -66,7 +66,9 @@ import pandas as pd
 import yaml
 
 from .acquire import Provenance, as_text, read_table, resolve_user_path
+from . import i18n
 from .errors import DataError
+from .i18n import tr
 from .paths import RAW
 from .privacy import pseudonymise
 from . import simulate
@@ -1555,7 +1557,12 @@ def meetup_effects(panel: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
 
 
 def _title(ax, title: str, label: str | None) -> None:
+    label = i18n.tr_dataset(label)
     ax.set_title(title if not label else f"{title}\n{label}", loc="left")
+
+
+def _zh() -> bool:
+    return i18n.get_language() == "zh"
 
 
 def plot_funnel(table: pd.DataFrame, label: str | None = None):
@@ -1563,15 +1570,15 @@ def plot_funnel(table: pd.DataFrame, label: str | None = None):
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(8, 3.4))
-    names = table["stage"] + " " + table["阶段"]
+    names = table["阶段"] if _zh() else table["stage"] + " " + table["阶段"]
     ax.barh(names, table["customers"], color="#4C72B0")
     for y, (n, prev) in enumerate(zip(table["customers"], table["share_of_previous"])):
-        text = f" {n:,}" + ("" if pd.isna(prev) else f"  ({prev:.0f}% of previous)")
+        text = f" {n:,}" + ("" if pd.isna(prev) else tr("  ({share:.0f}% of previous)", share=prev))
         ax.text(n, y, text, va="center", fontsize=8)
     ax.invert_yaxis()
     ax.set_xscale("log")
-    ax.set_xlabel("customers (客户数, log scale)")
-    _title(ax, "Engagement funnel 互动漏斗", label)
+    ax.set_xlabel(tr("customers (客户数, log scale)"))
+    _title(ax, tr("Engagement funnel 互动漏斗"), label)
     fig.tight_layout()
     return fig
 
@@ -1584,13 +1591,13 @@ def plot_activity(activity: pd.DataFrame, label: str | None = None):
     fig, axes = plt.subplots(2, 1, figsize=(8, 5.2), sharex=True, gridspec_kw={"height_ratios": [2, 1]})
     types = [t for t in POST_TYPES if t in wide]
     axes[0].stackplot(wide.index, *[wide[t] for t in types],
-                      labels=[f"{t} {POST_TYPES[t][0]}" for t in types], alpha=0.85)
+                      labels=[POST_TYPES[t][0] if _zh() else f"{t} {POST_TYPES[t][0]}" for t in types], alpha=0.85)
     axes[0].legend(loc="upper left", fontsize=8)
-    axes[0].set_ylabel("posts per month (帖/月)")
-    _title(axes[0], "Forum activity 论坛活跃度", label)
+    axes[0].set_ylabel(tr("posts per month (帖/月)"))
+    _title(axes[0], tr("Forum activity 论坛活跃度"), label)
     axes[1].bar(wide.index, wide.get("new members", 0), width=20, color="#55A868")
-    axes[1].set_ylabel("new members / month")
-    axes[1].set_xlabel("month (月)")
+    axes[1].set_ylabel(tr("new members / month"))
+    axes[1].set_xlabel(tr("month (月)"))
     fig.tight_layout()
     return fig
 
@@ -1605,10 +1612,11 @@ def plot_lead_times(lead: pd.DataFrame, label: str | None = None):
     if len(lead):
         med = float(lead["lead_days"].median())
         ax.axvline(med, color="#C44E52", ls="--", lw=1.2)
-        ax.text(med, ax.get_ylim()[1] * 0.95, f" median {med:.0f} days", color="#C44E52", va="top", fontsize=8)
-    ax.set_xlabel("days from suggestion to release (建议到发布的天数)")
-    ax.set_ylabel("adopted suggestions")
-    _title(ax, "Adoption lead time 建议采纳周期", label)
+        ax.text(med, ax.get_ylim()[1] * 0.95, tr(" median {days:.0f} days", days=med), color="#C44E52", va="top",
+                fontsize=8)
+    ax.set_xlabel(tr("days from suggestion to release (建议到发布的天数)"))
+    ax.set_ylabel(tr("adopted suggestions"))
+    _title(ax, tr("Adoption lead time 建议采纳周期"), label)
     fig.tight_layout()
     return fig
 
@@ -1625,10 +1633,11 @@ def plot_polls(results: pd.DataFrame, label: str | None = None):
         ax.bar(x, g["share (%)"], color="#4C72B0")
         ax.errorbar(x, g["share (%)"], yerr=[g["share (%)"] - g["ci low (%)"], g["ci high (%)"] - g["share (%)"]],
                     fmt="none", color="black", capsize=3, lw=1)
-        ax.set_xticks(x, g["option"], rotation=30, ha="right", fontsize=8)
-        ax.set_title(f"{pid}: {g['feature'].iloc[0]}", fontsize=9, loc="left")
-    axes[0][0].set_ylabel("share of votes (%)")
-    fig.suptitle("Feature polls: vote shares, 95% simultaneous intervals 功能投票"
+        ax.set_xticks(x, i18n.tr_labels(g["option"], lenient=True), rotation=30, ha="right", fontsize=8)
+        ax.set_title(f"{pid}: {i18n.tr_header(g['feature'].iloc[0])}", fontsize=9, loc="left")
+    axes[0][0].set_ylabel(tr("share of votes (%)"))
+    label = i18n.tr_dataset(label)
+    fig.suptitle(tr("Feature polls: vote shares, 95% simultaneous intervals 功能投票")
                  + (f"\n{label}" if label else ""), x=0.01, ha="left", fontweight="bold")
     fig.tight_layout()
     return fig
@@ -1640,7 +1649,8 @@ def plot_value_by_engagement(table: pd.DataFrame, currency: str = "CNY", label: 
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(8, 3.4))
-    names = [f"{v}\n{ENGAGEMENT_LEVELS.get(str(v), '')}" for v in table[by]]
+    names = [ENGAGEMENT_LEVELS.get(str(v), i18n.tr_header(str(v))) if _zh() else f"{v}\n{ENGAGEMENT_LEVELS.get(str(v), '')}"
+             for v in table[by]]
     x = np.arange(len(table))
     ax.bar(x, table["mean clv"], color="#4C72B0")
     ax.errorbar(x, table["mean clv"], yerr=[table["mean clv"] - table["ci low"], table["ci high"] - table["mean clv"]],
@@ -1648,8 +1658,8 @@ def plot_value_by_engagement(table: pd.DataFrame, currency: str = "CNY", label: 
     for xi, (m, n) in enumerate(zip(table["mean clv"], table["customers"])):
         ax.text(xi, 0, f"n={n:,}", ha="center", va="bottom", fontsize=8, color="white")
     ax.set_xticks(x, names, fontsize=8)
-    ax.set_ylabel(f"mean CLV ({currency})")
-    _title(ax, "Customer value by engagement (association, not effect) 互动程度与客户价值", label)
+    ax.set_ylabel(tr("mean CLV ({currency})", currency=currency))
+    _title(ax, tr("Customer value by engagement (association, not effect) 互动程度与客户价值"), label)
     fig.tight_layout()
     return fig
 
@@ -1663,11 +1673,11 @@ def plot_meetups(panel: pd.DataFrame, label: str | None = None):
         g = panel.loc[panel["attended"] == attended]
         if len(g):
             ax.plot([0, 1], [g["before"].mean(), g["after"].mean()], marker="o", color=color,
-                    label=f"{name} (n={len(g):,})")
-    ax.set_xticks([0, 1], ["before 参会前", "after 参会后"])
-    ax.set_ylabel("orders per customer in the window")
+                    label=f"{tr(name)} (n={len(g):,})")
+    ax.set_xticks([0, 1], i18n.tr_labels(["before 参会前", "after 参会后"]))
+    ax.set_ylabel(tr("orders per customer in the window"))
     ax.legend(fontsize=8)
-    _title(ax, "Meet-ups and purchases 同城会活动与购买", label)
+    _title(ax, tr("Meet-ups and purchases 同城会活动与购买"), label)
     fig.tight_layout()
     return fig
 

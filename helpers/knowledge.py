@@ -44,7 +44,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import i18n
 from .errors import DataError
+from .i18n import tr
 from .paths import interim_dir, processed_dir
 
 # =========================================================================== the code scheme
@@ -1045,9 +1047,12 @@ def plot_code_matrix(table: pd.DataFrame, label: str | None = None):
 
     fig, ax = plt.subplots(figsize=(7, 3.8))
     sns.heatmap(table, annot=True, fmt="d", cmap="Blues", cbar=False, ax=ax)
-    ax.set_xlabel("kind 类型")
-    ax.set_ylabel("category 类别")
-    title = "Coded feedback: posts per category and kind 编码后的客户反馈"
+    if i18n.get_language() == "zh":  # columns are "<kind> <中文>": keep the Chinese name
+        ax.set_xticklabels([t.get_text().split(" ", 1)[-1] for t in ax.get_xticklabels()])
+    ax.set_xlabel(tr("kind 类型"))
+    ax.set_ylabel(tr("category 类别"))
+    title = tr("Coded feedback: posts per category and kind 编码后的客户反馈")
+    label = i18n.tr_dataset(label)
     ax.set_title(title if not label else f"{title}\n{label}", loc="left")
     fig.tight_layout()
     return fig
@@ -1061,15 +1066,16 @@ def plot_customer_history(orders: pd.DataFrame, currency: str = "", label: str |
     fig, ax = plt.subplots(figsize=(8, 3.0))
     if len(orders):
         t = pd.to_datetime(orders["timestamp"])
-        ax.bar(t, orders["amount"], width=6, color="#4C72B0", label="order amount 订单金额")
+        ax.bar(t, orders["amount"], width=6, color="#4C72B0", label=tr("order amount 订单金额"))
         ax2 = ax.twinx()
-        ax2.plot(t, orders["amount"].cumsum(), color="#C44E52", marker="o", ms=3, label="cumulative 累计")
-        ax2.set_ylabel(f"cumulative spend ({currency})")
+        ax2.plot(t, orders["amount"].cumsum(), color="#C44E52", marker="o", ms=3, label=tr("cumulative 累计"))
+        ax2.set_ylabel(tr("cumulative spend ({currency})", currency=currency))
         ax2.grid(False)
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(mdates.AutoDateLocator()))
-    ax.set_ylabel(f"order amount ({currency})")
-    ax.set_xlabel("date (日期)")
-    title = "Purchase history 购买历史"
+    ax.set_ylabel(tr("order amount ({currency})", currency=currency))
+    ax.set_xlabel(tr("date (日期)"))
+    title = tr("Purchase history 购买历史")
+    label = i18n.tr_dataset(label)
     ax.set_title(title if not label else f"{title}\n{label}", loc="left")
     fig.tight_layout()
     return fig
@@ -1090,13 +1096,14 @@ def plot_segment_distribution(con, segment: str, column: str | None = None, labe
         segv = pd.to_numeric(df.loc[df["seg"] == segment, col], errors="coerce").dropna()
         upper = float(allv.quantile(0.99)) if col == "clv" and len(allv) else 1.0
         bins = np.linspace(0, upper if upper > 0 else 1.0, 30)
-        ax.hist(allv.clip(upper=bins[-1]), bins=bins, density=True, alpha=0.45, color="grey", label="all 全部")
+        ax.hist(allv.clip(upper=bins[-1]), bins=bins, density=True, alpha=0.45, color="grey", label=tr("all 全部"))
         ax.hist(segv.clip(upper=bins[-1]), bins=bins, density=True, alpha=0.6, color="#4C72B0",
-                label=f"{segment}")
-        ax.set_xlabel({"clv": "CLV (clipped at the 99th percentile)", "p_alive": "P(alive) 仍活跃概率"}[col])
-        ax.set_ylabel("density")
+                label=i18n.tr_header(f"{segment}"))
+        ax.set_xlabel(tr({"clv": "CLV (clipped at the 99th percentile)", "p_alive": "P(alive) 仍活跃概率"}[col]))
+        ax.set_ylabel(tr("density"))
         ax.legend(fontsize=8)
-    fig.suptitle("Value of the segment vs all customers 细分客户价值分布" + (f"\n{label}" if label else ""),
+    label = i18n.tr_dataset(label)
+    fig.suptitle(tr("Value of the segment vs all customers 细分客户价值分布") + (f"\n{label}" if label else ""),
                  x=0.01, ha="left", fontweight="bold")
     fig.tight_layout()
     return fig

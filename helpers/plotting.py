@@ -13,6 +13,9 @@ in the title.
 
 from __future__ import annotations
 
+import html as _html
+import os
+import re
 import warnings
 from pathlib import Path
 
@@ -23,6 +26,9 @@ import seaborn as sns
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
+from . import i18n
+from .i18n import tr
+
 CJK_FONT_NAMES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei",
                   "WenQuanYi Zen Hei", "Microsoft YaHei", "SimHei", "PingFang SC", "Heiti SC",
                   "Noto Sans CJK JP", "AR PL UMing CN")
@@ -30,6 +36,8 @@ CJK_FONT_FILES = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
                   "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
                   "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 INSTALL_HINT = "apt-get install -y --no-install-recommends fonts-noto-cjk"
+FIGURE_FORMAT_ENV_VAR = "CRM_FIGURE_FORMAT"
+"""``svg`` (set by the report command): inline figures as SVG with text as text."""
 PALETTE = "deep"
 FIGSIZE = (8.0, 4.2)
 
@@ -50,12 +58,30 @@ def find_cjk_font() -> str | None:
     return None
 
 
-def set_theme(context: str = "notebook") -> str | None:
-    """Apply the workbook's seaborn theme with CJK-capable fonts; return the CJK font used.
+def set_theme(context: str = "notebook", lang: str = "en") -> str | None:
+    """Apply the workbook's seaborn theme with CJK-capable fonts and the language; return the CJK font used.
 
-    Warns (once) with the install line when no CJK font is found: Chinese labels would
-    otherwise silently become empty boxes.
+    Parameters
+    ----------
+    context
+        seaborn context (``"notebook"``, ``"paper"``, ``"talk"``).
+    lang
+        ``"en"`` or ``"zh"``: language of figure titles, axis labels, legend and category labels
+        (:mod:`helpers.i18n`) and of table headers shown in the notebook (in ``"zh"`` an IPython
+        HTML formatter translates the headers of displayed DataFrames and Stylers; the CSV files
+        of :func:`helpers.outputs.save_table` keep English names).
+
+    Report runs (``CRM_FIGURE_FORMAT=svg``, set by :mod:`helpers.report`) also switch inline
+    figures to SVG with text kept as text (``svg.fonttype = "none"``), so figure titles and axis
+    labels are real text in the PDF. Warns (once) with the install line when no CJK font is
+    found: Chinese labels would otherwise silently become empty boxes.
+
+    Raises
+    ------
+    ValueError
+        If ``lang`` is not ``"en"`` or ``"zh"``.
     """
+    i18n.set_language(lang)
     sns.set_theme(context=context, style="whitegrid", palette=PALETTE)
     cjk = find_cjk_font()
     families = ["DejaVu Sans"] + ([cjk] if cjk else [])
@@ -67,32 +93,113 @@ def set_theme(context: str = "notebook") -> str | None:
     plt.rcParams["savefig.bbox"] = "tight"
     plt.rcParams["axes.titleweight"] = "bold"
     plt.rcParams["axes.titlesize"] = 12
+    if os.environ.get(FIGURE_FORMAT_ENV_VAR, "").strip().lower() == "svg":
+        _use_svg_figures()
+    _register_table_formatters(i18n.get_language())
     if cjk is None:
         warnings.warn(f"No CJK font found: Chinese text in figures will not render. Install one: {INSTALL_HINT}",
                       stacklevel=2)
     return cjk
 
 
+def _use_svg_figures() -> None:
+    """Inline figures as SVG whose text stays text (searchable and selectable in the PDF).
+
+    ``svg.fonttype = "none"`` writes ``<text>`` elements with the font family list instead of
+    glyph outlines; the browser that prints the report draws them with the same fonts
+    (DejaVu Sans, Noto Sans CJK SC).
+    """
+    plt.rcParams["svg.fonttype"] = "none"
+    try:
+        from IPython import get_ipython
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:  # pragma: no cover - IPython is always there in a kernel
+        return
+    if get_ipython() is not None:
+        set_matplotlib_formats("svg")
+
+
+_TH = re.compile(r"(<th\b[^>]*>)([^<]*)(</th>)")
+
+
+def translate_table_html(html: str) -> str:
+    """Translate the text of every ``<th>`` (column headers, index names and labels) via the catalog.
+
+    Unknown headers (e.g. a user's own column names) are kept unchanged.
+    """
+    def one(m: re.Match) -> str:
+        text = _html.unescape(m.group(2))
+        new = i18n.tr_header(text.strip())
+        return m.group(0) if new == text.strip() else m.group(1) + _html.escape(new, quote=False) + m.group(3)
+
+    return _TH.sub(one, html)
+
+
+def _dataframe_html(df: pd.DataFrame) -> str | None:
+    html = df._repr_html_()
+    return None if html is None else translate_table_html(html)
+
+
+def _styler_html(styler) -> str | None:
+    return translate_table_html(styler._repr_html_())
+
+
+def _register_table_formatters(lang: str) -> None:
+    """In a notebook, show DataFrame and Styler headers in ``lang`` (``"en"`` removes the formatters)."""
+    try:
+        from IPython import get_ipython
+        from pandas.io.formats.style import Styler
+    except ImportError:  # pragma: no cover
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    html = shell.display_formatter.formatters["text/html"]
+    if lang == "en":
+        for kind in (pd.DataFrame, Styler):
+            html.type_printers.pop(kind, None)
+        return
+    html.for_type(pd.DataFrame, _dataframe_html)
+    html.for_type(Styler, _styler_html)
+
+
 def _title(ax, title: str, label: str | None) -> None:
+    """Left-aligned title, already translated, with the (translated) dataset label on a second line."""
+    label = i18n.tr_dataset(label)
     ax.set_title(title if not label else f"{title}\n{label}", loc="left")
 
 
+def weekly_totals(timestamps: pd.Series, values: pd.Series | None = None) -> pd.Series:
+    """Sum of ``values`` (or count of rows) per week starting Monday, indexed by the week's first day.
+
+    ``attrs["last"]`` is the latest timestamp (to tell an incomplete last week).
+    """
+    frame = pd.DataFrame({"t": pd.to_datetime(timestamps), "v": 1 if values is None else values}).dropna()
+    weekly = frame.set_index("t")["v"].resample("W-MON", label="left", closed="left").sum()
+    weekly.attrs = {"last": frame["t"].max()}
+    return weekly
+
+
 def plot_weekly(
-    timestamps: pd.Series,
+    timestamps: pd.Series | None = None,
     values: pd.Series | None = None,
     *,
     title: str,
     ylabel: str,
     label: str | None = None,
     events: list[tuple[str, str]] | None = None,
+    weekly: pd.Series | None = None,
 ) -> Figure:
     """Weekly totals of ``values`` (or counts of rows) over time, with optional event markers.
 
+    Give ``timestamps`` (and ``values``), or ``weekly`` totals already computed (by
+    :func:`weekly_totals`, or by DuckDB for a large log: :func:`helpers.largelog.weekly_totals`).
     ``events`` is a list of ``(date, short label)`` drawn as dotted vertical lines.
     """
-    frame = pd.DataFrame({"t": pd.to_datetime(timestamps), "v": 1 if values is None else values}).dropna()
-    weekly = frame.set_index("t")["v"].resample("W-MON", label="left", closed="left").sum()
-    if len(weekly) > 2 and frame["t"].max() < weekly.index[-1] + pd.Timedelta(days=6):
+    if weekly is None:
+        weekly = weekly_totals(timestamps, values)
+    last = weekly.attrs.get("last")
+    if len(weekly) > 2 and last is not None and pd.Timestamp(last) < weekly.index[-1] + pd.Timedelta(days=6):
         weekly = weekly.iloc[:-1]  # the last week is incomplete: leave it out rather than show a false drop
     fig, ax = plt.subplots()
     ax.plot(weekly.index, weekly.to_numpy(), lw=1.2, color=sns.color_palette(PALETTE)[0])
@@ -102,13 +209,13 @@ def plot_weekly(
         ts = pd.Timestamp(day)
         if len(weekly) and weekly.index.min() <= ts <= weekly.index.max():
             ax.axvline(ts, color="grey", ls=":", lw=0.9)
-            ax.text(ts, top * 0.98, text, rotation=90, va="top", ha="right", fontsize=7, color="dimgrey")
+            ax.text(ts, top * 0.98, i18n.tr_given(text), rotation=90, va="top", ha="right", fontsize=7, color="dimgrey")
     locator = mdates.AutoDateLocator(maxticks=10)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-    ax.set_xlabel("week (周)")
-    ax.set_ylabel(ylabel)
-    _title(ax, title, label)
+    ax.set_xlabel(tr("week (周)"))
+    ax.set_ylabel(i18n.tr_given(ylabel))
+    _title(ax, i18n.tr_given(title), label)
     ax.margins(x=0.01)
     fig.tight_layout()
     return fig
@@ -121,25 +228,27 @@ def plot_customer_profile(customers: pd.DataFrame, *, label: str | None = None) 
     sns.histplot(ages, bins=range(int(ages.min()), int(ages.max()) + 2), ax=axes[0])
     axes[0].axvspan(18, 36, color="orange", alpha=0.12, label="18–35")
     axes[0].legend(loc="upper right", fontsize=8)
-    axes[0].set_xlabel("age (years, 年龄)")
-    axes[0].set_ylabel("customers (客户数)")
-    axes[0].set_title("Age 年龄", loc="left")
+    axes[0].set_xlabel(tr("age (years, 年龄)"))
+    axes[0].set_ylabel(tr("customers (客户数)"))
+    axes[0].set_title(tr("Age 年龄"), loc="left")
     shares = customers["channel"].value_counts(normalize=True).mul(100).rename("share").reset_index()
+    shares["channel"] = i18n.tr_labels(shares["channel"].astype(str), lenient=True)
     sns.barplot(data=shares, y="channel", x="share", hue="channel", legend=False, ax=axes[1])
-    axes[1].set_xlabel("share of customers (%)")
+    axes[1].set_xlabel(tr("share of customers (%)"))
     axes[1].set_ylabel("")
-    axes[1].set_title("Acquisition channel 获客渠道", loc="left")
+    axes[1].set_title(tr("Acquisition channel 获客渠道"), loc="left")
     member = pd.DataFrame({
-        "membership": ["MIUI user", "forum member 论坛会员"],
+        "membership": i18n.tr_labels(["MIUI user", "forum member 论坛会员"]),
         "share": [customers["miui_user"].eq("是").mean() * 100, customers["forum_member"].eq("是").mean() * 100],
     })
     sns.barplot(data=member, y="membership", x="share", hue="membership", legend=False, ax=axes[2])
     axes[2].set_xlim(0, 100)
-    axes[2].set_xlabel("share of customers (%)")
+    axes[2].set_xlabel(tr("share of customers (%)"))
     axes[2].set_ylabel("")
-    axes[2].set_title("Community 社区", loc="left")
+    axes[2].set_title(tr("Community 社区"), loc="left")
     if label:
-        fig.suptitle(f"Customer profile 客户画像 — {label}", x=0.01, ha="left", fontweight="bold")
+        fig.suptitle(f"{tr('Customer profile 客户画像')} — {i18n.tr_dataset(label)}", x=0.01, ha="left",
+                     fontweight="bold")
     fig.tight_layout()
     return fig
 
@@ -149,8 +258,11 @@ def plot_row_accounting(accounting: pd.DataFrame, *, label: str | None = None) -
     table = accounting[~accounting["step"].str.startswith("difference")].copy()
     table["kind"] = table["step"].map(lambda s: "in" if s == "rows in" else ("kept" if s.startswith("kept")
                                                                                 else "quarantined"))
-    table["what"] = table["step"].str.replace("quarantined: ", "", regex=False) + " · " + table["step_zh"].str.replace(
-        "隔离：", "", regex=False)
+    if i18n.get_language() == "zh":  # the accounting table carries its own Chinese step names
+        table["what"] = table["step_zh"].str.replace("隔离：", "", regex=False)
+    else:
+        table["what"] = table["step"].str.replace("quarantined: ", "", regex=False) + " · " + table[
+            "step_zh"].str.replace("隔离：", "", regex=False)
     colors = {"in": "#4C72B0", "kept": "#55A868", "quarantined": "#C44E52"}
     fig, ax = plt.subplots(figsize=(FIGSIZE[0], 0.6 + 0.38 * len(table)))
     ax.barh(table["what"], table["rows"], color=table["kind"].map(colors))
@@ -158,8 +270,8 @@ def plot_row_accounting(accounting: pd.DataFrame, *, label: str | None = None) -
         ax.text(value, y, f" {value:,}", va="center", fontsize=8)
     ax.invert_yaxis()
     ax.set_xscale("symlog", linthresh=10)
-    ax.set_xlabel("rows (行, symmetric log scale)")
+    ax.set_xlabel(tr("rows (行, symmetric log scale)"))
     diff = int(accounting.loc[accounting["step"].str.startswith("difference"), "rows"].iloc[0])
-    _title(ax, f"Row accounting 行数核对: in = kept + quarantined (difference {diff})", label)
+    _title(ax, tr("Row accounting 行数核对: in = kept + quarantined (difference {diff})", diff=diff), label)
     fig.tight_layout()
     return fig

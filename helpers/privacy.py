@@ -121,9 +121,14 @@ def find_personal_data(*frames: pd.DataFrame | None) -> pd.DataFrame:
     empty. Takes one or more tables (``None`` is skipped) and returns ``table, column, kind,
     values`` (``table`` is the argument's position) for columns with at least one hit.
     """
+    from .largelog import ParquetLog, find_personal_data as _in_log
+
     rows = []
     for position, df in enumerate(frames):
         if df is None:
+            continue
+        if isinstance(df, ParquetLog):  # a large log: every text column of every line, scanned in SQL
+            rows += _in_log(df).assign(table=position).to_dict("records")
             continue
         for column in df.columns:
             values = df[column]

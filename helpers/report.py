@@ -48,6 +48,20 @@ Command line
     crm-report --knowledge-reports segment=champions top=20     # per-customer knowledge reports
     crm-report --knowledge-reports customer=12345678 -p dataset xiaomi_sim
 
+``--lang zh`` makes the Chinese report set (:func:`localise_headings`): every notebook gets the
+parameter ``lang = "zh"`` (figure titles, axis labels, legends and table headers in Chinese via
+:mod:`helpers.i18n`), every markdown heading is shown in its Chinese form ("## 3 · Differentiation
+by value: ABC analysis ABC 分类" → "## 3 · ABC 分类"), and the set goes to ``reports/zh/`` (its own
+``tables/`` and ``figures/``; CSV column names stay English). ``--lang en`` (default) keeps the
+bilingual headings as written and writes to ``reports/``::
+
+    crm-report --lang zh                         # → reports/zh/*.pdf
+    crm-report --lang zh --only 01 02 03
+
+Figures are inline SVG in report runs (``CRM_FIGURE_FORMAT=svg``, honoured by
+:func:`helpers.plotting.set_theme`) with ``svg.fonttype = "none"``: titles, axis labels and tick
+labels are text in the HTML and in the PDF's text layer, drawn by Chromium with the same fonts.
+
 ``--knowledge-reports`` runs ``notebooks/knowledge_report.ipynb`` (not numbered, so the workbook
 run skips it) once per customer — the top N of a segment by CLV, or given ids — and once for the
 segment, into ``reports/knowledge/`` with a progress bar (:func:`build_knowledge_reports`).
@@ -98,6 +112,7 @@ __all__ = [
     "find_notebooks",
     "html_to_pdf",
     "knowledge_jobs",
+    "localise_headings",
     "main",
     "notebook_to_html",
     "notebook_to_pdf",
@@ -122,6 +137,12 @@ _EMPTY_SCRIPT_URL = "data:text/javascript,"
 KERNEL_MPLBACKEND = "module://matplotlib_inline.backend_inline"
 """Headless and inline: figures end up in the executed notebook (``Agg`` would drop them)."""
 
+KERNEL_FIGURE_FORMAT = "svg"
+"""``CRM_FIGURE_FORMAT`` for report kernels: SVG figures whose text stays text (searchable PDF)."""
+
+LANG_SUBDIR = {"en": "", "zh": "zh"}
+"""Where each language's report set goes, under the reports folder (English: the folder itself)."""
+
 CHROMIUM_ENV_VAR = "CRM_CHROMIUM"
 CHROMIUM_TIMEOUT_S = 180.0
 CHROMIUM_FLAGS: tuple[str, ...] = (
@@ -139,6 +160,8 @@ CHROMIUM_FLAGS: tuple[str, ...] = (
 
 REMOVE_OUTPUT_TAG = "remove-output"
 REMOVE_CELL_TAG = "remove-cell"
+COURSE_TAGS = frozenset({"exercise", "answer", "solution", "check", "teaching-note"})
+"""Course-kit cells (helpers.teaching): for students, not for readers of the report, so dropped from HTML/PDF."""
 INJECTED_PARAMETERS_TAG = "injected-parameters"
 _PAPERMILL_ERROR_TAG = "papermill-error-cell-tag"
 
@@ -449,7 +472,8 @@ def run_notebook(
     start = time.perf_counter()
     logger.info("executing %s -> %s", nb, executed_path)
     try:
-        with _environ(MPLBACKEND=KERNEL_MPLBACKEND, CRM_REPORTS_DIR=str(out_dir.resolve())):
+        with _environ(MPLBACKEND=KERNEL_MPLBACKEND, CRM_REPORTS_DIR=str(out_dir.resolve()),
+                      CRM_FIGURE_FORMAT=KERNEL_FIGURE_FORMAT):
             papermill.execute_notebook(
                 str(nb),
                 str(executed_path),
@@ -523,7 +547,7 @@ def _html_exporter() -> Any:
     config = Config()
     config.TagRemovePreprocessor.enabled = True
     config.TagRemovePreprocessor.remove_all_outputs_tags = {REMOVE_OUTPUT_TAG}
-    config.TagRemovePreprocessor.remove_cell_tags = {REMOVE_CELL_TAG}
+    config.TagRemovePreprocessor.remove_cell_tags = {REMOVE_CELL_TAG, *COURSE_TAGS}
     exporter = HTMLExporter(config=config, template_name="lab")
     exporter.exclude_input = True
     exporter.exclude_input_prompt = True
@@ -544,6 +568,30 @@ def _breakable_headers(html: str) -> str:
     return _TH_TEXT.sub(lambda m: m.group(1) + m.group(2).replace("_", "_<wbr>") + m.group(3), html)
 
 
+_SVG_IMG = re.compile(r'<img\b[^>]*?src="data:image/svg\+xml;base64,([A-Za-z0-9+/=\s]+)"[^>]*>')
+
+
+def _inline_svg(html: str) -> str:
+    """Put SVG figures into the page as ``<svg>`` elements instead of base64 ``<img>`` (nbconvert's way).
+
+    Inline, their text inherits the page's language and fonts, so Chromium writes it into the
+    PDF's text layer as the characters it is (inside an ``<img>``, Noto CJK glyphs such as 行 or
+    户 come back from the PDF as Kangxi radicals ⾏ ⼾). Matplotlib gives every SVG's ids a
+    random salt, so several figures on one page do not clash.
+    """
+    import base64
+
+    def one(m: re.Match) -> str:
+        try:
+            svg = base64.b64decode(m.group(1)).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            return m.group(0)
+        start = svg.find("<svg")
+        return m.group(0) if start < 0 else svg[start:]
+
+    return _SVG_IMG.sub(one, html)
+
+
 def _inject_css(html: str, css: str = PRINT_CSS) -> str:
     style = f'<style type="text/css" id="crm-print-css">{css}</style>\n'
     if "</head>" in html:
@@ -551,7 +599,59 @@ def _inject_css(html: str, css: str = PRINT_CSS) -> str:
     return style + html
 
 
-def notebook_to_html(executed_nb: Path, html_path: Path) -> Path:
+_HEADING_LINE = re.compile(r"^(\s{0,3}#{1,6}\s+)(.+?)\s*$")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+
+
+def _localise_markdown(text: str, lang: str) -> str:
+    """Headings of one markdown text in ``lang`` (code fences left alone)."""
+    from helpers.i18n import chinese_part
+
+    if lang == "en":
+        return text
+    lines, fenced = [], False
+    for line in text.split("\n"):
+        if _FENCE.match(line):
+            fenced = not fenced
+        m = None if fenced else _HEADING_LINE.match(line)
+        if m:
+            line = m.group(1) + (chinese_part(m.group(2)) or m.group(2))
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def localise_headings(nb: nbformat.NotebookNode, lang: str) -> nbformat.NotebookNode:
+    """The notebook with every markdown heading in ``lang`` (in place; also returned).
+
+    The workbook's headings are bilingual, "English 中文" (``## 3 · Differentiation by value:
+    ABC analysis ABC 分类``). ``"zh"`` keeps the section number and the Chinese part
+    (``## 3 · ABC 分类``, see :func:`helpers.i18n.chinese_part`) in markdown cells and in
+    markdown outputs; a heading without Chinese stays as written. ``"en"`` changes nothing:
+    English reports show the bilingual headings, as the notebooks do.
+
+    Raises
+    ------
+    ValueError
+        If ``lang`` is not ``"en"`` or ``"zh"``.
+    """
+    from helpers.i18n import LANGUAGES
+
+    if lang not in LANGUAGES:
+        raise ValueError(f"lang must be one of {', '.join(repr(x) for x in LANGUAGES)}, not {lang!r}")
+    if lang == "en":
+        return nb
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = _localise_markdown(cell.source, lang)
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if "text/markdown" in data:
+                text = data["text/markdown"]
+                data["text/markdown"] = _localise_markdown("".join(text) if isinstance(text, list) else text, lang)
+    return nb
+
+
+def notebook_to_html(executed_nb: Path, html_path: Path, lang: str = "en") -> Path:
     """Export an executed notebook to print-ready HTML (code and prompts hidden, A4 CSS).
 
     Parameters
@@ -560,19 +660,21 @@ def notebook_to_html(executed_nb: Path, html_path: Path) -> Path:
         The executed notebook.
     html_path
         Where to write the HTML (its folder is created).
+    lang
+        ``"zh"``: headings in their Chinese form (:func:`localise_headings`); ``"en"``: as written.
 
     Returns
     -------
     Path
         ``html_path``.
     """
-    nb = nbformat.read(Path(executed_nb), as_version=4)
+    nb = localise_headings(nbformat.read(Path(executed_nb), as_version=4), lang)
     body, _resources = _html_exporter().from_notebook_node(
         nb, resources={"metadata": {"name": Path(executed_nb).stem}}
     )
     html_path = Path(html_path)
     html_path.parent.mkdir(parents=True, exist_ok=True)
-    html_path.write_text(_inject_css(_breakable_headers(body)), encoding="utf-8")
+    html_path.write_text(_inject_css(_inline_svg(_breakable_headers(body))), encoding="utf-8")
     return html_path
 
 
@@ -634,7 +736,7 @@ def html_to_pdf(html_path: Path, pdf_path: Path, timeout: float = CHROMIUM_TIMEO
     return pdf_path
 
 
-def notebook_to_pdf(executed_nb: Path, pdf_path: Path) -> Path:
+def notebook_to_pdf(executed_nb: Path, pdf_path: Path, lang: str = "en") -> Path:
     """Turn an executed notebook into an A4 PDF report, code hidden.
 
     The intermediate HTML is written next to the PDF as ``<stem>.html``.
@@ -645,6 +747,8 @@ def notebook_to_pdf(executed_nb: Path, pdf_path: Path) -> Path:
         The executed notebook (e.g. papermill's output).
     pdf_path
         The PDF to write.
+    lang
+        Language of the headings (see :func:`notebook_to_html`).
 
     Returns
     -------
@@ -658,21 +762,31 @@ def notebook_to_pdf(executed_nb: Path, pdf_path: Path) -> Path:
     """
     find_chromium()  # fail before exporting when the browser is missing
     pdf_path = Path(pdf_path)
-    html_path = notebook_to_html(executed_nb, pdf_path.with_suffix(".html"))
+    html_path = notebook_to_html(executed_nb, pdf_path.with_suffix(".html"), lang=lang)
     return html_to_pdf(html_path, pdf_path)
 
 
 # --------------------------------------------------------------------------- the whole workbook
 
 
-def _convert(result: NotebookResult, out_dir: Path) -> None:
+def _lang_of(parameters: dict[str, Any]) -> str:
+    """The report language from the notebook parameters (``lang``, default ``"en"``), checked."""
+    from helpers.i18n import LANGUAGES
+
+    lang = str(parameters.get("lang", "en")).strip().lower()
+    if lang not in LANGUAGES:
+        raise ValueError(f"lang must be one of {', '.join(repr(x) for x in LANGUAGES)}, not {parameters['lang']!r}")
+    return lang
+
+
+def _convert(result: NotebookResult, out_dir: Path, lang: str = "en") -> None:
     """Attach a PDF to ``result`` (in place); a failed conversion marks the result failed."""
     if result.executed_path is None:
         return
     pdf_path = out_dir / f"{result.executed_path.stem}.pdf"
     start = time.perf_counter()
     try:
-        result.pdf_path = notebook_to_pdf(result.executed_path, pdf_path)
+        result.pdf_path = notebook_to_pdf(result.executed_path, pdf_path, lang=lang)
         result.html_path = pdf_path.with_suffix(".html").resolve()
     except Exception as exc:  # keep going: the other notebooks still deserve their reports
         logger.warning("PDF of %s failed: %s", result.notebook.name, exc)
@@ -701,7 +815,8 @@ def build_reports(
     out_dir
         Where executed notebooks, HTML and PDFs go (``<stem>.ipynb/.html/.pdf``).
     parameters
-        Passed to every notebook.
+        Passed to every notebook; ``lang`` (``"en"``/``"zh"``) also sets the language of the
+        report headings (:func:`localise_headings`).
     only
         Number prefixes or stems to run (see :func:`find_notebooks`).
     pdf
@@ -722,6 +837,7 @@ def build_reports(
         Up front, if ``pdf`` is true and Chromium is not installed.
     """
     notebooks = find_notebooks(Path(notebooks_dir), only)
+    lang = _lang_of(parameters)
     if pdf:
         find_chromium()
     out_dir = Path(out_dir)
@@ -732,7 +848,7 @@ def build_reports(
         bar.set_postfix_str(nb.name, refresh=True)
         result = run_notebook(nb, out_dir, parameters, kernel_name=kernel_name)
         if pdf:
-            _convert(result, out_dir)
+            _convert(result, out_dir, lang)
         results.append(result)
     bar.close()
     return results
@@ -792,6 +908,7 @@ def build_knowledge_reports(
     pdf: bool = True,
     progress: bool = True,
     kernel_name: str | None = None,
+    lang: str = "en",
 ) -> list[NotebookResult]:
     """Run ``knowledge_report.ipynb`` once per customer (and segment) and make each PDF + HTML.
 
@@ -808,6 +925,8 @@ def build_knowledge_reports(
         What to report on (see :func:`knowledge_jobs`).
     pdf, progress, kernel_name
         As in :func:`build_reports` (the progress bar counts reports).
+    lang
+        ``"en"`` or ``"zh"``: passed to the template as ``lang`` and used for the headings.
 
     Returns
     -------
@@ -817,7 +936,9 @@ def build_knowledge_reports(
     template = Path(notebooks_dir) / KNOWLEDGE_TEMPLATE
     if not template.exists():
         raise FileNotFoundError(f"knowledge report template not found: {template}")
-    jobs = knowledge_jobs(dataset, customers, segment, top, segment_by, segment_report)
+    lang = _lang_of({"lang": lang})
+    jobs = [(stem, params | ({"lang": lang} if lang != "en" else {}))
+            for stem, params in knowledge_jobs(dataset, customers, segment, top, segment_by, segment_report)]
     if not jobs:
         raise ValueError("nothing to report: give customer=<id> and/or segment=<name>")
     if pdf:
@@ -830,7 +951,7 @@ def build_knowledge_reports(
         bar.set_postfix_str(stem, refresh=True)
         result = run_notebook(template, out_dir, params, kernel_name=kernel_name, output_name=f"{stem}.ipynb")
         if pdf:
-            _convert(result, out_dir)
+            _convert(result, out_dir, lang)
         results.append(result)
     bar.close()
     return results
@@ -915,8 +1036,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--notebooks", type=Path, default=_DEFAULT_NOTEBOOKS, metavar="DIR",
                         help="folder of NN_*.ipynb notebooks (default: %(default)s)")
-    parser.add_argument("--out", type=Path, default=_DEFAULT_REPORTS, metavar="DIR",
-                        help="output folder (default: %(default)s)")
+    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
+                        help=f"output folder (default: {_DEFAULT_REPORTS} for English, "
+                             f"{_DEFAULT_REPORTS / LANG_SUBDIR['zh']} for --lang zh)")
+    parser.add_argument("--lang", choices=("en", "zh"), default=None,
+                        help="language of figure titles, axis labels, table headers and report headings "
+                             "(passed to every notebook as -p lang; default en, or the -p lang given)")
     parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[],
                         metavar=("NAME", "VALUE"),
                         help="parameter for every notebook; VALUE parsed like papermill -p (repeatable)")
@@ -992,16 +1117,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger(f"{__name__}.nbconvert").setLevel(logging.ERROR)  # e.g. "alt text missing"
     try:
         parameters = _collect_parameters(args)
+        if args.lang is not None:
+            parameters["lang"] = args.lang
+        lang = _lang_of(parameters)
+        if lang == "en":
+            parameters.pop("lang", None)  # the notebooks' default: English runs stay as before
+        out = Path(args.out) if args.out is not None else _DEFAULT_REPORTS / LANG_SUBDIR[lang]
         if args.knowledge_reports is not None:
             spec = parse_knowledge_spec(args.knowledge_reports)
             results = build_knowledge_reports(
-                args.notebooks, Path(args.out) / KNOWLEDGE_SUBDIR, dataset=str(parameters.get("dataset", "xiaomi_sim")),
-                pdf=not args.no_pdf, progress=not args.quiet, kernel_name=args.kernel, **spec)
+                args.notebooks, out / KNOWLEDGE_SUBDIR, dataset=str(parameters.get("dataset", "xiaomi_sim")),
+                pdf=not args.no_pdf, progress=not args.quiet, kernel_name=args.kernel, lang=lang, **spec)
             print(_summary(results, by_output=True))
             return 0 if all(r.ok for r in results) else 1
         results = build_reports(
             args.notebooks,
-            args.out,
+            out,
             parameters,
             only=args.only,
             pdf=not args.no_pdf,

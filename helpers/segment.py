@@ -54,7 +54,10 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
+from . import i18n
 from .errors import DataError
+from .largelog import ParquetLog
+from .i18n import tr
 
 __all__ = [
     "ABC_ZH", "LIFECYCLE_STAGES", "LIFECYCLE_THRESHOLDS", "PYMC_SEGMENTS", "QUADRANTS", "RF_GRID",
@@ -109,7 +112,13 @@ def _ids(frame: pd.DataFrame, what: str) -> pd.Series:
 
 
 def _title(ax, title: str, label: str | None) -> None:
+    label = i18n.tr_dataset(label)
     ax.set_title(title if not label else f"{title}\n{label}", loc="left")
+
+
+def _suptitle(title: str, label: str | None) -> str:
+    label = i18n.tr_dataset(label)
+    return f"{title}{' — ' + label if label else ''}"
 
 
 # =========================================================================== customer table
@@ -157,8 +166,34 @@ def rfm_table(summary: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _customer_aggregates_sql(log: ParquetLog, amount_col: str, category_col: str | None, channel_col: str | None,
+                             datetime_col: str) -> tuple[pd.DataFrame, bool]:
+    """:func:`customer_table`'s per-customer aggregates of a large log, computed by DuckDB.
+
+    Same meaning as the pandas branch: the last channel is the one of the latest line with a
+    channel (ties broken by file and row, i.e. the log's order).
+    """
+    def q(name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    has_cat = bool(category_col and category_col in log.columns
+                   and log.query(f"SELECT count({q(category_col)}) AS n FROM log")["n"].iloc[0])
+    parts = [f"sum({q(amount_col)}) AS revenue", f"min({q(datetime_col)}) AS first_purchase",
+             "count(DISTINCT order_id) AS orders" if "order_id" in log.columns else "count(*) AS orders",
+             f"greatest(count(DISTINCT {q(category_col)}), 1) AS n_categories" if has_cat
+             else "CAST(NULL AS BIGINT) AS n_categories"]
+    if channel_col and channel_col in log.columns:
+        parts.append(f"arg_max({q(channel_col)}, struct_pack(t := {q(datetime_col)}, f := source_file, "
+                     f"r := source_row)) FILTER (WHERE {q(channel_col)} IS NOT NULL) AS last_channel")
+    else:
+        parts.append("CAST(NULL AS VARCHAR) AS last_channel")
+    agg = log.query(f"SELECT CAST({ID} AS VARCHAR) AS {ID}, {', '.join(parts)} FROM log GROUP BY ALL").set_index(ID)
+    agg["n_categories"] = agg["n_categories"].astype("Int64")
+    return agg, has_cat
+
+
 def customer_table(
-    transactions: pd.DataFrame,
+    transactions: pd.DataFrame | ParquetLog,
     rfm: pd.DataFrame,
     scores: pd.DataFrame | None = None,
     *,
@@ -203,21 +238,24 @@ def customer_table(
     _require(rfm, [ID, "recency", "frequency"], "customer_table (rfm)", hint="build it with segment.rfm_table")
     ids = _ids(rfm, "customer_table (rfm)")
     tx = transactions
-    g = tx.groupby(ID, sort=False, observed=True)
-    agg = pd.DataFrame({"revenue": g[amount_col].sum(), "first_purchase": g[datetime_col].min()})
-    agg["orders"] = g["order_id"].nunique() if "order_id" in tx.columns else g.size()
-    has_cat = category_col is not None and category_col in tx.columns and tx[category_col].notna().any()
-    if has_cat:
-        cats = g[category_col].nunique(dropna=True)
-        agg["n_categories"] = np.maximum(cats, 1).astype("Int64")
+    if isinstance(tx, ParquetLog):
+        agg, has_cat = _customer_aggregates_sql(tx, amount_col, category_col, channel_col, datetime_col)
     else:
-        agg["n_categories"] = pd.array([pd.NA] * len(agg), dtype="Int64")
-    if channel_col is not None and channel_col in tx.columns:
-        last = tx.loc[tx[channel_col].notna(), [ID, datetime_col, channel_col]].sort_values(
-            [ID, datetime_col], kind="stable")
-        agg["last_channel"] = last.groupby(ID, sort=False, observed=True)[channel_col].last()
-    else:
-        agg["last_channel"] = pd.NA
+        g = tx.groupby(ID, sort=False, observed=True)
+        agg = pd.DataFrame({"revenue": g[amount_col].sum(), "first_purchase": g[datetime_col].min()})
+        agg["orders"] = g["order_id"].nunique() if "order_id" in tx.columns else g.size()
+        has_cat = category_col is not None and category_col in tx.columns and tx[category_col].notna().any()
+        if has_cat:
+            cats = g[category_col].nunique(dropna=True)
+            agg["n_categories"] = np.maximum(cats, 1).astype("Int64")
+        else:
+            agg["n_categories"] = pd.array([pd.NA] * len(agg), dtype="Int64")
+        if channel_col is not None and channel_col in tx.columns:
+            last = tx.loc[tx[channel_col].notna(), [ID, datetime_col, channel_col]].sort_values(
+                [ID, datetime_col], kind="stable")
+            agg["last_channel"] = last.groupby(ID, sort=False, observed=True)[channel_col].last()
+        else:
+            agg["last_channel"] = pd.NA
     key = ids.astype(str).to_numpy()
     agg.index = agg.index.astype(str)
     missing = pd.Index(key).difference(agg.index)
@@ -425,8 +463,8 @@ def plot_pareto(
     step = max(1, len(curve) // 4000)  # a few thousand points draw the same line
     shown = curve.iloc[::step] if (len(curve) - 1) % step == 0 else pd.concat([curve.iloc[::step], curve.iloc[[-1]]])
     g = gini(classified["value"])
-    ax.plot(shown["customer_share"] * 100, shown["value_share"] * 100, lw=2, label=f"Pareto curve (Gini {g:.2f})")
-    ax.plot([0, 100], [0, 100], ls="--", color="grey", lw=1, label="equal value 均等线")
+    ax.plot(shown["customer_share"] * 100, shown["value_share"] * 100, lw=2, label=tr("Pareto curve (Gini {gini:.2f})", gini=g))
+    ax.plot([0, 100], [0, 100], ls="--", color="grey", lw=1, label=tr("equal value 均等线"))
     summary = abc_summary(classified)
     colors = sns.color_palette("deep", len(summary))
     x0 = 0.0
@@ -434,7 +472,9 @@ def plot_pareto(
         x1 = x0 + row["customer_share"] * 100
         ax.axvspan(x0, x1, color=color, alpha=0.10)
         if row["customers"]:
-            ax.text((x0 + x1) / 2, 4, f"{row['class']}\n{row['customer_share']:.0%} cust.\n{row['value_share']:.0%} value",
+            ax.text((x0 + x1) / 2, 4, tr("{abc_class}\n{customers:.0%} cust.\n{value:.0%} value",
+                                         abc_class=row["class"], customers=row["customer_share"],
+                                         value=row["value_share"]),
                     ha="center", va="bottom", fontsize=8)
         x0 = x1
     for c in classified.attrs.get("cutoffs", (0.8, 0.95)):
@@ -443,10 +483,10 @@ def plot_pareto(
         ax.text(101, c * 100, f"{c:.0%}", va="center", fontsize=8, color="firebrick" if abs(c - 0.8) < 1e-9 else "grey")
     ax.set_xlim(0, 100)
     ax.set_ylim(0, 102)
-    ax.set_xlabel("customers, ranked by value (cumulative %, 客户累计占比)")
-    ax.set_ylabel(f"{value_name} (cumulative %, 价值累计占比)")
+    ax.set_xlabel(tr("customers, ranked by value (cumulative %, 客户累计占比)"))
+    ax.set_ylabel(tr("{value_name} (cumulative %, 价值累计占比)", value_name=i18n.tr_header(value_name)))
     ax.legend(loc="center right", fontsize=8)
-    _title(ax, "ABC analysis: Pareto curve 帕累托曲线 (ABC 分类)", label)
+    _title(ax, tr("ABC analysis: Pareto curve 帕累托曲线 (ABC 分类)"), label)
     return fig
 
 
@@ -557,10 +597,10 @@ def plot_score_distribution(scores: pd.DataFrame, *, label: str | None = None) -
     for ax, (column, name), color in zip(axes, names.items(), sns.color_palette("deep", 3)):
         counts = scores[column].value_counts().reindex(range(1, q + 1), fill_value=0)
         ax.bar(counts.index.astype(str), counts.to_numpy(), color=color)
-        ax.set_title(name, loc="left", fontsize=10)
-        ax.set_xlabel(f"score (1–{q}, {q} = best)")
-    axes[0].set_ylabel("customers (客户数)")
-    fig.suptitle(f"RFM scores 评分分布{' — ' + label if label else ''}", x=0.01, ha="left", fontweight="bold")
+        ax.set_title(tr(name), loc="left", fontsize=10)
+        ax.set_xlabel(tr("score (1–{q}, {q} = best)", q=q))
+    axes[0].set_ylabel(tr("customers (客户数)"))
+    fig.suptitle(_suptitle(tr("RFM scores 评分分布"), label), x=0.01, ha="left", fontweight="bold")
     fig.tight_layout()
     return fig
 
@@ -798,19 +838,19 @@ def plot_rf_heatmap(scores: pd.DataFrame, segment_map: Mapping[Any, str] | None 
     fig, ax = plt.subplots(figsize=(8.2, 5.4))
     values = counts.to_numpy()
     image = ax.imshow(values, cmap="Blues", aspect="auto")
-    fig.colorbar(image, ax=ax, label="customers (客户数)")
+    fig.colorbar(image, ax=ax, label=tr("customers (客户数)"))
     top = values.max() or 1
     for i, r in enumerate(counts.index):
         for j, f in enumerate(counts.columns):
             n = int(values[i, j])
-            ax.text(j, i, f"{n:,}\n{grid[(r, f)]}", ha="center", va="center", fontsize=7.5,
+            ax.text(j, i, f"{n:,}\n{tr(grid[(r, f)])}", ha="center", va="center", fontsize=7.5,
                     color="white" if n > 0.6 * top else "black")
     ax.set_xticks(range(5), [str(f) for f in counts.columns])
     ax.set_yticks(range(5), [str(r) for r in counts.index])
     ax.grid(False)
-    ax.set_xlabel("F score (frequency 频率; 5 = most purchase days)")
-    ax.set_ylabel("R score (recency 最近; 5 = most recent)", labelpad=8)
-    _title(ax, "R×F grid: customers per cell and segment R×F 网格", label)
+    ax.set_xlabel(tr("F score (frequency 频率; 5 = most purchase days)"))
+    ax.set_ylabel(tr("R score (recency 最近; 5 = most recent)"), labelpad=8)
+    _title(ax, tr("R×F grid: customers per cell and segment R×F 网格"), label)
     return fig
 
 
@@ -819,24 +859,28 @@ def plot_segment_sizes(profile: pd.DataFrame, *, label: str | None = None, title
     _require(profile, ["segment", "share", "revenue_share"], "plot_segment_sizes", hint="pass segment_profile output")
     fig, ax = plt.subplots(figsize=(8.2, 0.9 + 0.42 * len(profile)))
     _share_bars(ax, profile, labels=True)
-    _title(ax, title or "Segment sizes 客户群规模: customers vs revenue", label)
+    _title(ax, i18n.tr_given(title) if title else tr("Segment sizes 客户群规模: customers vs revenue"), label)
     return fig
 
 
 def _share_bars(ax, profile: pd.DataFrame, *, labels: bool, fontsize: float = 9) -> None:
     """Paired horizontal bars: share of customers and share of revenue per segment (in %)."""
-    names = (profile["segment"].astype(str) + " · " + profile["中文"].astype(str) if "中文" in profile
-             else profile["segment"].astype(str))
+    if i18n.get_language() == "zh":  # the Chinese name alone (the profile's 中文 column, else the catalog)
+        names = (profile["中文"].astype(str) if "中文" in profile
+                 else pd.Series(i18n.tr_labels(profile["segment"].astype(str), lenient=True), index=profile.index))
+    else:
+        names = (profile["segment"].astype(str) + " · " + profile["中文"].astype(str) if "中文" in profile
+                 else profile["segment"].astype(str))
     y = np.arange(len(profile))
     colors = sns.color_palette("deep", 2)
     for offset, column, text, color in ((-0.2, "share", "customers 客户占比", colors[0]),
                                         (0.2, "revenue_share", "revenue 收入占比", colors[1])):
-        bars = ax.barh(y + offset, profile[column].to_numpy() * 100, height=0.4, label=text, color=color)
+        bars = ax.barh(y + offset, profile[column].to_numpy() * 100, height=0.4, label=tr(text), color=color)
         if labels:
             ax.bar_label(bars, fmt="%.0f%%", fontsize=7, padding=2)
     ax.set_yticks(y, list(names), fontsize=fontsize)
     ax.invert_yaxis()
-    ax.set_xlabel("share (%)")
+    ax.set_xlabel(tr("share (%)"))
     ax.legend(loc="lower right", fontsize=7)
 
 
@@ -874,6 +918,11 @@ class CustomerClusters:
         Customers sampled for the silhouette (it costs O(sample²) memory and time).
     order_by
         Feature whose cluster mean numbers the clusters (default: the last feature column).
+    minibatch_above
+        Above this many customers, :class:`sklearn.cluster.MiniBatchKMeans` (batches of 8,192)
+        replaces full k-means, whose every iteration passes over all customers: k is chosen on a
+        seeded sample of this many customers (``selection_``'s inertia is the sample's), then the
+        chosen k is fitted on every customer.
 
     Attributes
     ----------
@@ -890,7 +939,9 @@ class CustomerClusters:
     """
 
     def __init__(self, k_range: tuple[int, int] = (2, 8), seed: int = 0, n_init: int = 4,
-                 silhouette_sample: int = 2000, order_by: str | None = None) -> None:
+                 silhouette_sample: int = 2000, order_by: str | None = None,
+                 minibatch_above: int = 200_000) -> None:
+        self.minibatch_above = minibatch_above
         self.k_range = k_range
         self.seed = seed
         self.n_init = n_init
@@ -902,7 +953,7 @@ class CustomerClusters:
 
     def fit(self, frame: pd.DataFrame, features: Sequence[str] | None = None) -> CustomerClusters:
         """Fit on ``features`` columns of ``frame`` (default recency, frequency, monetary_value[, clv])."""
-        from sklearn.cluster import KMeans
+        from sklearn.cluster import KMeans, MiniBatchKMeans
         from sklearn.metrics import pairwise_distances, silhouette_score
         from sklearn.preprocessing import StandardScaler
         from threadpoolctl import threadpool_limits
@@ -926,11 +977,19 @@ class CustomerClusters:
         rng = np.random.default_rng(self.seed)
         pick = np.sort(rng.choice(n, size=min(n, int(self.silhouette_sample)), replace=False))
         distances = pairwise_distances(x[pick])
+        big = n > self.minibatch_above
+        # millions of customers: k is chosen with mini-batch k-means (Sculley 2010) on a seeded sample of
+        # minibatch_above customers; the chosen k is then fitted, mini-batch, on every customer
+        xs = x[np.sort(rng.choice(n, size=int(self.minibatch_above), replace=False))] if big else x
         for k in range(lo, hi + 1):
-            with threadpool_limits(1):  # OpenMP start-up costs more than it saves on data this size
-                km = KMeans(n_clusters=k, n_init=self.n_init, random_state=self.seed).fit(x)
+            if big:
+                km = MiniBatchKMeans(n_clusters=k, n_init=self.n_init, batch_size=8192, max_no_improvement=20,
+                                     random_state=self.seed).fit(xs)
+            else:
+                with threadpool_limits(1):  # OpenMP start-up costs more than it saves on data this size
+                    km = KMeans(n_clusters=k, n_init=self.n_init, random_state=self.seed).fit(x)
             models[k] = km
-            sub = km.labels_[pick]
+            sub = km.predict(x[pick]) if big else km.labels_[pick]
             sil = float(silhouette_score(distances, sub, metric="precomputed")) if len(np.unique(sub)) > 1 \
                 else float("nan")
             rows.append(_Selection(k, float(km.inertia_), sil))
@@ -938,6 +997,9 @@ class CustomerClusters:
         best = self.selection_.dropna(subset=["silhouette"])
         self.k_ = int(best.sort_values(["silhouette", "k"], ascending=[False, True]).iloc[0]["k"]) if len(best) else lo
         self.model_ = models[self.k_]
+        if big:
+            self.model_ = MiniBatchKMeans(n_clusters=self.k_, n_init=self.n_init, batch_size=8192,
+                                          max_no_improvement=20, random_state=self.seed).fit(x)
         order_col = self.order_by or self.features_[-1]
         by = pd.Series(_numeric(frame, order_col, "CustomerClusters")).groupby(self.model_.labels_).mean()
         ranking = by.sort_values(ascending=False, kind="mergesort").index
@@ -998,18 +1060,18 @@ def plot_cluster_selection(selection: pd.DataFrame, k: int, *, label: str | None
     """Elbow (inertia) and silhouette against k, with the chosen k marked."""
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3.6))
     a1.plot(selection["k"], selection["inertia"], marker="o")
-    a1.set_xlabel("number of clusters k")
-    a1.set_ylabel("inertia (WCSS)")
-    a1.set_title("Elbow 肘部法则", loc="left", fontsize=10)
+    a1.set_xlabel(tr("number of clusters k"))
+    a1.set_ylabel(tr("inertia (WCSS)"))
+    a1.set_title(tr("Elbow 肘部法则"), loc="left", fontsize=10)
     a2.plot(selection["k"], selection["silhouette"], marker="o", color=sns.color_palette("deep")[1])
-    a2.set_xlabel("number of clusters k")
-    a2.set_ylabel("mean silhouette")
-    a2.set_title("Silhouette 轮廓系数", loc="left", fontsize=10)
+    a2.set_xlabel(tr("number of clusters k"))
+    a2.set_ylabel(tr("mean silhouette"))
+    a2.set_title(tr("Silhouette 轮廓系数"), loc="left", fontsize=10)
     for ax in (a1, a2):
         ax.axvline(k, color="firebrick", ls="--", lw=1)
         ax.set_xticks(selection["k"])
-    a2.text(k, a2.get_ylim()[0], f" chosen k = {k}", color="firebrick", va="bottom", fontsize=8)
-    fig.suptitle(f"Choosing k 选择聚类数{' — ' + label if label else ''}", x=0.01, ha="left", fontweight="bold")
+    a2.text(k, a2.get_ylim()[0], tr(" chosen k = {k}", k=k), color="firebrick", va="bottom", fontsize=8)
+    fig.suptitle(_suptitle(tr("Choosing k 选择聚类数"), label), x=0.01, ha="left", fontweight="bold")
     fig.tight_layout()
     return fig
 
@@ -1019,16 +1081,16 @@ def plot_cluster_centres(clusters: CustomerClusters, names: Sequence[str] | None
     """Heat map of cluster centres in standard units of log1p(feature) (0 = average customer)."""
     centres = clusters.centres_.copy()
     if names is not None:
-        centres.index = [f"{i} · {n}" for i, n in zip(centres.index, names)]
+        centres.index = [f"{i} · {n}" for i, n in zip(centres.index, i18n.tr_labels(names, lenient=True))]
     short = {"recency": "R: days since\nlast purchase", "frequency": "F: purchase\ndays",
              "monetary_value": "M: spend per\npurchase day", "clv": "CLV"}
-    centres.columns = [short.get(c, c) for c in centres.columns]
+    centres.columns = [tr(short[c]) if c in short else i18n.tr_header(c) for c in centres.columns]
     fig, ax = plt.subplots(figsize=(8.5, 1.6 + 0.45 * len(centres)))
     sns.heatmap(centres, cmap="RdBu_r", center=0, annot=True, fmt=".1f", cbar=False, ax=ax)
-    ax.set_xlabel("feature (log(1 + x), standardised: 0 = average customer)")
+    ax.set_xlabel(tr("feature (log(1 + x), standardised: 0 = average customer)"))
     ax.set_ylabel("")
     ax.tick_params(axis="x", rotation=0, labelsize=8)
-    _title(ax, "Cluster centres 聚类中心 (z-scores)", label)
+    _title(ax, tr("Cluster centres 聚类中心 (z-scores)"), label)
     return fig
 
 
@@ -1150,7 +1212,8 @@ def plot_value_need(matrix: pd.DataFrame, *, label: str | None = None, value_nam
     for name, color in palette.items():
         mask = (data["quadrant"] == name).to_numpy()
         share = (matrix["quadrant"] == name).mean()
-        ax.scatter(need[mask], value[mask], s=6, alpha=0.45, color=color, label=f"{name} {share:.0%}", linewidths=0)
+        ax.scatter(need[mask], value[mask], s=6, alpha=0.45, color=color, label=f"{tr(name)} {share:.0%}",
+                   linewidths=0)
     tv, tn = matrix.attrs["value_threshold"], matrix.attrs["need_threshold"]
     ax.axhline(max(tv, floor), color="black", lw=1, ls="--")
     ax.axvline(tn + (0.5 if np.allclose(matrix["need"], np.round(matrix["need"])) else 0), color="black", lw=1, ls="--")
@@ -1161,11 +1224,12 @@ def plot_value_need(matrix: pd.DataFrame, *, label: str | None = None, value_nam
         ticks = [t for t in (1, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 50, 100, 200, 500) if t <= top * 1.05]
         ax.set_xticks(ticks, [str(t) for t in ticks])
         ax.xaxis.set_minor_formatter(plt.NullFormatter())
-    ax.set_xlabel(f"needs 需求: {matrix.attrs.get('need_label', 'need')} (log scale)")
-    ax.set_ylabel(f"value 价值: {value_name} (log scale)")
-    ax.legend(loc="lower right", fontsize=8, markerscale=3, title="quadrant 象限", title_fontsize=8)
-    shown = f"{len(data):,} of {len(matrix):,} customers shown" if len(data) < len(matrix) else f"{len(matrix):,} customers"
-    _title(ax, f"Value × needs 价值 × 需求 ({shown})", label)
+    ax.set_xlabel(tr("needs 需求: {need} (log scale)", need=i18n.tr_header(matrix.attrs.get("need_label", "need"))))
+    ax.set_ylabel(tr("value 价值: {value_name} (log scale)", value_name=i18n.tr_header(value_name)))
+    ax.legend(loc="lower right", fontsize=8, markerscale=3, title=tr("quadrant 象限"), title_fontsize=8)
+    shown = (tr("{shown:,} of {total:,} customers shown", shown=len(data), total=len(matrix)) if len(data) < len(matrix)
+             else tr("{total:,} customers", total=len(matrix)))
+    _title(ax, tr("Value × needs 价值 × 需求 ({shown})", shown=shown), label)
     return fig
 
 
@@ -1232,17 +1296,17 @@ def plot_lifecycle(customers: pd.DataFrame, stage_col: str = "lifecycle_stage", 
     counts = g.size().reindex(order, fill_value=0)
     value = g[value_col].sum().reindex(order, fill_value=0.0)
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(9.5, 3.4))
-    ticks = [f"{s}\n{LIFECYCLE_STAGES[s].split('（')[0]}" for s in order]
+    ticks = ([LIFECYCLE_STAGES[s].replace("（", "\n（") for s in order] if i18n.get_language() == "zh"
+             else [f"{s}\n{LIFECYCLE_STAGES[s].split('（')[0]}" for s in order])
     colors = sns.color_palette("deep", 4)
     a1.bar(ticks, counts.to_numpy(), color=colors)
-    a1.set_ylabel("customers (客户数)")
-    a1.set_title("Customers per stage 各阶段客户数", loc="left", fontsize=10)
+    a1.set_ylabel(tr("customers (客户数)"))
+    a1.set_title(tr("Customers per stage 各阶段客户数"), loc="left", fontsize=10)
     total = value.sum()
     a2.bar(ticks, (value / total * 100 if total else value).to_numpy(), color=colors)
-    a2.set_ylabel(f"share of {value_col} (%)")
-    a2.set_title(f"Share of {value_col} 价值占比", loc="left", fontsize=10)
-    fig.suptitle(f"Lifecycle stages 客户生命周期{' — ' + label if label else ''}", x=0.01, ha="left",
-                 fontweight="bold")
+    a2.set_ylabel(tr("share of {value} (%)", value=i18n.tr_header(value_col)))
+    a2.set_title(tr("Share of {value} 价值占比", value=i18n.tr_header(value_col)), loc="left", fontsize=10)
+    fig.suptitle(_suptitle(tr("Lifecycle stages 客户生命周期"), label), x=0.01, ha="left", fontweight="bold")
     fig.tight_layout()
     return fig
 

@@ -38,7 +38,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 from scipy import stats
 
+from . import i18n
 from .errors import DataError
+from .i18n import tr, tr_dataset, tr_given
 from .survey_io import (
     MULTI_SEP,
     SURVEY_DIR,
@@ -506,11 +508,21 @@ def likert_table(data: SurveyData, items: Sequence[str] | None = None) -> pd.Dat
     return table
 
 
+def _both() -> str:
+    """Codebook label language: "both" (``English · 中文``) in English figures, "zh" in Chinese ones."""
+    return "zh" if i18n.get_language() == "zh" else "both"
+
+
+def _with_label(title: str, label: str | None) -> str:
+    label = tr_dataset(label)
+    return title if not label else f"{title}\n{label}"
+
+
 def _empty_figure(message: str, title: str, label: str | None) -> Figure:
     fig, ax = plt.subplots(figsize=(8, 1.6))
     ax.axis("off")
-    ax.text(0.01, 0.4, message, fontsize=10, color="dimgrey", transform=ax.transAxes)
-    ax.set_title(title if not label else f"{title}\n{label}", loc="left")
+    ax.text(0.01, 0.4, tr(message), fontsize=10, color="dimgrey", transform=ax.transAxes)
+    ax.set_title(_with_label(title, label), loc="left")
     return fig
 
 
@@ -529,6 +541,7 @@ def plot_likert(table: pd.DataFrame, codebook: Codebook, *, title: str, label: s
     """
     if "min_group_size" not in table.attrs:
         raise ValueError("plot from a suppressed table: suppress(table, min_size) first")
+    title = tr_given(title)
     if table.empty:
         return _empty_figure("This survey has no Likert items.", title, label)
     levels = codebook.scales["agree5"].levels if "agree5" in codebook.scales else None
@@ -543,29 +556,34 @@ def plot_likert(table: pd.DataFrame, codebook: Codebook, *, title: str, label: s
     colors = LIKERT_COLORS if k == 5 else plt.get_cmap("BrBG")(np.linspace(0.1, 0.9, k))
     for j, code in enumerate(codes):
         width = pct[code].to_numpy()
-        name = f"{levels[j].en} {levels[j].zh}" if levels and k == len(levels) else str(code)
+        name = ((levels[j].zh if i18n.get_language() == "zh" else f"{levels[j].en} {levels[j].zh}")
+                if levels and k == len(levels) else str(code))
         ax.barh(y, np.nan_to_num(width), left=np.nan_to_num(start), color=colors[j], label=name,
                 edgecolor="white", linewidth=0.5, height=0.75)
         start = start + np.nan_to_num(width)
     ax.axvline(0, color="black", lw=0.8)
-    labels = [f"{r.label}{' (R)' if r.reverse else ''}" for r in table.itertuples()]
+    if i18n.get_language() == "zh" and "item" in table:
+        labels = [f"{codebook.items[r.item].label('zh') if r.item in codebook.items else r.label}"
+                  f"{' (R)' if r.reverse else ''}" for r in table.itertuples()]
+    else:
+        labels = [f"{r.label}{' (R)' if r.reverse else ''}" for r in table.itertuples()]
     for yi, (_, row) in zip(y, table.iterrows()):
         if pd.isna(row["n"]):
-            ax.text(0, yi, "suppressed (small group)", va="center", ha="center", fontsize=7, color="dimgrey")
+            ax.text(0, yi, tr("suppressed (small group)"), va="center", ha="center", fontsize=7, color="dimgrey")
     ax.set_yticks(y, labels, fontsize=7.5)
     reach = float(np.nanmax(np.abs(np.concatenate([left.to_numpy(dtype=float), start.astype(float)])))) if len(table) else 50
     limit = min(100, 10 * math.ceil((reach + 2) / 10))
     ax.set_xlim(-limit, limit)
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{abs(v):.0f}"))
-    ax.set_xlabel("% of respondents (← disagree 不同意 | agree 同意 →)")
-    ax.set_title(title if not label else f"{title}\n{label}", loc="left")
+    ax.set_xlabel(tr("% of respondents (← disagree 不同意 | agree 同意 →)"))
+    ax.set_title(_with_label(title, label), loc="left")
     if "dimension" in table:
         dims = table["dimension"].tolist()
         bounds = [0] + [i for i in range(1, len(dims)) if dims[i] != dims[i - 1]] + [len(dims)]
         for a, b in zip(bounds[:-1], bounds[1:]):
             if a > 0:
                 ax.axhline(y[a] + 0.5, color="grey", lw=0.6)
-            ax.text(1.01, (y[a] + y[b - 1]) / 2, codebook.dimension_label(dims[a], "both").replace(" · ", "\n"),
+            ax.text(1.01, (y[a] + y[b - 1]) / 2, codebook.dimension_label(dims[a], _both()).replace(" · ", "\n"),
                     transform=ax.get_yaxis_transform(), va="center", ha="left", fontsize=7.5, color="dimgrey")
     handles, names = ax.get_legend_handles_labels()
     fig.legend(handles, names, ncol=k, fontsize=7.5, loc="lower center", frameon=False)
@@ -577,23 +595,23 @@ def plot_statements(table: pd.DataFrame, codebook: Codebook, *, label: str | Non
     """Share saying yes to each statement (bar, %), its Wilson 95 % interval, and the published share (◆)."""
     if "min_group_size" not in table.attrs:
         raise ValueError("plot from a suppressed table: suppress(table, min_size) first")
-    title = "The paper's six statements 论文的六个陈述"
+    title = tr("The paper's six statements 论文的六个陈述")
     if table.empty:
         return _empty_figure("This survey has none of the paper's yes/no statements.", title, label)
     fig, ax = plt.subplots(figsize=(9, 1.2 + 0.55 * len(table)))
     y = np.arange(len(table))[::-1]
     share = table["share"].astype(float) * 100
-    ax.barh(y, share.fillna(0), color="#4C72B0", alpha=0.8, height=0.6, label="data 数据")
+    ax.barh(y, share.fillna(0), color="#4C72B0", alpha=0.8, height=0.6, label=tr("data 数据"))
     err = np.vstack([share - table["ci_low"].astype(float) * 100, table["ci_high"].astype(float) * 100 - share])
     ax.errorbar(share, y, xerr=np.nan_to_num(err), fmt="none", ecolor="black", capsize=3, lw=1,
-                label="Wilson 95% CI")
+                label=tr("Wilson 95% CI"))
     ax.scatter(table["published_share"].astype(float) * 100, y, marker="D", color="#C44E52", zorder=3, s=30,
-               label="published 论文")
-    names = [codebook.items[i].label("both") if i in codebook.items else i for i in table["item"]]
+               label=tr("published 论文"))
+    names = [codebook.items[i].label(_both()) if i in codebook.items else i for i in table["item"]]
     ax.set_yticks(y, names, fontsize=8)
     ax.set_xlim(0, 100)
-    ax.set_xlabel("share of respondents saying yes (%) 回答“是”的比例")
-    ax.set_title(title if not label else f"{title}\n{label}", loc="left")
+    ax.set_xlabel(tr("share of respondents saying yes (%) 回答“是”的比例"))
+    ax.set_title(_with_label(title, label), loc="left")
     ax.legend(fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.28 * 4 / (1.2 + 0.55 * len(table))),
               ncol=3, frameon=False)
     fig.tight_layout()
@@ -653,6 +671,7 @@ def plot_group_shares(table: pd.DataFrame, codebook: Codebook, *, title: str, la
     suppressed groups named in the legend and not drawn."""
     if "min_group_size" not in table.attrs:
         raise ValueError("plot from a suppressed table: suppress(table, min_size) first")
+    title = tr_given(title)
     if table.empty:
         return _empty_figure("No groups to compare (no attributes, or no statements).", title, label)
     groupings = list(dict.fromkeys(table["grouping"]))
@@ -661,25 +680,27 @@ def plot_group_shares(table: pd.DataFrame, codebook: Codebook, *, title: str, la
     fig, axes = plt.subplots(len(groupings), 1, figsize=(9.5, 0.6 + height * len(groupings)), sharex=True,
                              squeeze=False)
     markers = "osD^vP*X"
-    names = [column_label(codebook, i, "both" if MULTI_SEP not in i else "en") for i in items]
+    names = [column_label(codebook, i, _both() if MULTI_SEP not in i else
+                          ("zh" if i18n.get_language() == "zh" else "en")) for i in items]
     for ax, grouping in zip(axes[:, 0], groupings):
         sub = table[table["grouping"] == grouping]
         scale = codebook.items[grouping].scale
         for m, (group, rows) in enumerate(sub.groupby("group", sort=False)):
-            name = scale.level(group).en if group in map(str, scale.codes) else group
+            level = scale.level(group) if group in map(str, scale.codes) else None
+            name = group if level is None else (level.zh if i18n.get_language() == "zh" else level.en)
             y = [len(items) - 1 - items.index(i) for i in rows["item"]]
             if rows["n"].isna().all():
-                ax.scatter([], [], marker=markers[m % 8], color="lightgrey", label=f"{name}: suppressed")
+                ax.scatter([], [], marker=markers[m % 8], color="lightgrey", label=tr("{name}: suppressed", name=name))
                 continue
             ax.scatter(rows["share"].astype(float) * 100, y, marker=markers[m % 8], s=34, alpha=0.85, zorder=3,
                        label=f"{name} (n={int(rows['n'].max())})")
         ax.set_xlim(-2, 102)
         ax.set_ylim(-0.6, len(items) - 0.4)
         ax.set_yticks(range(len(items))[::-1], names, fontsize=7.5)
-        ax.set_title(f"by {codebook.items[grouping].label('both')}", loc="left", fontsize=9.5)
+        ax.set_title(tr("by {grouping}", grouping=codebook.items[grouping].label(_both())), loc="left", fontsize=9.5)
         ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
-    axes[-1, 0].set_xlabel("share of the group (%) 组内比例")
-    fig.suptitle(title if not label else f"{title}\n{label}", x=0.01, ha="left", fontweight="bold", fontsize=11)
+    axes[-1, 0].set_xlabel(tr("share of the group (%) 组内比例"))
+    fig.suptitle(_with_label(title, label), x=0.01, ha="left", fontweight="bold", fontsize=11)
     fig.tight_layout()
     return fig
 
@@ -1099,7 +1120,7 @@ def efa_loadings(data: SurveyData, n_factors: int | None = None, seed: int = 0) 
 
 def plot_loadings(loadings: pd.DataFrame, codebook: Codebook, *, label: str | None = None) -> Figure:
     """Heatmap of :func:`efa_loadings`: colour for every loading, the value printed where |loading| ≥ 0.3."""
-    title = "Exploratory factor analysis, varimax loadings 探索性因子分析"
+    title = tr("Exploratory factor analysis, varimax loadings 探索性因子分析")
     if loadings.empty:
         return _empty_figure("Not enough complete respondents (more than the number of items needed).", title, label)
     factor_cols = [c for c in loadings.columns if str(c).startswith("F")]
@@ -1109,12 +1130,17 @@ def plot_loadings(loadings: pd.DataFrame, codebook: Codebook, *, label: str | No
     for (i, j), v in np.ndenumerate(values):
         if abs(v) >= 0.3:  # only loadings worth reading are printed
             ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7, color="white" if abs(v) > 0.6 else "black")
-    names = [codebook.items[i].label("both") + (" (R)" if codebook.items[i].reverse else "") for i in loadings.index]
+    names = [codebook.items[i].label(_both()) + (" (R)" if codebook.items[i].reverse else "") for i in loadings.index]
     ax.set_yticks(range(len(values)), names, fontsize=7)
-    ax.set_xticks(range(len(factor_cols)), factor_cols, rotation=30, ha="right", fontsize=8)
+    if i18n.get_language() == "zh":  # "F1 culture" → "F1 企业文化"
+        ticks = [f"{c.split(' ', 1)[0]} {codebook.dimension_label(c.split(' ', 1)[1], 'zh')}" if " " in str(c)
+                 else str(c) for c in factor_cols]
+    else:
+        ticks = factor_cols
+    ax.set_xticks(range(len(factor_cols)), ticks, rotation=30, ha="right", fontsize=8)
     ax.grid(False)
-    fig.colorbar(image, ax=ax, label="loading 载荷 (|loading| ≥ 0.3 printed)", shrink=0.8)
-    ax.set_title(title if not label else f"{title}\n{label}", loc="left")
+    fig.colorbar(image, ax=ax, label=tr("loading 载荷 (|loading| ≥ 0.3 printed)"), shrink=0.8)
+    ax.set_title(_with_label(title, label), loc="left")
     fig.tight_layout()
     return fig
 

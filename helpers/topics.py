@@ -38,7 +38,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import i18n
 from .errors import DataError
+from .i18n import tr
 from .paths import RAW
 
 STOPWORDS_PATH = RAW / "stopwords_zh.txt"
@@ -369,11 +371,12 @@ def plot_topics(model: TopicModel, n_terms: int = 6, label: str | None = None):
     for i in range(weights.shape[0]):
         for j in range(weights.shape[1]):
             ax.text(j, i, terms[i, j], ha="center", va="center", fontsize=9)
-    ax.set_yticks(range(weights.shape[0]), [f"topic {k}" for k in range(weights.shape[0])], fontsize=8)
+    ax.set_yticks(range(weights.shape[0]), [tr("topic {k}", k=k) for k in range(weights.shape[0])], fontsize=8)
     ax.set_xticks(range(weights.shape[1]), [f"#{r}" for r in range(1, weights.shape[1] + 1)], fontsize=8)
-    ax.set_xlabel("rank of the term in the topic (shade: weight relative to the top term)")
+    ax.set_xlabel(tr("rank of the term in the topic (shade: weight relative to the top term)"))
     ax.grid(False)
-    title = "Feedback topics: top terms (NMF) 反馈主题的高权重词"
+    title = tr("Feedback topics: top terms (NMF) 反馈主题的高权重词")
+    label = i18n.tr_dataset(label)
     ax.set_title(title if not label else f"{title}\n{label}", loc="left")
     fig.tight_layout()
     return fig

@@ -2,9 +2,10 @@
 
 Builds notebooks 01 and 02 once per session into a temporary folder (data folders redirected
 there too), then checks each PDF the way a reader would see it: headings in English and
-Chinese, a figure, a table whose numbers are the ones the run computed, and no code. Also runs
-the workbook on a user's own GB18030 export through papermill parameters, and checks that no
-personal data from the raw customer file reaches any output.
+Chinese, a figure (vector SVG: its axis labels are text in the PDF), a table whose numbers are
+the ones the run computed, and no code. Also runs the workbook on a user's own GB18030 export
+through papermill parameters, and checks that no personal data from the raw customer file
+reaches any output.
 """
 
 from __future__ import annotations
@@ -30,9 +31,10 @@ NEEDS_CHROMIUM = pytest.mark.skipif(
 
 EXPECTED = {
     "01_acquisition": {"headings": ["Acquisition of customer data", "客户数据获取", "The bundled data",
-                                    "自带数据", "Customers and privacy", "客户与隐私"]},
+                                    "自带数据", "Customers and privacy", "客户与隐私"], "axis_label": "week (周)"},
     "02_cleaning": {"headings": ["Cleaning with exact row accounting", "数据清洗与行数核对", "Row accounting",
-                                 "行数核对", "Returns and extreme orders"]},
+                                 "行数核对", "Returns and extreme orders"],
+                     "axis_label": "rows (行, symmetric log scale)"},
 }
 CODE_MARKERS = ["from helpers import", "import pandas", "import numpy", "acquire.acquire(",
                 "clean.clean_transactions(", "save_table(", "save_figure(", "plotting.set_theme(", "display(Markdown"]
@@ -79,6 +81,28 @@ def _image_count(pdf: Path) -> int:
     return sum(len(page.images) for page in PdfReader(pdf).pages)
 
 
+_SVG_TEXT = re.compile(r"<text\b[^>]*>([^<]+)</text>")
+
+
+def _figure_texts(html: str) -> list[str]:
+    """Texts of the matplotlib figures inlined as SVG (titles, axis and tick labels)."""
+    import html as html_lib
+
+    figures = [m.group(0) for m in re.finditer(r"<svg\b.*?</svg>", html, re.S) if "Matplotlib" in m.group(0)]
+    return [html_lib.unescape(t).strip() for fig in figures for t in _SVG_TEXT.findall(fig) if t.strip()]
+
+
+def _has_figure(result) -> bool:
+    """A figure is in the report: a vector figure (inline SVG) whose words are in the PDF's text layer,
+    or a raster image in the PDF."""
+    html = result.html_path.read_text(encoding="utf-8")
+    words = [t for t in _figure_texts(html) if len(re.findall(r"[A-Za-z\u4e00-\u9fff]", t)) >= 4]
+    if words:
+        text = _text(result.pdf_path)
+        return any(_squash(w) in text for w in words)
+    return _image_count(result.pdf_path) >= 1
+
+
 NUMBERED = [p.stem for p in report.find_notebooks(NOTEBOOKS)]
 
 
@@ -107,7 +131,7 @@ def test_every_pdf_has_its_bilingual_title_a_figure_a_table_and_no_code(built, s
     title = _title(stem)
     assert re.search(r"[\u4e00-\u9fff]", title), f"{stem}: the title has no Chinese part"
     assert _squash(title) in text, f"{stem}.pdf lacks its title {title!r}"
-    assert _image_count(pdf) >= 1, f"{stem}.pdf has no figure"
+    assert _has_figure(built["results"][stem]), f"{stem}.pdf has no figure"
     html = built["results"][stem].html_path.read_text(encoding="utf-8")
     assert "<table" in html, f"{stem}: no table in the report"
     leaked = _code_seen(pdf)
@@ -125,7 +149,9 @@ def test_pdf_is_a4_with_headings_figure_and_no_code(built, stem):
     for heading in EXPECTED[stem]["headings"]:
         assert _squash(heading) in text, f"{stem}.pdf lacks the heading {heading!r}"
     assert "SIMULATED" in text, "the simulated dataset must be labelled as simulated"
-    assert _image_count(pdf) >= 1, f"{stem}.pdf has no figure"
+    assert _has_figure(built["results"][stem]), f"{stem}.pdf has no figure"
+    # figures are vector: their axis labels are text in the PDF
+    assert _squash(EXPECTED[stem]["axis_label"]) in text, f"{stem}.pdf lacks the figure label {EXPECTED[stem]['axis_label']!r}"
     leaked = _code_seen(pdf)
     assert not leaked, f"code visible in {stem}.pdf: {leaked}"
 

@@ -1,0 +1,197 @@
+"""The large-log path (helpers.largelog): the same answers as the pandas path, without loading the log."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import acquire, clean, clv, largelog, plotting, privacy, segment, simulate
+from helpers.errors import DataError
+from helpers.largelog import ParquetLog
+
+
+def typed_log(n_customers: int = 300, seed: int = 3) -> pd.DataFrame:
+    """A typed log (timestamp, float amount) with every problem the SQL rules look for."""
+    rng = np.random.default_rng(seed)
+    counts = rng.integers(1, 8, n_customers)
+    cid = np.repeat([f"M{i:05d}" for i in range(n_customers)], counts)
+    n = len(cid)
+    when = pd.Timestamp("2013-01-01") + pd.to_timedelta(rng.integers(0, 500 * 24, n), unit="h")
+    df = pd.DataFrame({
+        "customer_id": pd.array(cid, dtype="string"),
+        "order_id": pd.array([f"O{i:07d}" for i in range(n)], dtype="string"),
+        "timestamp": when.astype("datetime64[us]"),
+        "amount": np.round(rng.gamma(2.0, 80.0, n), 2),
+        "category": pd.array(rng.choice(["phone", "accessory", "clothing"], n), dtype="string"),
+        "channel": pd.array(rng.choice(["online_mall", "carrier", "offline_store"], n), dtype="string"),
+        "status": pd.array(rng.choice(["completed", "completed", "completed", "cancelled"], n), dtype="string"),
+    })
+    df.loc[5, "customer_id"] = pd.NA
+    df.loc[6, "customer_id"] = "test_007"
+    df.loc[7, "timestamp"] = pd.NaT
+    df.loc[8, "amount"] = np.nan
+    df.loc[9, "status"] = "lost in space"
+    df.loc[12, "amount"] = 250_000.0  # an extreme order
+    dup = df.iloc[[20, 21, 40]]
+    return pd.concat([df, dup], ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("largelog")
+    df = typed_log()
+    path = tmp / "log.parquet"
+    df.to_parquet(path, index=False)
+    folder = tmp / "hive"
+    for year, part in df.assign(year=df["timestamp"].dt.year.fillna(0).astype(int)).groupby("year"):
+        (folder / f"year={year}").mkdir(parents=True)
+        part.drop(columns="year").to_parquet(folder / f"year={year}" / "part-0.parquet", index=False)
+    return {"tmp": tmp, "df": df, "path": path, "folder": folder}
+
+
+def test_sql_cleaning_keeps_and_quarantines_exactly_the_rows_pandas_does(world, tmp_path):
+    raw = acquire.read_transactions(world["path"])
+    expected = clean.clean_transactions(raw)
+    log = ParquetLog.open(world["path"])
+    got = largelog.clean_log(log, tmp_path, progress=False)
+    key = ["source_file", "source_row"]
+    q_pd = expected.quarantine[key + ["reason"]].sort_values(key).reset_index(drop=True)
+    q_sql = got.quarantine.query("SELECT source_file, source_row, reason FROM log ORDER BY ALL")
+    pd.testing.assert_frame_equal(q_pd.astype({"source_file": str, "source_row": int, "reason": str}),
+                                  q_sql.astype({"source_file": str, "source_row": int, "reason": str}))
+    assert set(q_sql["reason"]) >= {"duplicate", "test_account", "missing_customer", "missing_date",
+                                    "missing_amount", "unknown_status", "cancelled"}
+    k_pd = expected.clean.sort_values(key).reset_index(drop=True)
+    k_sql = got.clean.query("SELECT * FROM log ORDER BY source_file, source_row")
+    assert len(k_sql) == len(k_pd) and len(k_sql) + len(q_sql) == len(world["df"])
+    np.testing.assert_array_equal(k_sql["source_row"].to_numpy(), k_pd["source_row"].to_numpy())
+    np.testing.assert_allclose(k_sql["amount"].to_numpy(), k_pd["amount"].to_numpy())
+    np.testing.assert_array_equal(k_sql["flag_extreme"].to_numpy(), k_pd["flag_extreme"].to_numpy())
+    assert k_sql["flag_extreme"].sum() >= 1
+
+
+def test_accounting_check_catches_a_row_kept_twice(world, tmp_path):
+    log = ParquetLog.open(world["path"])
+    got = largelog.clean_log(log, tmp_path, progress=False)
+    clean.check_accounting(log, got.clean, got.quarantine)
+    table = clean.row_accounting(log, got.clean, got.quarantine).set_index("step")
+    assert table.loc["difference (must be 0)", "rows"] == 0
+    assert table.loc["quarantined: duplicate", "rows"] == 3
+    doubled = pd.concat([got.clean.query("SELECT * FROM log"), got.clean.query("SELECT * FROM log LIMIT 1")])
+    doubled.to_parquet(tmp_path / "doubled.parquet", index=False)
+    with pytest.raises(AssertionError):
+        largelog.check_accounting(log, ParquetLog.open(tmp_path / "doubled.parquet"), got.quarantine)
+
+
+def test_net_returns_are_refused_rather_than_silently_kept_negative(tmp_path):
+    df = typed_log(50).assign(status="completed")
+    df.loc[3, "amount"] = -99.0
+    df.to_parquet(tmp_path / "r.parquet", index=False)
+    log = ParquetLog.open(tmp_path / "r.parquet")
+    with pytest.raises(DataError, match="returns='negative'"):
+        largelog.clean_log(log, tmp_path / "out", progress=False)
+    kept = largelog.clean_log(log, tmp_path / "out2", returns="negative", progress=False).clean
+    assert kept.query("SELECT min(amount) AS m FROM log")["m"].iloc[0] == -99.0
+
+
+def test_hive_folder_lineage_names_file_and_row(world):
+    log = ParquetLog.open(world["folder"])
+    assert len(log) == len(world["df"])
+    sample = log.sample(20, seed=1)
+    assert sample["source_file"].str.match(r"year=\d+/part-0\.parquet").all()
+    for _, row in sample.iterrows():  # every lineage pointer leads back to the same line in the raw file
+        raw = pd.read_parquet(world["folder"] / row["source_file"]).iloc[row["source_row"] - 1]
+        assert raw["order_id"] == row["order_id"]
+    assert log.sample(20, seed=1).equals(sample)
+
+
+def test_weekly_totals_match_the_pandas_weeks(world):
+    df = world["df"].dropna(subset=["timestamp"])
+    ours = largelog.weekly_totals(ParquetLog.open(world["path"]), "amount")
+    ref = plotting.weekly_totals(df["timestamp"], df["amount"].fillna(0))
+    pd.testing.assert_series_equal(ours.rename(None), ref.astype(float).rename(None), check_freq=False,
+                                   check_index_type=False, check_names=False)
+    assert ours.attrs["unparsed"] == 1 and ours.attrs["rows"] == len(world["df"])
+
+
+def test_summary_customer_table_and_tracking_equal_the_dataframe_path(world, tmp_path):
+    got = largelog.clean_log(ParquetLog.open(world["path"]), tmp_path, progress=False)
+    frame = got.clean.query("SELECT * FROM log ORDER BY source_file, source_row")
+    s_log = clv.rfm_summary(got.clean, monetary_value_col="amount", include_first_transaction=True)
+    s_df = clv.rfm_summary(frame, monetary_value_col="amount", include_first_transaction=True)
+    pd.testing.assert_frame_equal(s_log.astype({"customer_id": str}), s_df.astype({"customer_id": str}),
+                                  check_exact=False, rtol=1e-12)
+    rfm = segment.rfm_table(s_df)
+    t_log = segment.customer_table(got.clean, rfm)
+    t_df = segment.customer_table(frame, rfm)
+    pd.testing.assert_frame_equal(t_log, t_df, check_dtype=False)
+    sim = simulate.simulate_transactions(3000, seed=5)  # a model fitted where BG/NBD holds
+    model = clv.BetaGeo().fit(clv.rfm_summary(sim, time_scaler=7))
+    end = pd.Timestamp("2013-12-31")
+    pd.testing.assert_frame_equal(clv.tracking(model, got.clean, calibration_end=end),
+                                  clv.tracking(model, frame, calibration_end=end))
+    assert clv.describe_transactions(got.clean) == clv.describe_transactions(frame)
+
+
+def test_summary_under_a_small_memory_limit_equals_the_unlimited_one(tmp_path):
+    rng = np.random.default_rng(11)
+    n = 1_500_000  # ~400k customers, ~1.4M customer-days: more than the 100 MB limit holds in hash tables
+    pd.DataFrame({"customer_id": pd.array(rng.integers(0, 400_000, n).astype(str), dtype="string"),
+                  "timestamp": (pd.Timestamp("2012-01-01") + pd.to_timedelta(rng.integers(0, 900 * 86400, n), "s")),
+                  "amount": np.round(rng.gamma(2.0, 50.0, n), 2)}).to_parquet(tmp_path / "big.parquet")
+    log = ParquetLog.open(tmp_path / "big.parquet")
+    unlimited = clv.rfm_summary(log, monetary_value_col="amount", threads=2)
+    spill = tmp_path / "spill"
+    with clv.duckdb_settings(memory_limit="100MB", temp_directory=spill):
+        limited = clv.rfm_summary(log, monetary_value_col="amount", threads=2)
+    pd.testing.assert_frame_equal(limited, unlimited)
+    assert len(unlimited) > 390_000
+
+
+def test_acquire_keeps_a_large_parquet_log_on_disk(world, monkeypatch, tmp_path):
+    monkeypatch.setattr(acquire, "interim_dir", lambda name: tmp_path / name)
+    acq = acquire.acquire("mine", source_path=world["folder"], max_rows_in_memory=100)
+    assert acq.large and not acq.simulated and len(acq.transactions) == len(world["df"])
+    assert acq.provenance[0].rows == len(world["df"]) and len(acq.provenance[0].sha256) == 64
+    acquire.save_interim(acq)
+    back = acquire.load_interim("mine")
+    assert isinstance(back.transactions, ParquetLog) and back.transactions.rows == acq.transactions.rows
+    small = acquire.acquire("mine", source_path=world["folder"], max_rows_in_memory=None)
+    assert isinstance(small.transactions, pd.DataFrame) and len(small.transactions) == len(world["df"])
+
+
+def test_personal_data_is_found_in_a_large_log(tmp_path):
+    df = typed_log(30)
+    df["note"] = "ok"
+    df.loc[4, "note"] = "call 13812345678"
+    df.loc[9, "note"] = "fan@example.com"
+    df.to_parquet(tmp_path / "p.parquet", index=False)
+    log = ParquetLog.open(tmp_path / "p.parquet", columns={"product": "note"})
+    found = privacy.find_personal_data(log)
+    assert set(zip(found["column"], found["kind"])) == {("product", "phone"), ("product", "email")}
+
+
+def test_minibatch_clusters_are_deterministic_and_label_everyone():
+    rng = np.random.default_rng(0)
+    n = 3000
+    frame = pd.DataFrame({"recency": rng.gamma(2, 30, n), "frequency": rng.poisson(3, n) + 1.0,
+                          "monetary_value": rng.gamma(2, 100, n)})
+    a = segment.CustomerClusters(k_range=(2, 4), seed=1, minibatch_above=1000).fit(frame)
+    b = segment.CustomerClusters(k_range=(2, 4), seed=1, minibatch_above=1000).fit(frame)
+    assert a.k_ == b.k_ and a.labels_.equals(b.labels_)
+    assert a.labels_.notna().all() and len(a.labels_) == n
+    assert type(a.model_).__name__ == "MiniBatchKMeans"
+
+
+def test_simulated_large_log_is_exact_in_size_labelled_and_unique_in_ids(tmp_path):
+    manifest = simulate.write_large_log(tmp_path / "log", 30_000, chunk_customers=4_000, progress=False)
+    log = ParquetLog.open(tmp_path / "log")
+    assert manifest["rows"] == len(log) == 30_000 and manifest["simulated"] is True
+    assert "SIMULATED" in (tmp_path / "log" / "manifest.yml").read_text(encoding="utf-8")
+    d = largelog.describe(log)
+    assert d["customers"] == manifest["customers"] and d["first"] >= pd.Timestamp("2012-01-01")
+    acq = acquire.acquire("big_sim", source_path=tmp_path / "log", max_rows_in_memory=10_000)
+    assert acq.simulated and "SIMULATED" in acq.label and not acq.bundled_simulation
+    with pytest.raises(FileExistsError):
+        simulate.write_large_log(tmp_path / "log", 10, progress=False)
