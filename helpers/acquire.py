@@ -595,8 +595,8 @@ def _acquire_log(dataset: str, log: ParquetLog, currency: str, test_accounts: It
                       read_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), columns=dict(log.mapping),
                       notes=[f"{len(files)} Parquet file(s), scanned by DuckDB, not loaded into memory"])
     name = dataset if dataset not in ("cdnow", "cdnow_sample", "xiaomi_sim") else "own"
-    label = (f"SIMULATED: {manifest.get('label', log.path.name)}" if simulated
-             else f"own data: {log.path.name}")
+    given = str((manifest or {}).get("label", log.path.name))
+    label = (given if "SIMULATED" in given else f"SIMULATED: {given}") if simulated else f"own data: {log.path.name}"
     return Acquired(name=name, label=label, simulated=simulated, currency=currency, transactions=log,
                     customers=None, provenance=[prov], test_accounts=list(test_accounts))
 
