@@ -981,7 +981,9 @@ class CustomerClusters:
         # millions of customers: k is chosen with mini-batch k-means (Sculley 2010) on a seeded sample of
         # minibatch_above customers; the chosen k is then fitted, mini-batch, on every customer
         xs = x[np.sort(rng.choice(n, size=int(self.minibatch_above), replace=False))] if big else x
-        for k in range(lo, hi + 1):
+        from tqdm.auto import tqdm
+
+        for k in tqdm(range(lo, hi + 1), desc=f"k-means on {n:,} customers", unit="k", disable=not big):
             if big:
                 km = MiniBatchKMeans(n_clusters=k, n_init=self.n_init, batch_size=8192, max_no_improvement=20,
                                      random_state=self.seed).fit(xs)
