@@ -1495,7 +1495,9 @@ def customer_lifetime_value(
     data, _, codes = _aggregate({"x": x, "t_x": t_x, "T": T})  # distinct histories only
     value = np.zeros(len(data["x"]))
     previous = np.zeros(len(data["x"]))
-    for k in range(1, int(horizon) + 1):
+    from .largelog import progress
+
+    for k in progress(range(1, int(horizon) + 1), len(data["x"]), "CLV: discounted purchases per step"):
         current = transaction_model._conditional(k * step, data["x"], data["t_x"], data["T"])
         value += (current - previous) / (1.0 + d) ** k
         previous = current
@@ -1672,8 +1674,11 @@ def _cohort_counts(transactions, customer_id_col: str, datetime_col: str, unit: 
     con = _connect()
     try:
         src = _source(transactions, [customer_id_col, datetime_col], datetime_col, con)
-        con.execute(f"CREATE TEMP TABLE pairs AS SELECT cid, p, min(p) OVER (PARTITION BY cid) AS birth FROM "
-                    f"(SELECT DISTINCT {_quote(customer_id_col)} AS cid, {period} AS p FROM {src.sql})")
+        from .largelog import LARGE_ROWS, run_with_progress
+
+        run_with_progress(con, f"CREATE TEMP TABLE pairs AS SELECT cid, p, min(p) OVER (PARTITION BY cid) AS birth "
+                               f"FROM (SELECT DISTINCT {_quote(customer_id_col)} AS cid, {period} AS p FROM {src.sql})",
+                          "tracking: purchase periods (DuckDB)", disable=transactions.rows <= LARGE_ROWS)
         births = con.execute(f"SELECT birth, count(*) AS n FROM pairs WHERE p = birth AND birth <= {cal_day} "
                              f"GROUP BY ALL ORDER BY birth").df()
         repeats = con.execute(f"SELECT p, count(*) AS n FROM pairs WHERE p > birth AND birth <= {cal_day} "

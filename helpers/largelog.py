@@ -101,6 +101,17 @@ def run_with_progress(con, sql: str, desc: str, fetch: str | None = None, disabl
     return box.get("out")
 
 
+#: Per-customer tables with more rows than this get progress bars on their slow loops (:func:`progress`).
+LARGE_CUSTOMERS = 1_000_000
+
+
+def progress(items: Iterable, n_rows: int, desc: str) -> Iterable:
+    """``items`` wrapped in a tqdm bar when a step loops over a table of more than
+    :data:`LARGE_CUSTOMERS` rows (e.g. 12.9M customers), as is, without a bar, otherwise."""
+    items = list(items)
+    return tqdm(items, desc=desc, unit="step") if n_rows > LARGE_CUSTOMERS else items
+
+
 def _scan(path: Path) -> str:
     """DuckDB table function reading a Parquet file or every Parquet file under a (hive) folder."""
     if path.is_dir():
@@ -189,11 +200,16 @@ class ParquetLog:
         con.execute(f"CREATE VIEW log AS {self.select_sql()}")
         return con
 
-    def query(self, sql: str, **settings: Any) -> pd.DataFrame:
-        """Run ``sql`` (which reads the view ``log``) and return the (small) result as a DataFrame."""
+    def query(self, sql: str, desc: str | None = None, **settings: Any) -> pd.DataFrame:
+        """Run ``sql`` (which reads the view ``log``) and return the (small) result as a DataFrame.
+
+        On a log of more than :data:`LARGE_ROWS` lines a progress bar (``desc``) follows DuckDB's
+        own progress estimate (:func:`run_with_progress`).
+        """
         con = self.connect(**settings)
         try:
-            return con.sql(sql).df()
+            return run_with_progress(con, sql, desc or f"DuckDB scan of {self.rows:,} lines", fetch="df",
+                                     disable=self.rows <= LARGE_ROWS)
         finally:
             con.close()
 

@@ -28,20 +28,32 @@ def _safe(name: str) -> str:
     return name
 
 
+#: Tables with more rows than this are written as Parquet instead of CSV (a per-customer table of a
+#: 50M-line log has 12.9M rows: 2.2 GB and two minutes as CSV, a few hundred MB and seconds as Parquet).
+CSV_MAX_ROWS = 1_000_000
+
+
 def save_table(table: pd.DataFrame, name: str, index: bool = False, label: str | None = None) -> Path:
     """Write ``table`` to ``reports/tables/<name>.csv`` and return the path.
 
     ``label`` (e.g. a dataset label that says SIMULATED) is written as a first column
     ``dataset``, so a table that leaves the report still says where its numbers come from.
-    The ``table`` passed in is not modified.
+    The ``table`` passed in is not modified. Above :data:`CSV_MAX_ROWS` rows the table goes to
+    ``<name>.parquet`` instead (same columns), and a CSV of the same name left by an earlier run
+    is removed so the folder never holds two versions.
     """
     folder = reports_dir() / "tables"
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{_safe(name)}.csv"
+    big = len(table) > CSV_MAX_ROWS
+    path = folder / f"{_safe(name)}.{'parquet' if big else 'csv'}"
+    (folder / f"{_safe(name)}.{'csv' if big else 'parquet'}").unlink(missing_ok=True)
     if label is not None:
         table = table.copy()
         table.insert(0, "dataset", label)
-    table.to_csv(path, index=index, encoding="utf-8-sig")
+    if big:
+        table.to_parquet(path, index=index)
+    else:
+        table.to_csv(path, index=index, encoding="utf-8-sig")
     return path
 
 

@@ -42,3 +42,14 @@ def test_append_markdown_appends_in_order(tmp_path, monkeypatch):
     outputs.append_markdown("## run 1\n")
     path = outputs.append_markdown("## run 2 · 基准\n")
     assert path.read_text(encoding="utf-8") == "## run 1\n## run 2 · 基准\n"
+
+
+def test_very_large_tables_go_to_parquet_and_replace_an_older_csv(tmp_path, monkeypatch):
+    monkeypatch.setenv("CRM_REPORTS_DIR", str(tmp_path))
+    monkeypatch.setattr(outputs, "CSV_MAX_ROWS", 10)
+    small = outputs.save_table(pd.DataFrame({"x": range(5)}), "t", label="SIMULATED demo")
+    assert small.suffix == ".csv"
+    big = outputs.save_table(pd.DataFrame({"x": range(50)}), "t", label="SIMULATED demo")
+    assert big.suffix == ".parquet" and not small.exists()
+    back = pd.read_parquet(big)
+    assert len(back) == 50 and (back["dataset"] == "SIMULATED demo").all()
