@@ -291,7 +291,7 @@ def _reason_sql(log: ParquetLog, types: dict[str, str], test_accounts: Iterable[
     key = [_q(c) for c in m]  # an exact copy repeats every mapped column
     dup = f"row_number() OVER (PARTITION BY source_file, {', '.join(key)} ORDER BY source_row) > 1"
     accounts = ", ".join(_s(a) for a in test_accounts) or "NULL"
-    test = f"{cid} IN ({accounts})" + (f" OR regexp_matches({cid}, {_s(_re2(test_id_pattern))})"
+    test = f"{cid} IN ({accounts})" + (f" OR regexp_matches({cid}, {_s(test_id_pattern)})"
                                        if test_id_pattern else "")
     ts_text = not (types["timestamp"].startswith("TIMESTAMP") or types["timestamp"] == "DATE")
     amt_text = types["amount"] == "VARCHAR"
@@ -314,11 +314,6 @@ def _reason_sql(log: ParquetLog, types: dict[str, str], test_accounts: Iterable[
     when = " ".join(f"WHEN {cond} THEN {_s(code)}" for cond, code in cases)
     return (f"SELECT source_file, source_row, reason FROM (SELECT source_file, source_row, CASE {when} END AS reason "
             f"FROM log) WHERE reason IS NOT NULL")
-
-
-def _re2(pattern: str) -> str:
-    """The default test-id pattern in RE2 syntax (it has no look-arounds, so it is used as is)."""
-    return pattern
 
 
 @dataclass
@@ -361,7 +356,6 @@ def clean_log(log: ParquetLog, out_dir: str | Path, *, test_accounts: Iterable[s
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     pattern = DEFAULT_TEST_ID_PATTERN if test_id_pattern is None else test_id_pattern
-    steps = tqdm(total=4, desc="clean (DuckDB)", unit="step", disable=True)  # per-step bars below
     con = log.connect(**settings)
     try:
         types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE log)").fetchall())
@@ -373,7 +367,6 @@ def clean_log(log: ParquetLog, out_dir: str | Path, *, test_accounts: Iterable[s
         quiet = not progress or log.rows < LARGE_ROWS
         run_with_progress(con, f"CREATE TEMP TABLE bad AS {_reason_sql(log, types, test_accounts, pattern)}",
                           "clean 1/3: rules (duplicates, ids, dates, amounts, status)", disable=quiet)
-        steps.update()
         negative = con.execute("SELECT count(*) FROM log l ANTI JOIN bad b USING (source_file, source_row) "
                                "WHERE TRY_CAST(l.amount AS DOUBLE) < 0").fetchone()[0]
         if returned:
@@ -398,20 +391,16 @@ def clean_log(log: ParquetLog, out_dir: str | Path, *, test_accounts: Iterable[s
         run_with_progress(con, f"COPY ({flagged}) TO {_s((out / 'transactions.parquet').as_posix())} "
                                f"(FORMAT parquet, ROW_GROUP_SIZE 1000000)",
                           "clean 2/3: flag extreme orders, write clean lines", disable=quiet)
-        steps.update()
         run_with_progress(con, f"COPY (SELECT l.*, b.reason FROM log l JOIN bad b USING (source_file, source_row) "
                                f"ORDER BY source_file, source_row) TO "
                                f"{_s((out / 'quarantine.parquet').as_posix())} (FORMAT parquet)",
                           "clean 3/3: write quarantine", disable=quiet)
-        steps.update()
         counts = dict(con.execute("SELECT reason, count(*) FROM bad GROUP BY ALL").fetchall())
     finally:
         con.close()
     clean = ParquetLog.open(out / "transactions.parquet")
     quarantine = ParquetLog.open(out / "quarantine.parquet")
     check_accounting(log, clean, quarantine)
-    steps.update()
-    steps.close()
     return CleanedLog(clean=clean, quarantine=quarantine, counts={k: int(v) for k, v in counts.items()})
 
 
