@@ -213,6 +213,21 @@ def fit_times(n_customers: int, seed: int = 1) -> dict:
 # --------------------------------------------------------------------------- main
 
 
+def machine(extra: str = "") -> str:
+    """The machine and versions a benchmark ran on, for the line above its table (also bench_scale.py)."""
+    import duckdb
+    import pandas as pd
+
+    mem = ""
+    try:
+        with open("/proc/meminfo") as fh:
+            mem = f", {int(fh.readline().split()[1]) / 2**20:.0f} GiB RAM"
+    except OSError:
+        pass
+    return (f"{platform.machine()}, {os.cpu_count()} cores{mem}, Python {platform.python_version()}, "
+            f"pandas {pd.__version__}, DuckDB {duckdb.__version__}{extra}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", nargs="+", default=["1M", "10M", "50M"], help="log sizes in rows (1M, 10M, …)")
@@ -250,21 +265,10 @@ def main(argv: list[str] | None = None) -> int:
         f = fits[-1]
         print(f"fit {n:,} customers: BG/NBD {f['bg']:.2f} s, Gamma-Gamma {f['gg']:.2f} s", flush=True)
 
-    import duckdb
-    import pandas as pd
-
-    mem = ""
-    try:
-        with open("/proc/meminfo") as fh:
-            mem = f", {int(fh.readline().split()[1]) / 2**20:.0f} GiB RAM"
-    except OSError:
-        pass
-    machine = (f"{platform.machine()}, {os.cpu_count()} cores{mem}, Python {platform.python_version()}, "
-               f"pandas {pd.__version__}, DuckDB {duckdb.__version__}")
     command = "python benchmarks/bench_clv.py --sizes " + " ".join(args.sizes) + (
         " --fit-sizes " + " ".join(args.fit_sizes) if args.fit_sizes else "") + f" --repeat {args.repeat}"
     lines = [f"\n## CLV: per-customer summary and model fits ({datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC)",
-             f"Machine: {machine}. Command: `{command}`. Wall seconds (best of {args.repeat}; 1 above 20M rows) "
+             f"Machine: {machine()}. Command: `{command}`. Wall seconds (best of {args.repeat}; 1 above 20M rows) "
              "and peak RSS of the whole process, each candidate in its own subprocess.",
              "", "| rows | customers | project s | pandas s | floor s | pandas / project (speed-up) | "
              "project / floor | project GiB | pandas GiB | floor GiB | check |",

@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
-import os
-import platform
 import sys
 import time
 from datetime import datetime, timezone
@@ -36,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_clv import cached_log, label, parse_size  # noqa: E402
+from bench_clv import machine as bench_machine  # noqa: E402
 
 from helpers import paths  # noqa: E402
 from helpers.outputs import append_markdown  # noqa: E402
@@ -114,18 +113,9 @@ def _run(target, *args) -> dict:
 
 
 def machine() -> str:
-    import duckdb
-    import pandas as pd
     import pyspark
 
-    mem = ""
-    try:
-        with open("/proc/meminfo") as fh:
-            mem = f", {int(fh.readline().split()[1]) / 2**20:.0f} GiB RAM"
-    except OSError:
-        pass
-    return (f"{platform.machine()}, {os.cpu_count()} cores{mem}, Python {platform.python_version()}, "
-            f"pandas {pd.__version__}, DuckDB {duckdb.__version__}, PySpark {pyspark.__version__} (local mode)")
+    return bench_machine(f", PySpark {pyspark.__version__} (local mode)")
 
 
 def main(argv: list[str] | None = None) -> int:

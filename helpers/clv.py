@@ -161,7 +161,8 @@ def _existing_path(transactions: str | Path) -> Path:
     return path
 
 
-def _source(transactions: pd.DataFrame | str | Path, columns: list[str], datetime_col: str, con) -> _Source:
+def _source(transactions: pd.DataFrame | ParquetLog | str | Path, columns: list[str], datetime_col: str,
+            con) -> _Source:
     if isinstance(transactions, pd.DataFrame):
         frame = _prepare_frame(transactions, columns, datetime_col)
         con.register("_clv_transactions", frame)
@@ -458,7 +459,7 @@ def _attach_units(summary: pd.DataFrame, unit: str, scaler: float, end: pd.Times
 
 
 def rfm_summary(
-    transactions: pd.DataFrame | str | Path,
+    transactions: pd.DataFrame | ParquetLog | str | Path,
     customer_id_col: str = "customer_id",
     datetime_col: str = "timestamp",
     monetary_value_col: str | None = None,
@@ -632,7 +633,7 @@ def _rfm_summary_pandas(
 
 
 def rfm_train_test_split(
-    transactions: pd.DataFrame | str | Path,
+    transactions: pd.DataFrame | ParquetLog | str | Path,
     customer_id_col: str = "customer_id",
     datetime_col: str = "timestamp",
     train_period_end: Any = None,

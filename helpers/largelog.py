@@ -256,9 +256,11 @@ def describe(log: ParquetLog, datetime_col: str = "timestamp", customer_id_col: 
 def find_personal_data(log: ParquetLog) -> pd.DataFrame:
     """:func:`helpers.privacy.find_personal_data` over every text column of the whole log, in SQL.
 
-    RE2 (DuckDB's regex engine) has no look-arounds, so the phone pattern is applied with
-    explicit non-digit boundaries; the result has the same columns (``table, column, kind, values``).
+    RE2 (DuckDB's regex engine) has no look-arounds, so :data:`helpers.privacy.PHONE_PATTERN` is
+    rewritten with explicit non-digit boundaries (the e-mail pattern is used as is); the result has the same columns (``table, column, kind, values``).
     """
+    from .privacy import EMAIL_PATTERN
+
     con = log.connect()
     try:
         types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE log)").fetchall())
@@ -266,7 +268,7 @@ def find_personal_data(log: ParquetLog) -> pd.DataFrame:
         if not text:
             return pd.DataFrame(columns=["table", "column", "kind", "values"])
         phone = r"(^|[^0-9])(\+?86[- ]?)?1[3-9][0-9]{9}([^0-9]|$)"
-        email = r"[A-Za-z0-9_.+-]+@[A-Za-z0-9_-]+\.[A-Za-z0-9_.-]+"
+        email = EMAIL_PATTERN  # RE2 reads it as is (\w is ASCII there, as addresses are)
         rows = []
         for c in tqdm(text, desc="personal-data scan (DuckDB)", unit="column", disable=log.rows < LARGE_ROWS):
             counts = con.execute(f"SELECT count_if(regexp_matches({_q(c)}, {_s(phone)})), "
@@ -345,7 +347,7 @@ def clean_log(log: ParquetLog, out_dir: str | Path, *, test_accounts: Iterable[s
     """
     from tqdm.auto import tqdm
 
-    from .clean import DEFAULT_TEST_ID_PATTERN
+    from .clean import DEFAULT_TEST_ID_PATTERN, STATUS_VALUES
 
     if returns not in ("net", "negative"):
         raise ValueError(f"returns must be 'net' or 'negative', got {returns!r}")
@@ -360,8 +362,9 @@ def clean_log(log: ParquetLog, out_dir: str | Path, *, test_accounts: Iterable[s
     try:
         types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE log)").fetchall())
         if "status" in log.mapping:
+            words = ", ".join(_s(w.lower()) for w in sorted(STATUS_VALUES["returned"]))  # the pandas rules' words
             returned = con.execute("SELECT count(*) FROM log WHERE lower(trim(CAST(\"status\" AS VARCHAR))) IN "
-                                   "('returned', 'return', '退货', '已退货')").fetchone()[0]
+                                   f"({words})").fetchone()[0]
         else:
             returned = 0
         quiet = not progress or log.rows < LARGE_ROWS

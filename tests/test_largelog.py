@@ -195,3 +195,12 @@ def test_simulated_large_log_is_exact_in_size_labelled_and_unique_in_ids(tmp_pat
     assert acq.simulated and "SIMULATED" in acq.label and not acq.bundled_simulation
     with pytest.raises(FileExistsError):
         simulate.write_large_log(tmp_path / "log", 10, progress=False)
+
+
+def test_every_return_word_of_the_pandas_rules_is_refused_on_the_large_path(tmp_path):
+    df = typed_log(40).assign(status="completed")
+    df.loc[2, "status"] = "退款"  # a refund word of clean.STATUS_VALUES["returned"]
+    df.to_parquet(tmp_path / "s.parquet", index=False)
+    with pytest.raises(DataError, match="returned"):
+        largelog.clean_log(ParquetLog.open(tmp_path / "s.parquet"), tmp_path / "out", returns="negative",
+                           progress=False)
