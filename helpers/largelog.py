@@ -105,6 +105,13 @@ def run_with_progress(con, sql: str, desc: str, fetch: str | None = None, disabl
 LARGE_CUSTOMERS = 1_000_000
 
 
+def step_bar(n_rows: int, desc: str, steps: int) -> tqdm:
+    """A tqdm bar over the ``steps`` phases of one vectorised computation (sort, shares, labels …)
+    on a table of more than :data:`LARGE_CUSTOMERS` rows; a disabled bar otherwise. The caller
+    calls ``bar.update()`` after each phase and ``bar.close()`` at the end."""
+    return tqdm(total=steps, desc=desc, unit="step", disable=n_rows <= LARGE_CUSTOMERS)
+
+
 def progress(items: Iterable, n_rows: int, desc: str) -> Iterable:
     """``items`` wrapped in a tqdm bar when a step loops over a table of more than
     :data:`LARGE_CUSTOMERS` rows (e.g. 12.9M customers), as is, without a bar, otherwise."""

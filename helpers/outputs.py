@@ -33,6 +33,28 @@ def _safe(name: str) -> str:
 CSV_MAX_ROWS = 1_000_000
 
 
+def write_parquet(table: pd.DataFrame, path: Path, *, desc: str | None = None, chunk_rows: int = 1_000_000) -> Path:
+    """``table.to_parquet(path, index=False)``, written in row groups of ``chunk_rows`` with a tqdm bar
+    when the table has more rows than :data:`helpers.largelog.LARGE_CUSTOMERS` (e.g. 12.9M customers:
+    ~10 s). The file is the same as pandas writes (one schema, pandas metadata); only the row groups
+    differ."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from .largelog import LARGE_CUSTOMERS, progress
+
+    if len(table) <= LARGE_CUSTOMERS:
+        table.to_parquet(path, index=False)
+        return path
+    schema = pa.Schema.from_pandas(table, preserve_index=False)  # types from all rows (object columns)
+    starts = range(0, len(table), chunk_rows)
+    with pq.ParquetWriter(path, schema) as writer:
+        for start in progress(starts, len(table), desc or f"writing {Path(path).name}"):
+            writer.write_table(pa.Table.from_pandas(table.iloc[start:start + chunk_rows], schema=schema,
+                                                    preserve_index=False))
+    return path
+
+
 def save_table(table: pd.DataFrame, name: str, index: bool = False, label: str | None = None) -> Path:
     """Write ``table`` to ``reports/tables/<name>.csv`` and return the path.
 
@@ -50,8 +72,10 @@ def save_table(table: pd.DataFrame, name: str, index: bool = False, label: str |
     if label is not None:
         table = table.copy()
         table.insert(0, "dataset", label)
-    if big:
-        table.to_parquet(path, index=index)
+    if big and not index:
+        write_parquet(table, path)
+    elif big:
+        table.to_parquet(path, index=True)
     else:
         table.to_csv(path, index=index, encoding="utf-8-sig")
     return path

@@ -56,7 +56,8 @@ from matplotlib.figure import Figure
 
 from . import i18n
 from .errors import DataError
-from .largelog import ParquetLog
+from .largelog import ParquetLog, progress, step_bar
+from .outputs import write_parquet
 from .i18n import tr
 
 __all__ = [
@@ -103,12 +104,69 @@ def _numeric(frame: pd.DataFrame, column: str, what: str, *, nonnegative: bool =
 def _ids(frame: pd.DataFrame, what: str) -> pd.Series:
     _require(frame, [ID], what)
     ids = frame[ID]
-    dup = ids.duplicated()
-    if dup.any():
-        i = int(np.flatnonzero(dup.to_numpy())[0])
+    if not _strictly_increasing(ids) and len(pd.factorize(ids, use_na_sentinel=False)[1]) < len(ids):
+        i = int(np.flatnonzero(ids.duplicated().to_numpy())[0])
         raise DataError(f"{what}: customer {ids.iloc[i]!r} appears more than once (one row per customer expected)",
                         column=ID, row=i + 1, hint="aggregate to one row per customer first")
     return ids
+
+
+def _strictly_increasing(ids: pd.Series) -> bool:
+    """True when the ids are sorted ascending with no repeats and no missing values.
+
+    One vectorised comparison of neighbours in Arrow (0.04 s for 12.9M string ids), so it is
+    tried before a hash-based uniqueness check (2–5 s): customer tables built from
+    ``clv.rfm_summary`` are sorted by id. Strings compare by code point, as in Python and pandas.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if len(ids) < 2:
+        return not ids.isna().any()
+    try:
+        arr = pa.array(ids, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed Python objects
+        return False
+    return arr.null_count == 0 and bool(pc.all(pc.less(arr[:-1], arr[1:])).as_py())
+
+
+def _lookup(table: Sequence[Any], codes: np.ndarray, *, categorical: bool = False) -> Any:
+    """``table[codes]``: per-customer labels from small integer codes.
+
+    Labels that are all strings come back as the pandas ``str`` dtype, built by an Arrow
+    ``take`` (0.2 s for 12.9M customers), against 1–3 s for converting an object array and
+    10–30 s for a Python loop over rows or a string concatenation per row. ``categorical=True``
+    gives a :class:`pandas.Categorical` instead (categories in table order), used for the long
+    descriptive texts (中文 names, recommended focus): one copy of each text rather than 12.9M
+    (~1 GB and ~1.5 s per column at that size).
+    """
+    import pyarrow as pa
+
+    table = list(table)
+    if categorical:
+        categories = list(dict.fromkeys(table))
+        remap = np.asarray([categories.index(x) for x in table], dtype=np.int64)
+        return pd.Categorical.from_codes(remap[codes], categories=categories)
+    if all(isinstance(x, str) for x in table):
+        return pd.array(pa.array(table, pa.large_string()).take(pa.array(np.asarray(codes, dtype=np.int64))),
+                        dtype=pd.StringDtype("pyarrow", na_value=np.nan))
+    return np.asarray(table, dtype=object)[codes]
+
+
+def _digit_strings(*scores: np.ndarray) -> np.ndarray:
+    """Score strings such as ``"545"`` from one-digit integer score arrays (1..9), via a lookup table."""
+    code = np.zeros(len(scores[0]), dtype=np.int64)
+    for score in scores:
+        code = code * 10 + np.asarray(score, dtype=np.int64)
+    width = len(scores)
+    return _lookup([f"{i:0{width}d}" for i in range(10 ** width)], code)
+
+
+def _translate(values: Any, mapping: Mapping[Any, Any]) -> pd.Categorical:
+    """``mapping.get(v, v)`` for every value as a categorical (the names are descriptive texts),
+    computed once per distinct value (``pd.factorize``)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return _lookup([mapping.get(u, u) for u in uniques], codes, categorical=True)
 
 
 def _title(ax, title: str, label: str | None) -> None:
@@ -329,7 +387,9 @@ def abc_classes(
     -------
     DataFrame
         ``customer_id, value, rank, cum_customer_share, share_before, cum_share, abc_class``,
-        sorted by rank (1 = highest value). ``attrs["boundary_ties"]`` lists the tie blocks
+        sorted by rank (1 = highest value), **indexed by the customers' own index labels**, so
+        ``customers["abc_class"] = abc["abc_class"]`` puts each class on its customer's row
+        (pandas aligns on the index; no lookup by id). ``attrs["boundary_ties"]`` lists the tie blocks
         that straddle a cut-off (cut-off, value, customers, class they all went to) — e.g. many
         customers who spent exactly one phone's price — so a report can say why a class holds
         more than its nominal share.
@@ -351,19 +411,26 @@ def abc_classes(
     if not total > 0:
         raise DataError("total value is zero: ABC shares are undefined", column=value_col,
                         hint="check the value column (all customers have value 0)")
-    frame = pd.DataFrame({ID: customers[ID].to_numpy(), "value": values})
-    frame = frame.sort_values(["value", ID], ascending=[False, True], kind="mergesort").reset_index(drop=True)
-    n = len(frame)
-    frame["rank"] = np.arange(1, n + 1)
-    frame["cum_customer_share"] = frame["rank"] / n
-    cum = frame["value"].cumsum().to_numpy() / total
-    before = cum - frame["value"].to_numpy() / total
-    block_start = pd.Series(before).groupby(frame["value"].to_numpy(), sort=False).transform("min").to_numpy()
-    frame["share_before"] = np.clip(block_start, 0.0, 1.0)
-    frame["cum_share"] = np.minimum(cum, 1.0)
-    index = np.searchsorted(np.asarray(cut), frame["share_before"].to_numpy() + 1e-12, side="right")
-    frame["abc_class"] = np.asarray(labels, dtype=object)[np.minimum(index, len(labels) - 1)]
-    block_end = pd.Series(cum).groupby(frame["value"].to_numpy(), sort=False).transform("max").to_numpy()
+    bar = step_bar(len(customers), f"ABC classes by {value_col}", 3)
+    order = _rank_order(customers[ID], values)
+    bar.update()
+    value = values[order]
+    n = len(value)
+    cum = np.cumsum(value) / total
+    before = cum - value / total
+    # tie blocks are runs of equal values in the sorted order: first and last share of each run
+    starts = np.flatnonzero(np.r_[True, value[1:] != value[:-1]])
+    block = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, n]))
+    block_start = np.minimum.reduceat(before, starts)[block]
+    block_end = np.maximum.reduceat(cum, starts)[block]
+    index = np.searchsorted(np.asarray(cut), np.clip(block_start, 0.0, 1.0) + 1e-12, side="right")
+    bar.update()
+    frame = pd.DataFrame({
+        ID: customers[ID].array.take(order), "value": value, "rank": np.arange(1, n + 1),
+        "cum_customer_share": np.arange(1, n + 1) / n, "share_before": np.clip(block_start, 0.0, 1.0),
+        "cum_share": np.minimum(cum, 1.0),
+        "abc_class": _lookup(labels, np.minimum(index, len(labels) - 1)),
+    }, index=customers.index[order])
     straddling = []
     for c in cut:
         mask = (block_start < c - 1e-12) & (block_end > c + 1e-12)
@@ -372,7 +439,29 @@ def abc_classes(
                                "customers": int(mask.sum()), "class": str(frame.loc[mask, "abc_class"].iloc[0])})
     frame.attrs.update({"cutoffs": tuple(cut), "labels": tuple(labels), "value_col": value_col,
                         "boundary_ties": straddling})
+    bar.update()
+    bar.close()
     return frame
+
+
+def _rank_order(ids: pd.Series, values: np.ndarray) -> np.ndarray:
+    """Positions sorted by value, largest first, ties by customer id (ascending).
+
+    Customer tables from :func:`customer_table` are sorted by id, so a stable sort on
+    value alone gives that order (1.5 s for 12.9M customers); otherwise Arrow sorts on both keys
+    (~10 s), or pandas when the ids are not one Arrow type (mixed objects).
+    """
+    if _strictly_increasing(ids):
+        return np.argsort(-values, kind="stable")
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        table = pa.table({"v": values, "id": pa.array(ids.to_numpy(), from_pandas=True)})
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        frame = pd.DataFrame({"v": values, "id": ids.to_numpy()})
+        return frame.sort_values(["v", "id"], ascending=[False, True], kind="mergesort").index.to_numpy()
+    return pc.sort_indices(table, sort_keys=[("v", "descending"), ("id", "ascending")]).to_numpy()
 
 
 def abc_summary(classified: pd.DataFrame) -> pd.DataFrame:
@@ -551,9 +640,20 @@ def quantile_scores(
         rank = np.empty(n)
         rank[order] = np.arange(1, n + 1)
     else:
-        rank = good.rank(method=ties).to_numpy()
+        rank = _tie_ranks(good.to_numpy(), ties)
     score = np.floor(int(q) * (rank - 1) / n).astype(int) + 1
     return pd.Series(np.clip(score, 1, int(q)), index=values.index, name=values.name)
+
+
+def _tie_ranks(x: np.ndarray, method: str) -> np.ndarray:
+    """``pandas.Series.rank(method="min" | "average")`` by counting: rank = (values below) + 1, or
+    + (ties + 1) / 2. One hash pass and a sort of the distinct values: ~0.5 s for 12.9M
+    customers, against ~2.3 s for ``rank`` (a full sort)."""
+    codes, uniques = pd.factorize(x, sort=True)
+    counts = np.bincount(codes, minlength=len(uniques))
+    below = (np.cumsum(counts) - counts).astype(float)
+    per_value = below + 1.0 if method == "min" else below + (counts + 1) / 2.0
+    return per_value[codes]
 
 
 def rfm_scores(rfm: pd.DataFrame, q: int = 5, *, ties: TieMethod = "min") -> pd.DataFrame:
@@ -579,12 +679,17 @@ def rfm_scores(rfm: pd.DataFrame, q: int = 5, *, ties: TieMethod = "min") -> pd.
     ids = _ids(rfm, "rfm_scores")
     for column in ("recency", "frequency", "monetary_value"):
         _numeric(rfm, column, "rfm_scores")
+    bar = step_bar(len(rfm), "RFM scores (R, F, M)", 3)
     r = quantile_scores(rfm["recency"], q, ties=ties, higher_is_better=False, ids=ids)
+    bar.update()
     f = quantile_scores(rfm["frequency"], q, ties=ties, ids=ids)
+    bar.update()
     m = quantile_scores(rfm["monetary_value"], q, ties=ties, ids=ids)
-    out = pd.DataFrame({ID: ids.to_numpy(), "r_score": r.to_numpy(), "f_score": f.to_numpy(),
+    bar.update()
+    bar.close()
+    out = pd.DataFrame({ID: ids.array, "r_score": r.to_numpy(), "f_score": f.to_numpy(),
                         "m_score": m.to_numpy()})
-    out["rfm_score"] = out["r_score"].astype(str) + out["f_score"].astype(str) + out["m_score"].astype(str)
+    out["rfm_score"] = _digit_strings(out["r_score"].to_numpy(), out["f_score"].to_numpy(), out["m_score"].to_numpy())
     out.attrs.update({"q": int(q), "ties": ties})
     return out
 
@@ -702,8 +807,11 @@ def rf_segments(scores: pd.DataFrame, segment_map: Mapping[Any, str] | None = No
     if int(scores.attrs.get("q", 5)) != 5 or scores[["r_score", "f_score"]].to_numpy().max() > 5:
         raise ValueError("the R×F map is defined on 5-point scores: use rfm_scores(..., q=5)")
     grid = _grid(RF_SEGMENT_MAP if segment_map is None else segment_map)
-    keys = list(zip(scores["r_score"].astype(int), scores["f_score"].astype(int)))
-    return pd.Series([grid[k] for k in keys], index=scores.index, name="segment")
+    table = ["Other"] * 36  # code = 6·r + f, r and f in 1..5
+    for (r, f), name in grid.items():
+        table[6 * r + f] = name
+    code = 6 * scores["r_score"].to_numpy(dtype=np.int64) + scores["f_score"].to_numpy(dtype=np.int64)
+    return pd.Series(_lookup(table, code), index=scores.index, name="segment")
 
 
 def pymc_quartile_scores(rfm: pd.DataFrame) -> pd.DataFrame:
@@ -723,7 +831,7 @@ def pymc_quartile_scores(rfm: pd.DataFrame) -> pd.DataFrame:
         than four bins (e.g. ``{"f_quartile": 2}``).
     """
     _require(rfm, [ID, "recency", "frequency", "monetary_value"], "pymc_quartile_scores")
-    out = pd.DataFrame({ID: _ids(rfm, "pymc_quartile_scores").to_numpy()})
+    out = pd.DataFrame({ID: _ids(rfm, "pymc_quartile_scores").array})
     for name, column in (("r_quartile", "recency"), ("f_quartile", "frequency"), ("m_quartile", "monetary_value")):
         values = pd.Series(_numeric(rfm, column, "pymc_quartile_scores"))
         result = None
@@ -740,7 +848,8 @@ def pymc_quartile_scores(rfm: pd.DataFrame) -> pd.DataFrame:
         out[name] = result.astype(int).to_numpy()
         if top < 5:  # PyMC-Marketing warns here ("RFM score will not exceed 2"); recorded instead
             out.attrs.setdefault("compressed", {})[name] = top - 1
-    out["rfm_score"] = out["r_quartile"].astype(str) + out["f_quartile"].astype(str) + out["m_quartile"].astype(str)
+    out["rfm_score"] = _digit_strings(out["r_quartile"].to_numpy(), out["f_quartile"].to_numpy(),
+                                      out["m_quartile"].to_numpy())
     return out
 
 
@@ -758,10 +867,14 @@ def pymc_segments(rfm: pd.DataFrame, segment_config: Mapping[str, Sequence[str]]
     """
     scores = pymc_quartile_scores(rfm)
     config = PYMC_SEGMENTS if segment_config is None else segment_config
-    segment = pd.Series("Other", index=scores.index, dtype=object)
+    table = ["Other"] * 1000  # score string "RFM" → segment; lists in order, a later one wins an overlap
     for name, codes in config.items():
-        segment[scores["rfm_score"].isin(list(codes))] = name
-    out = pd.DataFrame({ID: scores[ID], "rfm_score": scores["rfm_score"], "segment": segment.to_numpy()})
+        for code in codes:
+            if re.fullmatch(r"[0-9]{3}", str(code)):  # anything else matches no score string
+                table[int(code)] = name
+    code = (100 * scores["r_quartile"].to_numpy(dtype=np.int64) + 10 * scores["f_quartile"].to_numpy(dtype=np.int64)
+            + scores["m_quartile"].to_numpy(dtype=np.int64))
+    out = pd.DataFrame({ID: scores[ID], "rfm_score": scores["rfm_score"], "segment": _lookup(table, code)})
     out.attrs["compressed"] = dict(scores.attrs.get("compressed", {}))
     return out
 
@@ -776,7 +889,7 @@ def rfm8_segments(rfm: pd.DataFrame, split: Literal["mean", "median"] = "mean") 
     Returns
     -------
     DataFrame
-        ``customer_id, r_high, f_high, m_high, segment, 中文``.
+        ``customer_id, r_high, f_high, m_high, segment, 中文`` (中文 a categorical).
     """
     _require(rfm, [ID, "recency", "frequency", "monetary_value"], "rfm8_segments")
     ids = _ids(rfm, "rfm8_segments")
@@ -786,10 +899,12 @@ def rfm8_segments(rfm: pd.DataFrame, split: Literal["mean", "median"] = "mean") 
     r = _numeric(rfm, "recency", "rfm8_segments")
     f = _numeric(rfm, "frequency", "rfm8_segments")
     m = _numeric(rfm, "monetary_value", "rfm8_segments")
-    out = pd.DataFrame({ID: ids.to_numpy(), "r_high": r < agg(r), "f_high": f > agg(f), "m_high": m > agg(m)})
-    names = [CN8_SEGMENTS[(a, b, c)] for a, b, c in zip(out["r_high"], out["f_high"], out["m_high"])]
-    out["segment"] = [en for en, _ in names]
-    out["中文"] = [zh for _, zh in names]
+    out = pd.DataFrame({ID: ids.array, "r_high": r < agg(r), "f_high": f > agg(f), "m_high": m > agg(m)})
+    cells = [CN8_SEGMENTS[(a, b, c)] for a in (False, True) for b in (False, True) for c in (False, True)]
+    code = 4 * out["r_high"].to_numpy(dtype=np.int64) + 2 * out["f_high"].to_numpy(dtype=np.int64) \
+        + out["m_high"].to_numpy(dtype=np.int64)
+    out["segment"] = _lookup([en for en, _ in cells], code)
+    out["中文"] = _lookup([zh for _, zh in cells], code, categorical=True)
     return out
 
 
@@ -803,7 +918,7 @@ def assign_rfm_segments(rfm: pd.DataFrame, scheme: str = "rfm10", *, ties: TieMe
     Returns
     -------
     DataFrame
-        ``customer_id, code, segment, 中文``; ``code`` is the score string the scheme used
+        ``customer_id, code, segment, 中文`` (中文 a categorical); ``code`` is the score string the scheme used
         ("RF" for rfm10, "RFM" quartiles for pymc5, "RFM" high/low as 1/0 for cn8);
         ``attrs["compressed"]`` as in :func:`pymc_quartile_scores` (pymc5 only, else empty).
     """
@@ -811,7 +926,7 @@ def assign_rfm_segments(rfm: pd.DataFrame, scheme: str = "rfm10", *, ties: TieMe
     if scheme == "rfm10":
         scores = rfm_scores(rfm, 5, ties=ties)
         seg = rf_segments(scores, segment_map)
-        code = scores["r_score"].astype(str) + scores["f_score"].astype(str)
+        code = _digit_strings(scores["r_score"].to_numpy(), scores["f_score"].to_numpy())
     elif scheme == "pymc5":
         res = pymc_segments(rfm, segment_map)
         seg, code = res["segment"], res["rfm_score"]
@@ -819,12 +934,11 @@ def assign_rfm_segments(rfm: pd.DataFrame, scheme: str = "rfm10", *, ties: TieMe
     elif scheme == "cn8":
         res = rfm8_segments(rfm)
         seg = res["segment"]
-        code = (res["r_high"].astype(int).astype(str) + res["f_high"].astype(int).astype(str)
-                + res["m_high"].astype(int).astype(str))
+        code = _digit_strings(res["r_high"].to_numpy(), res["f_high"].to_numpy(), res["m_high"].to_numpy())
     else:
         raise ValueError(f"scheme must be one of {list(SCHEMES)}, not {scheme!r}")
-    out = pd.DataFrame({ID: rfm[ID].to_numpy(), "code": np.asarray(code), "segment": np.asarray(seg, dtype=object)})
-    out["中文"] = out["segment"].map(lambda s: SEGMENT_ZH.get(s, s))
+    out = pd.DataFrame({ID: rfm[ID].array, "code": pd.Series(code).array, "segment": pd.Series(seg).array})
+    out["中文"] = _translate(out["segment"], SEGMENT_ZH)
     out.attrs.update({"scheme": scheme, "compressed": compressed})
     return out
 
@@ -833,8 +947,11 @@ def plot_rf_heatmap(scores: pd.DataFrame, segment_map: Mapping[Any, str] | None 
                     label: str | None = None) -> Figure:
     """5×5 heat map of customers per (R, F) score cell, each cell labelled with its count and segment."""
     grid = _grid(RF_SEGMENT_MAP if segment_map is None else segment_map)
-    counts = pd.crosstab(scores["r_score"], scores["f_score"]).reindex(index=range(5, 0, -1), columns=range(1, 6),
-                                                                       fill_value=0)
+    r = scores["r_score"].to_numpy(dtype=np.int64)
+    f = scores["f_score"].to_numpy(dtype=np.int64)
+    cells = np.bincount(6 * r + f, minlength=36).reshape(6, 6)  # counts by (r, f); a crosstab, ~10× faster
+    counts = pd.DataFrame(cells[5:0:-1, 1:6], index=pd.Index(range(5, 0, -1), name="r_score"),
+                          columns=pd.Index(range(1, 6), name="f_score"))
     fig, ax = plt.subplots(figsize=(8.2, 5.4))
     values = counts.to_numpy()
     image = ax.imshow(values, cmap="Blues", aspect="auto")
@@ -1144,7 +1261,8 @@ def value_need_matrix(
     Returns
     -------
     DataFrame
-        ``customer_id, value, need, value_high, need_high, quadrant, 中文, focus``; ``attrs``
+        ``customer_id, value, need, value_high, need_high, quadrant, 中文, focus`` (the two texts as
+        categoricals); ``attrs``
         holds ``value_threshold``, ``need_threshold``, ``value_col``, ``need_col``, ``need_label``.
     """
     for qv in (value_quantile, need_quantile):
@@ -1157,13 +1275,17 @@ def value_need_matrix(
     ids = _ids(customers, "value_need_matrix")
     value = _numeric(customers, value_col, "value_need_matrix", nonnegative=False)
     need = _numeric(customers, need_col, "value_need_matrix")
+    bar = step_bar(len(customers), "value × needs matrix", 2)
     tv, tn = float(np.quantile(value, value_quantile)), float(np.quantile(need, need_quantile))
-    out = pd.DataFrame({ID: ids.to_numpy(), "value": value, "need": need, "value_high": value > tv,
+    bar.update()
+    out = pd.DataFrame({ID: ids.array, "value": value, "need": need, "value_high": value > tv,
                         "need_high": need > tn})
-    info = [QUADRANTS[(a, b)] for a, b in zip(out["value_high"], out["need_high"])]
-    out["quadrant"] = [i[0] for i in info]
-    out["中文"] = [i[1] for i in info]
-    out["focus"] = [i[2] for i in info]
+    cells = [QUADRANTS[(a, b)] for a in (False, True) for b in (False, True)]  # code = 2·value_high + need_high
+    code = 2 * out["value_high"].to_numpy(dtype=np.int64) + out["need_high"].to_numpy(dtype=np.int64)
+    for i, column in enumerate(("quadrant", "中文", "focus")):  # the two descriptive texts as categoricals
+        out[column] = _lookup([cell[i] for cell in cells], code, categorical=i > 0)
+    bar.update()
+    bar.close()
     out.attrs.update({"value_threshold": tv, "need_threshold": tn, "value_col": value_col, "need_col": need_col,
                       "need_label": need_label or need_col})
     return out
@@ -1284,10 +1406,11 @@ def lifecycle_stage(
     first = _numeric(customers, "weeks_since_first", "lifecycle_stage")
     last = _numeric(customers, "weeks_since_last", "lifecycle_stage")
     p = _numeric(customers, "p_alive", "lifecycle_stage") if "p_alive" in customers.columns else np.ones(len(first))
-    stage = np.select(
+    code = np.select(
         [first <= new_weeks, (p < lapsed_p) | (last > lapsed_weeks), (p < at_risk_p) | (last > at_risk_weeks)],
-        ["new", "lapsed", "at risk"], default="active")
-    return pd.Series(stage, index=customers.index, name="lifecycle_stage")
+        [0, 1, 2], default=3)
+    return pd.Series(_lookup(["new", "lapsed", "at risk", "active"], code), index=customers.index,
+                     name="lifecycle_stage")
 
 
 def plot_lifecycle(customers: pd.DataFrame, stage_col: str = "lifecycle_stage", value_col: str = "clv", *,
@@ -1402,29 +1525,53 @@ def segment_profile(
     DataFrame
         ``segment, 中文, customers, share, revenue_share, mean_clv[, main_channel], service,
         marketing, channel``; shares are fractions; ``main_channel`` (only when channels are
-        recorded) is the most common last-used channel in the segment with its share.
+        recorded) is the most common last-used channel in the segment with its share (a tie goes
+        to the channel seen first in the table).
+
+    Notes
+    -----
+    Segments are factorized once and every statistic is grouped by the integer codes: ~1 s for
+    12.9M customers, against ~6 s grouping by the label strings.
     """
     _require(customers, [segment_col, revenue_col], "segment_profile")
     treatments = TREATMENTS if treatments is None else treatments
+    bar = step_bar(len(customers), f"profile of {segment_col}", 3)
+    revenue = _numeric(customers, revenue_col, "segment_profile", nonnegative=False)
+    codes, names = pd.factorize(customers[segment_col], use_na_sentinel=True)  # missing → −1
+    bar.update()
+    names = np.asarray(names, dtype=object)
     zh = {**LIFECYCLE_STAGES, **ABC_ZH, **{v[0]: v[1] for v in QUADRANTS.values()}, **SEGMENT_ZH}
-    if set(customers[segment_col].dropna().unique()) <= set(LIFECYCLE_STAGES):
+    if set(names) <= set(LIFECYCLE_STAGES):
         zh.update(LIFECYCLE_STAGES)  # "at risk" is both an R×F segment and a lifecycle stage
     zh.update(names_zh or {})
-    revenue = pd.Series(_numeric(customers, revenue_col, "segment_profile", nonnegative=False), index=customers.index)
-    g = revenue.groupby(customers[segment_col].to_numpy())
+    keep = codes >= 0
+    g = pd.Series(revenue[keep]).groupby(codes[keep])
     table = pd.DataFrame({"customers": g.size()})
     table["share"] = table["customers"] / len(customers)
     table["revenue_share"] = g.sum() / revenue.sum()
     if clv_col and clv_col in customers.columns:
-        table["mean_clv"] = customers.groupby(customers[segment_col].to_numpy())[clv_col].mean()
+        clv = pd.to_numeric(customers[clv_col], errors="coerce").to_numpy(dtype=float)
+        table["mean_clv"] = pd.Series(clv[keep]).groupby(codes[keep]).mean()
     else:
         table["mean_clv"] = np.nan
+    bar.update()
     if channel_col and channel_col in customers.columns and customers[channel_col].notna().any():
-        ch = customers[[segment_col, channel_col]].dropna()
-        top = ch.groupby(segment_col)[channel_col].agg(lambda s: s.value_counts().index[0])
-        top_share = ch.groupby(segment_col)[channel_col].agg(lambda s: s.value_counts(normalize=True).iloc[0])
-        table["main_channel"] = [f"{top.get(s, '—')} ({top_share.get(s, 0):.0%})" if s in top.index else "—"
-                                 for s in table.index]
+        ch_codes, ch_names = pd.factorize(customers[channel_col], use_na_sentinel=True)
+        ch_names, width = np.asarray(ch_names, dtype=object), len(ch_names)
+        both = keep & (ch_codes >= 0)
+        # (segment, channel) pairs numbered in order of first appearance; a stable sort by count keeps
+        # that order among equal counts, so a tie goes to the channel seen first in the segment
+        pair_codes, pairs = pd.factorize(codes[both].astype(np.int64) * width + ch_codes[both])
+        ranked = pd.DataFrame({"segment": pairs // width, "channel": pairs % width,
+                               "n": np.bincount(pair_codes, minlength=len(pairs))})
+        totals = ranked.groupby("segment")["n"].sum()
+        best = ranked.sort_values(["segment", "n"], ascending=[True, False], kind="mergesort").drop_duplicates(
+            "segment").set_index("segment")
+        table["main_channel"] = [f"{ch_names[best.loc[c, 'channel']]} ({best.loc[c, 'n'] / totals.loc[c]:.0%})"
+                                 if c in best.index else "—" for c in table.index]
+    bar.update()
+    bar.close()
+    table.index = names[table.index.to_numpy()]
     for i, column in enumerate(("service", "marketing", "channel")):
         table[column] = [treatments.get(s, ("—", "—", "—"))[i] for s in table.index]
     table = table.rename_axis("segment").reset_index()
@@ -1581,7 +1728,8 @@ def explorer_static(customers: pd.DataFrame, *, label: str | None = None, value_
     :func:`plot_pareto`)."""
     summary = abc_summary(abc_classes(customers, value_col, abc_cutoffs)).set_index("class")
     fig, axes = plt.subplots(3, 1, figsize=(8.2, 10.5), gridspec_kw={"height_ratios": [10, 6, 8]})
-    for (scheme, column), ax in zip(SEGMENT_COLUMNS.items(), axes):
+    schemes = progress(zip(SEGMENT_COLUMNS.items(), axes), len(customers), "explorer: segment schemes")
+    for (scheme, column), ax in schemes:
         _share_bars(ax, segment_profile(customers, column, clv_col=None, channel_col=None), labels=False, fontsize=8)
         ax.set_title(SCHEMES[scheme], loc="left", fontsize=9)
     abc_text = "; ".join(f"{c} {r['customer_share']:.0%} → {r['value_share']:.0%}" for c, r in summary.iterrows())
@@ -1628,5 +1776,5 @@ def save_segments(dataset: str, segments: pd.DataFrame) -> Any:
 
     _ids(segments, "save_segments")
     path = ensure(processed_dir(dataset)) / "segments.parquet"
-    segments.to_parquet(path, index=False)
+    write_parquet(segments, path)
     return path

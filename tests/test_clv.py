@@ -155,6 +155,27 @@ def test_rfm_summary_bad_input_is_named():
         clv.rfm_summary(tx, time_unit="M")
 
 
+def test_rfm_summary_missing_times_and_amounts_are_reported_not_dropped(tmp_path):
+    """A line without a time is reported even when a window (observation end, holdout) filters periods,
+    and a file's missing amount names a customer who has one."""
+    no_time = _hand_log()
+    no_time.loc[4, "timestamp"] = pd.NaT
+    with pytest.raises(DataError, match="row 4: 1 transaction\\(s\\) without a time"):
+        clv.rfm_summary(no_time, observation_period_end="2020-01-10")
+    with pytest.raises(DataError, match="without a time"):
+        clv.rfm_train_test_split(no_time, train_period_end="2020-01-04", test_period_end="2020-01-10")
+    no_amount = _hand_log()
+    no_amount.loc[1, "amount"] = np.nan
+    no_amount.to_parquet(tmp_path / "log.parquet", index=False)
+    with pytest.raises(DataError, match="1 customer\\(s\\) with transaction\\(s\\) without an amount, "
+                                        "e.g. customer 'A'"):
+        clv.rfm_summary(tmp_path / "log.parquet", monetary_value_col="amount")
+    no_amount.loc[1, "amount"] = float("nan")  # a NaN (not NULL) in the file is no amount either
+    no_amount.to_parquet(tmp_path / "nan.parquet", index=False)
+    with pytest.raises(DataError, match="without an amount"):
+        clv.rfm_summary(tmp_path / "nan.parquet", monetary_value_col="amount", observation_period_end="2020-01-10")
+
+
 def test_rfm_train_test_split_matches_pandas(cdnow_sample):
     split = clv.rfm_train_test_split(cdnow_sample, train_period_end="1997-09-30", test_period_end="1998-06-30",
                                      time_unit="D", time_scaler=7, monetary_value_col="amount")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -53,3 +54,20 @@ def test_very_large_tables_go_to_parquet_and_replace_an_older_csv(tmp_path, monk
     assert big.suffix == ".parquet" and not small.exists()
     back = pd.read_parquet(big)
     assert len(back) == 50 and (back["dataset"] == "SIMULATED demo").all()
+
+
+def test_write_parquet_in_row_groups_equals_pandas_and_keeps_dtypes(tmp_path, monkeypatch):
+    from helpers import largelog
+
+    monkeypatch.setattr(largelog, "LARGE_CUSTOMERS", 10)  # chunked path with a bar above 10 rows
+    n = 45
+    table = pd.DataFrame({"customer_id": pd.array([f"c{i:03d}" for i in range(n)], dtype="str"),
+                          "clv": np.linspace(0, 1, n),
+                          "segment": pd.Categorical(["a", "b", "c"] * (n // 3)),
+                          "note": [None] * (n - 1) + ["late text"]})
+    path = outputs.write_parquet(table, tmp_path / "big.parquet", chunk_rows=7)
+    import pyarrow.parquet as pq
+
+    assert pq.ParquetFile(path).metadata.num_row_groups == 7
+    table.to_parquet(tmp_path / "ref.parquet", index=False)
+    pd.testing.assert_frame_equal(pd.read_parquet(path), pd.read_parquet(tmp_path / "ref.parquet"))

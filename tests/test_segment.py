@@ -128,6 +128,18 @@ def test_abc_properties(values, rnd):
         again["customer_id"]])
 
 
+def test_abc_classes_are_indexed_like_the_customers_so_assignment_aligns():
+    cust = frame([15, 40, 5, 30, 10], ids=["e", "a", "d", "b", "c"]).set_axis([10, 11, 12, 13, 14])
+    out = segment.abc_classes(cust, "revenue")
+    assert list(out.index) == [11, 13, 10, 14, 12]  # rank order, the customers' own labels
+    cust["abc_class"] = out["abc_class"]
+    assert dict(zip(cust["customer_id"], cust["abc_class"])) == {"a": "A", "b": "A", "e": "A", "c": "B", "d": "C"}
+    # sorted ids take the stable-sort path, unsorted ones the two-key sort: same ranking, ties by id
+    tied = frame([5, 7, 5, 7, 5], ids=["c", "b", "a", "e", "d"])
+    for table in (tied, tied.sort_values("customer_id")):
+        assert list(segment.abc_classes(table, "revenue")["customer_id"]) == ["b", "e", "a", "c", "d"]
+
+
 @pytest.mark.parametrize("bad, column", [([10, -1, 3], "revenue"), ([10, np.nan, 3], "revenue")])
 def test_abc_bad_values_raise_dataerror_naming_column_and_customer(bad, column):
     with pytest.raises(DataError) as err:
@@ -222,6 +234,14 @@ def test_quantile_scores_properties(values, q, ties, higher, rnd):
     perm = x.sample(frac=1, random_state=rnd.randint(0, 9999))
     again = segment.quantile_scores(perm, q, ties=ties, higher_is_better=higher)
     assert again.reindex(s.index).equals(s)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(st.integers(-5, 5).map(float), st.floats(-1e6, 1e6)), min_size=1, max_size=60),
+       st.sampled_from(["min", "average"]))
+def test_tie_ranks_equal_pandas_rank(values, method):
+    x = np.asarray(values, dtype=float)
+    assert np.array_equal(segment._tie_ranks(x, method), pd.Series(x).rank(method=method).to_numpy())
 
 
 @settings(max_examples=60, deadline=None)
@@ -547,6 +567,15 @@ def test_segment_profile_shares_sum_to_one_and_carry_treatments():
     cust.loc[:9, "rfm10_segment"] = "my own group"
     other = segment.segment_profile(cust, "rfm10_segment").set_index("segment").loc["my own group"]
     assert other["service"] == "—" and other["中文"] == "my own group"
+
+
+def test_segment_profile_main_channel_tie_goes_to_the_channel_seen_first():
+    cust = pd.DataFrame({"customer_id": list("abcdefgh"), "seg": ["x", "x", "y", "y", "x", "y", None, "x"],
+                         "revenue": [1.0] * 8, "last_channel": ["b", "a", "a", "b", "a", "b", "a", "b"]})
+    prof = segment.segment_profile(cust, "seg", clv_col=None).set_index("segment")
+    assert prof.loc["x", "main_channel"] == "b (50%)"  # x: b, a, a, b → tie, b seen first
+    assert prof.loc["y", "main_channel"] == "b (67%)"
+    assert prof["customers"].sum() == 7 and prof["share"].sum() == pytest.approx(7 / 8)
 
 
 # =========================================================================== explorer
