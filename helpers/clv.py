@@ -60,7 +60,7 @@ from scipy import optimize, special, stats
 
 from .acquire import resolve_user_path
 from .errors import DataError
-from .largelog import ParquetLog
+from .largelog import ParquetLog, step_bar
 from .i18n import tr, tr_given, tr_labels
 
 TIME_UNIT_DAYS: dict[str, float] = {"D": 1.0, "W": 7.0}
@@ -1650,10 +1650,14 @@ def calibration_vs_holdout(model: BetaGeo | ParetoNBD, split: pd.DataFrame, max_
         _column(split, column)
     x, t_x, T = _rfm_arrays(split)
     horizon = float(split["test_T"].iloc[0])
+    bar = step_bar(len(split), "calibration vs holdout (predict, group)", 2)
     predicted = model._conditional(horizon, x, t_x, T)
+    bar.update()
     group = np.minimum(x, max_frequency).astype(int)
     table = pd.DataFrame({"group": group, "actual": split["test_frequency"].to_numpy(float), "model": predicted})
     out = table.groupby("group").agg(customers=("actual", "size"), actual=("actual", "mean"), model=("model", "mean"))
+    bar.update()
+    bar.close()
     out = out.reindex(range(max_frequency + 1))
     out.insert(0, "calibration repeat purchases",
                [str(k) for k in range(max_frequency)] + [f"{max_frequency}+"])

@@ -153,7 +153,7 @@ def _lookup(table: Sequence[Any], codes: np.ndarray, *, categorical: bool = Fals
     return np.asarray(table, dtype=object)[codes]
 
 
-def _digit_strings(*scores: np.ndarray) -> np.ndarray:
+def _digit_strings(*scores: np.ndarray) -> Any:
     """Score strings such as ``"545"`` from one-digit integer score arrays (1..9), via a lookup table."""
     code = np.zeros(len(scores[0]), dtype=np.int64)
     for score in scores:

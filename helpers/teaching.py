@@ -413,9 +413,18 @@ def check_set(exercise: str, answer: Any, expected: Iterable[Any] | None, *, hin
         return _finish(exercise, "blank", _BLANK + ".", hint)
     if isinstance(answer, (str, bytes)) or not isinstance(answer, Iterable):
         return _finish(exercise, "not_yet", "the answer should be a collection of ids (a set, list or Series).", hint)
+    from .largelog import step_bar
+
+    expected = list(expected)
+    bar = step_bar(len(expected), f"checking {exercise}", 3)  # sets of millions of ids (a 50M-line log)
     given = {str(v).strip() for v in answer}
+    bar.update()
     target = {str(v).strip() for v in expected}
-    if given == target:
+    bar.update()
+    same = given == target
+    bar.update()
+    bar.close()
+    if same:
         return _finish(exercise, "right", "", hint)
     parts = []
     if target - given:
