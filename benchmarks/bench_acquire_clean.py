@@ -13,7 +13,6 @@ GB18030 CSV with Chinese headers and mall-style values (``¥1,999.00``, ``2013/4
 from __future__ import annotations
 
 import argparse
-import platform
 import sys
 import tempfile
 import time
@@ -25,10 +24,12 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _record import machine, record  # noqa: E402
 
 from helpers.acquire import read_transactions  # noqa: E402
 from helpers.clean import clean_transactions  # noqa: E402
-from helpers.outputs import append_markdown  # noqa: E402
 from helpers.simulate import simulate_transactions  # noqa: E402
 
 LINES_PER_CUSTOMER = 3.5  # about what the simulation yields
@@ -89,18 +90,13 @@ def main(argv: list[str] | None = None) -> int:
         ("acquire: read_transactions / pandas.read_csv", t_read, t_base, m_read, m_base),
         ("clean: clean_transactions / fixed-format parse", t_clean, t_floor, m_clean, m_floor),
     ]
-    machine = f"{platform.machine()}, {platform.processor() or 'cpu'}, Python {platform.python_version()}, " \
-              f"pandas {pd.__version__}"
     lines = [f"\n## Acquisition and cleaning, {n:,} order lines ({datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC)",
-             f"Machine: {machine}. Command: `python benchmarks/bench_acquire_clean.py --rows {args.rows}`.",
+             f"Machine: {machine()}. Command: `python benchmarks/bench_acquire_clean.py --rows {args.rows}`.",
              "", "| step | time ratio | candidate s | baseline s | memory ratio | candidate MiB | baseline MiB |",
              "|---|---|---|---|---|---|---|"]
     for name, tc, tb, mc, mb in rows:
         lines.append(f"| {name} | {tc / tb:.2f} | {tc:.2f} | {tb:.2f} | {mc / mb:.2f} | {mc:.0f} | {mb:.0f} |")
-    text = "\n".join(lines) + "\n"
-    print(text)
-    append_markdown(text, "benchmarks.md")
-    return 0
+    return record(lines)
 
 
 if __name__ == "__main__":

@@ -34,8 +34,6 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
-import os
-import platform
 import sys
 import time
 from datetime import datetime, timezone
@@ -44,9 +42,11 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _record import machine, record  # noqa: E402
 
 from helpers import paths  # noqa: E402
-from helpers.outputs import append_markdown  # noqa: E402
 
 ROWS_PER_CUSTOMER = 10
 PANDAS_BYTES_PER_ROW = 170  # measured peak RSS / rows of the pandas reference at 1M and 10M rows
@@ -213,21 +213,6 @@ def fit_times(n_customers: int, seed: int = 1) -> dict:
 # --------------------------------------------------------------------------- main
 
 
-def machine(extra: str = "") -> str:
-    """The machine and versions a benchmark ran on, for the line above its table (also bench_scale.py)."""
-    import duckdb
-    import pandas as pd
-
-    mem = ""
-    try:
-        with open("/proc/meminfo") as fh:
-            mem = f", {int(fh.readline().split()[1]) / 2**20:.0f} GiB RAM"
-    except OSError:
-        pass
-    return (f"{platform.machine()}, {os.cpu_count()} cores{mem}, Python {platform.python_version()}, "
-            f"pandas {pd.__version__}, DuckDB {duckdb.__version__}{extra}")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", nargs="+", default=["1M", "10M", "50M"], help="log sizes in rows (1M, 10M, …)")
@@ -286,10 +271,7 @@ def main(argv: list[str] | None = None) -> int:
         for f in fits:
             lines.append(f"| {f['customers']:,} | {f['distinct']:,} | {f['bg']:.2f} | {f['gg']:.2f} "
                          f"({f['gg_n']:,}) | {f['bg'] + f['gg']:.2f} |")
-    text = "\n".join(lines) + "\n"
-    print(text)
-    append_markdown(text, "benchmarks.md")
-    return 0
+    return record(lines)
 
 
 if __name__ == "__main__":

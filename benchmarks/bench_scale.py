@@ -34,10 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_clv import cached_log, label, parse_size  # noqa: E402
-from bench_clv import machine as bench_machine  # noqa: E402
+from _record import machine as bench_machine, record  # noqa: E402
 
 from helpers import paths  # noqa: E402
-from helpers.outputs import append_markdown  # noqa: E402
 
 
 def _fingerprint(result) -> tuple:
@@ -170,10 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"\nLimited / unlimited wall time: {limited['seconds'] / free['seconds']:.2f}×; "
                      f"peak memory: {limited['peak'] / free['peak']:.2f}×.")
         print("\n".join(lines[-6:]), flush=True)
-    text = "\n".join(lines) + "\n"
-    print(text)
-    append_markdown(text, "benchmarks.md")
-    return 0
+    return record(lines)
 
 
 if __name__ == "__main__":
