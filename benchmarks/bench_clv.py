@@ -16,7 +16,12 @@ memory (max RSS of the whole process) is per candidate, best of ``--repeat`` wal
   (the plain pandas reference, PyMC-Marketing's steps);
 - **floor**: a bare DuckDB scan of the same three columns,
   ``SELECT count(*), sum(epoch(timestamp)), sum(amount), sum(hash(customer_id))`` — no engine
-  can compute the summary faster than it can read the columns.
+  can compute the summary faster than it can read the columns;
+- **grouping**: the smallest exact query any summary needs, measured so that the gap between
+  the floor and the project is explained in the same run: lines grouped into distinct
+  (customer, day) pairs, then by customer (first day, last day, number of days; no money, no
+  sort), the customer table fetched as Arrow. Same-day purchases must merge, so no exact
+  summary can skip this two-level grouping.
 
 The project and pandas results are compared (row count and column sums) wherever pandas runs.
 pandas is skipped when its estimated peak memory (~170 bytes per row, measured) exceeds 60% of
@@ -131,6 +136,10 @@ def cached_log(n_rows: int) -> Path:
 
 # --------------------------------------------------------------------------- candidates (run in subprocesses)
 
+GROUPING_SQL = """SELECT cid, min(p) AS first_day, max(p) AS last_day, count(*) AS n_days
+FROM (SELECT customer_id AS cid, {day} AS p FROM read_parquet('{path}') GROUP BY cid, p)
+GROUP BY cid"""
+
 
 def _task(kind: str, path: str, repeat: int, queue) -> None:
     import resource
@@ -140,12 +149,13 @@ def _task(kind: str, path: str, repeat: int, queue) -> None:
     from helpers import clv
 
     def run():
-        if kind == "floor":
+        if kind in ("floor", "grouping"):
             import duckdb
 
             con = duckdb.connect()
-            out = con.sql("SELECT count(*), sum(epoch(timestamp)), sum(amount), sum(hash(customer_id)) "
-                          f"FROM read_parquet('{path}')").fetchall()
+            out = con.sql(GROUPING_SQL.format(path=path, day=clv._day_expr("timestamp")) if kind == "grouping" else
+                          "SELECT count(*), sum(epoch(timestamp)), sum(amount), sum(hash(customer_id)) "
+                          f"FROM read_parquet('{path}')").arrow().read_all()
             con.close()
             return out
         if kind == "project":
@@ -160,7 +170,9 @@ def _task(kind: str, path: str, repeat: int, queue) -> None:
         result = run()
         best = min(best, time.perf_counter() - t)
     fingerprint = None
-    if kind != "floor":
+    if kind == "grouping":
+        fingerprint = (result.num_rows,)
+    elif kind != "floor":
         fingerprint = (len(result), float(result["frequency"].sum()), float(result["recency"].sum()),
                        float(result["T"].sum()), float(result["monetary_value"].sum()),
                        str(result["customer_id"].iloc[0]), str(result["customer_id"].iloc[-1]))
@@ -228,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
         path = cached_log(n)
         repeat = args.repeat if n <= 20_000_000 else 1
         floor = measure("floor", path, repeat)
+        grouping = measure("grouping", path, repeat)
         project = measure("project", path, repeat)
         need = n * PANDAS_BYTES_PER_ROW / 2**30
         avail = available_gib()
@@ -240,8 +253,10 @@ def main(argv: list[str] | None = None) -> int:
                 p, q = project[2], pandas[2]
                 same = p[0] == q[0] and p[5:] == q[5:] and np.allclose(p[1:5], q[1:5], rtol=1e-9)
                 note = "results equal" if same else f"RESULTS DIFFER: project {p} vs pandas {q}"
-        rows.append((n, project, pandas, floor, note))
-        print(f"{label(n)} rows: project {project[0]:.2f} s, floor {floor[0]:.2f} s, "
+        if grouping[2][0] != project[2][0]:
+            note += f"; GROUPING HAS {grouping[2][0]:,} CUSTOMERS, project {project[2][0]:,}"
+        rows.append((n, project, pandas, floor, grouping, note))
+        print(f"{label(n)} rows: project {project[0]:.2f} s, grouping {grouping[0]:.2f} s, floor {floor[0]:.2f} s, "
               f"pandas {'–' if pandas is None else f'{pandas[0]:.2f} s'} {note}", flush=True)
 
     fits = []
@@ -255,16 +270,17 @@ def main(argv: list[str] | None = None) -> int:
     lines = [f"\n## CLV: per-customer summary and model fits ({datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC)",
              f"Machine: {machine()}. Command: `{command}`. Wall seconds (best of {args.repeat}; 1 above 20M rows) "
              "and peak RSS of the whole process, each candidate in its own subprocess.",
-             "", "| rows | customers | project s | pandas s | floor s | pandas / project (speed-up) | "
-             "project / floor | project GiB | pandas GiB | floor GiB | check |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
-    for n, project, pandas, floor, note in rows:
+             "", "| rows | customers | project s | pandas s | floor s | grouping s | pandas / project (speed-up) | "
+             "project / floor | grouping / floor | project / grouping | project GiB | pandas GiB | floor GiB | check |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for n, project, pandas, floor, grouping, note in rows:
         n_customers = project[2][0]
         ps = "–" if pandas is None else f"{pandas[0]:.2f}"
         speed = "–" if pandas is None else f"{pandas[0] / project[0]:.1f}×"
         pg = "–" if pandas is None else f"{pandas[1]:.2f}"
-        lines.append(f"| {label(n)} | {n_customers:,} | {project[0]:.2f} | {ps} | {floor[0]:.2f} | {speed} | "
-                     f"{project[0] / floor[0]:.1f}× | {project[1]:.2f} | {pg} | {floor[1]:.2f} | {note} |")
+        lines.append(f"| {label(n)} | {n_customers:,} | {project[0]:.2f} | {ps} | {floor[0]:.2f} | {grouping[0]:.2f} | "
+                     f"{speed} | {project[0] / floor[0]:.1f}× | {grouping[0] / floor[0]:.1f}× | "
+                     f"{project[0] / grouping[0]:.2f}× | {project[1]:.2f} | {pg} | {floor[1]:.2f} | {note} |")
     if fits:
         lines += ["", "| customers | distinct (x, t_x, T) rows | BG/NBD fit s | Gamma-Gamma fit s (repeat buyers) "
                   "| total s |", "|---|---|---|---|---|"]

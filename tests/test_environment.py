@@ -126,5 +126,6 @@ def test_benchmark_record_keeps_the_runs_the_issues_ask_for_with_their_commands(
     record = (ROOT / "reports" / "benchmarks.md").read_text(encoding="utf-8")
     for needed in ("make large-log ROWS=50M", "helpers.report --only 01 02 03 04",  # the 50M notebook run
                    "peak RSS", "benchmarks/bench_scale.py --spark-sizes 10M --limited-size 100M",  # Spark, 100M
-                   "memory_limit 2GB", "benchmarks/bench_clv.py --sizes 1M 10M 50M"):  # summary and fits
+                   "memory_limit 2GB", "benchmarks/bench_clv.py --sizes 1M 10M 50M",  # summary and fits
+                   "grouping / floor"):  # the floor ratio's explanation, measured in the same run
         assert needed in record, needed
