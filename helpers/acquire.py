@@ -218,6 +218,19 @@ def _sniff_sep(text: str) -> str:
         return ","
 
 
+def _read_parquet(path: Path) -> pd.DataFrame:
+    """A Parquet file, or the ``*.parquet`` files of a (hive-partitioned) folder, as pandas reads a folder
+    (partition keys as categoricals). Only ``*.parquet`` files are read, so a ``manifest.yml`` beside
+    them (e.g. from ``python -m helpers.simulate --large-log``) is not taken for a broken data file."""
+    if not path.is_dir():
+        return pd.read_parquet(path)
+    import pyarrow.dataset as ds
+
+    files = sorted(str(p) for p in path.rglob("*.parquet"))
+    return ds.dataset(files, format="parquet", partitioning=ds.HivePartitioning.discover(infer_dictionary=True),
+                      partition_base_dir=str(path)).to_table().to_pandas()
+
+
 def read_table(
     path: str | Path,
     *,
@@ -281,7 +294,7 @@ def read_table(
         fmt = "excel"
     elif suffix in PARQUET_SUFFIXES or is_parquet_dir:
         try:
-            df = pd.read_parquet(path)
+            df = _read_parquet(path)
         except Exception as exc:
             raise DataError(f"is not a readable Parquet file or dataset ({type(exc).__name__}: {exc})",
                             file=path, hint="write it again with pandas.DataFrame.to_parquet") from exc
@@ -563,7 +576,8 @@ def acquire(
         prov = Provenance(**tx.attrs["provenance"])
         tx.attrs = {}
         name = dataset if dataset not in ("cdnow", "cdnow_sample", "xiaomi_sim") else "own"
-        return Acquired(name=name, label=f"own data: {Path(source_path).name}", simulated=False,
+        simulated, label = _source_label(resolve_user_path(source_path))
+        return Acquired(name=name, label=label, simulated=simulated,
                         currency=currency, transactions=tx, customers=None, provenance=[prov],
                         test_accounts=list(test_accounts))
     if dataset == "cdnow":
@@ -584,19 +598,26 @@ def _is_parquet(path: Path) -> bool:
     return path.suffix.lower() in PARQUET_SUFFIXES
 
 
+def _source_label(path: Path) -> tuple[bool, str]:
+    """``(simulated, label)`` of a user's source: a folder (or a file next to a ``manifest.yml``)
+    whose manifest says ``simulated: true`` is SIMULATED, whatever its size; anything else is own data."""
+    folder = path if path.is_dir() else path.parent
+    manifest = (read_manifest(folder) or {}) if (folder / "manifest.yml").exists() else {}
+    if not manifest.get("simulated"):
+        return False, f"own data: {path.name}"
+    given = str(manifest.get("label", path.name))
+    return True, given if "SIMULATED" in given else f"SIMULATED: {given}"
+
+
 def _acquire_log(dataset: str, log: ParquetLog, currency: str, test_accounts: Iterable[str]) -> Acquired:
     """A large Parquet log, acquired without loading it: provenance, label, lineage by file row."""
-    manifest_path = log.path / "manifest.yml" if log.path.is_dir() else log.path.with_name("manifest.yml")
-    manifest = yaml.safe_load(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
-    simulated = bool((manifest or {}).get("simulated"))
+    simulated, label = _source_label(log.path)
     files = sorted(log.path.rglob("*.parquet")) if log.path.is_dir() else [log.path]
-    prov = Provenance(path=str(log.path), sha256=sha256_of(log.path), rows=len(log),
+    prov = Provenance(path=display_path(log.path), sha256=sha256_of(log.path), rows=len(log),
                       format="parquet (hive folder)" if log.path.is_dir() else "parquet", encoding=None,
                       read_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), columns=dict(log.mapping),
                       notes=[f"{len(files)} Parquet file(s), scanned by DuckDB, not loaded into memory"])
     name = dataset if dataset not in ("cdnow", "cdnow_sample", "xiaomi_sim") else "own"
-    given = str((manifest or {}).get("label", log.path.name))
-    label = (given if "SIMULATED" in given else f"SIMULATED: {given}") if simulated else f"own data: {log.path.name}"
     return Acquired(name=name, label=label, simulated=simulated, currency=currency, transactions=log,
                     customers=None, provenance=[prov], test_accounts=list(test_accounts))
 

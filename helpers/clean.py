@@ -51,7 +51,7 @@ import pandas as pd
 
 from .acquire import CANONICAL, LINEAGE
 from .errors import DataError
-from .largelog import ParquetLog
+from .largelog import ParquetLog, sql_ident
 
 REASONS: dict[str, str] = {
     "duplicate": "exact copy of an earlier row in the same file",
@@ -534,7 +534,7 @@ def revenue_by(clean: pd.DataFrame, column: str) -> pd.DataFrame:
     if column not in clean.columns:
         raise DataError("column not in the cleaned table", column=column)
     if isinstance(clean, ParquetLog):
-        c = '"' + column.replace('"', '""') + '"'
+        c = sql_ident(column)
         table = clean.query(f"SELECT {c}, count(DISTINCT customer_id) AS customers, count(DISTINCT order_id) AS "
                             f"orders, count(*) AS lines, sum(amount) AS revenue FROM log GROUP BY ALL")
     else:

@@ -49,7 +49,6 @@ they and what will they do next? *Management Science* 33(1), 1–24.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -60,8 +59,9 @@ from scipy import optimize, special, stats
 
 from .acquire import resolve_user_path
 from .errors import DataError
-from .largelog import ParquetLog, step_bar
-from .i18n import tr, tr_given, tr_labels
+from .largelog import LARGE_ROWS, ParquetLog, connect, progress, run_with_progress, sql_ident, sql_str, step_bar
+from .largelog import duckdb_settings  # noqa: F401 - re-exported: clv.duckdb_settings(...) around summaries
+from .i18n import tr, tr_given, tr_labels, with_label
 
 TIME_UNIT_DAYS: dict[str, float] = {"D": 1.0, "W": 7.0}
 #: Length of a horizon / discounting step in days, for :func:`customer_lifetime_value`.
@@ -121,14 +121,6 @@ class _Source:
     path: Path | None = None
 
 
-def _quote(name: str) -> str:
-    return '"' + str(name).replace('"', '""') + '"'
-
-
-def _sql_str(text: str) -> str:
-    return "'" + str(text).replace("'", "''") + "'"
-
-
 def _prepare_frame(frame: pd.DataFrame, columns: list[str], datetime_col: str) -> pd.DataFrame:
     """Only the needed columns; timestamps as naive datetime64 (text parsed, tz dropped)."""
     missing = [c for c in columns if c not in frame.columns]
@@ -161,6 +153,21 @@ def _existing_path(transactions: str | Path) -> Path:
     return path
 
 
+def _file_sql(path: Path, id_col: str) -> str:
+    """DuckDB table function reading ``path``: a folder of (hive-partitioned) Parquet files, a Parquet
+    file, or a CSV file whose ``id_col`` stays text ("0001" must not become the number 1)."""
+    if path.is_dir():
+        glob = sql_str((path / "**" / "*.parquet").as_posix())
+        return f"read_parquet({glob}, hive_partitioning = true, union_by_name = true)"
+    p = sql_str(path.as_posix())
+    if path.suffix.lower() in {".parquet", ".pq"}:
+        return f"read_parquet({p})"
+    if path.suffix.lower() in {".csv", ".txt", ".tsv"}:
+        return f"read_csv({p}, header = true, types = {{{sql_str(id_col)}: 'VARCHAR'}})"
+    raise DataError(f"unknown file type {path.suffix!r}", file=path,
+                    hint="give a Parquet file (.parquet), a folder of Parquet files, or a CSV file")
+
+
 def _source(transactions: pd.DataFrame | ParquetLog | str | Path, columns: list[str], datetime_col: str,
             con) -> _Source:
     if isinstance(transactions, pd.DataFrame):
@@ -169,25 +176,12 @@ def _source(transactions: pd.DataFrame | ParquetLog | str | Path, columns: list[
         return _Source("_clv_transactions", "transactions DataFrame", frame=frame)
     if isinstance(transactions, ParquetLog):  # a large log with its column map (helpers.largelog)
         path, sql = transactions.path, f"({transactions.select_sql()})"
-    elif not isinstance(transactions, (str, Path)):
+    elif isinstance(transactions, (str, Path)):
+        path = _existing_path(transactions)
+        sql = _file_sql(path, columns[0])
+    else:
         raise TypeError("transactions must be a pandas DataFrame, a ParquetLog, or a path to a Parquet "
                         "file/folder or CSV file")
-    else:
-        path = _existing_path(transactions)
-    p = _sql_str(path.as_posix())
-    if isinstance(transactions, ParquetLog):
-        pass
-    elif path.is_dir():
-        glob = _sql_str((path / "**" / "*.parquet").as_posix())
-        sql = f"read_parquet({glob}, hive_partitioning = true, union_by_name = true)"
-    elif path.suffix.lower() in {".parquet", ".pq"}:
-        sql = f"read_parquet({p})"
-    elif path.suffix.lower() in {".csv", ".txt", ".tsv"}:
-        # ids stay text: "0001" must not become the number 1
-        sql = f"read_csv({p}, header = true, types = {{{_sql_str(columns[0])}: 'VARCHAR'}})"
-    else:
-        raise DataError(f"unknown file type {path.suffix!r}", file=path,
-                        hint="give a Parquet file (.parquet), a folder of Parquet files, or a CSV file")
     try:
         described = con.execute(f"DESCRIBE SELECT * FROM {sql}").fetchall()
     except Exception as exc:  # duckdb raises its own exception types
@@ -199,46 +193,22 @@ def _source(transactions: pd.DataFrame | ParquetLog | str | Path, columns: list[
             raise DataError("required column is missing", file=path, column=column,
                             hint=f"pass the right column name (columns present: {list(types)[:12]})")
     if not (types[datetime_col].startswith("TIMESTAMP") or types[datetime_col] == "DATE"):
-        bad = con.execute(f"SELECT {_quote(datetime_col)} FROM {sql} WHERE {_quote(datetime_col)} IS NOT NULL "
-                          f"AND TRY_CAST({_quote(datetime_col)} AS TIMESTAMP) IS NULL LIMIT 1").fetchall()
+        bad = con.execute(f"SELECT {sql_ident(datetime_col)} FROM {sql} WHERE {sql_ident(datetime_col)} IS NOT NULL "
+                          f"AND TRY_CAST({sql_ident(datetime_col)} AS TIMESTAMP) IS NULL LIMIT 1").fetchall()
         if bad:
             raise DataError(f"value {bad[0][0]!r} is not a date (column type {types[datetime_col]})", file=path,
                             column=datetime_col, hint="write dates as YYYY-MM-DD[ HH:MM:SS] or clean the file first")
     return _Source(sql, path.name, path=path)
 
 
-_DUCKDB_SETTINGS: dict[str, Any] = {}
-
-
-@contextlib.contextmanager
-def duckdb_settings(memory_limit: str | None = None, temp_directory: str | Path | None = None):
-    """Run the summaries inside this block under a DuckDB memory limit, spilling to ``temp_directory``.
-
-    ``with clv.duckdb_settings(memory_limit="2GB", temp_directory="/tmp/spill"): clv.rfm_summary(log)``
-    summarises a log larger than memory: DuckDB's hash aggregations write partitions to disk
-    when the limit is reached, and the result is the same (``benchmarks/bench_scale.py`` checks
-    it on a 100M-line log).
-    """
-    previous = dict(_DUCKDB_SETTINGS)
-    _DUCKDB_SETTINGS.update({k: v for k, v in (("memory_limit", memory_limit),
-                                               ("temp_directory", temp_directory)) if v is not None})
-    try:
-        yield
-    finally:
-        _DUCKDB_SETTINGS.clear()
-        _DUCKDB_SETTINGS.update(previous)
-
-
 def _connect(threads: int | None = None):
-    from .largelog import connect
-
-    return connect(threads=threads, **_DUCKDB_SETTINGS)
+    return connect(threads=threads)
 
 
 def _day_expr(datetime_col: str) -> str:
     """SQL: the purchase's calendar day as days since 1970-01-01 (a 32-bit integer: a narrower grouping key
     than date_diff's BIGINT, ~5% faster at 50M lines)."""
-    return f"CAST(date_diff('day', DATE '1970-01-01', CAST(CAST({_quote(datetime_col)} AS TIMESTAMP) AS DATE)) AS INT)"
+    return f"CAST(date_diff('day', DATE '1970-01-01', CAST(CAST({sql_ident(datetime_col)} AS TIMESTAMP) AS DATE)) AS INT)"
 
 
 def _period_expr(day: str, unit: str) -> str:
@@ -278,12 +248,12 @@ def _customer_periods_sql(from_sql: str, customer_id_col: str, datetime_col: str
     if end is not None:
         where.append(f"p <= {(end - _EPOCH).days}")
     cond = f"WHERE p IS NULL OR ({' AND '.join(where)})" if where else ""
-    money_in = f", CAST({_quote(monetary_value_col)} AS DOUBLE) AS amount" if monetary_value_col else ""
+    money_in = f", CAST({sql_ident(monetary_value_col)} AS DOUBLE) AS amount" if monetary_value_col else ""
     money_per = ", sum(coalesce(amount, CAST('NaN' AS DOUBLE))) AS amt" if monetary_value_col else ""
     money_out = ", arg_min(amt, p) AS first_amt, sum(amt) AS total_amt" if monetary_value_col else ""
     return f"""
     WITH src AS (
-        SELECT {_quote(customer_id_col)} AS cid, {_day_expr(datetime_col)} AS d{money_in}
+        SELECT {sql_ident(customer_id_col)} AS cid, {_day_expr(datetime_col)} AS d{money_in}
         FROM {from_sql}
     ), periods AS (
         SELECT cid, {_period_expr("d", unit)} AS p{", amount" if monetary_value_col else ""}
@@ -377,8 +347,6 @@ def _customer_periods(transactions, customer_id_col: str, datetime_col: str, mon
     if len(set(columns)) != len(columns):
         raise ValueError(f"customer, datetime and monetary columns must differ, got {columns}")
     if spark is None:
-        from .largelog import LARGE_ROWS, run_with_progress
-
         big = isinstance(transactions, ParquetLog) and transactions.rows > LARGE_ROWS
         con = _connect(threads)
         try:
@@ -408,7 +376,7 @@ def _customer_periods(transactions, customer_id_col: str, datetime_col: str, mon
 
 def _last_timestamp_sql(from_sql: str, datetime_col: str) -> str:
     """SQL (DuckDB dialect, transpiled for Spark): the latest transaction time."""
-    return f"SELECT max(CAST({_quote(datetime_col)} AS TIMESTAMP)) FROM {from_sql}"
+    return f"SELECT max(CAST({sql_ident(datetime_col)} AS TIMESTAMP)) FROM {from_sql}"
 
 
 def _last_timestamp(transactions, datetime_col: str, threads: int | None = None, spark: Any = None) -> pd.Timestamp:
@@ -441,21 +409,23 @@ def _check_nulls(out: pd.DataFrame, src: _Source, customer_id_col: str, datetime
     without a time has ``n_null_time > 0``, one with a line without an amount has a NaN
     ``total_amt``. A DataFrame's first bad row is named; for files, the first such customer.
     """
+    def first_row(column: str) -> Any:
+        """A DataFrame's first row without ``column`` (None for files, whose rows have no label)."""
+        if src.frame is None:
+            return None
+        mask = src.frame[column].isna().to_numpy()
+        return src.frame.index[np.argmax(mask)] if mask.any() else None
+
     def problem(column: str, customers: np.ndarray, what: str) -> DataError:
         hint = "clean the log first (helpers.clean.clean_transactions)"
         if src.frame is not None:
-            mask = src.frame[column].isna().to_numpy()
-            return DataError(f"{int(mask.sum())} transaction(s) {what}", file=src.label, column=column,
-                             row=src.frame.index[np.argmax(mask)] if mask.any() else None, hint=hint)
+            return DataError(f"{int(src.frame[column].isna().sum())} transaction(s) {what}", file=src.label,
+                             column=column, row=first_row(column), hint=hint)
         return DataError(f"{int(customers.sum())} customer(s) with transaction(s) {what}, e.g. customer "
                          f"{out['cid'].to_numpy()[np.argmax(customers)]!r}", file=src.label, column=column, hint=hint)
 
     if out["cid"].isna().any():
-        row = None
-        if src.frame is not None:
-            mask = src.frame[customer_id_col].isna().to_numpy()
-            row = src.frame.index[np.argmax(mask)] if mask.any() else None
-        raise DataError("missing customer id", file=src.label, column=customer_id_col, row=row,
+        raise DataError("missing customer id", file=src.label, column=customer_id_col, row=first_row(customer_id_col),
                         hint="quarantine guest orders first (helpers.clean.clean_transactions)")
     no_time = out["n_null_time"].to_numpy() > 0
     if no_time.any():
@@ -1510,8 +1480,6 @@ def customer_lifetime_value(
     data, _, codes = _aggregate({"x": x, "t_x": t_x, "T": T})  # distinct histories only
     value = np.zeros(len(data["x"]))
     previous = np.zeros(len(data["x"]))
-    from .largelog import progress
-
     for k in progress(range(1, int(horizon) + 1), len(data["x"]), "CLV: discounted purchases per step"):
         current = transaction_model._conditional(k * step, data["x"], data["t_x"], data["T"])
         value += (current - previous) / (1.0 + d) ** k
@@ -1693,10 +1661,8 @@ def _cohort_counts(transactions, customer_id_col: str, datetime_col: str, unit: 
     con = _connect()
     try:
         src = _source(transactions, [customer_id_col, datetime_col], datetime_col, con)
-        from .largelog import LARGE_ROWS, run_with_progress
-
         run_with_progress(con, f"CREATE TEMP TABLE pairs AS SELECT cid, p, min(p) OVER (PARTITION BY cid) AS birth "
-                               f"FROM (SELECT DISTINCT {_quote(customer_id_col)} AS cid, {period} AS p FROM {src.sql})",
+                               f"FROM (SELECT DISTINCT {sql_ident(customer_id_col)} AS cid, {period} AS p FROM {src.sql})",
                           "tracking: purchase periods (DuckDB)", disable=transactions.rows <= LARGE_ROWS)
         births = con.execute(f"SELECT birth, count(*) AS n FROM pairs WHERE p = birth AND birth <= {cal_day} "
                              f"GROUP BY ALL ORDER BY birth").df()
@@ -1850,13 +1816,6 @@ def _plt():
     return plt, sns, plotting
 
 
-def _suptitle(title: str, label: str | None) -> str:
-    from .i18n import tr_dataset
-
-    label = tr_dataset(label)
-    return title if not label else f"{title} — {label}"
-
-
 def plot_period_transactions(table: pd.DataFrame, *, label: str | None = None, model_name: str = "model") -> "Figure":
     """Bars: customers by number of repeat purchases in calibration, actual vs model."""
     plt, sns, plotting = _plt()
@@ -1907,7 +1866,7 @@ def plot_tracking(table: pd.DataFrame, *, label: str | None = None, model_name: 
         ax.set_ylabel(ylabel)
         ax.tick_params(axis="x", labelrotation=30)
         ax.legend(loc="upper left" if kind == "cumulative" else "upper right", fontsize=8)
-    fig.suptitle(_suptitle(tr("Tracking repeat purchases 重复购买跟踪"), label), x=0.01, ha="left", fontweight="bold")
+    fig.suptitle(with_label(tr("Tracking repeat purchases 重复购买跟踪"), label, sep=" — "), x=0.01, ha="left", fontweight="bold")
     fig.tight_layout()
     return fig
 
@@ -1961,7 +1920,7 @@ def plot_clv_distribution(scores: pd.DataFrame, *, currency: str = "", label: st
     axes[1].set_xlabel(tr("top customers by CLV (% of customers)"))
     axes[1].set_ylabel(tr("share of total CLV (%)"))
     axes[1].set_title(tr("Concentration 价值集中度"), loc="left")
-    fig.suptitle(_suptitle(tr("Customer lifetime value 客户终身价值"), label), x=0.01, ha="left", fontweight="bold")
+    fig.suptitle(with_label(tr("Customer lifetime value 客户终身价值"), label, sep=" — "), x=0.01, ha="left", fontweight="bold")
     fig.tight_layout()
     return fig
 
@@ -1988,7 +1947,7 @@ def plot_parameter_recovery(table: pd.DataFrame, truth: pd.DataFrame, *, label: 
         ax.set_yticks(ys, tr_labels(groups, lenient=True))
         ax.set_xlabel(tr("value"))
     np.atleast_1d(axes)[0].legend(fontsize=7, loc="best")
-    fig.suptitle(_suptitle(tr("BG/NBD per group: fitted vs true 参数恢复"), label), x=0.01, ha="left",
+    fig.suptitle(with_label(tr("BG/NBD per group: fitted vs true 参数恢复"), label, sep=" — "), x=0.01, ha="left",
                  fontweight="bold")
     fig.tight_layout()
     return fig
@@ -2128,11 +2087,19 @@ def parameter_table(models: dict[str, _MaximumLikelihoodModel], alpha: float = 0
 
 
 def fit_summary_table(models: dict[str, _MaximumLikelihoodModel]) -> pd.DataFrame:
-    """One row per model: customers used, distinct rows, parameters, log-likelihood, AIC."""
+    """One row per model: customers used, distinct rows, parameters, log-likelihood, AIC, and the
+    log-likelihood per customer.
+
+    The log-likelihood and AIC are sums over the customers a model was fitted on, so they compare
+    models only when those customers are the same. Models fitted on samples of different sizes (e.g.
+    Pareto/NBD on fewer customers at scale) compare by the mean per customer, which estimates the
+    same expected log-likelihood of one customer of the population.
+    """
     return pd.DataFrame([{
         "model": name, "customers": m.n_customers_, "distinct rows": m.n_distinct_rows_,
         "parameters": len(m.param_names), "log-likelihood": round(m.log_likelihood_, 2),
-        "AIC": round(2 * len(m.param_names) - 2 * m.log_likelihood_, 2)} for name, m in models.items()])
+        "AIC": round(2 * len(m.param_names) - 2 * m.log_likelihood_, 2),
+        "log-likelihood per customer": m.log_likelihood_ / m.n_customers_} for name, m in models.items()])
 
 
 def group_truth(period_days: float = 7.0) -> pd.DataFrame:

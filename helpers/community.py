@@ -1557,8 +1557,9 @@ def meetup_effects(panel: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
 
 
 def _title(ax, title: str, label: str | None) -> None:
-    label = i18n.tr_dataset(label)
-    ax.set_title(title if not label else f"{title}\n{label}", loc="left")
+    from .plotting import _title as title_with_label  # matplotlib is imported only when plotting
+
+    title_with_label(ax, title, label)
 
 
 def _zh() -> bool:
@@ -1636,9 +1637,8 @@ def plot_polls(results: pd.DataFrame, label: str | None = None):
         ax.set_xticks(x, i18n.tr_labels(g["option"], lenient=True), rotation=30, ha="right", fontsize=8)
         ax.set_title(f"{pid}: {i18n.tr_header(g['feature'].iloc[0])}", fontsize=9, loc="left")
     axes[0][0].set_ylabel(tr("share of votes (%)"))
-    label = i18n.tr_dataset(label)
-    fig.suptitle(tr("Feature polls: vote shares, 95% simultaneous intervals 功能投票")
-                 + (f"\n{label}" if label else ""), x=0.01, ha="left", fontweight="bold")
+    fig.suptitle(i18n.with_label(tr("Feature polls: vote shares, 95% simultaneous intervals 功能投票"), label),
+                 x=0.01, ha="left", fontweight="bold")
     fig.tight_layout()
     return fig
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from .largelog import ParquetLog
+from .largelog import ParquetLog, sql_str
 
 __all__ = [
     "abc_class_ids",
@@ -43,24 +43,19 @@ __all__ = [
 ]
 
 
-def _lit(text: str) -> str:
-    """A SQL string literal."""
-    return "'" + str(text).replace("'", "''") + "'"
-
-
 # 01 · acquisition
 def channel_line_share(transactions: pd.DataFrame, channel: str = "online_mall") -> float | None:
-    """Share (0–1) of acquired order lines that came through ``channel``; ``None`` without channels."""
+    """Share (0–1) of acquired order lines that came through ``channel`` (0 when none did);
+    ``None`` when the log has no channels (e.g. CDNOW)."""
     if isinstance(transactions, ParquetLog):  # a large log: counted by DuckDB
         if "channel" not in transactions.columns:
             return None
-        row = transactions.query("SELECT count(channel) AS k, count_if(CAST(channel AS VARCHAR) = $c) AS n, "
-                                 "count(*) AS total FROM log".replace("$c", _lit(channel))).iloc[0]
-        return float(row["n"] / row["total"]) if row["k"] and row["n"] else None
+        row = transactions.query(f"SELECT count(channel) AS k, count_if(CAST(channel AS VARCHAR) = {sql_str(channel)}) "
+                                 "AS n, count(*) AS total FROM log").iloc[0]
+        return float(row["n"] / row["total"]) if row["k"] else None
     if "channel" not in transactions or not transactions["channel"].notna().any():
         return None
-    channels = transactions["channel"].astype("string")
-    return float((channels == channel).mean()) if (channels == channel).any() else None
+    return float((transactions["channel"].astype("string") == channel).sum() / len(transactions))  # of all lines
 
 
 def source_encoding(provenance: pd.DataFrame, file_contains: str = "online_mall") -> str | None:
@@ -73,19 +68,20 @@ def source_encoding(provenance: pd.DataFrame, file_contains: str = "online_mall"
 def quarantined_rows(quarantine: pd.DataFrame, reason: str) -> int:
     """Number of quarantined rows whose reason is ``reason`` (e.g. ``"cancelled"``)."""
     if isinstance(quarantine, ParquetLog):
-        return int(quarantine.query(f"SELECT count(*) AS n FROM log WHERE reason = {_lit(reason)}")["n"].iloc[0])
+        return int(quarantine.query(f"SELECT count(*) AS n FROM log WHERE reason = {sql_str(reason)}")["n"].iloc[0])
     return int((quarantine["reason"].astype(str) == reason).sum())
 
 
 def channel_revenue_share(clean: pd.DataFrame, channel: str = "online_mall") -> float | None:
-    """Share (0–1) of net revenue from ``channel`` in the clean lines; ``None`` without channels."""
+    """Share (0–1) of net revenue from ``channel`` in the clean lines (0 when it has none);
+    ``None`` when the lines have no channels (e.g. CDNOW)."""
     if isinstance(clean, ParquetLog):
         if "channel" not in clean.columns:
             return None
-        row = clean.query(f"SELECT sum(amount) FILTER (WHERE channel = {_lit(channel)}) AS part, sum(amount) AS total "
-                          "FROM log").iloc[0]
-        return None if pd.isna(row["part"]) else float(row["part"] / row["total"])
-    if "channel" not in clean or not (clean["channel"].astype("string") == channel).any():
+        row = clean.query(f"SELECT count(channel) AS k, coalesce(sum(amount) FILTER (WHERE channel = {sql_str(channel)}), "
+                          "0) AS part, sum(amount) AS total FROM log").iloc[0]
+        return float(row["part"] / row["total"]) if row["k"] else None
+    if "channel" not in clean or not clean["channel"].notna().any():
         return None
     amount = clean["amount"].astype(float)
     return float(amount[clean["channel"].astype("string") == channel].sum() / amount.sum())
@@ -103,11 +99,12 @@ def abc_revenue_share(customers: pd.DataFrame, cls: str = "A") -> float:
     return float(revenue[customers["abc_class"] == cls].sum() / revenue.sum())
 
 
-def best_segment_by_clv(customers: pd.DataFrame, column: str = "rfm_segment", min_customers: int = 30) -> str:
-    """The segment of ``column`` with the highest mean CLV among segments of ≥ ``min_customers``."""
+def best_segment_by_clv(customers: pd.DataFrame, column: str = "rfm_segment", min_customers: int = 30) -> str | None:
+    """The segment of ``column`` with the highest mean CLV among segments of ≥ ``min_customers``;
+    ``None`` (nothing to check) when no segment is that large."""
     stats = customers.groupby(column, observed=True)["clv"].agg(["mean", "size"])
-    stats = stats.loc[stats["size"] >= min_customers] if (stats["size"] >= min_customers).any() else stats
-    return str(stats["mean"].idxmax())
+    stats = stats.loc[stats["size"] >= min_customers]
+    return str(stats["mean"].idxmax()) if len(stats) else None
 
 
 def quadrant_size(customers: pd.DataFrame, quadrant: str = "potential customers") -> int:

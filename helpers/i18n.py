@@ -49,6 +49,7 @@ __all__ = [
     "chinese_part",
     "clear_missing",
     "get_language",
+    "load_unique_yaml",
     "is_strict",
     "missing",
     "placeholders",
@@ -59,6 +60,7 @@ __all__ = [
     "tr_given",
     "tr_header",
     "tr_labels",
+    "with_label",
 ]
 
 LANGUAGES: tuple[str, ...] = ("en", "zh")
@@ -87,12 +89,24 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
-            raise ValueError(f"{CATALOG_PATH.name}: duplicate entry {key!r} (line {key_node.start_mark.line + 1})")
+            raise ValueError(f"{getattr(loader, 'source_name', CATALOG_PATH.name)}: duplicate entry {key!r} "
+                             f"(line {key_node.start_mark.line + 1})")
         seen[key] = loader.construct_object(value_node, deep=deep)
     return seen
 
 
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def load_unique_yaml(path: Path) -> Any:
+    """A YAML file (UTF-8) read safely, refusing a key repeated in any mapping (``ValueError`` naming
+    the file and line), where ``yaml.safe_load`` would silently keep the last value."""
+    loader = _UniqueKeyLoader(Path(path).read_text(encoding="utf-8"))
+    loader.source_name = Path(path).name
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
 
 
 @lru_cache(maxsize=1)
@@ -104,7 +118,7 @@ def catalog() -> dict[str, str]:
     ValueError
         If the file is not a flat mapping of strings to strings or repeats a key.
     """
-    data = yaml.load(CATALOG_PATH.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader
+    data = load_unique_yaml(CATALOG_PATH)
     if not isinstance(data, dict):
         raise ValueError(f"{CATALOG_PATH}: expected a mapping of English source string: Chinese string")
     bad = [k for k, v in data.items() if not isinstance(k, str) or not isinstance(v, str)]
@@ -276,6 +290,13 @@ def tr_dataset(label: str | None) -> str | None:
     if label is None or _state["lang"] == "en":
         return label
     return _lookup(str(label), lenient=True)
+
+
+def with_label(title: str, label: str | None, sep: str = "\n") -> str:
+    """A figure title followed by the dataset label (:func:`tr_dataset`) after ``sep``, or the title
+    alone without a label: the one rule every figure of the workbook uses to say which data it shows."""
+    label = tr_dataset(label)
+    return title if not label else f"{title}{sep}{label}"
 
 
 def tr_header(name: Any) -> Any:

@@ -1052,8 +1052,7 @@ def plot_code_matrix(table: pd.DataFrame, label: str | None = None):
     ax.set_xlabel(tr("kind 类型"))
     ax.set_ylabel(tr("category 类别"))
     title = tr("Coded feedback: posts per category and kind 编码后的客户反馈")
-    label = i18n.tr_dataset(label)
-    ax.set_title(title if not label else f"{title}\n{label}", loc="left")
+    ax.set_title(i18n.with_label(title, label), loc="left")
     fig.tight_layout()
     return fig
 
@@ -1075,8 +1074,7 @@ def plot_customer_history(orders: pd.DataFrame, currency: str = "", label: str |
     ax.set_ylabel(tr("order amount ({currency})", currency=currency))
     ax.set_xlabel(tr("date (日期)"))
     title = tr("Purchase history 购买历史")
-    label = i18n.tr_dataset(label)
-    ax.set_title(title if not label else f"{title}\n{label}", loc="left")
+    ax.set_title(i18n.with_label(title, label), loc="left")
     fig.tight_layout()
     return fig
 
@@ -1102,8 +1100,7 @@ def plot_segment_distribution(con, segment: str, column: str | None = None, labe
         ax.set_xlabel(tr({"clv": "CLV (clipped at the 99th percentile)", "p_alive": "P(alive) 仍活跃概率"}[col]))
         ax.set_ylabel(tr("density"))
         ax.legend(fontsize=8)
-    label = i18n.tr_dataset(label)
-    fig.suptitle(tr("Value of the segment vs all customers 细分客户价值分布") + (f"\n{label}" if label else ""),
+    fig.suptitle(i18n.with_label(tr("Value of the segment vs all customers 细分客户价值分布"), label),
                  x=0.01, ha="left", fontweight="bold")
     fig.tight_layout()
     return fig

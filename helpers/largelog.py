@@ -27,7 +27,7 @@ kept or quarantined row can be found again in the raw files, which are never mod
 
 from __future__ import annotations
 
-import json
+import contextlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,25 +42,55 @@ from .errors import DataError
 LARGE_ROWS = 5_000_000
 
 
-def _q(name: str) -> str:
+def sql_ident(name: str) -> str:
+    """A SQL identifier (column name) in double quotes, inner quotes doubled."""
     return '"' + str(name).replace('"', '""') + '"'
 
 
-def _s(text: str) -> str:
+def sql_str(text: str) -> str:
+    """A SQL string literal: ``text`` in single quotes, inner quotes doubled."""
     return "'" + str(text).replace("'", "''") + "'"
 
 
+_DUCKDB_SETTINGS: dict[str, Any] = {}
+
+
+@contextlib.contextmanager
+def duckdb_settings(memory_limit: str | None = None, temp_directory: str | Path | None = None):
+    """Run every DuckDB query of the workbook inside this block (summaries, cleaning, scans of a
+    :class:`ParquetLog`) under a memory limit, spilling to ``temp_directory``.
+
+    ``with largelog.duckdb_settings(memory_limit="2GB", temp_directory="/tmp/spill"): clv.rfm_summary(log)``
+    summarises a log larger than memory: DuckDB's hash aggregations write partitions to disk
+    when the limit is reached, and the result is the same (``benchmarks/bench_scale.py`` checks
+    it on a 100M-line log). Also available as ``helpers.clv.duckdb_settings``.
+    """
+    previous = dict(_DUCKDB_SETTINGS)
+    _DUCKDB_SETTINGS.update({k: v for k, v in (("memory_limit", memory_limit),
+                                               ("temp_directory", temp_directory)) if v is not None})
+    try:
+        yield
+    finally:
+        _DUCKDB_SETTINGS.clear()
+        _DUCKDB_SETTINGS.update(previous)
+
+
 def connect(memory_limit: str | None = None, threads: int | None = None, temp_directory: str | Path | None = None):
-    """A DuckDB connection; ``memory_limit`` (e.g. ``"2GB"``) makes DuckDB spill to ``temp_directory``."""
+    """A DuckDB connection; ``memory_limit`` (e.g. ``"2GB"``) makes DuckDB spill to ``temp_directory``.
+
+    Settings not given here come from an enclosing :func:`duckdb_settings` block.
+    """
     import duckdb
 
+    memory_limit = memory_limit or _DUCKDB_SETTINGS.get("memory_limit")
+    temp_directory = temp_directory or _DUCKDB_SETTINGS.get("temp_directory")
     con = duckdb.connect(":memory:")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     if memory_limit:
-        con.execute(f"SET memory_limit = {_s(memory_limit)}")
+        con.execute(f"SET memory_limit = {sql_str(memory_limit)}")
     if temp_directory:
-        con.execute(f"SET temp_directory = {_s(Path(temp_directory).as_posix())}")
+        con.execute(f"SET temp_directory = {sql_str(Path(temp_directory).as_posix())}")
     con.execute("SET preserve_insertion_order = false")
     return con
 
@@ -72,7 +102,6 @@ def run_with_progress(con, sql: str, desc: str, fetch: str | None = None, disabl
     thread; ``fetch`` is ``None`` (execute only), ``"arrow"``, ``"df"`` or ``"all"``.
     """
     import threading
-    import time
 
     con.execute("SET enable_progress_bar = true")
     con.execute("SET enable_progress_bar_print = false")
@@ -122,10 +151,10 @@ def progress(items: Iterable, n_rows: int, desc: str) -> Iterable:
 def _scan(path: Path) -> str:
     """DuckDB table function reading a Parquet file or every Parquet file under a (hive) folder."""
     if path.is_dir():
-        glob = _s((path / "**" / "*.parquet").as_posix())
+        glob = sql_str((path / "**" / "*.parquet").as_posix())
         return f"read_parquet({glob}, hive_partitioning = true, union_by_name = true, filename = true, " \
                f"file_row_number = true)"
-    return f"read_parquet({_s(path.as_posix())}, filename = true, file_row_number = true)"
+    return f"read_parquet({sql_str(path.as_posix())}, filename = true, file_row_number = true)"
 
 
 @dataclass
@@ -181,13 +210,13 @@ class ParquetLog:
     # ----------------------------------------------------------------- SQL
     def select_sql(self) -> str:
         """SQL producing the canonical columns plus ``source_file, source_row`` (one row per line)."""
-        cols = [f"{_q(src)} AS {_q(canonical)}" for canonical, src in self.mapping.items()]
-        cols += [_q(c) for c in self.extra]
+        cols = [f"{sql_ident(src)} AS {sql_ident(canonical)}" for canonical, src in self.mapping.items()]
+        cols += [sql_ident(c) for c in self.extra]
         if self.lineage:
             cols += ['"source_file"', '"source_row"']
         else:
             root = self.path.as_posix().rstrip("/") + "/" if self.path.is_dir() else ""
-            name = f"replace(filename, {_s(root)}, '')" if root else _s(self.path.name)
+            name = f"replace(filename, {sql_str(root)}, '')" if root else sql_str(self.path.name)
             cols += [f"{name} AS source_file", "file_row_number + 1 AS source_row"]
         return f"SELECT {', '.join(cols)} FROM {_scan(self.path)}"
 
@@ -239,8 +268,8 @@ def weekly_totals(log: ParquetLog, value_col: str | None = None, datetime_col: s
     ``attrs``: ``rows`` (lines scanned), ``unparsed`` (lines without a usable time), ``first``,
     ``last`` (timestamps). The same weeks as :func:`helpers.plotting.plot_weekly` (``W-MON``, left).
     """
-    t = f"TRY_CAST({_q(datetime_col)} AS TIMESTAMP)"
-    v = "1" if value_col is None else f"TRY_CAST({_q(value_col)} AS DOUBLE)"
+    t = f"TRY_CAST({sql_ident(datetime_col)} AS TIMESTAMP)"
+    v = "1" if value_col is None else f"TRY_CAST({sql_ident(value_col)} AS DOUBLE)"
     weeks = log.query(f"SELECT date_trunc('week', {t}) AS week, sum({v}) AS v FROM log WHERE {t} IS NOT NULL "
                       f"GROUP BY ALL ORDER BY week")
     stats = log.query(f"SELECT count(*) AS n, count(*) - count({t}) AS bad, min({t}) AS lo, max({t}) AS hi FROM log")
@@ -254,8 +283,8 @@ def weekly_totals(log: ParquetLog, value_col: str | None = None, datetime_col: s
 
 def describe(log: ParquetLog, datetime_col: str = "timestamp", customer_id_col: str = "customer_id") -> dict:
     """Lines, distinct customers, first and last transaction time of a log (one scan)."""
-    row = log.query(f"SELECT count(*) AS lines, count(DISTINCT {_q(customer_id_col)}) AS customers, "
-                    f"min({_q(datetime_col)}) AS first, max({_q(datetime_col)}) AS last FROM log").iloc[0]
+    row = log.query(f"SELECT count(*) AS lines, count(DISTINCT {sql_ident(customer_id_col)}) AS customers, "
+                    f"min({sql_ident(datetime_col)}) AS first, max({sql_ident(datetime_col)}) AS last FROM log").iloc[0]
     return {"lines": int(row["lines"]), "customers": int(row["customers"]), "first": pd.Timestamp(row["first"]),
             "last": pd.Timestamp(row["last"])}
 
@@ -278,8 +307,8 @@ def find_personal_data(log: ParquetLog) -> pd.DataFrame:
         email = EMAIL_PATTERN  # RE2 reads it as is (\w is ASCII there, as addresses are)
         rows = []
         for c in tqdm(text, desc="personal-data scan (DuckDB)", unit="column", disable=log.rows < LARGE_ROWS):
-            counts = con.execute(f"SELECT count_if(regexp_matches({_q(c)}, {_s(phone)})), "
-                                 f"count_if(regexp_matches({_q(c)}, {_s(email)})) FROM log").fetchone()
+            counts = con.execute(f"SELECT count_if(regexp_matches({sql_ident(c)}, {sql_str(phone)})), "
+                                 f"count_if(regexp_matches({sql_ident(c)}, {sql_str(email)})) FROM log").fetchone()
             rows += [{"table": 0, "column": c, "kind": k, "values": int(n)}
                      for k, n in zip(("phone", "email"), counts) if n]
     finally:
@@ -293,14 +322,14 @@ def find_personal_data(log: ParquetLog) -> pd.DataFrame:
 def _reason_sql(log: ParquetLog, types: dict[str, str], test_accounts: Iterable[str],
                 test_id_pattern: str | None) -> str:
     """SQL: ``source_file, source_row, reason, detail`` for every line that breaks a rule (first rule wins)."""
-    from .clean import STATUS_VALUES
+    from .clean import _STATUS_LOOKUP as known
 
     m = log.mapping
-    cid = _q("customer_id")
-    key = [_q(c) for c in m]  # an exact copy repeats every mapped column
+    cid = sql_ident("customer_id")
+    key = [sql_ident(c) for c in m]  # an exact copy repeats every mapped column
     dup = f"row_number() OVER (PARTITION BY source_file, {', '.join(key)} ORDER BY source_row) > 1"
-    accounts = ", ".join(_s(a) for a in test_accounts) or "NULL"
-    test = f"{cid} IN ({accounts})" + (f" OR regexp_matches({cid}, {_s(test_id_pattern)})"
+    accounts = ", ".join(sql_str(a) for a in test_accounts) or "NULL"
+    test = f"{cid} IN ({accounts})" + (f" OR regexp_matches({cid}, {sql_str(test_id_pattern)})"
                                        if test_id_pattern else "")
     ts_text = not (types["timestamp"].startswith("TIMESTAMP") or types["timestamp"] == "DATE")
     amt_text = types["amount"] == "VARCHAR"
@@ -314,13 +343,12 @@ def _reason_sql(log: ParquetLog, types: dict[str, str], test_accounts: Iterable[
         ('TRY_CAST("amount" AS DOUBLE) IS NULL OR isnan(TRY_CAST("amount" AS DOUBLE))', "unparseable_amount"),
     ]
     if "status" in m:
-        known = {w.lower(): s for s, words in STATUS_VALUES.items() for w in words}
         def words(status: str) -> str:
-            return ", ".join(_s(w) for w, s in known.items() if s == status) or "NULL"
+            return ", ".join(sql_str(w) for w, s in known.items() if s == status) or "NULL"
         st = 'lower(trim(CAST("status" AS VARCHAR)))'
-        cases += [(f'"status" IS NOT NULL AND {st} NOT IN ({", ".join(_s(w) for w in known)})', "unknown_status"),
+        cases += [(f'"status" IS NOT NULL AND {st} NOT IN ({", ".join(sql_str(w) for w in known)})', "unknown_status"),
                   (f"{st} IN ({words('cancelled')})", "cancelled")]
-    when = " ".join(f"WHEN {cond} THEN {_s(code)}" for cond, code in cases)
+    when = " ".join(f"WHEN {cond} THEN {sql_str(code)}" for cond, code in cases)
     return (f"SELECT source_file, source_row, reason FROM (SELECT source_file, source_row, CASE {when} END AS reason "
             f"FROM log) WHERE reason IS NOT NULL")
 
@@ -338,7 +366,7 @@ class CleanedLog:
 
 
 def clean_log(log: ParquetLog, out_dir: str | Path, *, test_accounts: Iterable[str] = (),
-              test_id_pattern: str | None = None, returns: str = "net", extreme_factor: float = 5.0,
+              test_id_pattern: Any = ..., returns: str = "net", extreme_factor: float = 5.0,
               quantile: float = 0.99, progress: bool = True, **settings: Any) -> CleanedLog:
     """Clean a large log in DuckDB: the rules of :func:`helpers.clean.clean_transactions`, typed columns.
 
@@ -351,9 +379,10 @@ def clean_log(log: ParquetLog, out_dir: str | Path, *, test_accounts: Iterable[s
 
     Negative amounts are kept as negative lines (return lines). ``returns="net"`` raises a
     :class:`DataError` when there are any, since netting needs the pandas path's matching.
-    """
-    from tqdm.auto import tqdm
 
+    ``test_id_pattern``: ``...`` (the default) is :data:`helpers.clean.DEFAULT_TEST_ID_PATTERN`;
+    ``None`` turns the pattern off, as in :func:`helpers.clean.clean_transactions`.
+    """
     from .clean import DEFAULT_TEST_ID_PATTERN, STATUS_VALUES
 
     if returns not in ("net", "negative"):
@@ -364,12 +393,12 @@ def clean_log(log: ParquetLog, out_dir: str | Path, *, test_accounts: Iterable[s
                             hint="map it with columns={...}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    pattern = DEFAULT_TEST_ID_PATTERN if test_id_pattern is None else test_id_pattern
+    pattern = DEFAULT_TEST_ID_PATTERN if test_id_pattern is ... else test_id_pattern
     con = log.connect(**settings)
     try:
         types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE log)").fetchall())
         if "status" in log.mapping:
-            words = ", ".join(_s(w.lower()) for w in sorted(STATUS_VALUES["returned"]))  # the pandas rules' words
+            words = ", ".join(sql_str(w.lower()) for w in sorted(STATUS_VALUES["returned"]))  # the pandas rules' words
             returned = con.execute("SELECT count(*) FROM log WHERE lower(trim(CAST(\"status\" AS VARCHAR))) IN "
                                    f"({words})").fetchone()[0]
         else:
@@ -387,7 +416,7 @@ def clean_log(log: ParquetLog, out_dir: str | Path, *, test_accounts: Iterable[s
             raise DataError(f"{negative:,} return lines (negative amounts)", file=log.path, column="amount",
                             hint="large logs keep returns as negative lines: pass returns='negative'")
         cols = [c for c in log.mapping if c not in ("timestamp", "amount")]
-        kept = (f"SELECT {', '.join(_q(c) for c in cols)}, CAST(\"timestamp\" AS TIMESTAMP) AS \"timestamp\", "
+        kept = (f"SELECT {', '.join(sql_ident(c) for c in cols)}, CAST(\"timestamp\" AS TIMESTAMP) AS \"timestamp\", "
                 f"CAST(\"amount\" AS DOUBLE) AS amount, source_file, source_row FROM log l "
                 f"ANTI JOIN bad b USING (source_file, source_row)")
         order = '"order_id"' if "order_id" in log.mapping else "source_file || ':' || source_row"
@@ -398,12 +427,12 @@ def clean_log(log: ParquetLog, out_dir: str | Path, *, test_accounts: Iterable[s
                    f"SELECT kept.*, 0.0 AS returned_amount, coalesce(totals.total > th.t AND th.t > 0, false) "
                    f"AS flag_extreme FROM kept JOIN totals ON totals._o = {order.replace('source_', 'kept.source_')} "
                    f"CROSS JOIN th ORDER BY source_file, source_row")
-        run_with_progress(con, f"COPY ({flagged}) TO {_s((out / 'transactions.parquet').as_posix())} "
+        run_with_progress(con, f"COPY ({flagged}) TO {sql_str((out / 'transactions.parquet').as_posix())} "
                                f"(FORMAT parquet, ROW_GROUP_SIZE 1000000)",
                           "clean 2/3: flag extreme orders, write clean lines", disable=quiet)
         run_with_progress(con, f"COPY (SELECT l.*, b.reason FROM log l JOIN bad b USING (source_file, source_row) "
                                f"ORDER BY source_file, source_row) TO "
-                               f"{_s((out / 'quarantine.parquet').as_posix())} (FORMAT parquet)",
+                               f"{sql_str((out / 'quarantine.parquet').as_posix())} (FORMAT parquet)",
                           "clean 3/3: write quarantine", disable=quiet)
         counts = dict(con.execute("SELECT reason, count(*) FROM bad GROUP BY ALL").fetchall())
     finally:
@@ -437,10 +466,3 @@ def check_accounting(raw: ParquetLog, clean: ParquetLog, quarantine: ParquetLog)
         raise AssertionError(f"{n_out - n_ids:,} rows are kept or quarantined twice")
     if outside:
         raise AssertionError(f"{outside:,} output rows do not exist in the input files")
-
-
-def write_metadata(out_dir: str | Path, metadata: Mapping[str, Any]) -> Path:
-    """Write ``metadata.json`` next to a cleaned log (what :func:`helpers.clean.load_processed` reads)."""
-    path = Path(out_dir) / "metadata.json"
-    path.write_text(json.dumps(dict(metadata), ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-    return path

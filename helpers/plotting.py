@@ -165,8 +165,7 @@ def _register_table_formatters(lang: str) -> None:
 
 def _title(ax, title: str, label: str | None) -> None:
     """Left-aligned title, already translated, with the (translated) dataset label on a second line."""
-    label = i18n.tr_dataset(label)
-    ax.set_title(title if not label else f"{title}\n{label}", loc="left")
+    ax.set_title(i18n.with_label(title, label), loc="left")
 
 
 def weekly_totals(timestamps: pd.Series, values: pd.Series | None = None) -> pd.Series:
@@ -247,7 +246,7 @@ def plot_customer_profile(customers: pd.DataFrame, *, label: str | None = None) 
     axes[2].set_ylabel("")
     axes[2].set_title(tr("Community 社区"), loc="left")
     if label:
-        fig.suptitle(f"{tr('Customer profile 客户画像')} — {i18n.tr_dataset(label)}", x=0.01, ha="left",
+        fig.suptitle(i18n.with_label(tr("Customer profile 客户画像"), label, sep=" — "), x=0.01, ha="left",
                      fontweight="bold")
     fig.tight_layout()
     return fig

@@ -93,6 +93,8 @@ from papermill.exceptions import PapermillExecutionError
 from papermill.iorw import NoDatesSafeLoader
 from tqdm.auto import tqdm
 
+from .teaching import COURSE_TAGS  # course-kit cells: for students, dropped from HTML/PDF
+
 try:  # written by the other half of the project; fall back when it is absent
     from helpers.paths import NOTEBOOKS as _DEFAULT_NOTEBOOKS
     from helpers.paths import PROJECT_ROOT as _PROJECT_ROOT
@@ -160,8 +162,6 @@ CHROMIUM_FLAGS: tuple[str, ...] = (
 
 REMOVE_OUTPUT_TAG = "remove-output"
 REMOVE_CELL_TAG = "remove-cell"
-COURSE_TAGS = frozenset({"exercise", "answer", "solution", "check", "teaching-note"})
-"""Course-kit cells (helpers.teaching): for students, not for readers of the report, so dropped from HTML/PDF."""
 INJECTED_PARAMETERS_TAG = "injected-parameters"
 _PAPERMILL_ERROR_TAG = "papermill-error-cell-tag"
 

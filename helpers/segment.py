@@ -56,8 +56,9 @@ from matplotlib.figure import Figure
 
 from . import i18n
 from .errors import DataError
-from .largelog import ParquetLog, progress, step_bar
+from .largelog import ParquetLog, progress, sql_ident, step_bar
 from .outputs import write_parquet
+from .plotting import _title
 from .i18n import tr
 
 __all__ = [
@@ -169,16 +170,6 @@ def _translate(values: Any, mapping: Mapping[Any, Any]) -> pd.Categorical:
     return _lookup([mapping.get(u, u) for u in uniques], codes, categorical=True)
 
 
-def _title(ax, title: str, label: str | None) -> None:
-    label = i18n.tr_dataset(label)
-    ax.set_title(title if not label else f"{title}\n{label}", loc="left")
-
-
-def _suptitle(title: str, label: str | None) -> str:
-    label = i18n.tr_dataset(label)
-    return f"{title}{' — ' + label if label else ''}"
-
-
 # =========================================================================== customer table
 
 
@@ -231,9 +222,7 @@ def _customer_aggregates_sql(log: ParquetLog, amount_col: str, category_col: str
     Same meaning as the pandas branch: the last channel is the one of the latest line with a
     channel (ties broken by file and row, i.e. the log's order).
     """
-    def q(name: str) -> str:
-        return '"' + name.replace('"', '""') + '"'
-
+    q = sql_ident
     has_cat = bool(category_col and category_col in log.columns
                    and log.query(f"SELECT count({q(category_col)}) AS n FROM log")["n"].iloc[0])
     parts = [f"sum({q(amount_col)}) AS revenue", f"min({q(datetime_col)}) AS first_purchase",
@@ -705,7 +694,7 @@ def plot_score_distribution(scores: pd.DataFrame, *, label: str | None = None) -
         ax.set_title(tr(name), loc="left", fontsize=10)
         ax.set_xlabel(tr("score (1–{q}, {q} = best)", q=q))
     axes[0].set_ylabel(tr("customers (客户数)"))
-    fig.suptitle(_suptitle(tr("RFM scores 评分分布"), label), x=0.01, ha="left", fontweight="bold")
+    fig.suptitle(i18n.with_label(tr("RFM scores 评分分布"), label, sep=" — "), x=0.01, ha="left", fontweight="bold")
     fig.tight_layout()
     return fig
 
@@ -1190,7 +1179,7 @@ def plot_cluster_selection(selection: pd.DataFrame, k: int, *, label: str | None
         ax.axvline(k, color="firebrick", ls="--", lw=1)
         ax.set_xticks(selection["k"])
     a2.text(k, a2.get_ylim()[0], tr(" chosen k = {k}", k=k), color="firebrick", va="bottom", fontsize=8)
-    fig.suptitle(_suptitle(tr("Choosing k 选择聚类数"), label), x=0.01, ha="left", fontweight="bold")
+    fig.suptitle(i18n.with_label(tr("Choosing k 选择聚类数"), label, sep=" — "), x=0.01, ha="left", fontweight="bold")
     fig.tight_layout()
     return fig
 
@@ -1431,7 +1420,7 @@ def plot_lifecycle(customers: pd.DataFrame, stage_col: str = "lifecycle_stage", 
     a2.bar(ticks, (value / total * 100 if total else value).to_numpy(), color=colors)
     a2.set_ylabel(tr("share of {value} (%)", value=i18n.tr_header(value_col)))
     a2.set_title(tr("Share of {value} 价值占比", value=i18n.tr_header(value_col)), loc="left", fontsize=10)
-    fig.suptitle(_suptitle(tr("Lifecycle stages 客户生命周期"), label), x=0.01, ha="left", fontweight="bold")
+    fig.suptitle(i18n.with_label(tr("Lifecycle stages 客户生命周期"), label, sep=" — "), x=0.01, ha="left", fontweight="bold")
     fig.tight_layout()
     return fig
 
@@ -1550,7 +1539,11 @@ def segment_profile(
     table["share"] = table["customers"] / len(customers)
     table["revenue_share"] = g.sum() / revenue.sum()
     if clv_col and clv_col in customers.columns:
-        clv = pd.to_numeric(customers[clv_col], errors="coerce").to_numpy(dtype=float)
+        try:  # missing CLVs (NaN) are left out of the mean; text is an error, not a silent NaN
+            clv = pd.to_numeric(customers[clv_col]).to_numpy(dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise DataError(f"CLV is not numeric ({exc})", column=clv_col,
+                            hint="pass the CLV column of helpers.clv.score_customers") from exc
         table["mean_clv"] = pd.Series(clv[keep]).groupby(codes[keep]).mean()
     else:
         table["mean_clv"] = np.nan
@@ -1733,7 +1726,7 @@ def explorer_static(customers: pd.DataFrame, *, label: str | None = None, value_
         _share_bars(ax, segment_profile(customers, column, clv_col=None, channel_col=None), labels=False, fontsize=8)
         ax.set_title(SCHEMES[scheme], loc="left", fontsize=9)
     abc_text = "; ".join(f"{c} {r['customer_share']:.0%} → {r['value_share']:.0%}" for c, r in summary.iterrows())
-    fig.suptitle(f"Segment explorer (static) 客户分群浏览\n{label or ''}\n"
+    fig.suptitle(i18n.with_label("Segment explorer (static) 客户分群浏览", label) + "\n"
                  f"ABC at {abc_cutoffs[0]:.0%}/{abc_cutoffs[1]:.0%} (customers → {value_col}): {abc_text}",
                  x=0.01, ha="left", fontsize=10, fontweight="bold")
     fig.tight_layout()

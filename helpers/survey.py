@@ -40,7 +40,7 @@ from scipy import stats
 
 from . import i18n
 from .errors import DataError
-from .i18n import tr, tr_dataset, tr_given
+from .i18n import tr, tr_given, with_label
 from .survey_io import (
     MULTI_SEP,
     SURVEY_DIR,
@@ -513,16 +513,11 @@ def _both() -> str:
     return "zh" if i18n.get_language() == "zh" else "both"
 
 
-def _with_label(title: str, label: str | None) -> str:
-    label = tr_dataset(label)
-    return title if not label else f"{title}\n{label}"
-
-
 def _empty_figure(message: str, title: str, label: str | None) -> Figure:
     fig, ax = plt.subplots(figsize=(8, 1.6))
     ax.axis("off")
     ax.text(0.01, 0.4, tr(message), fontsize=10, color="dimgrey", transform=ax.transAxes)
-    ax.set_title(_with_label(title, label), loc="left")
+    ax.set_title(with_label(title, label), loc="left")
     return fig
 
 
@@ -576,7 +571,7 @@ def plot_likert(table: pd.DataFrame, codebook: Codebook, *, title: str, label: s
     ax.set_xlim(-limit, limit)
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{abs(v):.0f}"))
     ax.set_xlabel(tr("% of respondents (← disagree 不同意 | agree 同意 →)"))
-    ax.set_title(_with_label(title, label), loc="left")
+    ax.set_title(with_label(title, label), loc="left")
     if "dimension" in table:
         dims = table["dimension"].tolist()
         bounds = [0] + [i for i in range(1, len(dims)) if dims[i] != dims[i - 1]] + [len(dims)]
@@ -611,7 +606,7 @@ def plot_statements(table: pd.DataFrame, codebook: Codebook, *, label: str | Non
     ax.set_yticks(y, names, fontsize=8)
     ax.set_xlim(0, 100)
     ax.set_xlabel(tr("share of respondents saying yes (%) 回答“是”的比例"))
-    ax.set_title(_with_label(title, label), loc="left")
+    ax.set_title(with_label(title, label), loc="left")
     ax.legend(fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.28 * 4 / (1.2 + 0.55 * len(table))),
               ncol=3, frameon=False)
     fig.tight_layout()
@@ -700,7 +695,7 @@ def plot_group_shares(table: pd.DataFrame, codebook: Codebook, *, title: str, la
         ax.set_title(tr("by {grouping}", grouping=codebook.items[grouping].label(_both())), loc="left", fontsize=9.5)
         ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     axes[-1, 0].set_xlabel(tr("share of the group (%) 组内比例"))
-    fig.suptitle(_with_label(title, label), x=0.01, ha="left", fontweight="bold", fontsize=11)
+    fig.suptitle(with_label(title, label), x=0.01, ha="left", fontweight="bold", fontsize=11)
     fig.tight_layout()
     return fig
 
@@ -1140,7 +1135,7 @@ def plot_loadings(loadings: pd.DataFrame, codebook: Codebook, *, label: str | No
     ax.set_xticks(range(len(factor_cols)), ticks, rotation=30, ha="right", fontsize=8)
     ax.grid(False)
     fig.colorbar(image, ax=ax, label=tr("loading 载荷 (|loading| ≥ 0.3 printed)"), shrink=0.8)
-    ax.set_title(_with_label(title, label), loc="left")
+    ax.set_title(with_label(title, label), loc="left")
     fig.tight_layout()
     return fig
 

@@ -55,9 +55,9 @@ from typing import Any
 
 import nbformat
 import pandas as pd
-import yaml
 
 from .errors import DataError
+from .i18n import load_unique_yaml
 from .paths import NOTEBOOKS, PROJECT_ROOT
 
 __all__ = [
@@ -104,7 +104,7 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 @lru_cache(maxsize=4)
 def _load(path: str, mtime: float) -> tuple[pd.DataFrame, dict[str, str]]:
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    raw = load_unique_yaml(Path(path)) or {}
     sources = raw.get("sources") or {}
     terms = raw.get("terms") or []
     for i, term in enumerate(terms, start=1):
@@ -220,8 +220,10 @@ def _with_table(source: str, table: str) -> str:
 
 
 def numbered_notebooks(notebooks_dir: str | Path = NOTEBOOKS) -> list[Path]:
-    """``NN_*.ipynb`` of a folder, in order."""
-    return sorted(p for p in Path(notebooks_dir).glob("[0-9][0-9]_*.ipynb") if "-checkpoint" not in p.name)
+    """``NN_*.ipynb`` of a folder, in order (:func:`helpers.report.find_notebooks`: a missing folder is an error)."""
+    from .report import find_notebooks  # imported here: helpers.report imports this module's COURSE_TAGS
+
+    return find_notebooks(Path(notebooks_dir))
 
 
 def sync_terms(notebooks_dir: str | Path = NOTEBOOKS, check: bool = False) -> list[Path]:

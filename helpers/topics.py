@@ -376,8 +376,7 @@ def plot_topics(model: TopicModel, n_terms: int = 6, label: str | None = None):
     ax.set_xlabel(tr("rank of the term in the topic (shade: weight relative to the top term)"))
     ax.grid(False)
     title = tr("Feedback topics: top terms (NMF) 反馈主题的高权重词")
-    label = i18n.tr_dataset(label)
-    ax.set_title(title if not label else f"{title}\n{label}", loc="left")
+    ax.set_title(i18n.with_label(title, label), loc="left")
     fig.tight_layout()
     return fig
 

@@ -153,7 +153,7 @@ def test_acquire_keeps_a_large_parquet_log_on_disk(world, monkeypatch, tmp_path)
     monkeypatch.setattr(acquire, "interim_dir", lambda name: tmp_path / name)
     acq = acquire.acquire("mine", source_path=world["folder"], max_rows_in_memory=100)
     assert acq.large and not acq.simulated and len(acq.transactions) == len(world["df"])
-    assert acq.provenance[0].rows == len(world["df"]) and len(acq.provenance[0].sha256) == 64
+    assert acq.provenance[0].rows == len(world["df"]) and acq.provenance[0].sha256 == acquire.sha256_of(world["folder"])
     acquire.save_interim(acq)
     back = acquire.load_interim("mine")
     assert isinstance(back.transactions, ParquetLog) and back.transactions.rows == acq.transactions.rows
@@ -204,3 +204,29 @@ def test_every_return_word_of_the_pandas_rules_is_refused_on_the_large_path(tmp_
     with pytest.raises(DataError, match="returned"):
         largelog.clean_log(ParquetLog.open(tmp_path / "s.parquet"), tmp_path / "out", returns="negative",
                            progress=False)
+
+
+def test_turning_the_test_id_pattern_off_turns_it_off_on_the_large_path_too(world, tmp_path):
+    raw = acquire.read_transactions(world["path"])
+    expected = clean.clean_transactions(raw, test_id_pattern=None)
+    got = largelog.clean_log(ParquetLog.open(world["path"]), tmp_path, test_id_pattern=None, progress=False)
+    reasons = got.quarantine.query("SELECT reason, count(*) AS n FROM log GROUP BY ALL").set_index("reason")["n"]
+    assert "test_account" not in reasons.index  # "test_007" matches only the default pattern
+    assert reasons.sort_index().to_dict() == expected.quarantine["reason"].astype(str).value_counts().sort_index().to_dict()
+
+
+def test_duckdb_settings_reach_every_large_log_query(world):
+    log = ParquetLog.open(world["path"])
+    setting = "SELECT current_setting('memory_limit') AS m FROM log LIMIT 1"
+    outside = log.query(setting)["m"].iloc[0]
+    with clv.duckdb_settings(memory_limit="123MB"):
+        inside = log.query(setting)["m"].iloc[0]
+    assert inside != outside and inside.startswith("117") and log.query(setting)["m"].iloc[0] == outside
+
+
+def test_a_small_simulated_log_is_labelled_simulated_when_it_is_loaded_into_memory(world, tmp_path):
+    simulate.write_large_log(tmp_path / "log", 3_000, chunk_customers=1_000, progress=False)
+    acq = acquire.acquire("mine", source_path=tmp_path / "log", max_rows_in_memory=None)
+    assert not acq.large and acq.simulated and "SIMULATED" in acq.label
+    own = acquire.acquire("mine", source_path=world["folder"], max_rows_in_memory=None)  # no manifest.yml
+    assert not own.simulated and own.label == "own data: hive"
