@@ -25,138 +25,42 @@ Every read records its provenance (path, sha256, rows, encoding, format, time).
 from __future__ import annotations
 
 import csv
-import difflib
-import hashlib
 import io
-import json
 import re
-from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+import matplotlib.pyplot as plt
 import pandas as pd
+import seaborn as sns
 import yaml
+from matplotlib.figure import Figure
 
-from . import largelog as _largelog
+from . import i18n
+from .clean import parse_timestamps
 from .errors import DataError
-from .largelog import LARGE_ROWS, ParquetLog
-from .paths import PROJECT_ROOT, RAW, ensure, interim_dir
+from .i18n import tr
+from .largelog import LARGE_ROWS, ParquetLog, weekly_totals
+from .paths import RAW, display_path, resolve_user_path, sha256_of
 from .privacy import pseudonymise
+from .schema import ALIASES, CANONICAL, LINEAGE, OPTIONAL, REQUIRED, resolve_columns
+from .store import Acquired, Provenance, load_interim, save_interim
 
-REQUIRED = ("customer_id", "order_id", "timestamp", "amount")
-OPTIONAL = ("quantity", "product", "category", "channel", "status")
-CANONICAL = REQUIRED + OPTIONAL
-LINEAGE = ("source_file", "source_row")
-
-#: Header names recognised without a column map (compared case- and space-insensitively).
-ALIASES: dict[str, tuple[str, ...]] = {
-    "customer_id": ("customer_id", "customer", "customerid", "cust_id", "client_id", "user_id",
-                    "member_id", "客户id", "客户编号", "客户号", "用户id", "会员id", "会员号"),
-    "order_id": ("order_id", "orderid", "order_no", "order_number", "transaction_id", "invoice",
-                 "invoiceno", "订单号", "订单编号", "单号"),
-    "timestamp": ("timestamp", "datetime", "date", "order_date", "order_time", "invoicedate",
-                  "下单时间", "订单时间", "日期", "交易时间", "购买时间"),
-    "amount": ("amount", "sales", "revenue", "total", "price", "monetary_value", "dollar_value",
-               "实付金额", "金额", "订单金额", "销售额", "支付金额"),
-    "quantity": ("quantity", "qty", "units", "number_of_cds", "数量", "件数"),
-    "product": ("product", "item", "sku", "product_name", "description", "商品", "商品名称", "产品"),
-    "category": ("category", "product_category", "品类", "类别", "商品类别"),
-    "channel": ("channel", "sales_channel", "渠道", "销售渠道"),
-    "status": ("status", "order_status", "state", "订单状态", "状态"),
-}
+__all__ = [
+    "ALIASES", "CANONICAL", "LINEAGE", "OPTIONAL", "REQUIRED", "Acquired", "Provenance",
+    "acquire", "as_text", "bundled_sources", "column_map_table", "decode_text", "display_path",
+    "load_cdnow", "load_interim", "load_xiaomi_sim", "peek_timestamps", "plot_customer_profile",
+    "provenance_table", "read_manifest", "read_table", "read_transactions", "resolve_columns",
+    "resolve_user_path", "save_interim", "sha256_of", "to_canonical", "weekly_lines",
+]
 
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
 
 
-@dataclass
-class Provenance:
-    """Where a table came from: enough to re-read it and to know it is the same file."""
-
-    path: str
-    sha256: str
-    rows: int
-    format: str
-    encoding: str | None
-    read_at: str
-    columns: dict[str, str] = field(default_factory=dict)
-    sheet: str | None = None
-    notes: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass
-class Acquired:
-    """The result of acquiring one dataset: canonical transactions, optional customer table."""
-
-    name: str
-    label: str
-    simulated: bool
-    currency: str
-    transactions: pd.DataFrame | ParquetLog
-    customers: pd.DataFrame | None
-    provenance: list[Provenance]
-    test_accounts: list[str] = field(default_factory=list)
-
-    @property
-    def large(self) -> bool:
-        """``True`` when the transactions stay on disk (a :class:`~helpers.largelog.ParquetLog`)."""
-        return isinstance(self.transactions, ParquetLog)
-
-    @property
-    def bundled_simulation(self) -> bool:
-        """``True`` for the bundled simulated export, whose planted problems ``manifest.yml`` lists."""
-        return self.simulated and self.name == "xiaomi_sim"
-
-    def metadata(self) -> dict[str, Any]:
-        return {
-            "dataset": self.name,
-            "label": self.label,
-            "simulated": self.simulated,
-            "currency": self.currency,
-            "test_accounts": self.test_accounts,
-            "sources": [p.to_dict() for p in self.provenance],
-        }
-
-
 # --------------------------------------------------------------------------- low level
-
-
-def sha256_of(path: Path) -> str:
-    """SHA-256 of a file, or of every file of a folder in sorted order (hex digest)."""
-    digest = hashlib.sha256()
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    for file in files:
-        with open(file, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
-    return digest.hexdigest()
-
-
-def display_path(path: Path) -> str:
-    """Path relative to the project root when inside it (reports then show no home folders)."""
-    resolved = Path(path).resolve()
-    try:
-        return resolved.relative_to(PROJECT_ROOT).as_posix()
-    except ValueError:
-        return str(path)
-
-
-def resolve_user_path(path: str | Path) -> Path:
-    """A user's path as given if it exists, else relative to the project root if that exists.
-
-    Notebooks run with ``notebooks/`` as their working folder, while users think of paths from
-    the project root (``data/raw/my_orders.csv``): both work.
-    """
-    path = Path(path).expanduser()
-    if path.exists() or path.is_absolute():
-        return path
-    from_root = PROJECT_ROOT / path
-    return from_root if from_root.exists() else path
 
 
 def _row_of_offset(raw: bytes, offset: int) -> int | str:
@@ -315,58 +219,6 @@ def read_table(
         read_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), sheet=used_sheet,
     )
     return df, prov
-
-
-def _norm(name: str) -> str:
-    return re.sub(r"[\s\-]+", "_", str(name).strip().lower())
-
-
-def resolve_columns(
-    available: Iterable[str],
-    columns: Mapping[str, str] | None,
-    *,
-    file: str | Path | None = None,
-) -> dict[str, str]:
-    """Map canonical names to the file's columns: the user's map first, then known aliases.
-
-    Returns ``{canonical name: column in file}``. Raises :class:`DataError` naming the file and
-    the column when a mapped column is absent, a key is not canonical, or a required column
-    (``customer_id``, ``timestamp``, ``amount``) cannot be found. ``order_id`` may be absent:
-    it is then generated from the row number.
-    """
-    available = list(available)
-    mapping: dict[str, str] = {}
-    for canonical, column in (columns or {}).items():
-        if canonical not in CANONICAL:
-            raise DataError(
-                f"column map key {canonical!r} is not part of the schema", file=file,
-                hint=f"use keys from {list(CANONICAL)}: {{'customer_id': '客户ID', ...}}",
-            )
-        if column not in available:
-            close = difflib.get_close_matches(str(column), available, n=3, cutoff=0.5)
-            raise DataError(
-                f"column {column!r} (mapped to {canonical!r}) is not in the file", file=file,
-                column=str(column),
-                hint=(f"did you mean {close}? " if close else "")
-                + f"columns present: {available}",
-            )
-        mapping[canonical] = column
-    normalised = {_norm(c): c for c in available}
-    for canonical, aliases in ALIASES.items():
-        if canonical in mapping:
-            continue
-        for alias in aliases:
-            if _norm(alias) in normalised and normalised[_norm(alias)] not in mapping.values():
-                mapping[canonical] = normalised[_norm(alias)]
-                break
-    for canonical in ("customer_id", "timestamp", "amount"):
-        if canonical not in mapping:
-            raise DataError(
-                "required column is missing (not in the column map, and no column has a known name for it)",
-                file=file, column=canonical,
-                hint=f"pass columns={{'{canonical}': '<your column>'}}; columns present: {available}",
-            )
-    return mapping
 
 
 def _cell_text(value: Any) -> Any:
@@ -622,54 +474,6 @@ def _acquire_log(dataset: str, log: ParquetLog, currency: str, test_accounts: It
                     customers=None, provenance=[prov], test_accounts=list(test_accounts))
 
 
-def save_interim(acquired: Acquired, out_dir: Path | None = None) -> Path:
-    """Write an acquired dataset to ``data/interim/<name>/`` (Parquet + ``metadata.json``).
-
-    A large log (:class:`~helpers.largelog.ParquetLog`) is not copied: ``metadata.json``
-    records its path and column map, and the raw files are read in place (never modified).
-    """
-    out = ensure(out_dir or interim_dir(acquired.name))
-    if acquired.large:
-        log = acquired.transactions
-        (out / "transactions.parquet").unlink(missing_ok=True)
-        with open(out / "metadata.json", "w", encoding="utf-8") as fh:
-            json.dump({**acquired.metadata(), "log": {"path": str(log.path), "mapping": log.mapping,
-                                                      "rows": log.rows}}, fh, ensure_ascii=False, indent=2)
-        return out
-    acquired.transactions.to_parquet(out / "transactions.parquet", index=False)
-    if acquired.customers is not None:
-        acquired.customers.to_parquet(out / "customers.parquet", index=False)
-    elif (out / "customers.parquet").exists():
-        (out / "customers.parquet").unlink()
-    with open(out / "metadata.json", "w", encoding="utf-8") as fh:
-        json.dump(acquired.metadata(), fh, ensure_ascii=False, indent=2)
-    return out
-
-
-def load_interim(dataset: str, in_dir: Path | None = None) -> Acquired:
-    """Read back what :func:`save_interim` wrote; a clear error if notebook 01 has not run."""
-    folder = in_dir or interim_dir(dataset)
-    meta_path = folder / "metadata.json"
-    if not meta_path.exists():
-        raise DataError(
-            f"dataset {dataset!r} has not been acquired yet", file=meta_path,
-            hint="run notebooks/01_acquisition.ipynb with the same dataset parameter first "
-                 "(or `make report`, which runs the notebooks in order)",
-        )
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    customers = pd.read_parquet(folder / "customers.parquet") if (folder / "customers.parquet").exists() else None
-    if "log" in meta:  # a large log, read in place
-        transactions = ParquetLog(path=Path(meta["log"]["path"]), mapping=meta["log"]["mapping"],
-                                  rows=int(meta["log"]["rows"]))
-    else:
-        transactions = pd.read_parquet(folder / "transactions.parquet")
-    return Acquired(
-        name=meta["dataset"], label=meta["label"], simulated=meta["simulated"], currency=meta["currency"],
-        transactions=transactions, customers=customers,
-        provenance=[Provenance(**p) for p in meta["sources"]], test_accounts=meta.get("test_accounts", []),
-    )
-
-
 def provenance_table(provenance: Iterable[Provenance]) -> pd.DataFrame:
     """One row per source file: name, format, encoding, rows, sha256 (first 16 hex digits)."""
     rows = [{
@@ -722,17 +526,12 @@ def weekly_lines(transactions: pd.DataFrame | ParquetLog) -> pd.Series:
     """Order lines per week (weeks start Monday) at a first look, before cleaning.
 
     ``attrs``: ``rows``, ``unparsed`` (dates that do not parse), ``first``, ``last``. A large
-    log is counted by DuckDB (:func:`helpers.largelog.weekly_totals`); a DataFrame's raw dates
-    are parsed as cleaning will parse them (:func:`peek_timestamps`).
+    log is counted by DuckDB; a DataFrame's raw dates are parsed as cleaning will parse them
+    (:func:`peek_timestamps`). Both through :func:`helpers.largelog.weekly_totals`.
     """
-    from .plotting import weekly_totals
-
     if isinstance(transactions, ParquetLog):
-        return _largelog.weekly_totals(transactions)
-    when = peek_timestamps(transactions)
-    out = weekly_totals(when.dropna())
-    out.attrs = {"rows": len(when), "unparsed": int(when.isna().sum()), "first": when.min(), "last": when.max()}
-    return out
+        return weekly_totals(transactions)
+    return weekly_totals(peek_timestamps(transactions))
 
 
 def peek_timestamps(transactions: pd.DataFrame) -> pd.Series:
@@ -740,6 +539,36 @@ def peek_timestamps(transactions: pd.DataFrame) -> pd.Series:
 
     Uses the same parser as cleaning (:func:`helpers.clean.parse_timestamps`); nothing is dropped.
     """
-    from .clean import parse_timestamps
-
     return parse_timestamps(transactions["timestamp"])
+
+
+def plot_customer_profile(customers: pd.DataFrame, *, label: str | None = None) -> Figure:
+    """Age distribution (years), acquisition channel and community membership of customers."""
+    fig, axes = plt.subplots(1, 3, figsize=(11, 3.6), gridspec_kw={"width_ratios": [1.4, 1, 1]})
+    ages = pd.to_numeric(customers["age"], errors="coerce").dropna()
+    sns.histplot(ages, bins=range(int(ages.min()), int(ages.max()) + 2), ax=axes[0])
+    axes[0].axvspan(18, 36, color="orange", alpha=0.12, label="18–35")
+    axes[0].legend(loc="upper right", fontsize=8)
+    axes[0].set_xlabel(tr("age (years, 年龄)"))
+    axes[0].set_ylabel(tr("customers (客户数)"))
+    axes[0].set_title(tr("Age 年龄"), loc="left")
+    shares = customers["channel"].value_counts(normalize=True).mul(100).rename("share").reset_index()
+    shares["channel"] = i18n.tr_labels(shares["channel"].astype(str), lenient=True)
+    sns.barplot(data=shares, y="channel", x="share", hue="channel", legend=False, ax=axes[1])
+    axes[1].set_xlabel(tr("share of customers (%)"))
+    axes[1].set_ylabel("")
+    axes[1].set_title(tr("Acquisition channel 获客渠道"), loc="left")
+    member = pd.DataFrame({
+        "membership": i18n.tr_labels(["MIUI user", "forum member 论坛会员"]),
+        "share": [customers["miui_user"].eq("是").mean() * 100, customers["forum_member"].eq("是").mean() * 100],
+    })
+    sns.barplot(data=member, y="membership", x="share", hue="membership", legend=False, ax=axes[2])
+    axes[2].set_xlim(0, 100)
+    axes[2].set_xlabel(tr("share of customers (%)"))
+    axes[2].set_ylabel("")
+    axes[2].set_title(tr("Community 社区"), loc="left")
+    if label:
+        fig.suptitle(i18n.with_label(tr("Customer profile 客户画像"), label, sep=" — "), x=0.01, ha="left",
+                     fontweight="bold")
+    fig.tight_layout()
+    return fig

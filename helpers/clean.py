@@ -44,57 +44,24 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Iterable, NamedTuple
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, NamedTuple
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
-from .acquire import CANONICAL, LINEAGE
+from . import i18n, paths, plotting
+from .engines import connect, run_with_progress, sql_ident, sql_str
 from .errors import DataError
-from .largelog import ParquetLog, sql_ident
+from .i18n import tr
+from .largelog import LARGE_ROWS, ParquetLog
+from .schema import (CANONICAL, DATE_FORMATS, DEFAULT_TEST_ID_PATTERN, LINEAGE, REASONS, REASONS_ZH, STATUS_LOOKUP,
+                     STATUS_VALUES)
+from .store import load_processed, save_processed  # noqa: F401 (public: the notebooks call clean.load_processed)
 
-REASONS: dict[str, str] = {
-    "duplicate": "exact copy of an earlier row in the same file",
-    "test_account": "staff / test account",
-    "missing_customer": "no customer id (guest order or blank)",
-    "missing_date": "no order date",
-    "unparseable_date": "order date could not be read as a date",
-    "missing_amount": "no amount",
-    "unparseable_amount": "amount could not be read as a number",
-    "unknown_status": "order status not recognised",
-    "cancelled": "order cancelled",
-    "return_netted": "return line netted into its sale line",
-    "fully_returned": "sale line fully returned (net amount ≤ 0)",
-    "return_unmatched": "return with no sale line to net against",
-}
-REASONS_ZH: dict[str, str] = {
-    "duplicate": "重复行", "test_account": "内部测试账号", "missing_customer": "缺少客户ID（游客订单）",
-    "missing_date": "缺少日期", "unparseable_date": "日期无法解析", "missing_amount": "缺少金额",
-    "unparseable_amount": "金额无法解析", "unknown_status": "未知订单状态", "cancelled": "已取消订单",
-    "return_netted": "退货已冲抵", "fully_returned": "全额退货", "return_unmatched": "无对应销售的退货",
-}
-
-#: Status words understood (after lower-casing and NFKC normalisation), by canonical status.
-STATUS_VALUES: dict[str, set[str]] = {
-    "completed": {"completed", "complete", "paid", "success", "successful", "delivered", "shipped", "done",
-                  "ok", "normal", "sale", "已完成", "完成", "交易成功", "成功", "已签收", "已发货", "已付款",
-                  "已支付", "正常", "已收货"},
-    "cancelled": {"cancelled", "canceled", "cancel", "void", "voided", "closed", "已取消", "取消", "交易关闭",
-                  "已关闭", "关闭", "作废"},
-    "returned": {"returned", "return", "refunded", "refund", "退货", "已退货", "退款", "已退款", "退货退款",
-                 "退货成功"},
-}
-_STATUS_LOOKUP = {word: status for status, words in STATUS_VALUES.items() for word in words}
-
-DEFAULT_TEST_ID_PATTERN = r"(?i)^(?:test|qa|staff|demo)[-_ ]?\d*|^测试|^内部"
-
-DATE_FORMATS: tuple[str, ...] = (
-    "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d",
-    "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d",
-    "%Y.%m.%d %H:%M:%S", "%Y.%m.%d %H:%M", "%Y.%m.%d",
-    "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d日 %H:%M", "%Y年%m月%d日", "%Y年%m月%d日%H:%M",
-    "%Y%m%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%d %H:%M:%S.%f",
-)
 _EXCEL_SERIAL = re.compile(r"^[2-6]\d{4}(\.\d+)?$")  # 20000–69999: 1954-10-03 … 2091-08-05
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _CURRENCY = re.compile(r"(¥|\$|€|£|rmb|cny|usd|人民币|元|圆)", re.IGNORECASE)
@@ -225,7 +192,7 @@ def normalise_status(values: pd.Series) -> pd.Series:
     """
     def lookup(v: pd.Series) -> pd.Series:
         text = _nfkc(v.astype("string")).str.strip().str.lower()
-        return text.map(_STATUS_LOOKUP).where(v.notna(), "completed").astype("string")
+        return text.map(STATUS_LOOKUP).where(v.notna(), "completed").astype("string")
 
     return _on_uniques(values, lookup).astype("string")
 
@@ -275,14 +242,11 @@ def clean_transactions(
         ``clean`` (typed; ``amount`` in the dataset's currency) and ``quarantine`` (raw values
         plus ``reason`` and ``detail``). ``len(clean) + len(quarantine) == len(df)``.
         For a large log (a :class:`~helpers.largelog.ParquetLog`) both are ParquetLogs written
-        by :func:`helpers.largelog.clean_log` (same reason codes, in SQL) to a staging folder
+        by :func:`clean_log` (same reason codes, in SQL) to a staging folder
         that :func:`save_processed` moves into place.
     """
     if isinstance(df, ParquetLog):
-        from .largelog import clean_log
-        from .paths import PROCESSED
-
-        staging = PROCESSED / "_staging" / hashlib.sha1(f"{df.path}:{df.rows}".encode()).hexdigest()[:12]
+        staging = paths.PROCESSED / "_staging" / hashlib.sha1(f"{df.path}:{df.rows}".encode()).hexdigest()[:12]
         result = clean_log(df, staging, test_accounts=test_accounts, test_id_pattern=test_id_pattern,
                            returns=returns, extreme_factor=extreme_factor)
         return Cleaned(result.clean, result.quarantine)
@@ -446,9 +410,7 @@ def _reason_counts(quarantine: pd.DataFrame | ParquetLog) -> pd.Series:
 def check_accounting(raw: pd.DataFrame, clean: pd.DataFrame, quarantine: pd.DataFrame) -> None:
     """Raise :class:`AssertionError` unless each input row is in exactly one output table."""
     if isinstance(raw, ParquetLog):
-        from .largelog import check_accounting as check_log
-
-        return check_log(raw, clean, quarantine)
+        return check_log_accounting(raw, clean, quarantine)
     ids_in = set(zip(raw["source_file"], raw["source_row"]))
     ids_clean = list(zip(clean["source_file"], clean["source_row"]))
     ids_q = list(zip(quarantine["source_file"], quarantine["source_row"]))
@@ -546,57 +508,6 @@ def revenue_by(clean: pd.DataFrame, column: str) -> pd.DataFrame:
     return table.sort_values("revenue", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def save_processed(dataset: str, clean: pd.DataFrame, quarantine: pd.DataFrame,
-                   accounting: pd.DataFrame, metadata: dict | None = None) -> "Path":
-    """Write ``data/processed/<dataset>/``: clean and quarantine (Parquet), the row account (CSV)."""
-    import json
-
-    from .paths import ensure, processed_dir
-
-    out = ensure(processed_dir(dataset))
-    if isinstance(clean, ParquetLog):  # written by clean_log in a staging folder: move it into place
-        for log, name in ((clean, "transactions.parquet"), (quarantine, "quarantine.parquet")):
-            if log.path != out / name:
-                log.path.replace(out / name)
-                log.path = out / name
-        metadata = {**(metadata or {}), "large": True}
-    else:
-        clean.to_parquet(out / "transactions.parquet", index=False)
-        quarantine.to_parquet(out / "quarantine.parquet", index=False)
-    accounting.to_csv(out / "row_accounting.csv", index=False, encoding="utf-8")
-    if metadata is not None:
-        (out / "metadata.json").write_text(json.dumps(metadata, ensure_ascii=False, indent=2), encoding="utf-8")
-    return out
-
-
-def load_processed(dataset: str) -> tuple[pd.DataFrame, dict]:
-    """Clean transactions of a dataset and its metadata; a clear error if notebook 02 has not run."""
-    import json
-
-    from .paths import processed_dir
-
-    folder = processed_dir(dataset)
-    path = folder / "transactions.parquet"
-    if not path.exists():
-        raise DataError(f"dataset {dataset!r} has not been cleaned yet", file=path,
-                        hint="run notebooks/02_cleaning.ipynb with the same dataset parameter first")
-    meta_path = folder / "metadata.json"
-    meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
-    if meta.get("large"):  # stays on disk: scanned by DuckDB in notebooks 03-04
-        return ParquetLog.open(path), meta
-    return pd.read_parquet(path), meta
-
-
-def weekly_totals(clean: pd.DataFrame | ParquetLog, value_col: str | None = None) -> pd.Series:
-    """Clean lines (or the sum of ``value_col``) per week starting Monday, for :func:`plotting.plot_weekly`."""
-    from . import largelog
-    from .plotting import weekly_totals as weekly
-
-    if isinstance(clean, ParquetLog):
-        return largelog.weekly_totals(clean, value_col)
-    return weekly(clean["timestamp"], None if value_col is None else clean[value_col])
-
-
 def returned_lines(clean: pd.DataFrame | ParquetLog) -> tuple[int, float]:
     """Sale lines kept at a net amount after a partial return, and the amount returned (currency)."""
     if isinstance(clean, ParquetLog):
@@ -622,3 +533,176 @@ def rules_table() -> pd.DataFrame:
     """The cleaning rules in the order they are applied, in English and Chinese."""
     return pd.DataFrame({"order": range(1, len(REASONS) + 1), "reason": list(REASONS),
                          "meaning": list(REASONS.values()), "含义": [REASONS_ZH[r] for r in REASONS]})
+
+
+def plot_row_accounting(accounting: pd.DataFrame, *, label: str | None = None) -> Figure:
+    """Rows in → kept + quarantined by reason, as horizontal bars (from :func:`clean.row_accounting`)."""
+    table = accounting[~accounting["step"].str.startswith("difference")].copy()
+    table["kind"] = table["step"].map(lambda s: "in" if s == "rows in" else ("kept" if s.startswith("kept")
+                                                                                else "quarantined"))
+    if i18n.get_language() == "zh":  # the accounting table carries its own Chinese step names
+        table["what"] = table["step_zh"].str.replace("隔离：", "", regex=False)
+    else:
+        table["what"] = table["step"].str.replace("quarantined: ", "", regex=False) + " · " + table[
+            "step_zh"].str.replace("隔离：", "", regex=False)
+    colors = {"in": "#4C72B0", "kept": "#55A868", "quarantined": "#C44E52"}
+    fig, ax = plt.subplots(figsize=(plotting.FIGSIZE[0], 0.6 + 0.38 * len(table)))
+    ax.barh(table["what"], table["rows"], color=table["kind"].map(colors))
+    for y, value in enumerate(table["rows"]):
+        ax.text(value, y, f" {value:,}", va="center", fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xscale("symlog", linthresh=10)
+    ax.set_xlabel(tr("rows (行, symmetric log scale)"))
+    diff = int(accounting.loc[accounting["step"].str.startswith("difference"), "rows"].iloc[0])
+    plotting.set_title(ax, tr("Row accounting 行数核对: in = kept + quarantined (difference {diff})", diff=diff), label)
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------- large logs (DuckDB)
+
+
+def _reason_sql(log: ParquetLog, types: dict[str, str], test_accounts: Iterable[str],
+                test_id_pattern: str | None) -> str:
+    """SQL: ``source_file, source_row, reason, detail`` for every line that breaks a rule (first rule wins)."""
+    known = STATUS_LOOKUP
+    m = log.mapping
+    cid = sql_ident("customer_id")
+    key = [sql_ident(c) for c in m]  # an exact copy repeats every mapped column
+    dup = f"row_number() OVER (PARTITION BY source_file, {', '.join(key)} ORDER BY source_row) > 1"
+    accounts = ", ".join(sql_str(a) for a in test_accounts) or "NULL"
+    test = f"{cid} IN ({accounts})" + (f" OR regexp_matches({cid}, {sql_str(test_id_pattern)})"
+                                       if test_id_pattern else "")
+    ts_text = not (types["timestamp"].startswith("TIMESTAMP") or types["timestamp"] == "DATE")
+    amt_text = types["amount"] == "VARCHAR"
+    cases = [
+        (dup, "duplicate"),
+        (f"{cid} IS NOT NULL AND ({test})", "test_account"),
+        (f"{cid} IS NULL OR trim(CAST({cid} AS VARCHAR)) = ''", "missing_customer"),
+        ('"timestamp" IS NULL' + (" OR trim(\"timestamp\") = ''" if ts_text else ""), "missing_date"),
+        ('TRY_CAST("timestamp" AS TIMESTAMP) IS NULL', "unparseable_date"),
+        ('"amount" IS NULL' + (" OR trim(\"amount\") = ''" if amt_text else ""), "missing_amount"),
+        ('TRY_CAST("amount" AS DOUBLE) IS NULL OR isnan(TRY_CAST("amount" AS DOUBLE))', "unparseable_amount"),
+    ]
+    if "status" in m:
+        def words(status: str) -> str:
+            return ", ".join(sql_str(w) for w, s in known.items() if s == status) or "NULL"
+        st = 'lower(trim(CAST("status" AS VARCHAR)))'
+        cases += [(f'"status" IS NOT NULL AND {st} NOT IN ({", ".join(sql_str(w) for w in known)})', "unknown_status"),
+                  (f"{st} IN ({words('cancelled')})", "cancelled")]
+    when = " ".join(f"WHEN {cond} THEN {sql_str(code)}" for cond, code in cases)
+    return (f"SELECT source_file, source_row, reason FROM (SELECT source_file, source_row, CASE {when} END AS reason "
+            f"FROM log) WHERE reason IS NOT NULL")
+
+
+@dataclass
+class CleanedLog:
+    """:func:`clean_log`'s result, shaped like :class:`helpers.clean.Cleaned` (``clean``, ``quarantine``)."""
+
+    clean: ParquetLog
+    quarantine: ParquetLog
+    counts: dict[str, int]
+
+    def __iter__(self):
+        return iter((self.clean, self.quarantine))
+
+
+def clean_log(log: ParquetLog, out_dir: str | Path, *, test_accounts: Iterable[str] = (),
+              test_id_pattern: Any = ..., returns: str = "net", extreme_factor: float = 5.0,
+              quantile: float = 0.99, progress: bool = True, **settings: Any) -> CleanedLog:
+    """Clean a large log in DuckDB: the rules of :func:`helpers.clean.clean_transactions`, typed columns.
+
+    Writes ``out_dir/transactions.parquet`` (kept lines: canonical columns, ``amount`` as
+    DOUBLE, ``timestamp`` as TIMESTAMP, ``returned_amount`` 0, ``flag_extreme``, lineage) and
+    ``out_dir/quarantine.parquet`` (raw values as read, lineage, ``reason``). Every input line
+    is in exactly one of them (checked). ``flag_extreme`` marks lines of orders whose total
+    exceeds ``extreme_factor`` × the ``quantile`` of order totals, as
+    :func:`helpers.clean.flag_extreme_orders`.
+
+    Negative amounts are kept as negative lines (return lines). ``returns="net"`` raises a
+    :class:`DataError` when there are any, since netting needs the pandas path's matching.
+
+    ``test_id_pattern``: ``...`` (the default) is :data:`helpers.clean.DEFAULT_TEST_ID_PATTERN`;
+    ``None`` turns the pattern off, as in :func:`helpers.clean.clean_transactions`.
+    """
+    if returns not in ("net", "negative"):
+        raise ValueError(f"returns must be 'net' or 'negative', got {returns!r}")
+    for needed in ("customer_id", "timestamp", "amount"):
+        if needed not in log.mapping:
+            raise DataError("required column is missing", file=log.path, column=needed,
+                            hint="map it with columns={...}")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    pattern = DEFAULT_TEST_ID_PATTERN if test_id_pattern is ... else test_id_pattern
+    con = log.connect(**settings)
+    try:
+        types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE log)").fetchall())
+        if "status" in log.mapping:
+            words = ", ".join(sql_str(w.lower()) for w in sorted(STATUS_VALUES["returned"]))  # the pandas rules' words
+            returned = con.execute("SELECT count(*) FROM log WHERE lower(trim(CAST(\"status\" AS VARCHAR))) IN "
+                                   f"({words})").fetchone()[0]
+        else:
+            returned = 0
+        quiet = not progress or log.rows < LARGE_ROWS
+        run_with_progress(con, f"CREATE TEMP TABLE bad AS {_reason_sql(log, types, test_accounts, pattern)}",
+                          "clean 1/3: rules (duplicates, ids, dates, amounts, status)", disable=quiet)
+        negative = con.execute("SELECT count(*) FROM log l ANTI JOIN bad b USING (source_file, source_row) "
+                               "WHERE TRY_CAST(l.amount AS DOUBLE) < 0").fetchone()[0]
+        if returned:
+            raise DataError(f"{returned:,} lines have the status 'returned'", file=log.path, column="status",
+                            hint="the large path keeps returns only as negative amounts; net them in the "
+                                 "warehouse, or clean a smaller extract with helpers.clean.clean_transactions")
+        if returns == "net" and negative:
+            raise DataError(f"{negative:,} return lines (negative amounts)", file=log.path, column="amount",
+                            hint="large logs keep returns as negative lines: pass returns='negative'")
+        cols = [c for c in log.mapping if c not in ("timestamp", "amount")]
+        kept = (f"SELECT {', '.join(sql_ident(c) for c in cols)}, CAST(\"timestamp\" AS TIMESTAMP) AS \"timestamp\", "
+                f"CAST(\"amount\" AS DOUBLE) AS amount, source_file, source_row FROM log l "
+                f"ANTI JOIN bad b USING (source_file, source_row)")
+        order = '"order_id"' if "order_id" in log.mapping else "source_file || ':' || source_row"
+        threshold = (f"(SELECT {float(extreme_factor)} * quantile_cont(total, {float(quantile)}) FROM "
+                     f"(SELECT sum(amount) AS total FROM kept GROUP BY {order}))")
+        flagged = (f"WITH kept AS ({kept}), totals AS (SELECT {order} AS _o, sum(amount) AS total FROM kept "
+                   f"GROUP BY ALL), th AS (SELECT {threshold} AS t) "
+                   f"SELECT kept.*, 0.0 AS returned_amount, coalesce(totals.total > th.t AND th.t > 0, false) "
+                   f"AS flag_extreme FROM kept JOIN totals ON totals._o = {order.replace('source_', 'kept.source_')} "
+                   f"CROSS JOIN th ORDER BY source_file, source_row")
+        run_with_progress(con, f"COPY ({flagged}) TO {sql_str((out / 'transactions.parquet').as_posix())} "
+                               f"(FORMAT parquet, ROW_GROUP_SIZE 1000000)",
+                          "clean 2/3: flag extreme orders, write clean lines", disable=quiet)
+        run_with_progress(con, f"COPY (SELECT l.*, b.reason FROM log l JOIN bad b USING (source_file, source_row) "
+                               f"ORDER BY source_file, source_row) TO "
+                               f"{sql_str((out / 'quarantine.parquet').as_posix())} (FORMAT parquet)",
+                          "clean 3/3: write quarantine", disable=quiet)
+        counts = dict(con.execute("SELECT reason, count(*) FROM bad GROUP BY ALL").fetchall())
+    finally:
+        con.close()
+    clean = ParquetLog.open(out / "transactions.parquet")
+    quarantine = ParquetLog.open(out / "quarantine.parquet")
+    check_log_accounting(log, clean, quarantine)
+    return CleanedLog(clean=clean, quarantine=quarantine, counts={k: int(v) for k, v in counts.items()})
+
+
+def check_log_accounting(raw: ParquetLog, clean: ParquetLog, quarantine: ParquetLog) -> None:
+    """Raise :class:`AssertionError` unless every input line is in exactly one output, in SQL.
+
+    Identifiers ``(source_file, source_row)`` of the outputs must be unique, each within the
+    input file's rows, and as many as the input lines: together that is a one-to-one match.
+    """
+    con = connect()
+    try:
+        con.execute(f"CREATE VIEW raw AS {raw.select_sql()}")
+        con.execute(f"CREATE VIEW outs AS SELECT source_file, source_row FROM ({clean.select_sql()}) "
+                    f"UNION ALL SELECT source_file, source_row FROM ({quarantine.select_sql()})")
+        n_out, n_ids = con.execute("SELECT count(*), count(DISTINCT (source_file, source_row)) FROM outs").fetchone()
+        outside = con.execute("SELECT count(*) FROM outs o LEFT JOIN (SELECT source_file, max(source_row) AS n "
+                              "FROM raw GROUP BY ALL) r USING (source_file) WHERE r.n IS NULL OR o.source_row > r.n "
+                              "OR o.source_row < 1").fetchone()[0]
+    finally:
+        con.close()
+    if n_out != raw.rows:
+        raise AssertionError(f"{raw.rows:,} rows in ≠ {clean.rows:,} kept + {quarantine.rows:,} quarantined")
+    if n_ids != n_out:
+        raise AssertionError(f"{n_out - n_ids:,} rows are kept or quarantined twice")
+    if outside:
+        raise AssertionError(f"{outside:,} output rows do not exist in the input files")

@@ -57,10 +57,10 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
-from .acquire import resolve_user_path
+from .paths import resolve_user_path
 from .errors import DataError
-from .largelog import LARGE_ROWS, ParquetLog, connect, progress, run_with_progress, sql_ident, sql_str, step_bar
-from .largelog import duckdb_settings  # noqa: F401 - re-exported: clv.duckdb_settings(...) around summaries
+from .engines import connect, duckdb_settings, run_with_progress, sql_ident, sql_str  # noqa: F401 (duckdb_settings: public)
+from .largelog import LARGE_ROWS, ParquetLog, progress, step_bar
 from .i18n import tr, tr_given, tr_labels, with_label
 
 TIME_UNIT_DAYS: dict[str, float] = {"D": 1.0, "W": 7.0}
@@ -1827,7 +1827,7 @@ def plot_period_transactions(table: pd.DataFrame, *, label: str | None = None, m
     ax.set_xlabel(tr("repeat purchases in the calibration period (重复购买次数)"))
     ax.set_ylabel(tr("customers (客户数)"))
     ax.legend(title=None)
-    plotting._title(ax, tr("Repeat purchases per customer: actual vs model 重复购买分布"), label)
+    plotting.set_title(ax, tr("Repeat purchases per customer: actual vs model 重复购买分布"), label)
     fig.tight_layout()
     return fig
 
@@ -1844,7 +1844,7 @@ def plot_calibration_holdout(table: pd.DataFrame, *, unit: str = "week", holdout
     span = tr(" ({n:g} {unit}s)", n=holdout_length, unit=tr(unit)) if holdout_length is not None else ""
     ax.set_ylabel(tr("mean purchases in holdout{span}", span=span))
     ax.legend()
-    plotting._title(ax, tr("Calibration vs holdout 校准期与验证期"), label)
+    plotting.set_title(ax, tr("Calibration vs holdout 校准期与验证期"), label)
     fig.tight_layout()
     return fig
 
@@ -1888,7 +1888,7 @@ def plot_matrix(matrix: pd.DataFrame, *, title: str, colorbar: str, unit: str = 
     ax.grid(False)
     T = matrix.attrs.get("T")
     title = tr_given(title)
-    plotting._title(ax, tr("{title} (customer age T = {T:g} {unit}s)", title=title, T=T, unit=tr(unit))
+    plotting.set_title(ax, tr("{title} (customer age T = {T:g} {unit}s)", title=title, T=T, unit=tr(unit))
                     if T is not None else title, label)
     fig.tight_layout()
     return fig

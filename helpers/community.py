@@ -65,7 +65,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .acquire import Provenance, as_text, read_table, resolve_user_path
+from .acquire import as_text, read_table
+from .paths import resolve_user_path
+from .store import Provenance
 from . import i18n
 from .errors import DataError
 from .i18n import tr
@@ -1557,7 +1559,7 @@ def meetup_effects(panel: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
 
 
 def _title(ax, title: str, label: str | None) -> None:
-    from .plotting import _title as title_with_label  # matplotlib is imported only when plotting
+    from .plotting import set_title as title_with_label  # matplotlib is imported only when plotting
 
     title_with_label(ax, title, label)
 

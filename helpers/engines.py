@@ -1,5 +1,14 @@
-"""Query engines for the per-customer summaries: embedded DuckDB (default) and Apache Spark.
+"""Query engines: embedded DuckDB (default) and Apache Spark, and the SQL text both read.
 
+DuckDB
+------
+:func:`connect` opens an in-memory DuckDB connection; every DuckDB query of the workbook goes
+through it, so a :func:`duckdb_settings` block (memory limit, spill folder) reaches summaries,
+cleaning and scans alike. :func:`run_with_progress` runs one statement with a tqdm bar fed by
+DuckDB's own progress estimate. :func:`sql_ident` and :func:`sql_str` are the one quoting pair.
+
+Spark
+-----
 The summaries in :mod:`helpers.clv` are written **once**, as one SQL text in DuckDB's dialect.
 DuckDB runs it directly; for data that lives in a cluster the same text is transpiled to Spark
 SQL with sqlglot (:func:`to_spark_sql`) and run by a :class:`pyspark.sql.SparkSession`
@@ -13,11 +22,109 @@ source of truth and each engine receives its own dialect. Constructs whose meani
 between engines (``date_trunc('week')``, date subtraction, time zones) are avoided in the SQL
 text itself rather than patched per engine; ``tests/test_engines.py`` checks that both
 engines return exactly the same summaries.
+
+Part of the bottom layer (``docs/architecture.md``): imports no other module of the package.
+pyspark and sqlglot are imported inside the Spark functions (heavy, optional at run time).
 """
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from pathlib import Path
 from typing import Any
+
+import duckdb
+from tqdm.auto import tqdm
+
+# --------------------------------------------------------------------------- DuckDB
+
+
+def sql_ident(name: str) -> str:
+    """A SQL identifier (column name) in double quotes, inner quotes doubled."""
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def sql_str(text: str) -> str:
+    """A SQL string literal: ``text`` in single quotes, inner quotes doubled."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+_DUCKDB_SETTINGS: dict[str, Any] = {}
+
+
+@contextlib.contextmanager
+def duckdb_settings(memory_limit: str | None = None, temp_directory: str | Path | None = None):
+    """Run every DuckDB query of the workbook inside this block (summaries, cleaning, scans of a
+    :class:`~helpers.largelog.ParquetLog`) under a memory limit, spilling to ``temp_directory``.
+
+    ``with engines.duckdb_settings(memory_limit="2GB", temp_directory="/tmp/spill"): clv.rfm_summary(log)``
+    summarises a log larger than memory: DuckDB's hash aggregations write partitions to disk
+    when the limit is reached, and the result is the same (``benchmarks/bench_scale.py`` checks
+    it on a 100M-line log).
+    """
+    previous = dict(_DUCKDB_SETTINGS)
+    _DUCKDB_SETTINGS.update({k: v for k, v in (("memory_limit", memory_limit),
+                                               ("temp_directory", temp_directory)) if v is not None})
+    try:
+        yield
+    finally:
+        _DUCKDB_SETTINGS.clear()
+        _DUCKDB_SETTINGS.update(previous)
+
+
+def connect(memory_limit: str | None = None, threads: int | None = None, temp_directory: str | Path | None = None):
+    """A DuckDB connection; ``memory_limit`` (e.g. ``"2GB"``) makes DuckDB spill to ``temp_directory``.
+
+    Settings not given here come from an enclosing :func:`duckdb_settings` block.
+    """
+    memory_limit = memory_limit or _DUCKDB_SETTINGS.get("memory_limit")
+    temp_directory = temp_directory or _DUCKDB_SETTINGS.get("temp_directory")
+    con = duckdb.connect(":memory:")
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    if memory_limit:
+        con.execute(f"SET memory_limit = {sql_str(memory_limit)}")
+    if temp_directory:
+        con.execute(f"SET temp_directory = {sql_str(Path(temp_directory).as_posix())}")
+    con.execute("SET preserve_insertion_order = false")
+    return con
+
+
+def run_with_progress(con, sql: str, desc: str, fetch: str | None = None, disable: bool = False) -> Any:
+    """Run ``sql`` on ``con`` with a tqdm bar fed by DuckDB's own progress estimate (0-100 %).
+
+    DuckDB reports progress through ``con.query_progress()`` while the query runs in another
+    thread; ``fetch`` is ``None`` (execute only), ``"arrow"``, ``"df"`` or ``"all"``.
+    """
+    con.execute("SET enable_progress_bar = true")
+    con.execute("SET enable_progress_bar_print = false")
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            rel = con.sql(sql)
+            box["out"] = (None if fetch is None or rel is None else rel.to_arrow_table() if fetch == "arrow"
+                          else rel.df() if fetch == "df" else rel.fetchall())
+        except BaseException as exc:  # re-raised in the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=work, daemon=True)
+    with tqdm(total=100, desc=desc, unit="%", disable=disable,
+              bar_format="{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}]") as bar:
+        thread.start()
+        while thread.is_alive():
+            thread.join(0.5)
+            done = con.query_progress() if thread.is_alive() else 100.0
+            if done is not None and done >= 0:
+                bar.update(max(0.0, min(100.0, float(done)) - bar.n))
+        bar.update(100 - bar.n)
+    if "error" in box:
+        raise box["error"]
+    return box.get("out")
+
+
+# --------------------------------------------------------------------------- Spark
 
 
 def to_spark_sql(sql: str) -> str:

@@ -17,7 +17,8 @@ from typing import Any
 
 import pandas as pd
 
-from .largelog import ParquetLog, sql_str
+from .engines import sql_str
+from .largelog import ParquetLog
 
 __all__ = [
     "abc_class_ids",

@@ -2,24 +2,24 @@
 
 Tables are CSV in UTF-8 with a byte-order mark, so that Excel, which many CRM teams open
 them in, shows the Chinese headers correctly; pandas, DuckDB and R read them as UTF-8.
-The folder follows ``CRM_REPORTS_DIR`` when the report command sets it.
+The folder follows ``CRM_REPORTS_DIR`` when the report command sets it
+(:func:`helpers.paths.reports_dir`).
+
+Part of the bottom layer (``docs/architecture.md``): imports no analysis module.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 from matplotlib.figure import Figure
 
-from . import paths
-
-
-def reports_dir() -> Path:
-    """The current reports folder (``CRM_REPORTS_DIR`` or ``reports/``)."""
-    return Path(os.environ.get("CRM_REPORTS_DIR", paths.REPORTS))
+from . import largelog
+from .paths import reports_dir
 
 
 def _safe(name: str) -> str:
@@ -38,18 +38,13 @@ def write_parquet(table: pd.DataFrame, path: Path, *, desc: str | None = None, c
     when the table has more rows than :data:`helpers.largelog.LARGE_CUSTOMERS` (e.g. 12.9M customers:
     ~10 s). The file is the same as pandas writes (one schema, pandas metadata); only the row groups
     differ."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from .largelog import LARGE_CUSTOMERS, progress
-
-    if len(table) <= LARGE_CUSTOMERS:
+    if len(table) <= largelog.LARGE_CUSTOMERS:
         table.to_parquet(path, index=False)
         return path
     schema = pa.Schema.from_pandas(table, preserve_index=False)  # types from all rows (object columns)
     starts = range(0, len(table), chunk_rows)
     with pq.ParquetWriter(path, schema) as writer:
-        for start in progress(starts, len(table), desc or f"writing {Path(path).name}"):
+        for start in largelog.progress(starts, len(table), desc or f"writing {Path(path).name}"):
             writer.write_table(pa.Table.from_pandas(table.iloc[start:start + chunk_rows], schema=schema,
                                                     preserve_index=False))
     return path

@@ -1,11 +1,17 @@
-"""Project folders, following Cookiecutter Data Science's raw → interim → processed → reports flow.
+"""Project folders, user paths and file hashes, following Cookiecutter Data Science's
+raw → interim → processed → reports flow.
 
 ``data/raw`` is immutable: nothing in this package writes there except the simulation's
-own regeneration command, and nothing ever edits a raw file in place.
+own regeneration command, and nothing ever edits a raw file in place. The generated folders
+follow ``CRM_INTERIM_DIR``, ``CRM_PROCESSED_DIR`` and ``CRM_REPORTS_DIR`` when set (the report
+command and the tests run in folders of their own).
+
+Part of the bottom layer (``docs/architecture.md``): imports no other module of the package.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -26,11 +32,50 @@ def interim_dir(dataset: str) -> Path:
 
 
 def processed_dir(dataset: str) -> Path:
-    """Folder of one dataset's cleaned tables and its quarantine."""
+    """Folder of one dataset's cleaned tables, its quarantine and what later notebooks hand on."""
     return PROCESSED / dataset
+
+
+def reports_dir() -> Path:
+    """The current reports folder (``CRM_REPORTS_DIR``, read at call time, or ``reports/``)."""
+    return Path(os.environ.get("CRM_REPORTS_DIR", REPORTS))
 
 
 def ensure(path: Path) -> Path:
     """Create ``path`` (a folder) if needed and return it."""
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def resolve_user_path(path: str | Path) -> Path:
+    """A user's path as given if it exists, else relative to the project root if that exists.
+
+    Notebooks run with ``notebooks/`` as their working folder, while users think of paths from
+    the project root (``data/raw/my_orders.csv``): both work.
+    """
+    path = Path(path).expanduser()
+    if path.exists() or path.is_absolute():
+        return path
+    from_root = PROJECT_ROOT / path
+    return from_root if from_root.exists() else path
+
+
+def display_path(path: str | Path) -> str:
+    """Path relative to the project root when inside it (reports then show no home folders)."""
+    resolved = Path(path).resolve()
+    try:
+        return resolved.relative_to(PROJECT_ROOT).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def sha256_of(path: Path) -> str:
+    """SHA-256 of a file, or of every file of a folder in sorted order (hex digest)."""
+    digest = hashlib.sha256()
+    path = Path(path)
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for file in files:
+        with open(file, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()

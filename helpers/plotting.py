@@ -28,6 +28,7 @@ from matplotlib.figure import Figure
 
 from . import i18n
 from .i18n import tr
+from .largelog import weekly_totals
 
 CJK_FONT_NAMES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei",
                   "WenQuanYi Zen Hei", "Microsoft YaHei", "SimHei", "PingFang SC", "Heiti SC",
@@ -163,20 +164,9 @@ def _register_table_formatters(lang: str) -> None:
     html.for_type(Styler, _styler_html)
 
 
-def _title(ax, title: str, label: str | None) -> None:
+def set_title(ax, title: str, label: str | None) -> None:
     """Left-aligned title, already translated, with the (translated) dataset label on a second line."""
     ax.set_title(i18n.with_label(title, label), loc="left")
-
-
-def weekly_totals(timestamps: pd.Series, values: pd.Series | None = None) -> pd.Series:
-    """Sum of ``values`` (or count of rows) per week starting Monday, indexed by the week's first day.
-
-    ``attrs["last"]`` is the latest timestamp (to tell an incomplete last week).
-    """
-    frame = pd.DataFrame({"t": pd.to_datetime(timestamps), "v": 1 if values is None else values}).dropna()
-    weekly = frame.set_index("t")["v"].resample("W-MON", label="left", closed="left").sum()
-    weekly.attrs = {"last": frame["t"].max()}
-    return weekly
 
 
 def plot_weekly(
@@ -192,11 +182,12 @@ def plot_weekly(
     """Weekly totals of ``values`` (or counts of rows) over time, with optional event markers.
 
     Give ``timestamps`` (and ``values``), or ``weekly`` totals already computed (by
-    :func:`weekly_totals`, or by DuckDB for a large log: :func:`helpers.largelog.weekly_totals`).
+    :func:`helpers.largelog.weekly_totals`, in pandas or by DuckDB for a large log).
     ``events`` is a list of ``(date, short label)`` drawn as dotted vertical lines.
     """
     if weekly is None:
-        weekly = weekly_totals(timestamps, values)
+        frame = pd.DataFrame({"timestamp": timestamps, "value": values})
+        weekly = weekly_totals(frame, None if values is None else "value")
     last = weekly.attrs.get("last")
     if len(weekly) > 2 and last is not None and pd.Timestamp(last) < weekly.index[-1] + pd.Timedelta(days=6):
         weekly = weekly.iloc[:-1]  # the last week is incomplete: leave it out rather than show a false drop
@@ -214,63 +205,7 @@ def plot_weekly(
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.set_xlabel(tr("week (周)"))
     ax.set_ylabel(i18n.tr_given(ylabel))
-    _title(ax, i18n.tr_given(title), label)
+    set_title(ax, i18n.tr_given(title), label)
     ax.margins(x=0.01)
-    fig.tight_layout()
-    return fig
-
-
-def plot_customer_profile(customers: pd.DataFrame, *, label: str | None = None) -> Figure:
-    """Age distribution (years), acquisition channel and community membership of customers."""
-    fig, axes = plt.subplots(1, 3, figsize=(11, 3.6), gridspec_kw={"width_ratios": [1.4, 1, 1]})
-    ages = pd.to_numeric(customers["age"], errors="coerce").dropna()
-    sns.histplot(ages, bins=range(int(ages.min()), int(ages.max()) + 2), ax=axes[0])
-    axes[0].axvspan(18, 36, color="orange", alpha=0.12, label="18–35")
-    axes[0].legend(loc="upper right", fontsize=8)
-    axes[0].set_xlabel(tr("age (years, 年龄)"))
-    axes[0].set_ylabel(tr("customers (客户数)"))
-    axes[0].set_title(tr("Age 年龄"), loc="left")
-    shares = customers["channel"].value_counts(normalize=True).mul(100).rename("share").reset_index()
-    shares["channel"] = i18n.tr_labels(shares["channel"].astype(str), lenient=True)
-    sns.barplot(data=shares, y="channel", x="share", hue="channel", legend=False, ax=axes[1])
-    axes[1].set_xlabel(tr("share of customers (%)"))
-    axes[1].set_ylabel("")
-    axes[1].set_title(tr("Acquisition channel 获客渠道"), loc="left")
-    member = pd.DataFrame({
-        "membership": i18n.tr_labels(["MIUI user", "forum member 论坛会员"]),
-        "share": [customers["miui_user"].eq("是").mean() * 100, customers["forum_member"].eq("是").mean() * 100],
-    })
-    sns.barplot(data=member, y="membership", x="share", hue="membership", legend=False, ax=axes[2])
-    axes[2].set_xlim(0, 100)
-    axes[2].set_xlabel(tr("share of customers (%)"))
-    axes[2].set_ylabel("")
-    axes[2].set_title(tr("Community 社区"), loc="left")
-    if label:
-        fig.suptitle(i18n.with_label(tr("Customer profile 客户画像"), label, sep=" — "), x=0.01, ha="left",
-                     fontweight="bold")
-    fig.tight_layout()
-    return fig
-
-
-def plot_row_accounting(accounting: pd.DataFrame, *, label: str | None = None) -> Figure:
-    """Rows in → kept + quarantined by reason, as horizontal bars (from :func:`clean.row_accounting`)."""
-    table = accounting[~accounting["step"].str.startswith("difference")].copy()
-    table["kind"] = table["step"].map(lambda s: "in" if s == "rows in" else ("kept" if s.startswith("kept")
-                                                                                else "quarantined"))
-    if i18n.get_language() == "zh":  # the accounting table carries its own Chinese step names
-        table["what"] = table["step_zh"].str.replace("隔离：", "", regex=False)
-    else:
-        table["what"] = table["step"].str.replace("quarantined: ", "", regex=False) + " · " + table[
-            "step_zh"].str.replace("隔离：", "", regex=False)
-    colors = {"in": "#4C72B0", "kept": "#55A868", "quarantined": "#C44E52"}
-    fig, ax = plt.subplots(figsize=(FIGSIZE[0], 0.6 + 0.38 * len(table)))
-    ax.barh(table["what"], table["rows"], color=table["kind"].map(colors))
-    for y, value in enumerate(table["rows"]):
-        ax.text(value, y, f" {value:,}", va="center", fontsize=8)
-    ax.invert_yaxis()
-    ax.set_xscale("symlog", linthresh=10)
-    ax.set_xlabel(tr("rows (行, symmetric log scale)"))
-    diff = int(accounting.loc[accounting["step"].str.startswith("difference"), "rows"].iloc[0])
-    _title(ax, tr("Row accounting 行数核对: in = kept + quarantined (difference {diff})", diff=diff), label)
     fig.tight_layout()
     return fig

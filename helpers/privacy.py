@@ -12,6 +12,9 @@ The key comes from the environment variable ``CRM_PSEUDONYM_KEY`` or, failing th
 from the git-ignored file ``.pseudonym_key`` at the project root, which is created
 with 256 random bits the first time it is needed. Keep it out of version control and
 away from anyone who receives the reports.
+
+Part of the bottom layer (``docs/architecture.md``): imports no analysis module. The patterns
+of personal data live in :mod:`helpers.schema`.
 """
 
 from __future__ import annotations
@@ -25,12 +28,15 @@ import unicodedata
 from pathlib import Path
 
 import pandas as pd
+from tqdm.auto import tqdm
 
+from .engines import sql_ident, sql_str
+from .largelog import LARGE_ROWS, ParquetLog
 from .paths import PROJECT_ROOT
+from .schema import EMAIL_PATTERN, PERSONAL_KINDS, PHONE_PATTERN, PHONE_PATTERN_RE2
 
 KEY_ENV = "CRM_PSEUDONYM_KEY"
 KEY_FILE = PROJECT_ROOT / ".pseudonym_key"
-PERSONAL_KINDS = ("name", "phone", "email")
 
 
 def load_key(key_file: Path = KEY_FILE) -> bytes:
@@ -110,10 +116,6 @@ def pseudonymise(
     return out
 
 
-PHONE_PATTERN = r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d{9}(?!\d)"
-EMAIL_PATTERN = r"[\w.+-]+@[\w-]+\.[\w.-]+"
-
-
 def find_personal_data(*frames: pd.DataFrame | None) -> pd.DataFrame:
     """Count values that look like mainland mobile numbers or e-mail addresses, per column.
 
@@ -121,14 +123,12 @@ def find_personal_data(*frames: pd.DataFrame | None) -> pd.DataFrame:
     empty. Takes one or more tables (``None`` is skipped) and returns ``table, column, kind,
     values`` (``table`` is the argument's position) for columns with at least one hit.
     """
-    from .largelog import ParquetLog, find_personal_data as _in_log
-
     rows = []
     for position, df in enumerate(frames):
         if df is None:
             continue
         if isinstance(df, ParquetLog):  # a large log: every text column of every line, scanned in SQL
-            rows += _in_log(df).assign(table=position).to_dict("records")
+            rows += personal_data_in_log(df).assign(table=position).to_dict("records")
             continue
         for column in df.columns:
             values = df[column]
@@ -139,4 +139,27 @@ def find_personal_data(*frames: pd.DataFrame | None) -> pd.DataFrame:
                 hits = int(text.str.contains(pattern, regex=True).sum())
                 if hits:
                     rows.append({"table": position, "column": column, "kind": kind, "values": hits})
+    return pd.DataFrame(rows, columns=["table", "column", "kind", "values"])
+
+
+def personal_data_in_log(log: ParquetLog) -> pd.DataFrame:
+    """:func:`find_personal_data` over every text column of a whole large log, in SQL (DuckDB).
+
+    RE2 (DuckDB's regex engine) has no look-arounds, so the phone pattern is
+    :data:`helpers.schema.PHONE_PATTERN_RE2` (explicit non-digit boundaries); the e-mail pattern is
+    used as is. Same columns as :func:`find_personal_data` (``table, column, kind, values``).
+    """
+    con = log.connect()
+    try:
+        types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE log)").fetchall())
+        text = [c for c, t in types.items() if t == "VARCHAR" and c != "source_file"]
+        rows = []
+        for c in tqdm(text, desc="personal-data scan (DuckDB)", unit="column", disable=log.rows < LARGE_ROWS):
+            counts = con.execute(f"SELECT count_if(regexp_matches({sql_ident(c)}, {sql_str(PHONE_PATTERN_RE2)})), "
+                                 f"count_if(regexp_matches({sql_ident(c)}, {sql_str(EMAIL_PATTERN)})) "
+                                 f"FROM log").fetchone()
+            rows += [{"table": 0, "column": c, "kind": k, "values": int(n)}
+                     for k, n in zip(("phone", "email"), counts) if n]
+    finally:
+        con.close()
     return pd.DataFrame(rows, columns=["table", "column", "kind", "values"])

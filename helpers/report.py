@@ -93,16 +93,11 @@ from papermill.exceptions import PapermillExecutionError
 from papermill.iorw import NoDatesSafeLoader
 from tqdm.auto import tqdm
 
-from .teaching import COURSE_TAGS  # course-kit cells: for students, dropped from HTML/PDF
+# course-kit cells (COURSE_TAGS) are for students: dropped from HTML/PDF
+from .notebooks import COURSE_TAGS, INJECTED_PARAMETERS_TAG, REMOVE_CELL_TAG, REMOVE_OUTPUT_TAG, find_notebooks
+from .paths import NOTEBOOKS as _DEFAULT_NOTEBOOKS
 
-try:  # written by the other half of the project; fall back when it is absent
-    from helpers.paths import NOTEBOOKS as _DEFAULT_NOTEBOOKS
-    from helpers.paths import PROJECT_ROOT as _PROJECT_ROOT
-    from helpers.paths import REPORTS as _DEFAULT_REPORTS
-except ImportError:  # pragma: no cover - only when helpers/paths.py does not exist
-    _PROJECT_ROOT = Path(__file__).resolve().parents[1]
-    _DEFAULT_NOTEBOOKS = _PROJECT_ROOT / "notebooks"
-    _DEFAULT_REPORTS = _PROJECT_ROOT / "reports"
+from .paths import REPORTS as _DEFAULT_REPORTS
 
 __all__ = [
     "APT_INSTALL_LINE",
@@ -160,12 +155,8 @@ CHROMIUM_FLAGS: tuple[str, ...] = (
     "--virtual-time-budget=10000",
 )
 
-REMOVE_OUTPUT_TAG = "remove-output"
-REMOVE_CELL_TAG = "remove-cell"
-INJECTED_PARAMETERS_TAG = "injected-parameters"
 _PAPERMILL_ERROR_TAG = "papermill-error-cell-tag"
 
-_NUMBERED = re.compile(r"^(\d+)_.+\.ipynb$")
 
 PRINT_CSS = """
 @page { size: A4; margin: 15mm; }
@@ -308,66 +299,6 @@ class NotebookResult:
         if self.failing_cell is not None:
             return f"notebook {self.notebook.name} failed in {self.failing_cell.describe()}"
         return f"notebook {self.notebook.name} failed: {self.error}"
-
-
-# --------------------------------------------------------------------------- finding notebooks
-
-
-def _number_prefix(path: Path) -> str | None:
-    match = _NUMBERED.match(path.name)
-    return match.group(1) if match else None
-
-
-def _matches(path: Path, selector: str) -> bool:
-    """True when ``selector`` names ``path`` by number (``"1"``, ``"01"``) or stem/file name."""
-    selector = selector.strip()
-    if selector in (path.stem, path.name):
-        return True
-    prefix = _number_prefix(path)
-    return prefix is not None and selector.isdigit() and int(selector) == int(prefix)
-
-
-def find_notebooks(notebooks_dir: Path, only: Sequence[str] | None = None) -> list[Path]:
-    """List the numbered notebooks ``NN_*.ipynb`` of a folder, in number order.
-
-    Parameters
-    ----------
-    notebooks_dir
-        Folder holding the notebooks (not searched recursively, so
-        ``.ipynb_checkpoints`` copies are never picked up).
-    only
-        Keep only notebooks named here, by number prefix (``"3"`` or ``"03"``),
-        stem (``"03_clean"``) or file name.
-
-    Returns
-    -------
-    list of Path
-        Sorted by the numeric prefix, then by name.
-
-    Raises
-    ------
-    FileNotFoundError
-        If ``notebooks_dir`` does not exist.
-    ValueError
-        If an ``only`` selector matches no notebook.
-    """
-    notebooks_dir = Path(notebooks_dir)
-    if not notebooks_dir.is_dir():
-        raise FileNotFoundError(f"notebook folder not found: {notebooks_dir}")
-    found = [
-        p
-        for p in notebooks_dir.iterdir()
-        if p.is_file() and _number_prefix(p) is not None and "-checkpoint" not in p.stem
-    ]
-    found.sort(key=lambda p: (int(_number_prefix(p) or 0), p.name))
-    if only is None:
-        return found
-    selectors = [str(s) for s in only]
-    unknown = [s for s in selectors if not any(_matches(p, s) for p in found)]
-    if unknown:
-        names = ", ".join(p.name for p in found) or "none"
-        raise ValueError(f"--only {' '.join(unknown)}: no such notebook in {notebooks_dir} (have: {names})")
-    return [p for p in found if any(_matches(p, s) for s in selectors)]
 
 
 # --------------------------------------------------------------------------- running

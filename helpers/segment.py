@@ -56,9 +56,10 @@ from matplotlib.figure import Figure
 
 from . import i18n
 from .errors import DataError
-from .largelog import ParquetLog, progress, sql_ident, step_bar
+from .engines import sql_ident
+from .largelog import ParquetLog, progress, step_bar
 from .outputs import write_parquet
-from .plotting import _title
+from .plotting import set_title as _title
 from .i18n import tr
 
 __all__ = [

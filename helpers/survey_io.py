@@ -66,7 +66,8 @@ from typing import Any, Iterable, Mapping
 import pandas as pd
 import yaml
 
-from .acquire import as_text, decode_text, display_path, resolve_user_path, sha256_of
+from .acquire import as_text, decode_text
+from .paths import display_path, resolve_user_path, sha256_of
 from .errors import DataError
 from .paths import RAW
 

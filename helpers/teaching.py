@@ -58,6 +58,8 @@ import pandas as pd
 
 from .errors import DataError
 from .i18n import load_unique_yaml
+from .notebooks import (ANSWER_TAG, CHECK_TAG, COURSE_TAGS, EXERCISE_TAG, NOTE_TAG, SOLUTION_TAG, TEMPLATES,
+                        find_notebooks, notebook_number)
 from .paths import NOTEBOOKS, PROJECT_ROOT
 
 __all__ = [
@@ -85,16 +87,12 @@ GLOSSARY_PATH: Path = Path(__file__).with_name("glossary.yml")
 TERMS_HEADER = "| 中文 | English |"
 TERMS_RULE = "|---|---|"
 
-EXERCISE_TAG, SOLUTION_TAG, ANSWER_TAG, CHECK_TAG, NOTE_TAG = "exercise", "solution", "answer", "check", "teaching-note"
-COURSE_TAGS: frozenset[str] = frozenset({EXERCISE_TAG, SOLUTION_TAG, ANSWER_TAG, CHECK_TAG, NOTE_TAG})
-"""Cell tags of the course kit; the PDF reports drop cells carrying any of them."""
 
 CHECK_LOG_ENV = "CRM_CHECK_LOG"
 EDITIONS = ("student", "instructor")
-EXTRA_NOTEBOOKS = ("knowledge_report.ipynb",)
+EXTRA_NOTEBOOKS = TEMPLATES
 """Unnumbered notebooks copied unchanged into both editions (notebook 07's report template)."""
 
-_NUMBERED = re.compile(r"^(\d\d)_.+\.ipynb$")
 _REQUIRED = ("id", "zh", "en", "definition_en", "definition_zh", "source", "notebooks")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
@@ -156,17 +154,6 @@ def glossary(path: str | Path = GLOSSARY_PATH) -> pd.DataFrame:
     return frame
 
 
-def notebook_number(notebook: str | Path) -> str:
-    """``"03"`` for ``notebooks/03_segmentation.ipynb`` (or for ``"3"``/``"03"``)."""
-    name = Path(str(notebook)).name
-    match = _NUMBERED.match(name)
-    if match:
-        return match.group(1)
-    if name.isdigit():
-        return f"{int(name):02d}"
-    raise ValueError(f"{notebook!r} is not a numbered notebook (NN_name.ipynb)")
-
-
 def notebook_terms(notebook: str | Path, terms: pd.DataFrame | None = None) -> pd.DataFrame:
     """The glossary terms a notebook's key-terms table lists, in glossary order."""
     terms = glossary() if terms is None else terms
@@ -221,8 +208,6 @@ def _with_table(source: str, table: str) -> str:
 
 def numbered_notebooks(notebooks_dir: str | Path = NOTEBOOKS) -> list[Path]:
     """``NN_*.ipynb`` of a folder, in order (:func:`helpers.report.find_notebooks`: a missing folder is an error)."""
-    from .report import find_notebooks  # imported here: helpers.report imports this module's COURSE_TAGS
-
     return find_notebooks(Path(notebooks_dir))
 
 

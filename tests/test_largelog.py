@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import acquire, clean, clv, largelog, plotting, privacy, segment, simulate
+from helpers import acquire, clean, clv, largelog, paths, privacy, segment, simulate
 from helpers.errors import DataError
 from helpers.largelog import ParquetLog
 
@@ -54,7 +54,7 @@ def test_sql_cleaning_keeps_and_quarantines_exactly_the_rows_pandas_does(world, 
     raw = acquire.read_transactions(world["path"])
     expected = clean.clean_transactions(raw)
     log = ParquetLog.open(world["path"])
-    got = largelog.clean_log(log, tmp_path, progress=False)
+    got = clean.clean_log(log, tmp_path, progress=False)
     key = ["source_file", "source_row"]
     q_pd = expected.quarantine[key + ["reason"]].sort_values(key).reset_index(drop=True)
     q_sql = got.quarantine.query("SELECT source_file, source_row, reason FROM log ORDER BY ALL")
@@ -73,7 +73,7 @@ def test_sql_cleaning_keeps_and_quarantines_exactly_the_rows_pandas_does(world, 
 
 def test_accounting_check_catches_a_row_kept_twice(world, tmp_path):
     log = ParquetLog.open(world["path"])
-    got = largelog.clean_log(log, tmp_path, progress=False)
+    got = clean.clean_log(log, tmp_path, progress=False)
     clean.check_accounting(log, got.clean, got.quarantine)
     table = clean.row_accounting(log, got.clean, got.quarantine).set_index("step")
     assert table.loc["difference (must be 0)", "rows"] == 0
@@ -81,7 +81,7 @@ def test_accounting_check_catches_a_row_kept_twice(world, tmp_path):
     doubled = pd.concat([got.clean.query("SELECT * FROM log"), got.clean.query("SELECT * FROM log LIMIT 1")])
     doubled.to_parquet(tmp_path / "doubled.parquet", index=False)
     with pytest.raises(AssertionError):
-        largelog.check_accounting(log, ParquetLog.open(tmp_path / "doubled.parquet"), got.quarantine)
+        clean.check_log_accounting(log, ParquetLog.open(tmp_path / "doubled.parquet"), got.quarantine)
 
 
 def test_net_returns_are_refused_rather_than_silently_kept_negative(tmp_path):
@@ -90,8 +90,8 @@ def test_net_returns_are_refused_rather_than_silently_kept_negative(tmp_path):
     df.to_parquet(tmp_path / "r.parquet", index=False)
     log = ParquetLog.open(tmp_path / "r.parquet")
     with pytest.raises(DataError, match="returns='negative'"):
-        largelog.clean_log(log, tmp_path / "out", progress=False)
-    kept = largelog.clean_log(log, tmp_path / "out2", returns="negative", progress=False).clean
+        clean.clean_log(log, tmp_path / "out", progress=False)
+    kept = clean.clean_log(log, tmp_path / "out2", returns="negative", progress=False).clean
     assert kept.query("SELECT min(amount) AS m FROM log")["m"].iloc[0] == -99.0
 
 
@@ -109,14 +109,14 @@ def test_hive_folder_lineage_names_file_and_row(world):
 def test_weekly_totals_match_the_pandas_weeks(world):
     df = world["df"].dropna(subset=["timestamp"])
     ours = largelog.weekly_totals(ParquetLog.open(world["path"]), "amount")
-    ref = plotting.weekly_totals(df["timestamp"], df["amount"].fillna(0))
+    ref = largelog.weekly_totals(df.assign(amount=df["amount"].fillna(0)), "amount")
     pd.testing.assert_series_equal(ours.rename(None), ref.astype(float).rename(None), check_freq=False,
                                    check_index_type=False, check_names=False)
     assert ours.attrs["unparsed"] == 1 and ours.attrs["rows"] == len(world["df"])
 
 
 def test_summary_customer_table_and_tracking_equal_the_dataframe_path(world, tmp_path):
-    got = largelog.clean_log(ParquetLog.open(world["path"]), tmp_path, progress=False)
+    got = clean.clean_log(ParquetLog.open(world["path"]), tmp_path, progress=False)
     frame = got.clean.query("SELECT * FROM log ORDER BY source_file, source_row")
     s_log = clv.rfm_summary(got.clean, monetary_value_col="amount", include_first_transaction=True)
     s_df = clv.rfm_summary(frame, monetary_value_col="amount", include_first_transaction=True)
@@ -150,7 +150,7 @@ def test_summary_under_a_small_memory_limit_equals_the_unlimited_one(tmp_path):
 
 
 def test_acquire_keeps_a_large_parquet_log_on_disk(world, monkeypatch, tmp_path):
-    monkeypatch.setattr(acquire, "interim_dir", lambda name: tmp_path / name)
+    monkeypatch.setattr(paths, "INTERIM", tmp_path)
     acq = acquire.acquire("mine", source_path=world["folder"], max_rows_in_memory=100)
     assert acq.large and not acq.simulated and len(acq.transactions) == len(world["df"])
     assert acq.provenance[0].rows == len(world["df"]) and acq.provenance[0].sha256 == acquire.sha256_of(world["folder"])
@@ -202,14 +202,14 @@ def test_every_return_word_of_the_pandas_rules_is_refused_on_the_large_path(tmp_
     df.loc[2, "status"] = "退款"  # a refund word of clean.STATUS_VALUES["returned"]
     df.to_parquet(tmp_path / "s.parquet", index=False)
     with pytest.raises(DataError, match="returned"):
-        largelog.clean_log(ParquetLog.open(tmp_path / "s.parquet"), tmp_path / "out", returns="negative",
+        clean.clean_log(ParquetLog.open(tmp_path / "s.parquet"), tmp_path / "out", returns="negative",
                            progress=False)
 
 
 def test_turning_the_test_id_pattern_off_turns_it_off_on_the_large_path_too(world, tmp_path):
     raw = acquire.read_transactions(world["path"])
     expected = clean.clean_transactions(raw, test_id_pattern=None)
-    got = largelog.clean_log(ParquetLog.open(world["path"]), tmp_path, test_id_pattern=None, progress=False)
+    got = clean.clean_log(ParquetLog.open(world["path"]), tmp_path, test_id_pattern=None, progress=False)
     reasons = got.quarantine.query("SELECT reason, count(*) AS n FROM log GROUP BY ALL").set_index("reason")["n"]
     assert "test_account" not in reasons.index  # "test_007" matches only the default pattern
     assert reasons.sort_index().to_dict() == expected.quarantine["reason"].astype(str).value_counts().sort_index().to_dict()

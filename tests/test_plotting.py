@@ -53,7 +53,7 @@ def test_row_accounting_figure_shows_every_reason():
                         "source_file": "f.csv", "source_row": [1, 2, 3]})
     result = clean.clean_transactions(raw)
     table = clean.row_accounting(raw, *result)
-    fig = plotting.plot_row_accounting(table, label="demo")
+    fig = clean.plot_row_accounting(table, label="demo")
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert any("missing_customer" in t for t in labels) and any("unparseable_date" in t for t in labels)
     assert "difference 0" in fig.axes[0].get_title(loc="left")

@@ -1,0 +1,164 @@
+"""The canonical transaction schema and the vocabularies every step shares.
+
+One place for what a transaction line is (:data:`CANONICAL`, :data:`LINEAGE`), which header
+names mean which column (:data:`ALIASES`, :func:`resolve_columns`), which status words mean what
+(:data:`STATUS_VALUES`), why a row is quarantined (:data:`REASONS`) and what personal data looks
+like (:data:`PHONE_PATTERN`, :data:`EMAIL_PATTERN`). Acquisition, cleaning (pandas and DuckDB
+paths), the large-log reader and the privacy checks all read these tables, so a new alias, status
+word or reason is added once.
+
+Part of the bottom layer (``docs/architecture.md``): imports no analysis module.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from .errors import DataError
+
+# --------------------------------------------------------------------------- transactions
+
+REQUIRED = ("customer_id", "order_id", "timestamp", "amount")
+OPTIONAL = ("quantity", "product", "category", "channel", "status")
+CANONICAL = REQUIRED + OPTIONAL
+LINEAGE = ("source_file", "source_row")
+"""``source_file`` (file name, or path inside a log folder) and ``source_row`` (1-based data row,
+header excluded): every kept or quarantined row can be found again in the raw file."""
+
+#: Header names recognised without a column map (compared case- and space-insensitively).
+ALIASES: dict[str, tuple[str, ...]] = {
+    "customer_id": ("customer_id", "customer", "customerid", "cust_id", "client_id", "user_id",
+                    "member_id", "客户id", "客户编号", "客户号", "用户id", "会员id", "会员号"),
+    "order_id": ("order_id", "orderid", "order_no", "order_number", "transaction_id", "invoice",
+                 "invoiceno", "订单号", "订单编号", "单号"),
+    "timestamp": ("timestamp", "datetime", "date", "order_date", "order_time", "invoicedate",
+                  "下单时间", "订单时间", "日期", "交易时间", "购买时间"),
+    "amount": ("amount", "sales", "revenue", "total", "price", "monetary_value", "dollar_value",
+               "实付金额", "金额", "订单金额", "销售额", "支付金额"),
+    "quantity": ("quantity", "qty", "units", "number_of_cds", "数量", "件数"),
+    "product": ("product", "item", "sku", "product_name", "description", "商品", "商品名称", "产品"),
+    "category": ("category", "product_category", "品类", "类别", "商品类别"),
+    "channel": ("channel", "sales_channel", "渠道", "销售渠道"),
+    "status": ("status", "order_status", "state", "订单状态", "状态"),
+}
+
+
+def normalise_header(name: str) -> str:
+    """A header as compared with aliases: stripped, lower case, runs of spaces and dashes → ``_``."""
+    return re.sub(r"[\s\-]+", "_", str(name).strip().lower())
+
+
+def resolve_columns(
+    available: Iterable[str],
+    columns: Mapping[str, str] | None,
+    *,
+    file: str | Path | None = None,
+) -> dict[str, str]:
+    """Map canonical names to the file's columns: the user's map first, then known aliases.
+
+    Returns ``{canonical name: column in file}``. Raises :class:`DataError` naming the file and
+    the column when a mapped column is absent, a key is not canonical, or a required column
+    (``customer_id``, ``timestamp``, ``amount``) cannot be found. ``order_id`` may be absent:
+    it is then generated from the row number.
+    """
+    available = list(available)
+    mapping: dict[str, str] = {}
+    for canonical, column in (columns or {}).items():
+        if canonical not in CANONICAL:
+            raise DataError(
+                f"column map key {canonical!r} is not part of the schema", file=file,
+                hint=f"use keys from {list(CANONICAL)}: {{'customer_id': '客户ID', ...}}",
+            )
+        if column not in available:
+            close = difflib.get_close_matches(str(column), available, n=3, cutoff=0.5)
+            raise DataError(
+                f"column {column!r} (mapped to {canonical!r}) is not in the file", file=file,
+                column=str(column),
+                hint=(f"did you mean {close}? " if close else "") + f"columns present: {available}",
+            )
+        mapping[canonical] = column
+    normalised = {normalise_header(c): c for c in available}
+    for canonical, aliases in ALIASES.items():
+        if canonical in mapping:
+            continue
+        for alias in aliases:
+            found = normalised.get(normalise_header(alias))
+            if found is not None and found not in mapping.values():
+                mapping[canonical] = found
+                break
+    for canonical in ("customer_id", "timestamp", "amount"):
+        if canonical not in mapping:
+            raise DataError(
+                "required column is missing (not in the column map, and no column has a known name for it)",
+                file=file, column=canonical,
+                hint=f"pass columns={{'{canonical}': '<your column>'}}; columns present: {available}",
+            )
+    return mapping
+
+
+# --------------------------------------------------------------------------- status words and reasons
+
+#: Status words understood (after lower-casing and NFKC normalisation), by canonical status.
+STATUS_VALUES: dict[str, set[str]] = {
+    "completed": {"completed", "complete", "paid", "success", "successful", "delivered", "shipped", "done",
+                  "ok", "normal", "sale", "已完成", "完成", "交易成功", "成功", "已签收", "已发货", "已付款",
+                  "已支付", "正常", "已收货"},
+    "cancelled": {"cancelled", "canceled", "cancel", "void", "voided", "closed", "已取消", "取消", "交易关闭",
+                  "已关闭", "关闭", "作废"},
+    "returned": {"returned", "return", "refunded", "refund", "退货", "已退货", "退款", "已退款", "退货退款",
+                 "退货成功"},
+}
+#: ``{status word: canonical status}``, the inverse of :data:`STATUS_VALUES`.
+STATUS_LOOKUP: dict[str, str] = {word: status for status, words in STATUS_VALUES.items() for word in words}
+
+#: Customer ids of staff test accounts (``test_007``, ``QA-1``, ``测试…``, ``内部…``).
+DEFAULT_TEST_ID_PATTERN = r"(?i)^(?:test|qa|staff|demo)[-_ ]?\d*|^测试|^内部"
+
+#: Quarantine reason codes, in the order cleaning applies its rules (first rule that applies wins).
+REASONS: dict[str, str] = {
+    "duplicate": "exact copy of an earlier row in the same file",
+    "test_account": "staff / test account",
+    "missing_customer": "no customer id (guest order or blank)",
+    "missing_date": "no order date",
+    "unparseable_date": "order date could not be read as a date",
+    "missing_amount": "no amount",
+    "unparseable_amount": "amount could not be read as a number",
+    "unknown_status": "order status not recognised",
+    "cancelled": "order cancelled",
+    "return_netted": "return line netted into its sale line",
+    "fully_returned": "sale line fully returned (net amount ≤ 0)",
+    "return_unmatched": "return with no sale line to net against",
+}
+REASONS_ZH: dict[str, str] = {
+    "duplicate": "重复行", "test_account": "内部测试账号", "missing_customer": "缺少客户ID（游客订单）",
+    "missing_date": "缺少日期", "unparseable_date": "日期无法解析", "missing_amount": "缺少金额",
+    "unparseable_amount": "金额无法解析", "unknown_status": "未知订单状态", "cancelled": "已取消订单",
+    "return_netted": "退货已冲抵", "fully_returned": "全额退货", "return_unmatched": "无对应销售的退货",
+}
+
+#: Date formats tried, in order, for text dates (besides ISO 8601 and Excel serial numbers).
+DATE_FORMATS: tuple[str, ...] = (
+    "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d",
+    "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d",
+    "%Y.%m.%d %H:%M:%S", "%Y.%m.%d %H:%M", "%Y.%m.%d",
+    "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d日 %H:%M", "%Y年%m月%d日", "%Y年%m月%d日%H:%M",
+    "%Y%m%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%d %H:%M:%S.%f",
+)
+
+# --------------------------------------------------------------------------- personal data
+
+PERSONAL_KINDS = ("name", "phone", "email")
+#: A mainland-China mobile number, optionally with the +86 prefix (Python ``re``; look-arounds).
+PHONE_PATTERN = r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d{9}(?!\d)"
+#: The same without look-arounds, for RE2 (DuckDB's regex engine): explicit non-digit boundaries.
+PHONE_PATTERN_RE2 = r"(^|[^0-9])(\+?86[- ]?)?1[3-9][0-9]{9}([^0-9]|$)"
+#: An e-mail address (``\w`` is ASCII in RE2 as in addresses, so DuckDB reads it as is).
+EMAIL_PATTERN = r"[\w.+-]+@[\w-]+\.[\w.-]+"
+
+# --------------------------------------------------------------------------- per-customer summary
+
+#: The per-customer summary's columns, PyMC-Marketing's names (``clv.rfm_summary``).
+SUMMARY_COLUMNS = ["customer_id", "frequency", "recency", "T", "monetary_value"]

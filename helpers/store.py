@@ -1,0 +1,357 @@
+"""The store: the one place that saves and loads what one notebook hands to the next.
+
+Like Cookiecutter Data Science's ``dataset.py``, every hand-over between notebooks goes through
+here, so each file has one writer, one reader and one place that knows its name:
+
+=====================================  ===========================  =====================================
+file (under ``data/``)                 written by                   read by
+=====================================  ===========================  =====================================
+``interim/<d>/transactions.parquet``   01 acquisition               02 (:func:`load_interim`)
+``interim/<d>/customers.parquet``      01 acquisition               06, 07 (customer master)
+``processed/<d>/transactions.parquet`` 02 cleaning                  03–07 (:func:`load_processed`)
+``processed/<d>/quarantine.parquet``   02 cleaning                  the row account
+``processed/<d>/clv.parquet``          03 customer lifetime value   04–07 (:func:`load_clv`)
+``processed/<d>/segments.parquet``     04 segmentation              06, 07 (:func:`load_segments`)
+``processed/<d>/post_topics.parquet``  06 community                 07 (:func:`load_topics`)
+``processed/<d>/knowledge.duckdb``     07 knowledge                 knowledge reports
+=====================================  ===========================  =====================================
+
+Each file has a JSON sidecar with the dataset's label (which says SIMULATED for simulated data),
+its provenance and the fingerprints (SHA-256) of the files it was computed from. A reader checks
+those fingerprints: CLV scores computed from an earlier cleaning of the dataset, or segments
+computed from other CLV scores, are refused with a clear error instead of being joined silently
+to the wrong customers.
+
+Part of the bottom layer (``docs/architecture.md``): imports no analysis module.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import paths
+from .errors import DataError
+from .largelog import ParquetLog
+from .outputs import write_parquet
+
+#: The notebook that writes each hand-over (named in the error when it is missing or stale).
+PRODUCERS: dict[str, str] = {
+    "interim": "01_acquisition.ipynb",
+    "processed": "02_cleaning.ipynb",
+    "clv": "03_customer_lifetime_value.ipynb",
+    "segments": "04_segmentation.ipynb",
+    "topics": "06_community_interaction.ipynb",
+    "knowledge": "07_customer_knowledge.ipynb",
+}
+
+
+def _rerun(what: str) -> str:
+    return (f"run notebooks/{PRODUCERS[what]} with the same dataset parameter first "
+            "(or `make report`, which runs the notebooks in order)")
+
+
+# --------------------------------------------------------------------------- acquired data
+
+
+@dataclass
+class Provenance:
+    """Where a table came from: enough to re-read it and to know it is the same file."""
+
+    path: str
+    sha256: str
+    rows: int
+    format: str
+    encoding: str | None
+    read_at: str
+    columns: dict[str, str] = field(default_factory=dict)
+    sheet: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Acquired:
+    """The result of acquiring one dataset: canonical transactions, optional customer table."""
+
+    name: str
+    label: str
+    simulated: bool
+    currency: str
+    transactions: pd.DataFrame | ParquetLog
+    customers: pd.DataFrame | None
+    provenance: list[Provenance]
+    test_accounts: list[str] = field(default_factory=list)
+
+    @property
+    def large(self) -> bool:
+        """``True`` when the transactions stay on disk (a :class:`~helpers.largelog.ParquetLog`)."""
+        return isinstance(self.transactions, ParquetLog)
+
+    @property
+    def bundled_simulation(self) -> bool:
+        """``True`` for the bundled simulated export, whose planted problems ``manifest.yml`` lists."""
+        return self.simulated and self.name == "xiaomi_sim"
+
+    def metadata(self) -> dict[str, Any]:
+        return {
+            "dataset": self.name,
+            "label": self.label,
+            "simulated": self.simulated,
+            "currency": self.currency,
+            "test_accounts": self.test_accounts,
+            "sources": [p.to_dict() for p in self.provenance],
+        }
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def save_interim(acquired: Acquired, out_dir: Path | None = None) -> Path:
+    """Write an acquired dataset to ``data/interim/<name>/`` (Parquet + ``metadata.json``).
+
+    A large log (:class:`~helpers.largelog.ParquetLog`) is not copied: ``metadata.json``
+    records its path and column map, and the raw files are read in place (never modified).
+    """
+    out = paths.ensure(out_dir or paths.interim_dir(acquired.name))
+    meta = acquired.metadata()
+    if acquired.large:
+        log = acquired.transactions
+        (out / "transactions.parquet").unlink(missing_ok=True)
+        meta["log"] = {"path": str(log.path), "mapping": log.mapping, "rows": log.rows}
+    else:
+        acquired.transactions.to_parquet(out / "transactions.parquet", index=False)
+    if acquired.customers is not None:
+        acquired.customers.to_parquet(out / "customers.parquet", index=False)
+    else:
+        (out / "customers.parquet").unlink(missing_ok=True)
+    _write_json(out / "metadata.json", meta)
+    return out
+
+
+def has_interim(dataset: str) -> bool:
+    """``True`` when notebook 01 has acquired ``dataset``."""
+    return (paths.interim_dir(dataset) / "metadata.json").exists()
+
+
+def load_interim(dataset: str, in_dir: Path | None = None) -> Acquired:
+    """Read back what :func:`save_interim` wrote; a clear error if notebook 01 has not run."""
+    folder = in_dir or paths.interim_dir(dataset)
+    meta_path = folder / "metadata.json"
+    if not meta_path.exists():
+        raise DataError(f"dataset {dataset!r} has not been acquired yet", file=meta_path, hint=_rerun("interim"))
+    meta = _read_json(meta_path)
+    customers = pd.read_parquet(folder / "customers.parquet") if (folder / "customers.parquet").exists() else None
+    if "log" in meta:  # a large log, read in place
+        transactions = ParquetLog(path=Path(meta["log"]["path"]), mapping=meta["log"]["mapping"],
+                                  rows=int(meta["log"]["rows"]))
+    else:
+        transactions = pd.read_parquet(folder / "transactions.parquet")
+    return Acquired(
+        name=meta["dataset"], label=meta["label"], simulated=meta["simulated"], currency=meta["currency"],
+        transactions=transactions, customers=customers,
+        provenance=[Provenance(**p) for p in meta["sources"]], test_accounts=meta.get("test_accounts", []),
+    )
+
+
+# --------------------------------------------------------------------------- clean transactions
+
+
+def save_processed(dataset: str, clean: pd.DataFrame | ParquetLog, quarantine: pd.DataFrame | ParquetLog,
+                   accounting: pd.DataFrame, metadata: dict | None = None) -> Path:
+    """Write ``data/processed/<dataset>/``: clean lines and quarantine (Parquet), the row account (CSV)
+    and ``metadata.json`` (the dataset's label and provenance, plus the clean file's SHA-256, which
+    the later hand-overs record as what they were computed from).
+
+    A large log's outputs (written by :func:`helpers.clean.clean_log` in a staging folder) are moved
+    into place, not copied.
+    """
+    out = paths.ensure(paths.processed_dir(dataset))
+    metadata = dict(metadata or {})
+    if isinstance(clean, ParquetLog):
+        for log, name in ((clean, "transactions.parquet"), (quarantine, "quarantine.parquet")):
+            if log.path != out / name:
+                log.path.replace(out / name)
+                log.path = out / name
+        metadata["large"] = True
+    else:
+        clean.to_parquet(out / "transactions.parquet", index=False)
+        quarantine.to_parquet(out / "quarantine.parquet", index=False)
+    accounting.to_csv(out / "row_accounting.csv", index=False, encoding="utf-8")
+    metadata["transactions_sha256"] = paths.sha256_of(out / "transactions.parquet")
+    _write_json(out / "metadata.json", metadata)
+    return out
+
+
+def processed_metadata(dataset: str) -> dict[str, Any]:
+    """The clean dataset's ``metadata.json`` (label, simulated, currency, sources …); ``{}`` before 02 ran."""
+    return _read_json(paths.processed_dir(dataset) / "metadata.json")
+
+
+def load_processed(dataset: str) -> tuple[pd.DataFrame | ParquetLog, dict]:
+    """Clean transactions of a dataset and its metadata; a clear error if notebook 02 has not run.
+
+    A large dataset stays on disk (a :class:`~helpers.largelog.ParquetLog` scanned by DuckDB).
+    """
+    path = paths.processed_dir(dataset) / "transactions.parquet"
+    if not path.exists():
+        raise DataError(f"dataset {dataset!r} has not been cleaned yet", file=path, hint=_rerun("processed"))
+    meta = processed_metadata(dataset)
+    if meta.get("large"):
+        return ParquetLog.open(path), meta
+    return pd.read_parquet(path), meta
+
+
+# --------------------------------------------------------------------------- per-customer tables
+
+
+def require_unique_ids(table: pd.DataFrame, what: str) -> None:
+    """:class:`DataError` unless ``table`` has a ``customer_id`` column without repeats or gaps."""
+    if "customer_id" not in table.columns:
+        raise DataError(f"{what}: the table has no customer_id column", column="customer_id")
+    ids = table["customer_id"]
+    if ids.isna().any():
+        raise DataError(f"{what}: {int(ids.isna().sum()):,} rows have no customer_id", column="customer_id")
+    repeated = ids.duplicated()
+    if repeated.any():
+        first = str(ids[repeated].iloc[0])
+        raise DataError(f"{what}: {int(repeated.sum()):,} customer ids appear more than once (e.g. {first!r})",
+                        column="customer_id", row=int(repeated.to_numpy().argmax()) + 1,
+                        hint="one row per customer is expected")
+
+
+def _lineage(dataset: str, **inputs: str | None) -> dict[str, Any]:
+    """Label and provenance of a per-customer table: the clean data's label and the inputs' fingerprints."""
+    meta = processed_metadata(dataset)
+    keep = {k: meta[k] for k in ("label", "simulated", "currency") if k in meta}
+    fingerprints = {"transactions_sha256": meta.get("transactions_sha256"), **inputs}
+    return {"dataset": dataset, **keep, "inputs": {k: v for k, v in fingerprints.items() if v}}
+
+
+def _save_customer_table(dataset: str, kind: str, table: pd.DataFrame, metadata: dict[str, Any]) -> Path:
+    require_unique_ids(table, f"{kind}.parquet")
+    folder = paths.ensure(paths.processed_dir(dataset))
+    path = folder / f"{kind}.parquet"
+    table = table.copy(deep=False)
+    table.attrs = {}
+    write_parquet(table, path)
+    meta = {**metadata, "rows": len(table), "columns": list(table.columns), "sha256": paths.sha256_of(path)}
+    _write_json(folder / f"{kind}_metadata.json", meta)
+    return path
+
+
+def _check_inputs(dataset: str, kind: str, meta: dict[str, Any]) -> None:
+    """Refuse a table computed from other inputs than the ones now in the store."""
+    now = {"transactions_sha256": processed_metadata(dataset).get("transactions_sha256")}
+    if kind == "segments":
+        now["clv_sha256"] = clv_metadata(dataset).get("sha256")
+    for key, then in (meta.get("inputs") or {}).items():
+        if key in now and now[key] and then != now[key]:
+            source = {"transactions_sha256": "the clean transactions (notebook 02)",
+                      "clv_sha256": "the CLV scores (notebook 03)"}[key]
+            raise DataError(f"{kind}.parquet of dataset {dataset!r} was computed from an earlier version of {source}",
+                            file=paths.processed_dir(dataset) / f"{kind}.parquet",
+                            hint=f"re-run notebooks/{PRODUCERS[kind]} so that it rests on the current data")
+
+
+def _load_customer_table(dataset: str, kind: str) -> pd.DataFrame:
+    path = paths.processed_dir(dataset) / f"{kind}.parquet"
+    if not path.exists():
+        raise DataError(f"{kind}.parquet for dataset {dataset!r} does not exist yet", file=path, hint=_rerun(kind))
+    _check_inputs(dataset, kind, _read_json(path.with_name(f"{kind}_metadata.json")))
+    frame = pd.read_parquet(path)
+    if "customer_id" not in frame.columns:
+        raise DataError("has no customer_id column", file=path, column="customer_id", hint=_rerun(kind))
+    frame["customer_id"] = frame["customer_id"].astype("string")
+    return frame
+
+
+def save_clv(dataset: str, table: pd.DataFrame, metadata: dict[str, Any]) -> Path:
+    """Write ``clv.parquet`` (one row per customer) and ``clv_metadata.json``: ``metadata`` (units,
+    horizon, discount rate, fitted parameters …) plus the dataset's label and the fingerprint of the
+    clean transactions the scores were computed from."""
+    return _save_customer_table(dataset, "clv", table, {**_lineage(dataset), **metadata})
+
+
+def clv_metadata(dataset: str) -> dict[str, Any]:
+    """``clv_metadata.json`` (horizon, units, parameters, label, fingerprints); ``{}`` before 03 ran."""
+    return _read_json(paths.processed_dir(dataset) / "clv_metadata.json")
+
+
+def load_clv(dataset: str) -> pd.DataFrame:
+    """The CLV scores (``customer_id, frequency, recency, T, monetary_value, p_alive, expected_purchases,
+    expected_spend, clv``); refused when they rest on an earlier cleaning of the dataset."""
+    return _load_customer_table(dataset, "clv")
+
+
+def save_segments(dataset: str, table: pd.DataFrame, metadata: dict[str, Any] | None = None) -> Path:
+    """Write ``segments.parquet`` (one row per customer, every classification) with the fingerprints of
+    the clean transactions and of the CLV scores it used.
+
+    Raises
+    ------
+    DataError
+        No ``customer_id`` column, missing or repeated customer ids.
+    """
+    return _save_customer_table(dataset, "segments", table,
+                                {**_lineage(dataset, clv_sha256=clv_metadata(dataset).get("sha256")),
+                                 **(metadata or {})})
+
+
+def load_segments(dataset: str) -> pd.DataFrame:
+    """The segment table; refused when it rests on other clean transactions or CLV scores than the
+    ones now in the store."""
+    return _load_customer_table(dataset, "segments")
+
+
+def load_value(dataset: str) -> pd.DataFrame:
+    """CLV scores joined with the segments on ``customer_id`` (one row per customer with a score).
+
+    CLV is computed once (notebook 03); a column both tables carry is taken from the CLV table.
+    """
+    clv = load_clv(dataset)
+    seg = load_segments(dataset)
+    seg = seg.drop(columns=[c for c in seg.columns if c in clv.columns and c != "customer_id"])
+    return clv.merge(seg, on="customer_id", how="outer")
+
+
+# --------------------------------------------------------------------------- topics, knowledge base
+
+
+def topic_paths(dataset: str) -> tuple[Path, Path]:
+    """Where notebook 06 keeps its topic results: ``post_topics.parquet`` and ``topic_terms.parquet``."""
+    folder = paths.processed_dir(dataset)
+    return folder / "post_topics.parquet", folder / "topic_terms.parquet"
+
+
+def save_topics(dataset: str, assigned: pd.DataFrame, terms: pd.DataFrame) -> Path:
+    """Write the posts' topic assignments and the topics' top terms; returns the assignments' path."""
+    posts_path, terms_path = topic_paths(dataset)
+    paths.ensure(posts_path.parent)
+    assigned.to_parquet(posts_path, index=False)
+    terms.to_parquet(terms_path, index=False)
+    return posts_path
+
+
+def load_topics(dataset: str) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """``(terms, assigned)`` as :func:`save_topics` wrote them, or ``None`` when there are none."""
+    posts_path, terms_path = topic_paths(dataset)
+    if not (posts_path.exists() and terms_path.exists()):
+        return None
+    return pd.read_parquet(terms_path), pd.read_parquet(posts_path)
+
+
+def knowledge_path(dataset: str) -> Path:
+    """``data/processed/<dataset>/knowledge.duckdb``, the customer knowledge base (notebook 07)."""
+    return paths.processed_dir(dataset) / "knowledge.duckdb"
