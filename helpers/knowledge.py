@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import i18n
+from . import i18n, store
 from .errors import DataError
 from .i18n import tr
 from .paths import interim_dir, processed_dir
@@ -289,20 +289,6 @@ def horizon_text(horizon: Any) -> str:
     return f"{match.group(1)} {units[match.group(2)]}" if match else str(horizon or "")
 
 
-def customer_table(dataset: str, transactions: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The customers of a dataset: notebook 01's customer table without staff test accounts, or —
-    when the dataset has none (CDNOW, a user's order file) — the customer ids of the clean transactions."""
-    from .acquire import load_interim
-    from .clean import load_processed
-
-    if (interim_dir(dataset) / "metadata.json").exists():
-        acq = load_interim(dataset)
-        if acq.customers is not None:
-            return acq.customers.loc[~acq.customers["customer_id"].isin(acq.test_accounts)].reset_index(drop=True)
-    tx = load_processed(dataset)[0] if transactions is None else transactions
-    return pd.DataFrame({"customer_id": tx["customer_id"].astype("string").drop_duplicates().reset_index(drop=True)})
-
-
 @dataclass
 class KnowledgeInputs:
     """Everything the knowledge base integrates (one dataset)."""
@@ -336,7 +322,7 @@ def gather_inputs(dataset: str, community_source: Any = None, n_topics: int = 8,
     from .clean import load_processed
 
     tx, meta = load_processed(dataset)
-    customers = customer_table(dataset, tx)
+    customers = store.load_customers(dataset, tx)
     com = cm.load_community(community_source, dataset)
     top_terms = assignments = None
     if com is not None and len(com.posts):
@@ -832,7 +818,7 @@ def customer_actions(profile: Mapping[str, Any], feedback: pd.DataFrame | None =
 # =========================================================================== share: report data
 
 
-def top_customers(con, segment: str | None = None, column: str | None = None, n: int = 20) -> pd.DataFrame:
+def customers_by_clv(con, segment: str | None = None, column: str | None = None, n: int = 20) -> pd.DataFrame:
     """The ``n`` customers with the highest CLV (optionally of one segment): id, name, value, P(alive)."""
     column = column or meta(con).get("segment_column", "rfm_segment")
     cols = [c for c in ("customer_id", "name", column, "clv", "p_alive", "expected_purchases", "orders", "revenue",
@@ -893,7 +879,7 @@ def customer_report(con, customer_id: str) -> dict[str, Any]:
     prof = con.execute("SELECT * FROM customer_profile WHERE customer_id = ?", [str(customer_id)]).df()
     if prof.empty:
         raise DataError(f"customer {customer_id!r} is not in the knowledge base", column="customer_id",
-                        hint="use an id from the customer_profile view (e.g. knowledge.top_customers(con))")
+                        hint="use an id from the customer_profile view (e.g. knowledge.customers_by_clv(con))")
     row = prof.iloc[0].to_dict()
     orders = con.execute("SELECT * FROM orders WHERE customer_id = ? ORDER BY timestamp", [str(customer_id)]).df()
     data_end = con.execute("SELECT max(timestamp) FROM orders").fetchone()[0]
@@ -929,7 +915,7 @@ def segment_report(con, segment: str, column: str | None = None, top: int = 20) 
     """Data of one segment's knowledge report: size, value, P(alive), top customers, feedback, actions.
 
     Returns a dict: ``meta``, ``column``, ``summary`` (segment vs all), ``profile`` (the
-    segment's customer_profile rows: id, name, value columns only), ``top`` (:func:`top_customers`),
+    segment's customer_profile rows: id, name, value columns only), ``top`` (:func:`customers_by_clv`),
     ``feedback`` (codes in the segment vs all), ``engagement`` (levels), ``actions``
     (:func:`segment_actions` rows of this segment).
     """
@@ -945,7 +931,7 @@ def segment_report(con, segment: str, column: str | None = None, top: int = 20) 
                        f'WHERE "{column}" = ?', [segment]).df()
     summary = metrics.loc[metrics["segment"].isin(["all", segment])].set_index("segment").T
     out: dict[str, Any] = {"meta": m, "segment": segment, "column": column, "summary": summary, "profile": prof,
-                           "top": top_customers(con, segment, column, top), "feedback": pd.DataFrame(),
+                           "top": customers_by_clv(con, segment, column, top), "feedback": pd.DataFrame(),
                            "engagement": pd.DataFrame()}
     if has_table(con, "posts_coded"):
         out["feedback"] = con.execute(f"""
@@ -1127,7 +1113,7 @@ def example_customer(con) -> str:
                           "LIMIT 1").fetchone()
         if row:
             return str(row[0])
-    return str(top_customers(con, n=1)["customer_id"].iloc[0])
+    return str(customers_by_clv(con, n=1)["customer_id"].iloc[0])
 
 
 _SUMMARY_ROWS: dict[str, str] = {

@@ -69,6 +69,26 @@ def display_path(path: str | Path) -> str:
         return str(path)
 
 
+#: File formats by file-name ending: the one place that tells a CSV from an Excel workbook, a Parquet
+#: file or folder and an SPSS file (acquisition, the CLV summary's SQL source and survey exports ask here).
+FILE_FORMATS: dict[str, tuple[str, ...]] = {
+    "csv": (".csv", ".txt", ".tsv"),
+    "excel": (".xlsx", ".xlsm", ".xls"),
+    "parquet": (".parquet", ".pq"),
+    "spss": (".sav",),
+}
+
+
+def file_format(path: str | Path) -> str | None:
+    """``"csv"``, ``"excel"``, ``"parquet"`` or ``"spss"`` by the file's ending (:data:`FILE_FORMATS`), ``"parquet"``
+    for a folder holding Parquet files (a hive-partitioned dataset), ``None`` for anything else."""
+    path = Path(path)
+    if path.is_dir():
+        return "parquet" if any(path.rglob("*.parquet")) else None
+    suffix = path.suffix.lower()
+    return next((name for name, endings in FILE_FORMATS.items() if suffix in endings), None)
+
+
 def sha256_of(path: Path) -> str:
     """SHA-256 of a file, or of every file of a folder in sorted order (hex digest)."""
     digest = hashlib.sha256()

@@ -816,7 +816,7 @@ def knowledge_jobs(
 
         con = knowledge.open_knowledge_base(dataset)
         try:
-            ids += [i for i in knowledge.top_customers(con, segment, segment_by, top)["customer_id"].astype(str)
+            ids += [i for i in knowledge.customers_by_clv(con, segment, segment_by, top)["customer_id"].astype(str)
                     if i not in ids]
         finally:
             con.close()

@@ -165,6 +165,22 @@ def load_interim(dataset: str, in_dir: Path | None = None) -> Acquired:
     )
 
 
+def load_customers(dataset: str, transactions: pd.DataFrame | ParquetLog | None = None) -> pd.DataFrame:
+    """The customers of a dataset: notebook 01's customer table without staff test accounts, or —
+    when the dataset has none (CDNOW, a user's order file) — the customer ids of the clean transactions
+    (``transactions``, or :func:`load_processed`'s)."""
+    if has_interim(dataset):
+        acq = load_interim(dataset)
+        if acq.customers is not None:
+            return acq.customers.loc[~acq.customers["customer_id"].isin(acq.test_accounts)].reset_index(drop=True)
+    tx = load_processed(dataset)[0] if transactions is None else transactions
+    if isinstance(tx, ParquetLog):
+        ids = tx.query("SELECT DISTINCT customer_id FROM log ORDER BY customer_id")["customer_id"]
+    else:
+        ids = tx["customer_id"].drop_duplicates()
+    return pd.DataFrame({"customer_id": ids.astype("string").reset_index(drop=True)})
+
+
 # --------------------------------------------------------------------------- clean transactions
 
 
