@@ -285,11 +285,13 @@ def _load_customer_table(dataset: str, kind: str) -> pd.DataFrame:
     path = paths.processed_dir(dataset) / f"{kind}.parquet"
     if not path.exists():
         raise DataError(f"{kind}.parquet for dataset {dataset!r} does not exist yet", file=path, hint=_rerun(kind))
-    _check_inputs(dataset, kind, _read_json(path.with_name(f"{kind}_metadata.json")))
+    meta = _read_json(path.with_name(f"{kind}_metadata.json"))
+    _check_inputs(dataset, kind, meta)
     frame = pd.read_parquet(path)
     if "customer_id" not in frame.columns:
         raise DataError("has no customer_id column", file=path, column="customer_id", hint=_rerun(kind))
     frame["customer_id"] = frame["customer_id"].astype("string")
+    frame.attrs = meta
     return frame
 
 
@@ -307,7 +309,9 @@ def clv_metadata(dataset: str) -> dict[str, Any]:
 
 def load_clv(dataset: str) -> pd.DataFrame:
     """The CLV scores (``customer_id, frequency, recency, T, monetary_value, p_alive, expected_purchases,
-    expected_spend, clv``); refused when they rest on an earlier cleaning of the dataset."""
+    expected_spend, clv``), with :func:`clv_metadata` as ``attrs`` (``period_days``, ``horizon``,
+    ``discount_rate_annual``, fitted parameters, label …); refused when they rest on an earlier cleaning
+    of the dataset."""
     return _load_customer_table(dataset, "clv")
 
 
