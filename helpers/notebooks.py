@@ -30,7 +30,10 @@ REMOVE_OUTPUT_TAG = "remove-output"
 REMOVE_CELL_TAG = "remove-cell"
 INJECTED_PARAMETERS_TAG = "injected-parameters"
 
-TEMPLATES = ("knowledge_report.ipynb",)
+KNOWLEDGE_TEMPLATE = "knowledge_report.ipynb"
+"""The parameterised per-customer / per-segment knowledge report (not numbered: the workbook run skips it)."""
+
+TEMPLATES = (KNOWLEDGE_TEMPLATE,)
 """Unnumbered notebooks: parameterised templates (notebook 07's per-customer knowledge report)."""
 
 

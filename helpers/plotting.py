@@ -120,7 +120,8 @@ def _use_svg_figures() -> None:
         set_matplotlib_formats("svg")
 
 
-_TH = re.compile(r"(<th\b[^>]*>)([^<]*)(</th>)")
+TABLE_HEADER = re.compile(r"(<th\b[^>]*>)([^<]*)(</th>)")
+"""A ``<th>`` cell with plain text: groups opening tag, text, closing tag (the PDF reports use it too)."""
 
 
 def translate_table_html(html: str) -> str:
@@ -133,7 +134,7 @@ def translate_table_html(html: str) -> str:
         new = i18n.tr_header(text.strip())
         return m.group(0) if new == text.strip() else m.group(1) + _html.escape(new, quote=False) + m.group(3)
 
-    return _TH.sub(one, html)
+    return TABLE_HEADER.sub(one, html)
 
 
 def _dataframe_html(df: pd.DataFrame) -> str | None:

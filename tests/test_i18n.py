@@ -150,7 +150,7 @@ def test_every_heading_of_every_notebook_has_a_chinese_part(path):
     for cell in nb.cells:
         if cell.cell_type != "markdown":
             continue
-        for line in report._localise_markdown(cell.source, "en").splitlines():
+        for line in report.localise_markdown(cell.source, "en").splitlines():
             m = re.match(r"^\s{0,3}#{1,6}\s+(.+)$", line)
             if m:
                 zh = i18n.chinese_part(m.group(1))
@@ -420,7 +420,7 @@ def test_chinese_report_has_chinese_headings_and_figure_labels(zh_build):
     text01 = _pdf_text(out / "01_acquisition.pdf")
     assert "01·客户数据获取" in text01 and "1·自带数据" in text01 and "每周订单行数" in text01
     html = (out / "03_segmentation.html").read_text(encoding="utf-8")
-    assert "<svg" in html and not report._SVG_IMG.search(html), "figures should be inline SVG"
+    assert "<svg" in html and not report.SVG_DATA_IMG.search(html), "figures should be inline SVG"
     assert (out / "tables").is_dir() and any((out / "tables").glob("03_*.csv"))
     header = (out / "tables" / "02_row_accounting_xiaomi_sim.csv").read_text(encoding="utf-8-sig").splitlines()[0]
     assert "step" in header and "rows" in header, "CSV files keep their English column names"

@@ -95,7 +95,7 @@ def _demo_notebook(path: Path) -> Path:
             "ax.set_title('客户价值 Customer value')\n"
             "plt.show()"
         ),
-        new_code_cell(f"print('PARAM=' + run_label)"),
+        new_code_cell("print('PARAM=' + run_label)"),
         new_code_cell(f"print('{HIDDEN_OUTPUT}')", metadata={"tags": ["remove-output"]}),
     ])
 
@@ -372,7 +372,7 @@ def test_main_reports_bad_only_selector(tmp_path, capsys):
 
 def test_missing_chromium_names_the_install_line(monkeypatch, tmp_path):
     monkeypatch.delenv(report.CHROMIUM_ENV_VAR, raising=False)
-    monkeypatch.setattr(report.shutil, "which", lambda name: None)
+    monkeypatch.setattr(shutil, "which", lambda name: None)  # the one shutil module report.pdf uses
     with pytest.raises(RuntimeError, match="apt-get install -y --no-install-recommends chromium fonts-noto-cjk"):
         report.notebook_to_pdf(tmp_path / "x.ipynb", tmp_path / "x.pdf")
     _write_notebook(tmp_path / "nbs" / "01_a.ipynb", [new_code_cell("1")])

@@ -224,7 +224,7 @@ def test_solutions_define_nothing_later_cells_need(path: Path):
     for i, cell in enumerate(cells):
         if "solution" not in _tags(cell):
             continue
-        defined = teaching._assigned(cell.source)
+        defined = teaching.assigned_names(cell.source)
         for later in cells[i + 1:]:
             if later.cell_type != "code" or _tags(later) & teaching.COURSE_TAGS:
                 continue

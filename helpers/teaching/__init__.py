@@ -1,0 +1,66 @@
+"""The course kit: one glossary, self-checking exercises, and student / instructor editions.
+
+Course instructors are one of the workbook's three user groups. This package gives them
+
+* **one glossary** (``helpers/glossary.yml``): every key term in Chinese and English with a
+  one-sentence definition in each language, its source and the notebooks that use it.
+  :func:`glossary` loads it; :func:`terms_table` renders a notebook's "| 中文 | English |"
+  table; ``python -m helpers.teaching sync-terms`` rewrites those tables in the notebooks
+  (``--check`` only reports drift), so the glossary is the single source;
+* **self-checking exercises**: :func:`check_number`, :func:`check_choice`, :func:`check_set`
+  and :func:`check_bool` compare a student's answer with an expected value computed from the
+  run's own data and return a :class:`CheckResult` that shows "✅ Right 正确" or
+  "Not yet 还不对" with a hint — never the expected value;
+* **editions**: ``python -m helpers.teaching editions --out editions/`` (``make editions``)
+  writes a student and an instructor edition of every numbered notebook from cell tags
+  (``exercise``, ``solution``, ``answer``, ``check``, ``teaching-note``; the layout is
+  described in :mod:`helpers.teaching.editions`).
+
+Modules
+-------
+- :mod:`~helpers.teaching.glossary`  the glossary, key-terms tables, :func:`sync_terms`, the handout;
+- :mod:`~helpers.teaching.checks`    :class:`CheckResult` and the ``check_*`` helpers (``CRM_CHECK_LOG``);
+- :mod:`~helpers.teaching.editions`  :func:`exercises_of`, :func:`student_edition`, :func:`instructor_edition`,
+  :func:`write_editions`;
+- :mod:`~helpers.teaching.cli`       ``python -m helpers.teaching {editions,sync-terms,glossary}``.
+
+Which notebooks there are, their numbers and the course-cell tags are :mod:`helpers.notebooks`'s
+one rule (:data:`COURSE_TAGS`, :func:`notebook_number`); the PDF reports drop every course cell
+(see :mod:`helpers.report`).
+"""
+
+from ..notebooks import COURSE_TAGS, notebook_number
+from .checks import CHECK_LOG_ENV, CheckResult, check_bool, check_choice, check_number, check_set
+from .cli import main
+from .editions import (EDITIONS, EXTRA_NOTEBOOKS, assigned_names, exercises_of, instructor_edition, student_edition,
+                       write_editions)
+from .glossary import (GLOSSARY_PATH, TERMS_HEADER, TERMS_RULE, glossary, glossary_markdown, notebook_terms, sync_terms,
+                       table_rows, terms_table)
+
+__all__ = [
+    "CHECK_LOG_ENV",
+    "COURSE_TAGS",
+    "EDITIONS",
+    "EXTRA_NOTEBOOKS",
+    "GLOSSARY_PATH",
+    "TERMS_HEADER",
+    "TERMS_RULE",
+    "CheckResult",
+    "assigned_names",
+    "check_bool",
+    "check_choice",
+    "check_number",
+    "check_set",
+    "exercises_of",
+    "glossary",
+    "glossary_markdown",
+    "instructor_edition",
+    "main",
+    "notebook_number",
+    "notebook_terms",
+    "student_edition",
+    "sync_terms",
+    "table_rows",
+    "terms_table",
+    "write_editions",
+]
