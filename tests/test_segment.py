@@ -11,6 +11,7 @@ and ``clv.score_customers``, so nothing here depends on fitting a model.
 from __future__ import annotations
 
 import itertools
+import re
 
 import matplotlib
 
@@ -241,7 +242,7 @@ def test_quantile_scores_properties(values, q, ties, higher, rnd):
        st.sampled_from(["min", "average"]))
 def test_tie_ranks_equal_pandas_rank(values, method):
     x = np.asarray(values, dtype=float)
-    assert np.array_equal(segment._tie_ranks(x, method), pd.Series(x).rank(method=method).to_numpy())
+    assert np.array_equal(segment.rfm.tie_ranks(x, method), pd.Series(x).rank(method=method).to_numpy())
 
 
 @settings(max_examples=60, deadline=None)
@@ -370,6 +371,28 @@ def test_assign_rfm_segments_all_schemes_have_chinese_names():
         assert out["中文"].str.contains(r"[\u4e00-\u9fff]").all(), scheme
     with pytest.raises(ValueError):
         segment.assign_rfm_segments(rfm, "rfm11")
+
+
+@pytest.mark.parametrize("key", list(segment.RFM_SCHEMES))
+def test_every_registered_scheme_assigns_one_named_segment_per_customer(key):
+    scheme = segment.RFM_SCHEMES[key]
+    assert scheme.key == key and segment.SCHEMES[key] == scheme.name and f"{segment.SCHEMES[key]}" == scheme.name
+    rfm = rfm_frame(400)
+    out = segment.assign_rfm_segments(rfm, key)
+    # every customer of the table, once, with exactly one segment the scheme declares
+    assert out["customer_id"].tolist() == rfm["customer_id"].tolist()
+    assert out["segment"].notna().all() and set(out["segment"]) <= set(scheme.segments)
+    assert out.attrs["scheme"] == key and isinstance(out.attrs["compressed"], dict)
+    # every segment it can produce has a Chinese name and a full treatment, seen through the package's views
+    assert scheme.segments and set(scheme.treatments) == set(scheme.segments)
+    for name in scheme.segments:
+        assert re.search(r"[\u4e00-\u9fff]", scheme.names_zh[name]), name
+        assert segment.SEGMENT_ZH[name] == scheme.names_zh[name]
+        assert len(scheme.treatments[name]) == 3 and all(scheme.treatments[name]), name
+        assert segment.TREATMENTS[name] == scheme.treatments[name]
+    # its column name is its own
+    columns = [s.column for s in segment.RFM_SCHEMES.values()]
+    assert columns.count(scheme.column) == 1 and segment.SEGMENT_COLUMNS[key] == scheme.column
 
 
 def test_score_and_segment_plots_return_figures():
@@ -610,13 +633,15 @@ def test_show_explorer_falls_back_to_static_figures_without_a_kernel():
 
 
 def test_save_segments_writes_parquet(tmp_path, monkeypatch):
-    from helpers import paths
+    from helpers import paths, store
 
     monkeypatch.setattr(paths, "PROCESSED", tmp_path)
+    assert segment.save_segments is store.save_segments  # the store's writer, re-exported for the notebooks
     cust = customers_frame(50)
     path = segment.save_segments("demo", cust[["customer_id", "rfm10_segment", "clv"]])
     back = pd.read_parquet(path)
     assert path == tmp_path / "demo" / "segments.parquet" and len(back) == 50
+    assert list(store.load_segments("demo")["rfm10_segment"]) == list(cust["rfm10_segment"])
     with pytest.raises(DataError):
         segment.save_segments("demo", pd.concat([cust, cust]))
 

@@ -1,0 +1,92 @@
+"""Customer identification and differentiation (客户识别、客户区分): ABC, RFM, clusters, value × need, lifecycle.
+
+The first course paper (``SEEDS.md``) describes two CRM steps this package makes runnable:
+
+- **identification** (客户识别): find the most valuable and the potential customers on two
+  axes, the customer's *value to the firm* (价值) and the customer's *needs* (需求) —
+  :func:`value_need_matrix`;
+- **differentiation** (客户区分): "ABC analysis, RFM analysis and CLV analysis" of value,
+  potential, lifecycle and needs, then different service, marketing and channels per group —
+  :func:`abc_classes`, :func:`rfm_scores` with three named-segment schemes,
+  :class:`CustomerClusters`, :func:`lifecycle_stage` and :func:`segment_profile` (with
+  :data:`TREATMENTS`);
+- an ipywidgets explorer for JupyterLab (:func:`segment_explorer`) with a static fallback for
+  papermill / PDF (:func:`show_explorer`, :func:`explorer_static`).
+
+Everything is a plain function over pandas objects (one row per customer, a ``customer_id``
+column), deterministic (ties and seeds are documented), and raises
+:class:`helpers.errors.DataError` on bad input instead of producing silent NaN. Plot functions
+return a :class:`matplotlib.figure.Figure` in the workbook's theme (:mod:`helpers.plotting`).
+
+Inputs come from :mod:`helpers.clv`: :func:`rfm_table` turns a ``clv.rfm_summary`` (model
+meaning: repeat purchases, first → last purchase) into the RFM-segmentation meaning
+(purchase periods, time *since* the last purchase), exactly as PyMC-Marketing's
+``rfm_summary(include_first_transaction=True)`` does; :func:`customer_table` joins that with
+revenue, product-category breadth, the last channel used and ``clv.score_customers`` output.
+The segments table is written by :func:`helpers.store.save_segments` (re-exported here as
+:func:`save_segments`).
+
+Modules
+-------
+=====================  ===========================================================================
+:mod:`.customers`      :func:`customer_table` (pandas, or DuckDB aggregates of a large ParquetLog)
+:mod:`.abc`            :func:`abc_classes`, :func:`abc_summary`, :func:`pareto_curve`, :func:`gini`,
+                       :func:`plot_pareto`, :data:`ABC_ZH`
+:mod:`.rfm`            :func:`rfm_table`, :func:`quantile_scores` (tie rule), :func:`rfm_scores`,
+                       :func:`plot_score_distribution`
+:mod:`.schemes`        the registry of named RFM segment schemes :data:`RFM_SCHEMES` (one file each:
+                       ``rf_grid`` — R×F map and :func:`plot_rf_heatmap`, ``pymc`` — PyMC-Marketing
+                       quartiles, ``cn8`` — Chinese 8-class), its views :data:`SCHEMES`,
+                       :data:`SEGMENT_COLUMNS`, :data:`SEGMENT_ZH`, and :func:`assign_rfm_segments`
+:mod:`.clusters`       :class:`CustomerClusters`, :func:`plot_cluster_selection`, :func:`plot_cluster_centres`
+:mod:`.value_need`     :data:`QUADRANTS`, :func:`need_measure`, :func:`value_need_matrix`,
+                       :func:`quadrant_summary`, :func:`plot_value_need`
+:mod:`.lifecycle`      :data:`LIFECYCLE_STAGES`, :data:`LIFECYCLE_THRESHOLDS`, :func:`lifecycle_stage`,
+                       :func:`plot_lifecycle`
+:mod:`.profiles`       :data:`TREATMENTS`, :func:`segment_profile`, :func:`style_table`, :func:`plot_segment_sizes`
+:mod:`.explorer`       :class:`SegmentExplorer`, :func:`segment_explorer`, :func:`explorer_static`,
+                       :func:`show_explorer`
+:mod:`.arrays`         input checks and fast per-customer label arrays shared by the modules
+=====================  ===========================================================================
+
+References
+----------
+- Pareto / ABC analysis of customers: e.g. Kotler & Keller, *Marketing Management*; the 80/15/5
+  convention of ``/work/shared/notes/clv-references.md``.
+- Gini coefficient: Gini (1912); the sorted-values formula in e.g. Damgaard & Weiner (2000).
+- RFM scoring: Hughes (1994), *Strategic Database Marketing*; PyMC-Marketing
+  ``pymc_marketing.clv.utils.rfm_segments`` (quartile scores, segment lists reproduced in
+  :data:`PYMC_SEGMENTS`).
+- The 10-segment R×F map (:data:`RF_SEGMENT_MAP`): the ``seg_map`` used in many public RFM
+  notebooks and courses (champions … hibernating over 5×5 recency × frequency scores).
+- The Chinese 8-class RFM model (重要价值客户 … 一般挽留客户): high/low on each of R, F, M
+  against the mean, as taught in Chinese CRM / e-commerce analytics courses.
+- Clustering: MacQueen (1967) k-means; Rousseeuw (1987) silhouettes; scikit-learn.
+- BG/NBD P(alive): Fader, Hardie & Lee (2005), used by :func:`lifecycle_stage` through ``clv``.
+"""
+
+from ..store import save_segments
+from .abc import ABC_ZH, abc_classes, abc_summary, gini, pareto_curve, plot_pareto
+from .clusters import CustomerClusters, plot_cluster_centres, plot_cluster_selection
+from .customers import customer_table
+from .explorer import SegmentExplorer, explorer_static, segment_explorer, show_explorer
+from .lifecycle import LIFECYCLE_STAGES, LIFECYCLE_THRESHOLDS, lifecycle_stage, plot_lifecycle
+from .profiles import TREATMENTS, plot_segment_sizes, segment_profile, style_table
+from .rfm import plot_score_distribution, quantile_scores, rfm_scores, rfm_table
+from .schemes import (
+    CN8_SEGMENTS, PYMC_SEGMENTS, RF_GRID, RF_SEGMENT_MAP, RFM_SCHEMES, SCHEMES, SEGMENT_COLUMNS, SEGMENT_ZH, Scheme,
+    assign_rfm_segments, plot_rf_heatmap, pymc_quartile_scores, pymc_segments, rf_segments, rfm8_segments,
+)
+from .value_need import QUADRANTS, need_measure, plot_value_need, quadrant_summary, value_need_matrix
+
+__all__ = [
+    "ABC_ZH", "LIFECYCLE_STAGES", "LIFECYCLE_THRESHOLDS", "PYMC_SEGMENTS", "QUADRANTS", "RF_GRID",
+    "RF_SEGMENT_MAP", "CN8_SEGMENTS", "RFM_SCHEMES", "SCHEMES", "SEGMENT_COLUMNS", "SEGMENT_ZH", "TREATMENTS",
+    "CustomerClusters", "Scheme", "SegmentExplorer",
+    "abc_classes", "abc_summary", "assign_rfm_segments", "customer_table", "explorer_static",
+    "gini", "lifecycle_stage", "need_measure", "pareto_curve", "plot_cluster_centres",
+    "plot_cluster_selection", "plot_lifecycle", "plot_pareto", "plot_rf_heatmap", "plot_score_distribution",
+    "plot_segment_sizes", "plot_value_need", "quadrant_summary", "quantile_scores", "rf_segments",
+    "rfm8_segments", "rfm_scores", "rfm_table", "pymc_quartile_scores", "pymc_segments", "save_segments",
+    "segment_explorer", "segment_profile", "show_explorer", "style_table", "value_need_matrix",
+]

@@ -1,0 +1,139 @@
+"""The customer table (客户表): one row per customer with RFM, revenue, needs, last channel and CLV.
+
+:func:`customer_table` joins :func:`helpers.segment.rfm.rfm_table` output with per-customer
+aggregates of the clean transactions — computed by pandas for a DataFrame and by DuckDB
+(one ``GROUP BY``) for a large :class:`~helpers.largelog.ParquetLog`, with the same meaning —
+and, optionally, ``clv.score_customers`` output.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..engines import sql_ident
+from ..errors import DataError
+from ..largelog import ParquetLog
+from .arrays import ID, customer_ids, require
+
+
+def _customer_aggregates_sql(log: ParquetLog, amount_col: str, category_col: str | None, channel_col: str | None,
+                             datetime_col: str) -> tuple[pd.DataFrame, bool]:
+    """:func:`customer_table`'s per-customer aggregates of a large log, computed by DuckDB.
+
+    Same meaning as the pandas branch: the last channel is the one of the latest line with a
+    channel (ties broken by file and row, i.e. the log's order).
+    """
+    q = sql_ident
+    has_cat = bool(category_col and category_col in log.columns
+                   and log.query(f"SELECT count({q(category_col)}) AS n FROM log")["n"].iloc[0])
+    parts = [f"sum({q(amount_col)}) AS revenue", f"min({q(datetime_col)}) AS first_purchase",
+             "count(DISTINCT order_id) AS orders" if "order_id" in log.columns else "count(*) AS orders",
+             f"greatest(count(DISTINCT {q(category_col)}), 1) AS n_categories" if has_cat
+             else "CAST(NULL AS BIGINT) AS n_categories"]
+    if channel_col and channel_col in log.columns:
+        parts.append(f"arg_max({q(channel_col)}, struct_pack(t := {q(datetime_col)}, f := source_file, "
+                     f"r := source_row)) FILTER (WHERE {q(channel_col)} IS NOT NULL) AS last_channel")
+    else:
+        parts.append("CAST(NULL AS VARCHAR) AS last_channel")
+    agg = log.query(f"SELECT CAST({ID} AS VARCHAR) AS {ID}, {', '.join(parts)} FROM log GROUP BY ALL").set_index(ID)
+    agg["n_categories"] = agg["n_categories"].astype("Int64")
+    return agg, has_cat
+
+
+def customer_table(
+    transactions: pd.DataFrame | ParquetLog,
+    rfm: pd.DataFrame,
+    scores: pd.DataFrame | None = None,
+    *,
+    summary: pd.DataFrame | None = None,
+    amount_col: str = "amount",
+    category_col: str | None = "category",
+    channel_col: str | None = "channel",
+    datetime_col: str = "timestamp",
+) -> pd.DataFrame:
+    """One row per customer: RFM, revenue, needs (category breadth), last channel, CLV scores.
+
+    Parameters
+    ----------
+    transactions
+        Clean transactions (``customer_id``, ``timestamp``, ``amount`` [, ``category``,
+        ``channel``]), e.g. from ``clean.load_processed``.
+    rfm
+        :func:`rfm_table` output (recency in days since the last purchase).
+    scores
+        Optional ``clv.score_customers`` output (``customer_id, p_alive, expected_purchases,
+        expected_spend, clv``); every customer in ``rfm`` must have a row.
+    summary
+        Optional modelling summary in weeks (``clv.rfm_summary(..., time_unit="D",
+        time_scaler=7)``) whose ``T`` gives ``weeks_since_first``; otherwise it is computed
+        from the first transaction and the reference date of ``rfm.attrs``.
+    category_col, channel_col
+        Set to ``None`` (or leave out of the data) when not recorded.
+
+    Returns
+    -------
+    DataFrame
+        ``customer_id, recency, frequency, monetary_value, revenue, orders, n_categories,
+        last_channel, weeks_since_first, weeks_since_last[, p_alive, expected_purchases,
+        expected_spend, clv]``, in ``rfm``'s order. ``revenue`` is the total net amount in the
+        dataset currency; ``n_categories`` is the number of distinct *recorded* product
+        categories bought, at least 1 for every buyer (rows with a missing category are not
+        counted: e.g. carrier contract phones without a category still make a buyer of one
+        category), or missing (``<NA>``) when the data record no categories at all;
+        ``weeks_since_last`` = recency / 7.
+    """
+    require(transactions, [ID, datetime_col, amount_col], "customer_table (transactions)")
+    require(rfm, [ID, "recency", "frequency"], "customer_table (rfm)", hint="build it with segment.rfm_table")
+    ids = customer_ids(rfm, "customer_table (rfm)")
+    tx = transactions
+    if isinstance(tx, ParquetLog):
+        agg, has_cat = _customer_aggregates_sql(tx, amount_col, category_col, channel_col, datetime_col)
+    else:
+        g = tx.groupby(ID, sort=False, observed=True)
+        agg = pd.DataFrame({"revenue": g[amount_col].sum(), "first_purchase": g[datetime_col].min()})
+        agg["orders"] = g["order_id"].nunique() if "order_id" in tx.columns else g.size()
+        has_cat = category_col is not None and category_col in tx.columns and tx[category_col].notna().any()
+        if has_cat:
+            cats = g[category_col].nunique(dropna=True)
+            agg["n_categories"] = np.maximum(cats, 1).astype("Int64")
+        else:
+            agg["n_categories"] = pd.array([pd.NA] * len(agg), dtype="Int64")
+        if channel_col is not None and channel_col in tx.columns:
+            last = tx.loc[tx[channel_col].notna(), [ID, datetime_col, channel_col]].sort_values(
+                [ID, datetime_col], kind="stable")
+            agg["last_channel"] = last.groupby(ID, sort=False, observed=True)[channel_col].last()
+        else:
+            agg["last_channel"] = pd.NA
+    key = ids.astype(str).to_numpy()
+    agg.index = agg.index.astype(str)
+    missing = pd.Index(key).difference(agg.index)
+    if len(missing):
+        raise DataError(f"customer {missing[0]!r} is in the RFM table but has no transaction", column=ID,
+                        hint="build rfm and the customer table from the same transactions")
+    agg = agg.reindex(key)
+    out = rfm.copy()
+    for column in ("revenue", "orders", "n_categories", "last_channel"):
+        out[column] = agg[column].to_numpy()
+    if summary is not None:
+        require(summary, [ID, "T"], "customer_table (summary)")
+        t = summary.set_index(summary[ID].astype(str))["T"] * float(summary.attrs.get("period_days", 7.0)) / 7.0
+        out["weeks_since_first"] = t.reindex(key).to_numpy(dtype=float)
+    else:
+        end = rfm.attrs.get("observation_period_end")
+        ref = pd.Timestamp(end) if end else tx[datetime_col].max().normalize()
+        out["weeks_since_first"] = ((ref - agg["first_purchase"].dt.normalize()).dt.days / 7.0).to_numpy()
+    out["weeks_since_last"] = out["recency"].to_numpy(dtype=float) / 7.0
+    if scores is not None:
+        require(scores, [ID, "p_alive", "clv"], "customer_table (scores)", hint="pass clv.score_customers output")
+        s = scores.set_index(scores[ID].astype(str))
+        gap = pd.Index(key).difference(s.index)
+        if len(gap):
+            raise DataError(f"customer {gap[0]!r} has no CLV score", column=ID,
+                            hint="score the same summary the RFM table was built from")
+        for column in ("p_alive", "expected_purchases", "expected_spend", "clv"):
+            if column in s.columns:
+                out[column] = s[column].reindex(key).to_numpy(dtype=float)
+    out.attrs.update(rfm.attrs)
+    out.attrs["has_categories"] = bool(has_cat)
+    return out
