@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import i18n
+from . import i18n, store
 from .errors import DataError
 from .i18n import tr
 from .paths import RAW
@@ -88,7 +88,7 @@ def _cut_block(block: str, user_words: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(tokenizer(user_words).lcut(block))
 
 
-def _pieces(text: str, user_words: tuple[str, ...]) -> list[str]:
+def cut_text(text: str, user_words: tuple[str, ...] = DOMAIN_WORDS) -> list[str]:
     """jieba's cut of ``text`` (精确模式 with HMM), with each run of Han characters/letters/digits memoised.
 
     jieba itself splits text into such runs and cuts each on its own; other characters come out one
@@ -123,7 +123,7 @@ def tokenize(text: str, stopwords: frozenset[str] | None = None, user_words: tup
     stop = load_stopwords() if stopwords is None else stopwords
     words = tuple(user_words)
     out = []
-    for token in _pieces(str(text), words):
+    for token in cut_text(str(text), words):
         token = token.strip().lower()
         if (len(token) < min_len or token in stop or not _HAS_WORD.search(token)
                 or _LATIN_FRAGMENT.match(token)):
@@ -381,36 +381,22 @@ def plot_topics(model: TopicModel, n_terms: int = 6, label: str | None = None):
     return fig
 
 
-def topic_files(dataset: str) -> tuple[Path, Path]:
-    """Where notebook 06 keeps its topic results: ``post_topics.parquet`` and ``topic_terms.parquet``."""
-    from .paths import processed_dir
-
-    folder = processed_dir(dataset)
-    return folder / "post_topics.parquet", folder / "topic_terms.parquet"
-
-
 def save_post_topics(dataset: str, model: TopicModel, assigned: pd.DataFrame) -> Path:
-    """Write the post assignments and the topics' top terms (with ``n_topics`` and ``seed``)."""
-    from .paths import ensure
-
-    posts_path, terms_path = topic_files(dataset)
-    ensure(posts_path.parent)
-    assigned.to_parquet(posts_path, index=False)
-    model.top_terms_.assign(n_topics=model.n_topics, seed=model.seed).to_parquet(terms_path, index=False)
-    return posts_path
+    """Write the post assignments and the topics' top terms (with ``n_topics`` and ``seed``) to the store
+    (:func:`helpers.store.save_topics`); returns the assignments' path."""
+    return store.save_topics(dataset, assigned, model.top_terms_.assign(n_topics=model.n_topics, seed=model.seed))
 
 
 def load_or_fit(dataset: str, posts: pd.DataFrame, n_topics: int = 8, seed: int = 0) -> tuple[pd.DataFrame,
                                                                                             pd.DataFrame]:
     """``(top_terms, assignments)`` saved by notebook 06 when they fit these posts, else fitted now.
 
-    Saved results are used only when they cover exactly the same post ids with the same
-    ``n_topics`` and ``seed``; otherwise the model is fitted (and saved) again.
+    Saved results (:func:`helpers.store.load_topics`) are used only when they cover exactly the same
+    post ids with the same ``n_topics`` and ``seed``; otherwise the model is fitted (and saved) again.
     """
-    posts_path, terms_path = topic_files(dataset)
-    if posts_path.exists() and terms_path.exists():
-        assigned = pd.read_parquet(posts_path)
-        terms = pd.read_parquet(terms_path)
+    saved = store.load_topics(dataset)
+    if saved is not None:
+        terms, assigned = saved
         same = (len(assigned) == len(posts) and list(assigned["post_id"].astype(str)) == list(posts["post_id"].astype(str))
                 and len(terms) and int(terms["n_topics"].iloc[0]) == n_topics and int(terms["seed"].iloc[0]) == seed)
         if same:

@@ -7,6 +7,8 @@ are checked against the planted truth and against hand-made tables whose answers
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -349,3 +351,9 @@ def test_adoption_summary_lead_time_quantiles(com):
     lead = cm.adoption_lead_times(com)["lead_days"]
     assert summary["lead time, median (days)"] == lead.median()
     assert summary["adopted 被采纳"] == len(com.adoptions)
+
+
+def test_command_line_runs_as_a_module():
+    done = subprocess.run([sys.executable, "-m", "helpers.community", "--help"], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0 and "--customers" in done.stdout and "SIMULATED" in done.stdout

@@ -20,7 +20,7 @@ import pytest
 
 from helpers import community as cm
 from helpers import knowledge as kn
-from helpers import paths, report, topics
+from helpers import paths, report, store, topics
 from helpers.errors import DataError
 from helpers.privacy import pseudonymise
 from helpers.simulate import personal_data, simulate_crm
@@ -234,6 +234,34 @@ def test_knowledge_base_without_community(tmp_path, world):
     finally:
         con.close()
     assert inputs.community is not None
+
+
+def test_gather_inputs_reads_the_hand_overs_through_the_store(world, tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "PROCESSED", tmp_path / "processed")
+    monkeypatch.setattr(paths, "INTERIM", tmp_path / "interim")
+    tx = world["tx"]
+    store.save_processed("handover", tx, tx.iloc[:0], pd.DataFrame({"rows": [len(tx)]}),
+                         {"label": "hand-over test (SIMULATED)", "simulated": True, "currency": "CNY"})
+    store.save_clv("handover", world["clv"], {"horizon": "52 W"})
+    store.save_segments("handover", world["seg"])
+    inputs = kn.gather_inputs("handover")
+    assert inputs.community is None and inputs.top_terms is None  # no community export for this dataset
+    assert (inputs.label, inputs.simulated, inputs.currency, inputs.horizon) == \
+        ("hand-over test (SIMULATED)", True, "CNY", "52 weeks")
+    assert len(inputs.clv) == len(world["clv"]) and len(inputs.segments) == len(world["seg"])
+    assert set(inputs.customers["customer_id"]) == set(tx["customer_id"].astype(str))
+    pd.testing.assert_frame_equal(kn.load_value("handover"), store.load_value("handover"))
+    path = kn.ensure_knowledge_base("handover")
+    assert path == store.knowledge_path("handover") and path.exists()
+    store.save_clv("handover", world["clv"].iloc[:-1], {"horizon": "52 W"})  # segments now rest on old scores
+    with pytest.raises(DataError, match="earlier version of the CLV scores"):
+        kn.gather_inputs("handover")
+
+
+def test_profile_columns_lists_the_profile_view(con):
+    cols = kn.profile_columns(con)
+    assert cols == list(con.execute("SELECT * FROM customer_profile LIMIT 0").df().columns)
+    assert cols[0] == "customer_id" and {"clv", "p_alive", "rfm_segment", "level"} <= set(cols)
 
 
 def test_open_missing_knowledge_base_says_what_to_run(tmp_path):

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers import community as cm
-from helpers import paths, topics
+from helpers import paths, store, topics
 from helpers.errors import DataError
 from helpers.simulate import simulate_customers
 
@@ -67,7 +67,7 @@ def test_domain_words_are_kept_whole():
 def test_memoised_cut_equals_jieba_on_the_whole_text(parts):
     """Cutting memoised runs between punctuation gives exactly jieba's own cut of the whole text."""
     text = "".join(parts)
-    assert topics._pieces(text, topics.DOMAIN_WORDS) == topics.tokenizer(topics.DOMAIN_WORDS).lcut(text)
+    assert topics.cut_text(text, topics.DOMAIN_WORDS) == topics.tokenizer(topics.DOMAIN_WORDS).lcut(text)
 
 
 def test_too_few_texts_is_a_data_error():
@@ -137,7 +137,7 @@ def test_load_or_fit_reuses_matching_results_and_refits_otherwise(tmp_path, monk
     subset = com.posts.iloc[:400]
     terms2, refit = topics.load_or_fit("demo", subset, n_topics=4, seed=model.seed)
     assert len(refit) == 400 and terms2["topic"].nunique() == 4
-    assert pd.read_parquet(topics.topic_files("demo")[1])["n_topics"].iloc[0] == 4
+    assert pd.read_parquet(store.topic_paths("demo")[1])["n_topics"].iloc[0] == 4
 
 
 def test_reconstruction_error_falls_with_more_topics(fitted):

@@ -1,0 +1,292 @@
+"""Share customer knowledge (共享): the data and sections of the per-customer knowledge report
+(客户个人知识报告) and the per-segment report, rendered by ``notebooks/knowledge_report.ipynb``.
+
+Pseudonymised: customer ids and pseudonymous names only; no phone numbers, e-mail addresses or
+forum nicknames.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError
+from .actions import customer_actions, segment_actions, segment_metrics
+from .base import has_table, meta, profile_columns
+from .plots import plot_customer_history, plot_segment_distribution
+
+
+def customers_by_clv(con, segment: str | None = None, column: str | None = None, n: int = 20) -> pd.DataFrame:
+    """The ``n`` customers with the highest CLV (optionally of one segment): id, name, value, P(alive)."""
+    column = column or meta(con).get("segment_column", "rfm_segment")
+    cols = [c for c in ("customer_id", "name", column, "clv", "p_alive", "expected_purchases", "orders", "revenue",
+                        "last_purchase") if c in profile_columns(con)]
+    where, params = "", []
+    if segment is not None:
+        where, params = f'WHERE "{column}" = ?', [segment]
+    order = "clv DESC NULLS LAST, customer_id" if "clv" in cols else "customer_id"
+    sql = f"SELECT {', '.join(chr(34) + c + chr(34) for c in cols)} FROM customer_profile {where} ORDER BY {order} LIMIT {int(n)}"
+    return con.execute(sql, params).df()
+
+
+PROFILE_FIELDS: list[tuple[str, str]] = [
+    ("customer_id", "客户ID customer id"), ("name", "姓名（化名） name (pseudonym)"), ("gender", "性别 gender"),
+    ("age", "年龄 age"), ("city", "城市 city"), ("signup_date", "注册日期 signed up"), ("channel", "获客渠道 channel"),
+    ("miui_user", "MIUI用户 MIUI user"), ("forum_member", "论坛会员 forum member")]
+VALUE_FIELDS: list[tuple[str, str]] = [
+    ("orders", "订单数 orders"), ("revenue", "累计消费 revenue"), ("first_purchase", "首次购买 first purchase"),
+    ("last_purchase", "最近购买 last purchase"), ("top_category", "主要品类 top category"),
+    ("abc_class", "ABC分类 ABC class"), ("r_score", "R 分"), ("f_score", "F 分"), ("m_score", "M 分"),
+    ("rfm_segment", "RFM 细分 segment"), ("cluster", "聚类 cluster"), ("value_need_quadrant", "价值×需求 quadrant"),
+    ("lifecycle_stage", "生命周期 lifecycle stage"), ("clv", "客户终身价值 CLV")]
+PREDICTION_FIELDS: list[tuple[str, str]] = [
+    ("p_alive", "仍活跃概率 P(alive)"), ("expected_purchases", "预计购买次数 expected purchases"),
+    ("expected_spend", "预计客单价 expected spend per purchase"), ("frequency", "重复购买次数 repeat purchases (frequency)"),
+    ("recency", "recency (model periods)"), ("T", "T (model periods)")]
+
+
+def _fields(row: Mapping[str, Any], fields: list[tuple[str, str]]) -> pd.DataFrame:
+    out = []
+    for key, name in fields:
+        if key in row:
+            v = row[key]
+            if isinstance(v, pd.Timestamp):
+                v = f"{v:%Y-%m-%d}" if not pd.isna(v) else "—"
+            elif isinstance(v, float):
+                v = "—" if np.isnan(v) else (f"{v:.3f}" if abs(v) < 10 else f"{v:,.2f}")
+            elif v is None or v is pd.NA:
+                v = "—"
+            out.append({"item 项目": name, "value 值": str(v)})
+    return pd.DataFrame(out)
+
+
+def customer_report(con, customer_id: str) -> dict[str, Any]:
+    """Data of one customer's knowledge report (客户个人知识报告), pseudonymised.
+
+    Returns a dict: ``meta``, ``profile`` / ``value`` / ``prediction`` (two-column tables),
+    ``row`` (the customer_profile row), ``orders`` (purchase history), ``feedback`` (codes),
+    ``posts`` (their coded posts, newest first), ``community`` (meet-ups, votes, adoptions),
+    ``actions`` (:func:`customer_actions`). Raises :class:`DataError` for an unknown id.
+    """
+    m = meta(con)
+    prof = con.execute("SELECT * FROM customer_profile WHERE customer_id = ?", [str(customer_id)]).df()
+    if prof.empty:
+        raise DataError(f"customer {customer_id!r} is not in the knowledge base", column="customer_id",
+                        hint="use an id from the customer_profile view (e.g. knowledge.customers_by_clv(con))")
+    row = prof.iloc[0].to_dict()
+    orders = con.execute("SELECT * FROM orders WHERE customer_id = ? ORDER BY timestamp", [str(customer_id)]).df()
+    data_end = con.execute("SELECT max(timestamp) FROM orders").fetchone()[0]
+    out: dict[str, Any] = {"meta": m, "row": row, "profile": _fields(row, PROFILE_FIELDS),
+                           "value": _fields(row, VALUE_FIELDS), "prediction": _fields(row, PREDICTION_FIELDS),
+                           "orders": orders, "feedback": pd.DataFrame(), "posts": pd.DataFrame(),
+                           "community": pd.DataFrame()}
+    if has_table(con, "customer_feedback"):
+        out["feedback"] = con.execute("SELECT f.code, s.\"说明\", f.posts, f.first_post, f.last_post, f.kind, "
+                                      "f.category_zh FROM customer_feedback f JOIN code_scheme s USING (code) "
+                                      "WHERE customer_id = ? ORDER BY posts DESC, code", [str(customer_id)]).df()
+        out["posts"] = con.execute("SELECT timestamp, board, post_type, code, title, likes, replies FROM posts_coded "
+                                   "WHERE customer_id = ? ORDER BY timestamp DESC", [str(customer_id)]).df()
+    if has_table(con, "attendance"):
+        parts = [con.execute("SELECT m.date AS date, '同城会活动 meet-up' AS what, m.club || ' · ' || m.title AS detail "
+                             "FROM attendance a JOIN meetups m USING (meetup_id) WHERE a.customer_id = ?",
+                             [str(customer_id)]).df(),
+                 con.execute("SELECT v.timestamp AS date, '功能投票 poll vote' AS what, p.feature || ' → ' || p.option AS "
+                             "detail FROM votes v JOIN polls p USING (poll_id, option_id) WHERE v.customer_id = ?",
+                             [str(customer_id)]).df(),
+                 con.execute("SELECT a.release_date AS date, '建议被采纳 adopted' AS what, 'MIUI ' || a.version || ' · ' "
+                             "|| a.feature AS detail FROM adoptions a JOIN posts_coded p USING (post_id) "
+                             "WHERE p.customer_id = ?", [str(customer_id)]).df()]
+        parts = [p for p in parts if len(p)]
+        if parts:
+            out["community"] = pd.concat(parts, ignore_index=True).sort_values("date", ascending=False,
+                                                                              kind="stable").reset_index(drop=True)
+    out["actions"] = customer_actions(row, out["feedback"], data_end)
+    return out
+
+
+def segment_report(con, segment: str, column: str | None = None, top: int = 20) -> dict[str, Any]:
+    """Data of one segment's knowledge report: size, value, P(alive), top customers, feedback, actions.
+
+    Returns a dict: ``meta``, ``column``, ``summary`` (segment vs all), ``profile`` (the
+    segment's customer_profile rows: id, name, value columns only), ``top`` (:func:`customers_by_clv`),
+    ``feedback`` (codes in the segment vs all), ``engagement`` (levels), ``actions``
+    (:func:`segment_actions` rows of this segment).
+    """
+    m = meta(con)
+    column = column or m.get("segment_column", "rfm_segment")
+    metrics = segment_metrics(con, column)
+    if segment not in set(metrics["segment"]) or segment == "all":
+        raise DataError(f"segment {segment!r} is not a value of {column!r}", column=column,
+                        hint=f"use one of {sorted(set(metrics['segment']) - {'all'})}")
+    keep = [c for c in ("customer_id", "name", column, "clv", "p_alive", "expected_purchases", "orders", "revenue",
+                        "level") if c in profile_columns(con)]
+    prof = con.execute(f"SELECT {', '.join(chr(34) + c + chr(34) for c in keep)} FROM customer_profile "
+                       f'WHERE "{column}" = ?', [segment]).df()
+    summary = metrics.loc[metrics["segment"].isin(["all", segment])].set_index("segment").T
+    out: dict[str, Any] = {"meta": m, "segment": segment, "column": column, "summary": summary, "profile": prof,
+                           "top": customers_by_clv(con, segment, column, top), "feedback": pd.DataFrame(),
+                           "engagement": pd.DataFrame()}
+    if has_table(con, "posts_coded"):
+        out["feedback"] = con.execute(f"""
+            WITH seg AS (SELECT p.code FROM posts_coded p JOIN customer_profile c USING (customer_id)
+                         WHERE c."{column}" = ?),
+                 s AS (SELECT code, count(*) AS n FROM seg GROUP BY code),
+                 a AS (SELECT code, count(*) AS n FROM posts_coded GROUP BY code)
+            SELECT a.code, cs."说明", coalesce(s.n, 0) AS segment_posts,
+                   round(coalesce(s.n, 0) / greatest((SELECT count(*) FROM seg), 1), 4) AS segment_share,
+                   round(a.n / (SELECT count(*) FROM posts_coded), 4) AS overall_share
+            FROM a JOIN code_scheme cs USING (code) LEFT JOIN s USING (code)
+            ORDER BY segment_posts DESC, a.code""", [segment]).df()
+    if "level" in prof.columns:
+        out["engagement"] = prof["level"].value_counts().rename_axis("level").reset_index(name="customers")
+    actions = segment_actions(metrics)
+    out["actions"] = actions.loc[actions["segment"] == segment].reset_index(drop=True)
+    return out
+
+
+def show(df: pd.DataFrame, precision: int = 2):
+    """A table for reports: no index column, floats rounded, text left-aligned, numbers never broken."""
+    text_cols = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
+    short_cols = [c for c in df.columns if c not in text_cols or df[c].astype(str).str.len().max() <= 12]
+    sty = df.style.hide(axis="index").format(precision=precision, thousands=",", na_rep="—")
+    if text_cols:
+        sty = sty.set_properties(subset=text_cols, **{"text-align": "left"})
+    if short_cols:
+        sty = sty.set_properties(subset=short_cols, **{"white-space": "nowrap !important",
+                                                       "overflow-wrap": "normal !important"})
+    return sty
+
+
+def example_customer(con) -> str:
+    """The highest-CLV customer who has coded feedback (else the highest-CLV customer): a full example."""
+    if has_table(con, "customer_feedback") and "clv" in profile_columns(con):
+        row = con.execute("SELECT customer_id FROM customer_profile WHERE customer_id IN "
+                          "(SELECT customer_id FROM customer_feedback) ORDER BY clv DESC NULLS LAST, customer_id "
+                          "LIMIT 1").fetchone()
+        if row:
+            return str(row[0])
+    return str(customers_by_clv(con, n=1)["customer_id"].iloc[0])
+
+
+_SUMMARY_ROWS: dict[str, str] = {
+    "customers": "客户数 customers", "mean_clv": "平均CLV mean CLV", "mean_p_alive": "平均活跃概率 mean P(alive)",
+    "mean_revenue": "平均累计消费 mean revenue", "mean_expected_purchases": "平均预计购买 mean expected purchases",
+    "member_share": "论坛会员占比 member share", "suggester_share": "提建议者占比 suggester share",
+    "posts": "帖子数 posts", "complaint_share": "投诉占比 complaint share",
+    "top_complaint": "主要投诉 top complaint", "top_complaint_share": "主要投诉占投诉 top complaint share",
+    "price_share": "价格话题占比 price-topic share", "repeat_buyers": "重复购买客户 repeat buyers",
+    "mean_p_alive_repeat": "重复购买者平均活跃概率 mean P(alive), repeat buyers"}
+
+
+def report_title(rep: Mapping[str, Any], mode: str) -> str:
+    """Markdown title block of a knowledge report (says SIMULATED when the data are)."""
+    m = rep["meta"]
+    if mode == "customer":
+        row = rep["row"]
+        name = row.get("name")
+        head = (f"# 客户个人知识报告 Customer knowledge report\n\n**客户ID customer {row['customer_id']}**"
+                + (f" · 化名 pseudonym `{name}`" if isinstance(name, str) and name else ""))
+    else:
+        head = (f"# 细分客户知识报告 Segment knowledge report\n\n**{rep['column']} = {rep['segment']}** · "
+                f"{int(rep['summary'].loc['customers', rep['segment']]):,} customers")
+    return (f"{head}\n\nData: {m.get('label', m.get('dataset'))}. Pseudonymised: customer ids and pseudonymous "
+            "names only (仅显示客户ID与化名); no phone numbers, e-mail addresses or forum nicknames.")
+
+
+def _dates(frame: pd.DataFrame, *cols: str) -> pd.DataFrame:
+    out = frame.copy()
+    for col in cols:
+        if col in out:
+            out[col] = pd.to_datetime(out[col]).dt.strftime("%Y-%m-%d")
+    return out
+
+
+def _number(sections: list[tuple[str, Any]], level: int) -> list[tuple[str, Any]]:
+    """Number the headings (``## 客户概况`` → ``## 1 · 客户概况``) at the given Markdown level."""
+    out, n = [], 0
+    for heading, content in sections:
+        if heading.startswith("## "):
+            n += 1
+            heading = f"{'#' * level} {n} · {heading[3:]}"
+        out.append((heading, content))
+    return out
+
+
+def customer_sections(rep: Mapping[str, Any], level: int = 2) -> list[tuple[str, Any]]:
+    """``(heading, content)`` pairs of a per-customer report; content is a table, figure or Markdown text.
+
+    ``level`` is the Markdown heading level of the sections (2 = ``##``).
+    """
+    m, row = rep["meta"], rep["row"]
+    orders = rep["orders"]
+    fig = plot_customer_history(orders, m.get("currency", ""))
+    plt.close(fig)
+    hist = orders.sort_values("timestamp", ascending=False).head(10)
+    hist = _dates(hist[[c for c in ("timestamp", "amount", "products", "channel") if c in hist.columns]], "timestamp")
+    pa, ep = row.get("p_alive"), row.get("expected_purchases")
+    horizon = m.get("horizon") or "notebook 04's horizon (default 52 weeks)"
+    if pa is None or pd.isna(pa):
+        pred_text = "No prediction: this customer has no purchases in the data. 无购买记录，无法预测。"
+    else:
+        pred_text = (f"P(alive) = **{pa:.2f}**: the model's probability that the customer is still an active buyer."
+                     + (f" Expected purchases over {horizon}: **{ep:.2f}**." if ep is not None and not pd.isna(ep)
+                        else ""))
+    sections: list[tuple[str, Any]] = [
+        ("## 客户概况 Profile", show(rep["profile"])),
+        ("## 购买历史 Purchase history", fig),
+        ("", show(hist) if len(hist) else "No purchases in the data. 无购买记录。"),
+        ("## 客户价值 Value", show(rep["value"])),
+        ("## 预计购买与活跃概率 Predicted purchases and P(alive)", show(rep["prediction"])),
+        ("", pred_text),
+    ]
+    if m.get("community"):
+        fb = rep["feedback"]
+        sections.append(("## 反馈主题 Feedback topics",
+                         show(_dates(fb[["code", "说明", "posts", "last_post"]], "last_post")) if len(fb)
+                         else "这位客户在社区没有发帖。 No posts from this customer in the community."))
+        if len(rep["posts"]):
+            posts = _dates(rep["posts"].head(5), "timestamp")
+            sections.append(("", show(posts[["timestamp", "board", "code", "title", "likes"]])))
+        com = rep["community"]
+        sections.append(("## 社区互动 Community activity", show(_dates(com, "date")) if len(com)
+                         else "No meet-ups, poll votes or adopted suggestions. 无社区活动记录。"))
+    else:
+        sections.append(("## 反馈主题 Feedback topics",
+                         "Community data are not available for this dataset. 此数据集没有社区数据。"))
+    sections.append(("## 建议行动 Recommended action", show(rep["actions"])))
+    return _number(sections, level)
+
+
+def segment_sections(rep: Mapping[str, Any], con, level: int = 2) -> list[tuple[str, Any]]:
+    """``(heading, content)`` pairs of a per-segment report (``level``: Markdown heading level)."""
+    summary = rep["summary"].rename(index=_SUMMARY_ROWS)
+    summary = summary.map(lambda v: f"{v:.3f}" if isinstance(v, float) and abs(v) < 10 else
+                          (f"{v:,.1f}" if isinstance(v, float) else v))
+    fig = plot_segment_distribution(con, rep["segment"], rep["column"])
+    plt.close(fig)
+    top = rep["top"].copy()
+    for col in ("clv", "revenue"):
+        if col in top:
+            top[col] = top[col].round(0)
+    top = _dates(top, "last_purchase")
+    sections: list[tuple[str, Any]] = [
+        ("## 细分概况 Segment summary (vs all customers)", show(summary.reset_index(names="measure 指标"), 3)),
+        ("## 价值分布 Value distribution", fig),
+        (f"## 重点客户 Top {len(top)} customers by CLV", show(top)),
+    ]
+    if rep["meta"].get("community"):
+        fb = rep["feedback"].head(10)
+        sections.append(("## 反馈主题 Feedback topics (top 10 codes)", show(fb, 4) if len(fb) else
+                         "No posts from this segment."))
+        sections.append(("## 互动程度 Engagement", show(rep["engagement"]) if len(rep["engagement"]) else
+                         "No engagement data."))
+    else:
+        sections.append(("## 反馈主题 Feedback topics",
+                         "Community data are not available for this dataset. 此数据集没有社区数据。"))
+    sections.append(("## 建议行动 Recommended actions and evidence",
+                     show(rep["actions"][["rule", "行动", "evidence", "source", "basis"]])))
+    return _number(sections, level)
