@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import runpy
 import warnings
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from statsmodels.stats.proportion import proportion_confint
 from helpers import plotting, survey
 from helpers.paths import NOTEBOOKS
 from helpers.survey import (
+    SAMPLES_DIR,
     SIM_DESIGN,
     SIM_PATH,
     STATEMENT_COLUMNS,
@@ -37,12 +39,13 @@ from helpers.survey import (
     compare_groups,
     cronbach_alpha,
     groups_to_withhold,
+    load_codebook,
     load_survey,
+    read_survey,
     simulate_responses,
     statement_table,
     suppress,
 )
-from helpers.survey_io import SAMPLES_DIR, load_codebook, read_survey
 
 PUBLISHED = [0.56, 0.86, 0.73, 0.45, 0.86, 0.76]  # paper 2, staff survey table
 CB = load_codebook()
@@ -72,6 +75,15 @@ def test_simulation_is_seeded_and_the_committed_file_is_its_output(tmp_path):
     assert not a.equals(simulate_responses(seed=8))
     regenerated = survey.write_simulated(tmp_path / "sim.csv")
     assert regenerated.read_bytes() == SIM_PATH.read_bytes(), "run `python -m helpers.survey` to regenerate"
+
+
+def test_python_m_helpers_survey_regenerates_the_file(tmp_path, capsys):
+    out = tmp_path / "sim.csv"
+    with pytest.MonkeyPatch.context() as mp, pytest.raises(SystemExit) as done:
+        mp.setattr("sys.argv", ["python -m helpers.survey", "--out", str(out)])
+        runpy.run_module("helpers.survey", run_name="__main__")
+    assert done.value.code == 0 and f"wrote {out}" in capsys.readouterr().out
+    assert out.read_bytes() == SIM_PATH.read_bytes()
 
 
 def test_simulated_file_says_simulated_on_every_row_and_in_its_label(sim):

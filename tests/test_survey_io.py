@@ -1,7 +1,8 @@
-"""Tests for :mod:`helpers.survey_io`: the codebook and the loaders of every export format.
+"""Tests for reading surveys (:mod:`helpers.survey`: codebook, format registry, reader, export).
 
 Every sample export in ``data/raw/survey/samples/`` holds the same six made-up respondents; each
-loader must give back exactly ``expected.csv``. Bad answers and unknown columns must raise
+loader must give back exactly ``expected.csv``; every entry of the format registry
+(:data:`helpers.survey.FORMATS`) names its samples and is checked on them. Bad answers and unknown columns must raise
 :class:`DataError` naming the column and the respondent row, never become a silent NaN.
 """
 
@@ -20,10 +21,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpers.errors import DataError
-from helpers.survey_io import (
+from helpers.survey import (
     CODEBOOK_PATH,
     FORMATS,
     SAMPLES_DIR,
+    SurveyFormat,
     detect_format,
     load_codebook,
     match_header,
@@ -134,6 +136,29 @@ def test_normalise_ignores_width_case_punctuation_and_spaces():
 
 
 # --------------------------------------------------------------------------- the sample exports
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_every_registered_format_is_detected_and_reads_to_the_expected_respondents(fmt):
+    """One test over the format registry: each entry's sample exports are detected as that format and
+    read (format detected, and format given) to exactly ``expected.csv``."""
+    entry = FORMATS[fmt]
+    assert isinstance(entry, SurveyFormat) and entry.name == fmt and entry.description
+    assert entry.samples, f"format {fmt!r} names no sample export in {SAMPLES_DIR}"
+    columns = [c for c in EXPECTED.columns if c != "respondent_id"]
+    for sample in entry.samples:
+        path = SAMPLES_DIR / sample
+        assert detect_format(path) == fmt, sample
+        for stated in (None, fmt):
+            data = read_survey(path, stated)
+            assert data.source["format"] == fmt and data.n == len(EXPECTED), sample
+            got = as_text_frame(data.responses)
+            assert list(got.columns) == list(EXPECTED.columns), sample
+            pd.testing.assert_frame_equal(got[columns], EXPECTED[columns])
+
+
+def test_the_registry_names_the_same_samples_as_these_tests():
+    assert {s: f.name for f in FORMATS.values() for s in f.samples} == SAMPLES
 
 
 @pytest.mark.parametrize("name", list(SAMPLES))
@@ -329,6 +354,14 @@ def test_missing_file_and_unknown_format_are_errors(tmp_path):
     with pytest.raises(DataError, match="unknown survey format"):
         read_survey(SAMPLES_DIR / "plain_codes.csv", "surveymonkey")
     assert set(FORMATS) == set(SAMPLES.values())
+
+
+def test_a_file_of_no_survey_file_type_is_an_error(tmp_path):
+    path = tmp_path / "export.json"
+    path.write_text('{"sha1": 3}', encoding="utf-8")
+    for read in (detect_format, read_survey):
+        with pytest.raises(DataError, match="unknown file type '.json'"):
+            read(path)
 
 
 # --------------------------------------------------------------------------- round trips (properties)

@@ -1,8 +1,9 @@
 """Write the small sample exports in this folder (test fixtures; SIMULATED answers of 6 respondents).
 
 Each file holds the same six made-up respondents (``expected.csv``, tidy codes) the way one survey
-tool exports them, so tests/test_survey_io.py can check that every loader gives back exactly
-``expected.csv``. Run from the project root: ``.venv/bin/python data/raw/survey/samples/make_samples.py``.
+tool exports them, so tests/test_survey_io.py can check that every loader (every entry of
+``helpers.survey.FORMATS``) gives back exactly ``expected.csv``. Run from the project root:
+``.venv/bin/python data/raw/survey/samples/make_samples.py``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.survey_io import MULTI_SEP, load_codebook, write_sav
+from helpers.survey import MULTI_SEP, load_codebook, write_sav
 
 HERE = Path(__file__).resolve().parent
 CB = load_codebook()

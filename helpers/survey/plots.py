@@ -1,0 +1,194 @@
+"""Figures of the staff survey, drawn only from suppressed tables (:func:`helpers.survey.suppress`).
+
+:func:`plot_statements` (the paper's statements with Wilson intervals and the published shares),
+:func:`plot_likert` (diverging stacked bars), :func:`plot_group_shares` (shares by group) and
+:func:`plot_loadings` (the factor loadings as a heatmap). Labels follow the figure language
+(:mod:`helpers.i18n`): English · 中文 in English figures, Chinese alone in Chinese ones.
+"""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from .. import i18n
+from ..i18n import tr, tr_given, with_label
+from .codebook import MULTI_SEP, Codebook
+from .groups import column_label
+
+LIKERT_COLORS = ("#a6611a", "#dfc27d", "#d9d9d9", "#80cdc1", "#018571")  # ColorBrewer BrBG, grey middle
+
+
+def _both() -> str:
+    """Codebook label language: "both" (``English · 中文``) in English figures, "zh" in Chinese ones."""
+    return "zh" if i18n.get_language() == "zh" else "both"
+
+
+def _empty_figure(message: str, title: str, label: str | None) -> Figure:
+    fig, ax = plt.subplots(figsize=(8, 1.6))
+    ax.axis("off")
+    ax.text(0.01, 0.4, tr(message), fontsize=10, color="dimgrey", transform=ax.transAxes)
+    ax.set_title(with_label(title, label), loc="left")
+    return fig
+
+
+def plot_likert(table: pd.DataFrame, codebook: Codebook, *, title: str, label: str | None = None) -> Figure:
+    """Diverging stacked bars (Heiberger & Robbins 2014): disagreement left of zero, agreement right,
+    the neutral answer split across zero; % of respondents answering each item.
+
+    Drawn with matplotlib directly: plot-likert's ``plot_likert()`` is broken on pandas 3
+    (``DataFrame.applymap`` was removed). Reverse-worded items are marked (R) and drawn as worded.
+    Rows blanked by :func:`suppress` are labelled, not drawn.
+
+    References
+    ----------
+    Heiberger, R. M. & Robbins, N. B. (2014). Design of diverging stacked bar charts for Likert
+    scales and other applications. Journal of Statistical Software, 57(5), 1–32.
+    """
+    if "min_group_size" not in table.attrs:
+        raise ValueError("plot from a suppressed table: suppress(table, min_size) first")
+    title = tr_given(title)
+    if table.empty:
+        return _empty_figure("This survey has no Likert items.", title, label)
+    levels = codebook.scales["agree5"].levels if "agree5" in codebook.scales else None
+    codes = [c for c in table.columns if isinstance(c, (int, np.integer))]
+    pct = table[codes].astype(float).div(table["n"].astype(float), axis=0) * 100
+    k = len(codes)
+    mid = k // 2 if k % 2 else None
+    fig, ax = plt.subplots(figsize=(11, 1.4 + 0.3 * len(table)))
+    y = np.arange(len(table))[::-1]
+    left = -(pct[codes[: k // 2]].sum(axis=1) + (pct[codes[mid]] / 2 if mid is not None else 0))
+    start = left.to_numpy(copy=True)
+    colors = LIKERT_COLORS if k == 5 else plt.get_cmap("BrBG")(np.linspace(0.1, 0.9, k))
+    for j, code in enumerate(codes):
+        width = pct[code].to_numpy()
+        name = ((levels[j].zh if i18n.get_language() == "zh" else f"{levels[j].en} {levels[j].zh}")
+                if levels and k == len(levels) else str(code))
+        ax.barh(y, np.nan_to_num(width), left=np.nan_to_num(start), color=colors[j], label=name,
+                edgecolor="white", linewidth=0.5, height=0.75)
+        start = start + np.nan_to_num(width)
+    ax.axvline(0, color="black", lw=0.8)
+    if i18n.get_language() == "zh" and "item" in table:
+        labels = [f"{codebook.items[r.item].label('zh') if r.item in codebook.items else r.label}"
+                  f"{' (R)' if r.reverse else ''}" for r in table.itertuples()]
+    else:
+        labels = [f"{r.label}{' (R)' if r.reverse else ''}" for r in table.itertuples()]
+    for yi, (_, row) in zip(y, table.iterrows()):
+        if pd.isna(row["n"]):
+            ax.text(0, yi, tr("suppressed (small group)"), va="center", ha="center", fontsize=7, color="dimgrey")
+    ax.set_yticks(y, labels, fontsize=7.5)
+    reach = float(np.nanmax(np.abs(np.concatenate([left.to_numpy(dtype=float), start.astype(float)])))) if len(table) else 50
+    limit = min(100, 10 * math.ceil((reach + 2) / 10))
+    ax.set_xlim(-limit, limit)
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{abs(v):.0f}"))
+    ax.set_xlabel(tr("% of respondents (← disagree 不同意 | agree 同意 →)"))
+    ax.set_title(with_label(title, label), loc="left")
+    if "dimension" in table:
+        dims = table["dimension"].tolist()
+        bounds = [0] + [i for i in range(1, len(dims)) if dims[i] != dims[i - 1]] + [len(dims)]
+        for a, b in zip(bounds[:-1], bounds[1:]):
+            if a > 0:
+                ax.axhline(y[a] + 0.5, color="grey", lw=0.6)
+            ax.text(1.01, (y[a] + y[b - 1]) / 2, codebook.dimension_label(dims[a], _both()).replace(" · ", "\n"),
+                    transform=ax.get_yaxis_transform(), va="center", ha="left", fontsize=7.5, color="dimgrey")
+    handles, names = ax.get_legend_handles_labels()
+    fig.legend(handles, names, ncol=k, fontsize=7.5, loc="lower center", frameon=False)
+    fig.tight_layout(rect=(0, 0.7 / (1.4 + 0.3 * len(table)), 1, 1))
+    return fig
+
+
+def plot_statements(table: pd.DataFrame, codebook: Codebook, *, label: str | None = None) -> Figure:
+    """Share saying yes to each statement (bar, %), its Wilson 95 % interval, and the published share (◆)."""
+    if "min_group_size" not in table.attrs:
+        raise ValueError("plot from a suppressed table: suppress(table, min_size) first")
+    title = tr("The paper's six statements 论文的六个陈述")
+    if table.empty:
+        return _empty_figure("This survey has none of the paper's yes/no statements.", title, label)
+    fig, ax = plt.subplots(figsize=(9, 1.2 + 0.55 * len(table)))
+    y = np.arange(len(table))[::-1]
+    share = table["share"].astype(float) * 100
+    ax.barh(y, share.fillna(0), color="#4C72B0", alpha=0.8, height=0.6, label=tr("data 数据"))
+    err = np.vstack([share - table["ci_low"].astype(float) * 100, table["ci_high"].astype(float) * 100 - share])
+    ax.errorbar(share, y, xerr=np.nan_to_num(err), fmt="none", ecolor="black", capsize=3, lw=1,
+                label=tr("Wilson 95% CI"))
+    ax.scatter(table["published_share"].astype(float) * 100, y, marker="D", color="#C44E52", zorder=3, s=30,
+               label=tr("published 论文"))
+    names = [codebook.items[i].label(_both()) if i in codebook.items else i for i in table["item"]]
+    ax.set_yticks(y, names, fontsize=8)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel(tr("share of respondents saying yes (%) 回答“是”的比例"))
+    ax.set_title(with_label(title, label), loc="left")
+    ax.legend(fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.28 * 4 / (1.2 + 0.55 * len(table))),
+              ncol=3, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def plot_group_shares(table: pd.DataFrame, codebook: Codebook, *, title: str, label: str | None = None) -> Figure:
+    """Dot plot of :func:`group_shares` (after :func:`suppress`): one panel per grouping, share in %,
+    suppressed groups named in the legend and not drawn."""
+    if "min_group_size" not in table.attrs:
+        raise ValueError("plot from a suppressed table: suppress(table, min_size) first")
+    title = tr_given(title)
+    if table.empty:
+        return _empty_figure("No groups to compare (no attributes, or no statements).", title, label)
+    groupings = list(dict.fromkeys(table["grouping"]))
+    items = list(dict.fromkeys(table["item"]))
+    height = 0.75 + 0.3 * len(items)
+    fig, axes = plt.subplots(len(groupings), 1, figsize=(9.5, 0.6 + height * len(groupings)), sharex=True,
+                             squeeze=False)
+    markers = "osD^vP*X"
+    names = [column_label(codebook, i, _both() if MULTI_SEP not in i else
+                          ("zh" if i18n.get_language() == "zh" else "en")) for i in items]
+    for ax, grouping in zip(axes[:, 0], groupings):
+        sub = table[table["grouping"] == grouping]
+        scale = codebook.items[grouping].scale
+        for m, (group, rows) in enumerate(sub.groupby("group", sort=False)):
+            level = scale.level(group) if group in map(str, scale.codes) else None
+            name = group if level is None else (level.zh if i18n.get_language() == "zh" else level.en)
+            y = [len(items) - 1 - items.index(i) for i in rows["item"]]
+            if rows["n"].isna().all():
+                ax.scatter([], [], marker=markers[m % 8], color="lightgrey", label=tr("{name}: suppressed", name=name))
+                continue
+            ax.scatter(rows["share"].astype(float) * 100, y, marker=markers[m % 8], s=34, alpha=0.85, zorder=3,
+                       label=f"{name} (n={int(rows['n'].max())})")
+        ax.set_xlim(-2, 102)
+        ax.set_ylim(-0.6, len(items) - 0.4)
+        ax.set_yticks(range(len(items))[::-1], names, fontsize=7.5)
+        ax.set_title(tr("by {grouping}", grouping=codebook.items[grouping].label(_both())), loc="left", fontsize=9.5)
+        ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+    axes[-1, 0].set_xlabel(tr("share of the group (%) 组内比例"))
+    fig.suptitle(with_label(title, label), x=0.01, ha="left", fontweight="bold", fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def plot_loadings(loadings: pd.DataFrame, codebook: Codebook, *, label: str | None = None) -> Figure:
+    """Heatmap of :func:`efa_loadings`: colour for every loading, the value printed where |loading| ≥ 0.3."""
+    title = tr("Exploratory factor analysis, varimax loadings 探索性因子分析")
+    if loadings.empty:
+        return _empty_figure("Not enough complete respondents (more than the number of items needed).", title, label)
+    factor_cols = [c for c in loadings.columns if str(c).startswith("F")]
+    values = loadings[factor_cols].astype(float).to_numpy()
+    fig, ax = plt.subplots(figsize=(0.9 * len(factor_cols) + 4.5, 1.2 + 0.3 * len(values)))
+    image = ax.imshow(values, cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto")
+    for (i, j), v in np.ndenumerate(values):
+        if abs(v) >= 0.3:  # only loadings worth reading are printed
+            ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7, color="white" if abs(v) > 0.6 else "black")
+    names = [codebook.items[i].label(_both()) + (" (R)" if codebook.items[i].reverse else "") for i in loadings.index]
+    ax.set_yticks(range(len(values)), names, fontsize=7)
+    if i18n.get_language() == "zh":  # "F1 culture" → "F1 企业文化"
+        ticks = [f"{c.split(' ', 1)[0]} {codebook.dimension_label(c.split(' ', 1)[1], 'zh')}" if " " in str(c)
+                 else str(c) for c in factor_cols]
+    else:
+        ticks = factor_cols
+    ax.set_xticks(range(len(factor_cols)), ticks, rotation=30, ha="right", fontsize=8)
+    ax.grid(False)
+    fig.colorbar(image, ax=ax, label=tr("loading 载荷 (|loading| ≥ 0.3 printed)"), shrink=0.8)
+    ax.set_title(with_label(title, label), loc="left")
+    fig.tight_layout()
+    return fig
