@@ -145,7 +145,7 @@ def value_by_engagement(eng: pd.DataFrame, value: pd.DataFrame, by: str = "level
         :func:`engagement` output.
     value
         One row per customer with ``customer_id`` and some of ``clv, p_alive,
-        expected_purchases, frequency, monetary_value`` (notebook 04's ``clv.parquet``) and
+        expected_purchases, frequency, monetary_value`` (notebook 03's ``clv.parquet``) and
         optionally segment columns.
     by
         Engagement column to group by (``level`` or e.g. ``member``).

@@ -24,7 +24,7 @@ from .coding import code_posts, code_scheme_table, topic_categories
 
 
 def horizon_text(horizon: Any) -> str:
-    """``"52 W"`` → ``"52 weeks"`` (notebook 04 writes the horizon as a count and a time-unit letter)."""
+    """``"52 W"`` → ``"52 weeks"`` (notebook 03 writes the horizon as a count and a time-unit letter)."""
     units = {"D": "days", "W": "weeks", "M": "months", "Q": "quarters", "Y": "years"}
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([DWMQY])\s*", str(horizon or ""))
     return f"{match.group(1)} {units[match.group(2)]}" if match else str(horizon or "")
@@ -82,8 +82,8 @@ KB_TABLES: dict[str, str] = {
                  "forum member (no phone or e-mail: not needed to serve the customer)",
     "orders": "one row per order: customer, time, amount, products, channel",
     "orders_summary": "per customer: orders, revenue, first and last purchase, phones bought, top category",
-    "segments": "notebook 03: ABC class, RFM scores and segment, cluster, value × need quadrant, lifecycle stage",
-    "clv": "notebook 04: frequency, recency, T, monetary value, P(alive), expected purchases and spend, CLV",
+    "segments": "notebook 04: ABC class, RFM scores and segment, cluster, value × need quadrant, lifecycle stage",
+    "clv": "notebook 03: frequency, recency, T, monetary value, P(alive), expected purchases and spend, CLV",
     "members": "forum members (会员) with their customer id when linked; nicknames pseudonymised",
     "engagement": "per customer: posts by type, adopted suggestions, replies, likes, meet-ups, votes, level",
     "topics": "NMF feedback topics: label, top terms, mapped category, share of posts",
@@ -214,9 +214,9 @@ def sources_table(inputs: KnowledgeInputs) -> pd.DataFrame:
     """What the knowledge base acquires: explicit (显性) and tacit (隐性) knowledge, with row counts."""
     rows = [("explicit 显性", "customer profile 客户资料", "customers", len(inputs.customers)),
             ("explicit 显性", "purchase records 购买记录", "orders (lines)", len(inputs.transactions)),
-            ("explicit 显性", "segments 客户细分 (notebook 03)", "segments", 0 if inputs.segments is None
+            ("explicit 显性", "segments 客户细分 (notebook 04)", "segments", 0 if inputs.segments is None
              else len(inputs.segments)),
-            ("explicit 显性", "value and predictions 客户价值 (notebook 04)", "clv", 0 if inputs.clv is None
+            ("explicit 显性", "value and predictions 客户价值 (notebook 03)", "clv", 0 if inputs.clv is None
              else len(inputs.clv))]
     com = inputs.community
     if com is not None:

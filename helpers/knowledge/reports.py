@@ -228,7 +228,7 @@ def customer_sections(rep: Mapping[str, Any], level: int = 2) -> list[tuple[str,
     hist = orders.sort_values("timestamp", ascending=False).head(10)
     hist = _dates(hist[[c for c in ("timestamp", "amount", "products", "channel") if c in hist.columns]], "timestamp")
     pa, ep = row.get("p_alive"), row.get("expected_purchases")
-    horizon = m.get("horizon") or "notebook 04's horizon (default 52 weeks)"
+    horizon = m.get("horizon") or "notebook 03's horizon (default 52 weeks)"
     if pa is None or pd.isna(pa):
         pred_text = "No prediction: this customer has no purchases in the data. 无购买记录，无法预测。"
     else:
