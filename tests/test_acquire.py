@@ -20,10 +20,13 @@ import pyarrow.parquet as pq
 import pytest
 import xlwt
 
-from helpers import acquire
+from helpers import acquire, paths
 from helpers.acquire import (
+    BUNDLED,
     CANONICAL,
+    FORMATS,
     LINEAGE,
+    bundled_sources,
     load_cdnow,
     load_interim,
     load_xiaomi_sim,
@@ -32,7 +35,7 @@ from helpers.acquire import (
     save_interim,
 )
 from helpers.errors import DataError
-from helpers.privacy import EMAIL_PATTERN, PHONE_PATTERN
+from helpers.privacy import EMAIL_PATTERN, KEY_ENV, PHONE_PATTERN
 
 TEST_KEY = b"unit-test-key-not-the-project-key"
 
@@ -243,6 +246,42 @@ def test_hive_partitioned_parquet_folder(tmp_path):
     assert prov["sha256"] == digest.hexdigest()
 
 
+# --------------------------------------------------------------------------- the file-format registry
+
+REGISTRY_FRAME = pd.DataFrame({
+    "客户ID": ["00042", "10086"],
+    "下单时间": [dt.datetime(2013, 4, 9, 12, 0, 5), dt.datetime(2013, 4, 10, 20, 15)],
+    "实付金额": [1999.5, 99.25],
+    "订单号": ["A0001", "A0002"],
+})
+
+#: How the test writes a small file of each registered format (a new format needs a writer here).
+FORMAT_WRITERS = {
+    "csv": ("orders.csv", lambda frame, path: frame.to_csv(path, index=False, encoding="gb18030")),
+    "excel": ("orders.xlsx", lambda frame, path: frame.to_excel(path, index=False, sheet_name="订单")),
+    "parquet": ("orders.parquet", lambda frame, path: frame.to_parquet(path, index=False)),
+}
+
+
+@pytest.mark.parametrize("name", list(FORMATS))
+def test_every_registered_format_reads_to_the_same_canonical_table(tmp_path, name):
+    assert name in FORMAT_WRITERS, f"add a writer for the format {name!r} to FORMAT_WRITERS"
+    file, write = FORMAT_WRITERS[name]
+    path = tmp_path / file
+    write(REGISTRY_FRAME, path)
+    assert paths.file_format(path) == name  # the registry is keyed by the one detection by ending
+    df = read_transactions(path)
+    assert_values(df, pd.DataFrame({
+        "customer_id": ["00042", "10086"], "order_id": ["A0001", "A0002"],
+        "timestamp": ["2013-04-09 12:00:05", "2013-04-10 20:15:00"], "amount": ["1999.5", "99.25"],
+        "source_file": [file] * 2, "source_row": [1, 2],
+    }))
+    prov = df.attrs["provenance"]
+    assert prov["format"] == name and prov["rows"] == 2 and prov["columns"] == ZH_MAP
+    assert prov["sha256"] == paths.sha256_of(path) == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert prov["path"].endswith(file) and dt.datetime.fromisoformat(prov["read_at"]).tzinfo is not None
+
+
 # --------------------------------------------------------------------------- column mapping and lineage
 
 
@@ -355,6 +394,7 @@ def test_error_unknown_format(tmp_path):
     err = _error(path)
     assert "orders.json" in str(err) and ".json" in err.problem
     assert "CSV" in str(err)  # says what is supported
+    assert all(fmt.title in err.hint for fmt in FORMATS.values())
 
 
 def test_error_empty_file(tmp_path):
@@ -524,6 +564,23 @@ def test_cdnow_sample_documented_facts():
     assert tx["source_row"].tolist() == list(range(1, 6_920))
     with pytest.raises(ValueError):
         load_cdnow("everything")
+
+
+@pytest.mark.parametrize("name", list(BUNDLED))
+def test_every_bundled_dataset_loads_and_says_simulated_iff_simulated(monkeypatch, name):
+    monkeypatch.setenv(KEY_ENV, TEST_KEY.decode())
+    entry = BUNDLED[name]
+    acq = acquire.acquire(name)
+    assert acq.name == name
+    assert acq.simulated is entry.simulated
+    assert ("SIMULATED" in acq.label) is entry.simulated
+    assert list(acq.transactions.columns)[-2:] == list(LINEAGE) and len(acq.transactions) > 0
+    # the registry's raw files are the ones the loader read, with the rows it read
+    assert {Path(p.path).name: p.rows for p in acq.provenance} == {path.name: n for path, n in entry.files()}
+    listed = bundled_sources()
+    mine = listed.loc[listed["dataset"] == entry.raw_dir.name]
+    assert {path.name for path, _ in entry.files()} <= set(mine["file"])
+    assert set(mine["kind"]) == {entry.kind} and ("SIMULATED" in entry.kind) is entry.simulated
 
 
 def test_xiaomi_transactions_have_canonical_columns(xiaomi):

@@ -85,7 +85,7 @@ def one_group_cohort(monkeypatch, r, alpha, a, b, n=20_000, seed=7):
     """A single-group cohort, no seasonality, everyone's first purchase on the same day."""
     group = CustomerGroup("only", "唯一", 1.0, r=r, alpha=alpha, a=a, b=b, phone_share=0.3,
                           flagship_bias=1.0, forum_member=0.3, miui_user=0.8)
-    monkeypatch.setattr(simulate, "GROUPS", {"only": group})
+    monkeypatch.setattr(simulate.process, "GROUPS", {"only": group})  # the groups simulate_customers draws from
     customers = simulate_customers(n, seed=seed, seasonality=0.0, buyer_share=1.0)
     assert customers["is_buyer"].all() and (customers["group"] == "only").all()
     customers["first_purchase"] = FIRST_DAY

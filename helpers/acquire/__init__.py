@@ -1,0 +1,58 @@
+"""Acquisition (数据获取): read customer transaction data into one canonical schema.
+
+Three ways data arrives, one schema out:
+
+- the bundled **real** dataset, CDNOW (:func:`load_cdnow`);
+- the bundled **simulated** Xiaomi-like CRM export (:func:`load_xiaomi_sim`), messy on purpose;
+- the **user's own** export (:func:`read_transactions`): CSV (UTF-8, UTF-8 with BOM,
+  GB18030/GBK), Excel (.xlsx, .xls) or Parquet (a file or a hive-partitioned folder).
+
+The canonical transaction schema is ``customer_id, order_id, timestamp, amount`` plus the
+optional ``quantity, product, category, channel, status``, and two lineage columns,
+``source_file`` and ``source_row`` (1-based data row, header excluded), so that every
+row can be traced back to the line of the raw file it came from. Values are carried
+*as read* (text stays text): parsing dates and amounts is cleaning's job
+(:mod:`helpers.clean`), where a value that does not parse sends its row to quarantine
+with a reason instead of becoming a silent ``NaN``.
+
+Columns that are not mapped onto the schema are not carried forward. That is also a
+privacy rule: names, phone numbers and e-mails in an order export stop here; in a
+customer table they are replaced by keyed pseudonyms (:mod:`helpers.privacy`).
+
+Every read records its provenance (path, sha256, rows, encoding, format, time).
+
+Modules
+-------
+- :mod:`~helpers.acquire.formats`: the file-format registry :data:`FORMATS` (one module per format:
+  ``csv`` with :func:`decode_text`, ``excel``, ``parquet``), keyed by :func:`helpers.paths.file_format`;
+- :mod:`~helpers.acquire.read`: :func:`read_table` (through the registry), :func:`as_text`,
+  :func:`to_canonical`, :func:`read_transactions`;
+- :mod:`~helpers.acquire.bundled`: the bundled-dataset registry :data:`BUNDLED`, :func:`load_cdnow`,
+  :func:`load_xiaomi_sim`, :func:`read_manifest`, :func:`bundled_sources`;
+- :mod:`~helpers.acquire.datasets`: :func:`acquire` (a dataset by name, a user's file, a large log);
+- :mod:`~helpers.acquire.tables`: :func:`provenance_table`, :func:`column_map_table`,
+  :func:`weekly_lines`, :func:`peek_timestamps`, :func:`plot_customer_profile`.
+
+The schema (:data:`CANONICAL`, :data:`ALIASES`, :func:`resolve_columns` …) is :mod:`helpers.schema`'s,
+:class:`Acquired`, :class:`Provenance`, :func:`save_interim` and :func:`load_interim` are
+:mod:`helpers.store`'s, and the path helpers :mod:`helpers.paths`'; all re-exported for the notebooks.
+"""
+
+from ..paths import RAW, display_path, resolve_user_path, sha256_of
+from ..schema import ALIASES, CANONICAL, LINEAGE, OPTIONAL, REQUIRED, resolve_columns
+from ..store import Acquired, Provenance, load_interim, save_interim
+from .bundled import (BUNDLED, CDNOW_DIR, XIAOMI_DIR, BundledDataset, bundled_sources, load_cdnow, load_xiaomi_sim,
+                      read_manifest)
+from .datasets import acquire
+from .formats import FORMATS, FileFormat, decode_text
+from .read import as_text, read_table, read_transactions, to_canonical
+from .tables import column_map_table, peek_timestamps, plot_customer_profile, provenance_table, weekly_lines
+
+__all__ = [
+    "ALIASES", "BUNDLED", "CANONICAL", "CDNOW_DIR", "FORMATS", "LINEAGE", "OPTIONAL", "RAW", "REQUIRED",
+    "XIAOMI_DIR", "Acquired", "BundledDataset", "FileFormat", "Provenance", "acquire", "as_text",
+    "bundled_sources", "column_map_table", "decode_text", "display_path", "load_cdnow", "load_interim",
+    "load_xiaomi_sim", "peek_timestamps", "plot_customer_profile", "provenance_table", "read_manifest",
+    "read_table", "read_transactions", "resolve_columns", "resolve_user_path", "save_interim", "sha256_of",
+    "to_canonical", "weekly_lines",
+]

@@ -1,0 +1,47 @@
+"""Cleaning (数据清洗): validate transactions, quarantine bad rows with a reason, account for every row.
+
+:func:`clean_transactions` takes the canonical table that :mod:`helpers.acquire` produced
+(raw values, text as read) and returns ``(clean, quarantine)``: parsed, typed lines, and every
+row not kept with its raw values, a ``reason`` code (:data:`REASONS`) and a ``detail``. The
+rules apply in order, a row gets the first reason that applies (duplicates, test accounts,
+missing customers, dates, amounts, unknown status, cancellations, returns netted into their
+sale lines); extreme orders are flagged, not dropped. Each input row ends in exactly one of the
+two tables, and the row account proves it. A large log (a :class:`~helpers.largelog.ParquetLog`)
+is cleaned by the same rules in DuckDB, without loading it.
+
+Modules
+-------
+- :mod:`~helpers.clean.parse`: :func:`parse_timestamps`, :func:`parse_amounts`, :func:`normalise_status`;
+- :mod:`~helpers.clean.rules`: :func:`clean_transactions` (the rules, in order, in its docstring),
+  :func:`flag_extreme_orders`, :class:`Cleaned`;
+- :mod:`~helpers.clean.accounting`: :func:`row_accounting`, :func:`check_accounting`,
+  :func:`quarantine_summary`, :func:`quarantine_examples`, :func:`compare_with_planted`,
+  :func:`plot_row_accounting`;
+- :mod:`~helpers.clean.large`: :func:`clean_log` and :func:`check_log_accounting` (the rules in SQL),
+  :class:`CleanedLog`;
+- :mod:`~helpers.clean.tables`: :func:`extreme_orders`, :func:`revenue_by`, :func:`returned_lines`,
+  :func:`breakdown_column`, :func:`rules_table`.
+
+The vocabularies (:data:`REASONS`, :data:`REASONS_ZH`, :data:`STATUS_VALUES`, :data:`DATE_FORMATS`,
+:data:`DEFAULT_TEST_ID_PATTERN`) are :mod:`helpers.schema`'s; :func:`load_processed` and
+:func:`save_processed` are :mod:`helpers.store`'s, re-exported for the notebooks.
+"""
+
+from ..schema import (CANONICAL, DATE_FORMATS, DEFAULT_TEST_ID_PATTERN, LINEAGE, REASONS, REASONS_ZH, STATUS_LOOKUP,
+                      STATUS_VALUES)
+from ..store import load_processed, save_processed
+from .accounting import (check_accounting, compare_with_planted, plot_row_accounting, quarantine_examples,
+                         quarantine_summary, row_accounting)
+from .large import CleanedLog, check_log_accounting, clean_log
+from .parse import normalise_status, parse_amounts, parse_timestamps
+from .rules import Cleaned, clean_transactions, flag_extreme_orders
+from .tables import breakdown_column, extreme_orders, returned_lines, revenue_by, rules_table
+
+__all__ = [
+    "CANONICAL", "DATE_FORMATS", "DEFAULT_TEST_ID_PATTERN", "LINEAGE", "REASONS", "REASONS_ZH", "STATUS_LOOKUP",
+    "STATUS_VALUES", "Cleaned", "CleanedLog", "breakdown_column", "check_accounting", "check_log_accounting",
+    "clean_log", "clean_transactions", "compare_with_planted", "extreme_orders", "flag_extreme_orders",
+    "load_processed", "normalise_status", "parse_amounts", "parse_timestamps", "plot_row_accounting",
+    "quarantine_examples", "quarantine_summary", "returned_lines", "revenue_by", "row_accounting", "rules_table",
+    "save_processed",
+]
