@@ -12,7 +12,7 @@ memory (max RSS of the whole process) is per candidate, best of ``--repeat`` wal
 
 - **project**: ``helpers.clv.rfm_summary(path, monetary_value_col="amount")`` on the Parquet file
   (DuckDB SQL: two hash aggregations, customer-day then customer);
-- **pandas**: ``pandas.read_parquet`` of the three columns + ``helpers.clv._rfm_summary_pandas``
+- **pandas**: ``pandas.read_parquet`` of the three columns + ``helpers.clv.rfm_summary_reference``
   (the plain pandas reference, PyMC-Marketing's steps);
 - **floor**: a bare DuckDB scan of the same three columns,
   ``SELECT count(*), sum(epoch(timestamp)), sum(amount), sum(hash(customer_id))`` — no engine
@@ -147,13 +147,14 @@ def _task(kind: str, path: str, repeat: int, queue) -> None:
     import pandas as pd
 
     from helpers import clv
+    from helpers.clv.sql import day_expr
 
     def run():
         if kind in ("floor", "grouping"):
             import duckdb
 
             con = duckdb.connect()
-            out = con.sql(GROUPING_SQL.format(path=path, day=clv._day_expr("timestamp")) if kind == "grouping" else
+            out = con.sql(GROUPING_SQL.format(path=path, day=day_expr("timestamp")) if kind == "grouping" else
                           "SELECT count(*), sum(epoch(timestamp)), sum(amount), sum(hash(customer_id)) "
                           f"FROM read_parquet('{path}')").arrow().read_all()
             con.close()
@@ -161,7 +162,7 @@ def _task(kind: str, path: str, repeat: int, queue) -> None:
         if kind == "project":
             return clv.rfm_summary(path, monetary_value_col="amount")
         frame = pd.read_parquet(path, columns=["customer_id", "timestamp", "amount"])
-        return clv._rfm_summary_pandas(frame, monetary_value_col="amount")
+        return clv.rfm_summary_reference(frame, monetary_value_col="amount")
 
     best, result = float("inf"), None
     for _ in range(repeat):

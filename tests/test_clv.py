@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpers import clv, simulate
+from helpers.clv.models import DATA, KINDS, MODELS, TransactionModel
 from helpers.errors import DataError
 
 # --------------------------------------------------------------------------- fixtures
@@ -117,7 +118,7 @@ def test_rfm_summary_equals_pandas_reference(rows, unit, scaler, first, money, e
     kw = dict(monetary_value_col="amount" if money else None, observation_period_end=end, time_unit=unit,
               time_scaler=scaler, include_first_transaction=first)
     got = clv.rfm_summary(tx, **kw)
-    want = clv._rfm_summary_pandas(tx, **kw)
+    want = clv.rfm_summary_reference(tx, **kw)
     _assert_same_summary(got, want)
     assert (got["frequency"] >= 0).all() and (got["recency"] <= got["T"]).all()
 
@@ -133,7 +134,7 @@ def test_rfm_summary_reads_parquet_csv_and_hive(tmp_path):
     for source in (tmp_path / "log.parquet", str(tmp_path / "log.csv"), hive):
         got = clv.rfm_summary(source, monetary_value_col="amount", time_unit="D", time_scaler=7)
         _assert_same_summary(got, want)
-    reference = clv._rfm_summary_pandas(tx, monetary_value_col="amount", time_unit="D", time_scaler=7)
+    reference = clv.rfm_summary_reference(tx, monetary_value_col="amount", time_unit="D", time_scaler=7)
     _assert_same_summary(want, reference)
 
 
@@ -179,7 +180,7 @@ def test_rfm_summary_missing_times_and_amounts_are_reported_not_dropped(tmp_path
 def test_rfm_train_test_split_matches_pandas(cdnow_sample):
     split = clv.rfm_train_test_split(cdnow_sample, train_period_end="1997-09-30", test_period_end="1998-06-30",
                                      time_unit="D", time_scaler=7, monetary_value_col="amount")
-    calib = clv._rfm_summary_pandas(cdnow_sample, monetary_value_col="amount", observation_period_end="1997-09-30",
+    calib = clv.rfm_summary_reference(cdnow_sample, monetary_value_col="amount", observation_period_end="1997-09-30",
                                     time_unit="D", time_scaler=7)
     _assert_same_summary(split[calib.columns.tolist()], calib)
     days = cdnow_sample.assign(day=cdnow_sample["timestamp"].dt.normalize())
@@ -242,6 +243,70 @@ def test_convergence_error_instead_of_garbage():
     with pytest.raises(clv.ConvergenceError, match="did not converge"):
         clv.BetaGeo().fit(nobody_returns)
     assert issubclass(clv.ConvergenceError, RuntimeError)
+
+
+# --------------------------------------------------------------------------- the model registry
+
+
+@pytest.mark.parametrize("key", list(MODELS))
+def test_every_registered_model(key, cdnow_calibration):
+    """What every model of the registry honours, fitted on the CDNOW calibration summary."""
+    spec = MODELS[key]
+    assert spec.key == key and spec.kind in KINDS and spec.data in DATA and spec.name and spec.paper
+    assert clv.find_model(spec.name) is spec and clv.find_model(key) is spec and clv.model_name(spec.model) == spec.name
+    model = spec.model()
+    assert model.fit(cdnow_calibration) is model
+    names = list(spec.model.param_names)
+    params = model.params_
+    assert list(params.index) == names
+    assert np.isfinite(params.to_numpy()).all() and (params > 0).all()
+    assert np.isfinite(model.standard_errors_.to_numpy()).all() and (model.standard_errors_ > 0).all()
+    assert np.isfinite(model.log_likelihood_)
+    assert 0 < model.n_customers_ <= len(cdnow_calibration)
+    assert model.period_days_ == cdnow_calibration.attrs["period_days"]  # the model keeps the summary's unit
+    table = model.summary()
+    assert list(table.index) == names  # one row per parameter, each saying what it means
+    assert (table["meaning"].str.len() > 0).all() and table.attrs["log_likelihood"] == model.log_likelihood_
+    # the estimate is the maximum: a start 50% away from it climbs back to the same log-likelihood
+    again = spec.model(initial_params=(params * 1.5).to_dict()).fit(cdnow_calibration)
+    assert again.log_likelihood_ == pytest.approx(model.log_likelihood_, abs=1e-6)
+    # the fit reads the columns the registry names, and names the one that is missing
+    for column in spec.columns:
+        with pytest.raises(DataError, match=f"column '{column}'"):
+            spec.model().fit(cdnow_calibration.drop(columns=column))
+    if spec.kind == "transaction":
+        assert issubclass(spec.model, TransactionModel)
+        p_alive = model.probability_alive(cdnow_calibration)
+        assert p_alive.index.equals(cdnow_calibration.index) and p_alive.between(0, 1).all()
+        e13, e26 = model.expected_purchases(13, cdnow_calibration), model.expected_purchases(26, cdnow_calibration)
+        assert (e13 >= 0).all() and (e26 >= e13 - 1e-9).all()
+        x, t_x, T = (cdnow_calibration[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+        np.testing.assert_array_equal(model.conditional_expected_purchases(0.0, x, t_x, T), 0.0)
+        np.testing.assert_allclose(model.conditional_expected_purchases(26.0, x, t_x, T), e26)
+        total = sum(model.probability_of_n_purchases(np.array([39.0]), n) for n in range(300))
+        np.testing.assert_allclose(total, 1.0, atol=1e-6)
+        assert 0 < model.expected_purchases_new_customer(13.0) <= model.expected_purchases_new_customer(26.0)
+    elif spec.kind == "spend":
+        spend = model.expected_spend(cdnow_calibration)
+        assert spend.index.equals(cdnow_calibration.index) and (spend > 0).all()
+        assert 0 < model.population_mean_spend() < np.inf
+    else:
+        pytest.fail(f"no checks for models of kind {spec.kind!r}: add them here")
+
+
+def test_registry_names_models_in_tables_and_choices(cdnow_calibration):
+    bg, gg = clv.BetaGeo().fit(cdnow_calibration), clv.GammaGamma().fit(cdnow_calibration)
+    by_name = clv.parameter_table({"BG/NBD": bg, "Gamma-Gamma": gg})
+    pd.testing.assert_frame_equal(clv.parameter_table([bg, gg]), by_name)
+    pd.testing.assert_frame_equal(clv.fit_summary_table([bg, gg]), clv.fit_summary_table({"BG/NBD": bg,
+                                                                                         "Gamma-Gamma": gg}))
+    assert clv.find_model("pareto", kind="transaction") is MODELS["pareto_nbd"]
+    assert clv.find_model("gamma_gamma", kind="transaction") is None
+    with pytest.raises(ValueError, match="model must be 'bgnbd' or 'pareto', not 'gamma_gamma'"):
+        clv.score_customers(cdnow_calibration, model="gamma_gamma")
+    groups = pd.Series(np.where(cdnow_calibration.index % 2 == 0, "even", "odd"), index=cdnow_calibration.index)
+    pd.testing.assert_frame_equal(clv.fit_by_group(cdnow_calibration, groups, model="BG/NBD"),
+                                  clv.fit_by_group(cdnow_calibration, groups, model=clv.BetaGeo))
 
 
 # --------------------------------------------------------------------------- recovery on simulated data

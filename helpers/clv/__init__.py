@@ -1,0 +1,117 @@
+"""Customer lifetime value (客户终身价值, CLV): per-customer summaries, BTYD models, CLV.
+
+Here CLV is the expected, discounted value of a customer's *future* purchases over a horizon
+("buy till you die" models): a transaction model predicts how many purchases a customer still
+makes — and whether they are still active — from their history, a spend model what each
+purchase is worth, and the two are summed step by step with a discount rate.
+
+Three layers, each usable on its own:
+
+1. **Summaries** — :func:`rfm_summary` and :func:`rfm_train_test_split` turn a transaction
+   log into one row per customer (``customer_id, frequency, recency, T[, monetary_value]``,
+   PyMC-Marketing's names and meaning). They run as SQL on an embedded DuckDB engine, over a
+   pandas DataFrame (DuckDB's replacement scan reads it in place) or directly over a Parquet
+   file / hive-partitioned folder or a CSV file, so a 50-million-row log fits on a laptop:
+   only the per-customer result comes back to pandas. With ``engine="spark"`` the same SQL
+   text, transpiled by sqlglot, runs on Apache Spark for logs in a cluster
+   (:mod:`helpers.engines`). :func:`rfm_summary_reference` is the plain pandas reference the
+   tests and benchmarks compare against.
+2. **Models** — :class:`BetaGeo` (BG/NBD), :class:`ParetoNBD` and :class:`GammaGamma`,
+   maximum-likelihood fitters written with numpy/scipy over one base
+   (:class:`~helpers.clv.models.base.MaximumLikelihoodModel`), with standard errors, confidence
+   intervals and a ``summary()`` table; the registry :data:`MODELS` lists them.
+3. **Value** — :func:`customer_lifetime_value` (explicit time units and discounting) and the
+   one-call :func:`score_customers`; plus the classic diagnostics (period transactions,
+   calibration vs holdout, tracking, frequency/recency and P(alive) matrices) with plots.
+
+Which module holds what:
+
+=================  ==========================================================================
+module             holds
+=================  ==========================================================================
+``summary``        :func:`rfm_summary`, :func:`rfm_train_test_split`, :func:`rfm_summary_reference`
+``sql``            the summary's SQL and the DuckDB source of a log
+``spark``          the Spark engine: session and source
+``units``          :data:`TIME_UNIT_DAYS`, :data:`STEP_DAYS`, :data:`DAYS_PER_YEAR`, date checks
+``models``         the registry :data:`MODELS`; ``base`` (fit, standard errors, ``summary()``,
+                   :class:`ConvergenceError`), ``beta_geo``, ``pareto_nbd``, ``gamma_gamma``
+``value``          :func:`per_step_discount`, :func:`customer_lifetime_value`,
+                   :func:`score_customers`, :func:`sample_customers`, :func:`write_scores`
+``diagnostics``    :func:`period_transactions`, :func:`calibration_vs_holdout`, :func:`tracking`,
+                   :func:`frequency_recency_matrix`, :func:`probability_alive_matrix`,
+                   :func:`fit_by_group`
+``plots``          every ``plot_*``
+``literature``     the published CDNOW estimates and :func:`literature_check`
+``simulation``     :func:`simulate_bgnbd`, :func:`simulate_spend`, :func:`group_truth`,
+                   :func:`recovery_table`
+``tables``         :func:`describe_transactions`, :func:`default_calibration_end`,
+                   :func:`parameter_table`, :func:`fit_summary_table`, :func:`top_customers`
+=================  ==========================================================================
+
+Why write the fitters here rather than use a library: ``lifetimes`` (the classic MLE package)
+is archived and no longer imports on current Python; PyMC-Marketing is Bayesian, pulls in
+PyMC/PyTensor (~1 GB), takes ~30 s to compile a MAP fit of the CDNOW sample and, with its
+default priors, does not land on the published maximum-likelihood estimates. The models are
+small closed-form likelihoods; a few hundred lines of numpy/scipy reproduce the published numbers
+to the printed digits in well under a second (``tests/test_clv.py`` checks this).
+
+Time units
+----------
+A summary's ``recency`` and ``T`` are in *model periods*: ``time_unit`` ("D" days or "W"
+weeks) divided by ``time_scaler``; e.g. ``time_unit="D", time_scaler=7`` gives weeks with
+fractional days, the Fader-Hardie-Lee preparation of CDNOW. The summary carries
+``attrs["period_days"]`` (days per model period) and the fitted models keep it
+(``period_days_``), so :func:`customer_lifetime_value` can convert a horizon in any unit.
+
+References
+----------
+Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005). "Counting your customers" the easy way:
+an alternative to the Pareto/NBD model. *Marketing Science* 24(2), 275–284.
+Fader, P. S. & Hardie, B. G. S. (2005). A note on deriving the Pareto/NBD model and related
+expressions. http://brucehardie.com/notes/009/
+Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005). RFM and CLV: using iso-value curves for
+customer base analysis. *Journal of Marketing Research* 42(4), 415–430.
+Fader, P. S. & Hardie, B. G. S. (2013). The Gamma-Gamma model of monetary value.
+http://brucehardie.com/notes/025/
+Schmittlein, D. C., Morrison, D. G. & Colombo, R. (1987). Counting your customers: who are
+they and what will they do next? *Management Science* 33(1), 1–24.
+"""
+
+from ..engines import duckdb_settings
+from ..schema import SUMMARY_COLUMNS
+from .diagnostics import (calibration_vs_holdout, fit_by_group, frequency_recency_matrix, period_transactions,
+                          probability_alive_matrix, tracking)
+from .literature import CDNOW_CALIBRATION_END, PUBLISHED, PUBLISHED_CHECK, cdnow_fhl_summary, literature_check
+from .models import MODELS, ModelSpec, find_model, model_name
+from .models.base import ConvergenceError, MaximumLikelihoodModel, TransactionModel
+from .models.beta_geo import BetaGeo
+from .models.gamma_gamma import GammaGamma
+from .models.pareto_nbd import ParetoNBD
+from .plots import (plot_calibration_holdout, plot_clv_distribution, plot_matrix, plot_parameter_recovery,
+                    plot_period_transactions, plot_tracking)
+from .simulation import group_truth, recovery_table, simulate_bgnbd, simulate_spend
+from .summary import rfm_summary, rfm_summary_reference, rfm_train_test_split
+from .tables import default_calibration_end, describe_transactions, fit_summary_table, parameter_table, top_customers
+from .units import DAYS_PER_YEAR, STEP_DAYS, TIME_UNIT_DAYS
+from .value import customer_lifetime_value, per_step_discount, sample_customers, score_customers, write_scores
+
+__all__ = [
+    # summaries
+    "rfm_summary", "rfm_train_test_split", "rfm_summary_reference", "SUMMARY_COLUMNS",
+    "TIME_UNIT_DAYS", "STEP_DAYS", "DAYS_PER_YEAR", "duckdb_settings",
+    # models
+    "BetaGeo", "ParetoNBD", "GammaGamma", "MaximumLikelihoodModel", "TransactionModel", "ConvergenceError",
+    "MODELS", "ModelSpec", "find_model", "model_name",
+    # value
+    "per_step_discount", "customer_lifetime_value", "score_customers", "sample_customers", "write_scores",
+    # diagnostics
+    "period_transactions", "calibration_vs_holdout", "tracking", "frequency_recency_matrix",
+    "probability_alive_matrix", "fit_by_group",
+    # plots
+    "plot_period_transactions", "plot_calibration_holdout", "plot_tracking", "plot_matrix",
+    "plot_clv_distribution", "plot_parameter_recovery",
+    # literature, simulation, tables
+    "PUBLISHED", "PUBLISHED_CHECK", "CDNOW_CALIBRATION_END", "cdnow_fhl_summary", "literature_check",
+    "simulate_bgnbd", "simulate_spend", "group_truth", "recovery_table",
+    "describe_transactions", "default_calibration_end", "parameter_table", "fit_summary_table", "top_customers",
+]

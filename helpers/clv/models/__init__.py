@@ -1,0 +1,104 @@
+"""The CLV models, one file each over a shared maximum-likelihood base, and their registry.
+
+==================  =======================================================================
+module              holds
+==================  =======================================================================
+``base``            :class:`MaximumLikelihoodModel` (fit, standard errors, ``summary()``),
+                    :class:`TransactionModel`, :class:`ConvergenceError`, the validated
+                    summary columns
+``beta_geo``        :class:`BetaGeo`, BG/NBD (Fader, Hardie & Lee 2005)
+``pareto_nbd``      :class:`ParetoNBD`, Pareto/NBD (Schmittlein, Morrison & Colombo 1987)
+``gamma_gamma``     :class:`GammaGamma`, spend per transaction (Fader & Hardie 2013)
+==================  =======================================================================
+
+:data:`MODELS` is the registry: one :class:`ModelSpec` per model, keyed ``"bg_nbd"``,
+``"pareto_nbd"``, ``"gamma_gamma"``. Whatever goes through every model — the parameter and fit
+tables' names (:func:`model_name`), the choice of transaction model in
+:func:`helpers.clv.score_customers` and :func:`helpers.clv.fit_by_group` (:func:`find_model`), the
+literature check, the one test that fits every model (``tests/test_clv.py``) — reads it. Adding a
+model is one file here and one entry below.
+
+A model's ``kind`` says what it predicts and so which methods it offers:
+
+- ``"transaction"`` — how many purchases, and whether the customer is still active: a
+  :class:`~helpers.clv.models.base.TransactionModel` with ``probability_alive(summary)``,
+  ``expected_purchases(t, summary)``, ``conditional_expected_purchases(t, x, t_x, T)``,
+  ``expected_purchases_new_customer(t)``, ``probability_of_n_purchases(t, n)``;
+- ``"spend"`` — value per purchase: ``expected_spend(summary)``, ``population_mean_spend()``.
+
+Its ``data`` says what it is fitted on (:data:`DATA`): today ``"rfm"`` (:func:`helpers.clv.rfm_summary`'s
+``frequency, recency, T`` of a non-contractual, continuous-time log) and ``"rfm_spend"`` (the
+same summary's ``frequency`` and ``monetary_value``). Models to come read other data and get
+words of their own: discrete purchase opportunities (BG/BB), renewals of a contract (sBG),
+a summary with covariates; a function that needs one kind of data filters the registry on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .base import ConvergenceError, MaximumLikelihoodModel, TransactionModel
+from .beta_geo import BetaGeo
+from .gamma_gamma import GammaGamma
+from .pareto_nbd import ParetoNBD
+
+#: What a model is fitted on (:attr:`ModelSpec.data`).
+DATA: dict[str, str] = {
+    "rfm": "per-customer summary of a non-contractual log in continuous time: frequency, recency, T "
+           "(helpers.clv.rfm_summary)",
+    "rfm_spend": "the same summary's frequency and monetary_value (mean spend of the repeat purchases)",
+}
+#: What a model predicts (:attr:`ModelSpec.kind`).
+KINDS: dict[str, str] = {
+    "transaction": "number of purchases and P(alive)",
+    "spend": "spend per purchase",
+}
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One entry of the registry: a model class and what the workbook needs to know about it."""
+
+    key: str                              # registry key, e.g. "bg_nbd"
+    model: type[MaximumLikelihoodModel]   # the class
+    name: str                             # display name, e.g. "BG/NBD" (tables, figures)
+    kind: str                             # a key of KINDS
+    data: str                             # a key of DATA: what it is fitted on
+    columns: tuple[str, ...]              # summary columns the fit reads
+    paper: str                            # where the model and its equations come from
+    aliases: tuple[str, ...] = ()         # other accepted spellings; the first is the one error messages show
+
+    def accepts(self, name: str) -> bool:
+        """Whether ``name`` (any case, with or without ``/ _ -``) means this model."""
+        spelled = _normalise(name)
+        return spelled in {_normalise(self.key), _normalise(self.name), *map(_normalise, self.aliases)}
+
+
+def _normalise(name: str) -> str:
+    return str(name).lower().replace("/", "").replace("_", "").replace("-", "")
+
+
+MODELS: dict[str, ModelSpec] = {spec.key: spec for spec in (
+    ModelSpec("bg_nbd", BetaGeo, "BG/NBD", "transaction", "rfm", ("frequency", "recency", "T"),
+              "Fader, Hardie & Lee (2005), Marketing Science 24(2), 275–284", aliases=("bgnbd",)),
+    ModelSpec("pareto_nbd", ParetoNBD, "Pareto/NBD", "transaction", "rfm", ("frequency", "recency", "T"),
+              "Schmittlein, Morrison & Colombo (1987), Management Science 33(1), 1–24; "
+              "Fader & Hardie (2005 note), http://brucehardie.com/notes/009/", aliases=("pareto", "paretonbd")),
+    ModelSpec("gamma_gamma", GammaGamma, "Gamma-Gamma", "spend", "rfm_spend", ("frequency", "monetary_value"),
+              "Fader & Hardie (2013 note), http://brucehardie.com/notes/025/; Colombo & Jiang (1999)"),
+)}
+
+
+def find_model(name: str, kind: str | None = None) -> ModelSpec | None:
+    """The registry entry that ``name`` means (key, display name or alias), of ``kind`` if given; else None."""
+    return next((spec for spec in MODELS.values() if spec.accepts(name) and kind in (None, spec.kind)), None)
+
+
+def model_name(model: MaximumLikelihoodModel | type) -> str:
+    """Display name of a model (instance or class) from the registry; the class name if it is not registered."""
+    cls = model if isinstance(model, type) else type(model)
+    return next((spec.name for spec in MODELS.values() if spec.model is cls), cls.__name__)
+
+
+__all__ = ["BetaGeo", "ConvergenceError", "DATA", "GammaGamma", "KINDS", "MODELS", "MaximumLikelihoodModel",
+           "ModelSpec", "ParetoNBD", "TransactionModel", "find_model", "model_name"]

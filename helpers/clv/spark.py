@@ -1,0 +1,84 @@
+"""The Spark engine of the per-customer summary: which session to use, and the transactions as a view.
+
+:func:`helpers.clv.rfm_summary` with ``engine="spark"`` (or a ``spark=`` session) runs the same SQL text
+as on DuckDB (:func:`helpers.clv.sql.customer_periods_sql`), transpiled by sqlglot
+(:func:`helpers.engines.to_spark_sql`), over the temporary view :func:`spark_source` registers.
+pyspark is imported only when Spark is used.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from ..engines import spark_session
+from ..errors import DataError
+from ..largelog import ParquetLog
+from ..paths import file_format
+from .sql import Source, existing_path, prepare_frame
+
+
+def resolve_spark(engine: Any, spark: Any) -> Any:
+    """The SparkSession to use, or None for the embedded DuckDB engine."""
+    if spark is not None:
+        return spark
+    if isinstance(engine, str):
+        name = engine.lower()
+        if name == "duckdb":
+            return None
+        if name == "spark":
+            return spark_session()
+        raise ValueError(f"engine must be 'duckdb' or 'spark' (or pass a SparkSession as spark=), not {engine!r}")
+    return engine  # a SparkSession passed as engine
+
+
+def spark_source(transactions, columns: list[str], datetime_col: str, spark) -> Source:
+    """Register the transactions as a Spark temporary view (the Spark counterpart of
+    :func:`helpers.clv.sql.duckdb_source`); the file type is :func:`helpers.paths.file_format`'s."""
+    from pyspark.sql.functions import expr as F_expr
+
+    view = f"_clv_transactions_{uuid.uuid4().hex}"
+    if isinstance(transactions, ParquetLog):  # Spark reads the files; their columns must be canonical
+        transactions = transactions.path
+    if isinstance(transactions, pd.DataFrame):
+        frame = prepare_frame(transactions, columns, datetime_col)
+        # pandas string / categorical columns as plain Python objects, times in microseconds (Spark's unit)
+        data = frame.astype({c: object for c in frame.columns
+                             if c != datetime_col and not pd.api.types.is_numeric_dtype(frame[c])})
+        data = data.assign(**{datetime_col: data[datetime_col].astype("datetime64[us]")})
+        sdf = spark.createDataFrame(pa.Table.from_pandas(data, preserve_index=False))
+        sdf.createOrReplaceTempView(view)
+        return Source(view, "transactions DataFrame", frame=frame)
+    if not isinstance(transactions, (str, Path)):
+        raise TypeError("transactions must be a pandas DataFrame or a path to a Parquet file/folder or CSV file")
+    path = existing_path(transactions)
+    kind = file_format(path)
+    if kind == "csv":
+        reader = spark.read.option("header", True).option("sep", "\t" if path.suffix.lower() == ".tsv" else ",").csv
+    elif kind == "parquet":
+        reader = spark.read.parquet  # a folder: hive partitions are discovered
+    else:
+        raise DataError(f"unknown file type {path.suffix!r}", file=path,
+                        hint="give a Parquet file (.parquet), a folder of Parquet files, or a CSV file")
+    try:
+        sdf = reader(str(path))
+    except Exception as exc:  # Spark raises its own exception types
+        raise DataError(f"could not be read ({type(exc).__name__}: {str(exc).splitlines()[0]})", file=path,
+                        hint="check that it is a readable Parquet or CSV file; Parquet written by pandas has "
+                        "nanosecond times, which Spark reads only with spark.sql.legacy.parquet.nanosAsLong=true "
+                        "(helpers.engines.spark_session sets it)") from exc
+    for column in columns:
+        if column not in sdf.columns:
+            raise DataError("required column is missing", file=path, column=column,
+                            hint=f"pass the right column name (columns present: {list(sdf.columns)[:12]})")
+    if kind != "csv" and dict(sdf.dtypes)[datetime_col] == "bigint":
+        # Parquet TIMESTAMP(NANOS) (pandas' default) read with nanosAsLong: nanoseconds since 1970-01-01
+        # UTC; turn them into microsecond timestamps (floor), the same instants DuckDB reads.
+        ns = f"`{datetime_col.replace('`', '``')}`"
+        sdf = sdf.withColumn(datetime_col, F_expr(f"timestamp_micros(div({ns} - pmod({ns}, 1000), 1000))"))
+    sdf.createOrReplaceTempView(view)
+    return Source(view, path.name, path=path)

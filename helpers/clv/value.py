@@ -1,0 +1,214 @@
+"""Customer lifetime value: discounting, the CLV sum, one-call scoring, and the hand-over file.
+
+:func:`customer_lifetime_value` turns a transaction model (expected purchases) and a spend model
+(expected spend per purchase) into the discounted value of each customer over a horizon, with
+explicit time units (:data:`~helpers.clv.units.STEP_DAYS`) and a per-step discount rate
+(:func:`per_step_discount`). :func:`score_customers` fits the models and scores every customer in
+one call; :func:`write_scores` hands the scores to the later notebooks through
+:func:`helpers.store.save_clv`.
+
+Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005). RFM and CLV: using iso-value curves for
+customer base analysis. *Journal of Marketing Research* 42(4), 415–430.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..largelog import progress
+from ..schema import SUMMARY_COLUMNS
+from ..store import save_clv
+from .models import MODELS, find_model
+from .models.base import TransactionModel, aggregate_rows, rfm_arrays, summary_column
+from .models.gamma_gamma import GammaGamma
+from .units import DAYS_PER_YEAR, STEP_DAYS
+
+
+def per_step_discount(discount_rate: float, step_days: float, rate_period_days: float = DAYS_PER_YEAR) -> float:
+    """Discount rate per step of ``step_days`` from a rate per ``rate_period_days`` (default annual).
+
+    Compound conversion, ``d_step = (1 + d)^(step_days / rate_period_days) − 1``: 10% a year is
+    0.1830% a week (7/365.25 of a year) and 0.7974% a month (1/12 of a year).
+    """
+    if discount_rate <= -1:
+        raise ValueError("discount_rate must be > −1")
+    return (1.0 + discount_rate) ** (step_days / rate_period_days) - 1.0
+
+
+def period_days_of(model, override: float | None = None) -> float:
+    """Days per model period: ``override``, else the period of the summary the model was fitted on."""
+    days = override if override is not None else getattr(model, "period_days_", None)
+    if days is None:
+        raise ValueError("the model's time unit is unknown: the summary it was fitted on has no attrs['period_days'] "
+                         "(make it with rfm_summary), so pass model_period_days (e.g. 7 for weeks)")
+    return float(days)
+
+
+def customer_lifetime_value(
+    transaction_model: TransactionModel,
+    spend_model: GammaGamma,
+    summary: pd.DataFrame,
+    horizon: int = 52,
+    time_unit: str = "W",
+    discount_rate: float = 0.10,
+    discount_rate_period: str = "Y",
+    model_period_days: float | None = None,
+) -> pd.Series:
+    """Expected discounted value of each customer's future purchases over ``horizon`` steps (CLV).
+
+    .. math::
+        \\mathrm{CLV}_i = \\sum_{k=1}^{H} \\frac{E[M_i]\\,\\big(E[Y_i(k\\Delta)] - E[Y_i((k-1)\\Delta)]\\big)}
+                          {(1 + d)^{k}}
+
+    where ``E[Y_i(t)]`` is the transaction model's expected purchases in the next ``t`` model
+    periods given the customer's history, ``E[M_i]`` the Gamma-Gamma expected spend per
+    purchase, ``Δ`` one step of ``time_unit`` in model periods, and ``d`` the discount rate
+    per step. Purchases within a step are discounted at the end of the step (the
+    lifetimes / Fader-Hardie-Lee convention).
+
+    Time units are explicit (the classic lifetimes ``customer_lifetime_value`` assumed daily
+    model periods and a monthly discount rate regardless of the data):
+
+    - ``time_unit``: the step of the horizon and of discounting — "D", "W", "M" (365.25/12 days),
+      "Q" or "Y" (365.25 days); ``horizon`` counts these steps (52 W = one year);
+    - the model period is the summary's (``model.period_days_`` days, from ``rfm_summary``;
+      pass ``model_period_days`` to override); ``Δ = step days / model period days``;
+    - ``discount_rate`` is per ``discount_rate_period`` (default "Y", an annual rate; any key of
+      :data:`STEP_DAYS`); the per-step rate is ``(1 + rate)^(step days / rate-period days) − 1``
+      (:func:`per_step_discount`).
+
+    Returns the CLV in the currency of ``monetary_value``, indexed like ``summary``.
+    """
+    unit = str(time_unit).upper()
+    rate_unit = str(discount_rate_period).upper()
+    if unit not in STEP_DAYS or rate_unit not in STEP_DAYS:
+        raise ValueError(f"time_unit and discount_rate_period must be one of {list(STEP_DAYS)}")
+    if int(horizon) != horizon or horizon < 1:
+        raise ValueError(f"horizon must be a whole number of {unit} steps ≥ 1, not {horizon!r}")
+    period_days = period_days_of(transaction_model, model_period_days)
+    step = STEP_DAYS[unit] / period_days
+    d = per_step_discount(discount_rate, STEP_DAYS[unit], STEP_DAYS[rate_unit])
+    x, t_x, T = rfm_arrays(summary)
+    spend = spend_model.expected_spend(summary).to_numpy()
+    data, _, codes = aggregate_rows({"x": x, "t_x": t_x, "T": T})  # distinct histories only
+    value = np.zeros(len(data["x"]))
+    previous = np.zeros(len(data["x"]))
+    for k in progress(range(1, int(horizon) + 1), len(data["x"]), "CLV: discounted purchases per step"):
+        current = transaction_model.conditional_expected_purchases(k * step, data["x"], data["t_x"], data["T"])
+        value += (current - previous) / (1.0 + d) ** k
+        previous = current
+    return pd.Series(spend * value[codes], index=summary.index, name="clv")
+
+
+def score_customers(
+    summary: pd.DataFrame,
+    horizon: int = 52,
+    time_unit: str = "W",
+    discount_rate: float = 0.10,
+    model: str = "bgnbd",
+    *,
+    model_period_days: float | None = None,
+    max_fit_customers: int | None = None,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """One call: fit a transaction model and Gamma-Gamma on ``summary`` and score every customer.
+
+    With ``max_fit_customers``, the models are fitted on a seeded random sample of that many
+    customers (:func:`sample_customers`) when there are more, and every customer is scored.
+
+    Parameters
+    ----------
+    summary
+        :func:`rfm_summary` output with ``monetary_value`` (``customer_id, frequency, recency,
+        T, monetary_value``).
+    horizon, time_unit
+        Horizon in steps of ``time_unit`` ("D", "W", "M", "Q", "Y"); default 52 weeks.
+    discount_rate
+        Annual discount rate (0.10 = 10% a year), converted per step by :func:`per_step_discount`.
+    model
+        ``"bgnbd"`` (:class:`BetaGeo`) or ``"pareto"`` (:class:`ParetoNBD`): a transaction model of the
+        registry :data:`helpers.clv.models.MODELS` fitted on an RFM summary, by key, display name or alias.
+    model_period_days
+        Days per model period, when ``summary`` does not carry ``attrs["period_days"]``.
+
+    Returns
+    -------
+    DataFrame
+        Indexed like ``summary``: ``customer_id``, ``p_alive`` (probability the customer is
+        still active), ``expected_purchases`` (over the horizon), ``expected_spend`` (Gamma-Gamma
+        expected spend per purchase; the population mean for one-time buyers), ``clv``
+        (discounted, :func:`customer_lifetime_value`). ``attrs`` hold the fitted parameters
+        and log-likelihoods.
+
+    Raises
+    ------
+    ConvergenceError
+        If a model does not converge on this summary.
+    """
+    spec = find_model(model, kind="transaction")
+    if spec is None or spec.data != "rfm":
+        choices = [s.aliases[0] if s.aliases else s.key for s in MODELS.values()
+                   if s.kind == "transaction" and s.data == "rfm"]
+        raise ValueError(f"model must be {' or '.join(map(repr, choices))}, not {model!r}")
+    summary_column(summary, "monetary_value")
+    fit_on = sample_customers(summary, max_fit_customers, seed=seed)
+    transaction_model = spec.model(period_days=model_period_days).fit(fit_on)
+    spend_model = GammaGamma().fit(fit_on)
+    unit = str(time_unit).upper()
+    if unit not in STEP_DAYS:
+        raise ValueError(f"time_unit must be one of {list(STEP_DAYS)}")
+    horizon_periods = horizon * STEP_DAYS[unit] / period_days_of(transaction_model, model_period_days)
+    x, t_x, T = rfm_arrays(summary)
+    out = pd.DataFrame(index=summary.index)
+    out["customer_id"] = summary["customer_id"] if "customer_id" in summary.columns else summary.index
+    out["p_alive"] = transaction_model.probability_alive(summary)
+    out["expected_purchases"] = transaction_model.conditional_expected_purchases(horizon_periods, x, t_x, T)
+    out["expected_spend"] = spend_model.expected_spend(summary)
+    out["clv"] = customer_lifetime_value(transaction_model, spend_model, summary, horizon=horizon, time_unit=unit,
+                                         discount_rate=discount_rate, model_period_days=model_period_days)
+    out.attrs = {"transaction_model": type(transaction_model).__name__,
+                 "transaction_params": transaction_model.params_.to_dict(),
+                 "transaction_log_likelihood": transaction_model.log_likelihood_,
+                 "spend_params": spend_model.params_.to_dict(),
+                 "spend_log_likelihood": spend_model.log_likelihood_,
+                 "spend_boundary": bool(spend_model.boundary_),
+                 "population_mean_spend": spend_model.population_mean_spend(),
+                 "horizon": f"{horizon} {unit}", "discount_rate_annual": discount_rate,
+                 "fitted_on": len(fit_on)}
+    return out
+
+
+def sample_customers(summary: pd.DataFrame, n: int | None, seed: int = 0) -> pd.DataFrame:
+    """``summary`` itself when it has at most ``n`` rows (or ``n`` is None), else a seeded random
+    sample of ``n`` customers in their original order, for fitting models on millions of customers.
+
+    Maximum-likelihood estimates from a random sample are consistent; their standard errors
+    (reported) grow as ``1/sqrt(n)``. Predictions are then made for every customer.
+    """
+    if n is None or len(summary) <= int(n):
+        return summary
+    rng = np.random.default_rng(seed)
+    keep = np.sort(rng.choice(len(summary), size=int(n), replace=False))
+    out = summary.iloc[keep]
+    out.attrs = {**summary.attrs, "sampled_from": len(summary)}
+    return out
+
+
+def write_scores(dataset: str, summary: pd.DataFrame, scores: pd.DataFrame, **notes: Any) -> Path:
+    """Write ``data/processed/<dataset>/clv.parquet``: ``customer_id, frequency, recency, T,
+    monetary_value, p_alive, expected_purchases, expected_spend, clv`` for later notebooks, and
+    ``clv_metadata.json`` beside it: the summary's units and end, the models' parameters, horizon
+    and discount rate (``scores.attrs``), plus any ``notes`` (e.g. ``currency="CNY"``).
+
+    The files are written by :func:`helpers.store.save_clv`, which adds the dataset's label, the
+    fingerprint of the clean transactions the scores rest on, and refuses repeated customer ids.
+    """
+    table = summary[SUMMARY_COLUMNS].join(
+        scores[["p_alive", "expected_purchases", "expected_spend", "clv"]], how="inner")
+    meta = {**{k: v for k, v in summary.attrs.items() if isinstance(v, (str, int, float)) or v is None},
+            **scores.attrs, **notes}
+    return save_clv(dataset, table, meta)
