@@ -1,23 +1,22 @@
-"""Helpers for the CRM research workbook.
+"""Helpers for the CRM research workbook: the analysis the numbered notebooks call, tested in ``tests/``.
 
-Small modules named for what they do, each a set of plain functions over pandas
-objects, imported by the numbered notebooks in ``notebooks/`` and tested in ``tests/``:
+Two layers (``docs/architecture.md``; the rules that keep them apart are tests):
 
-- :mod:`helpers.paths`     where raw, interim and processed data and reports live
-- :mod:`helpers.errors`    :class:`DataError`, the one exception bad input raises
-- :mod:`helpers.acquire`   reading CDNOW, the simulated Xiaomi export and the user's own files
-- :mod:`helpers.privacy`   keyed pseudonyms for names, phone numbers and e-mails
-- :mod:`helpers.simulate`  the seeded simulation of a Xiaomi-like CRM export (SIMULATED data)
-- :mod:`helpers.clean`     validation, quarantine with reasons, exact row accounting
-- :mod:`helpers.clv`       per-customer RFM summary on DuckDB; BG/NBD, Pareto/NBD, Gamma-Gamma; CLV
-- :mod:`helpers.segment`   ABC, RFM scores and segments, clusters, value × need, lifecycle, treatments
-- :mod:`helpers.survey`    the staff survey: shares with Wilson intervals, tests, reliability, suppression
-- :mod:`helpers.survey_io` reading survey exports (CSV/Excel, Qualtrics, Google Forms, 问卷星, SPSS)
-- :mod:`helpers.community` the simulated community (forum, suggestions, meet-ups, polls) and its analysis
-- :mod:`helpers.topics`    Chinese feedback topics: jieba, stop words, TF-IDF, NMF
-- :mod:`helpers.knowledge` the coded customer knowledge base and per-customer / per-segment reports
-- :mod:`helpers.plotting`  one seaborn theme with CJK-capable fonts
-- :mod:`helpers.report`    papermill runs of every notebook and their PDF reports
+**Bottom layer** — used by every module, imports no analysis:
+:mod:`~helpers.paths` (folders, user paths, file formats, hashes), :mod:`~helpers.schema` (canonical
+columns, aliases, status words, quarantine reasons, personal-data patterns), :mod:`~helpers.errors`
+(:class:`~helpers.errors.DataError`), :mod:`~helpers.i18n` (English / Chinese), :mod:`~helpers.plotting`
+(one theme with CJK fonts), :mod:`~helpers.outputs` (tables and figures under ``reports/``),
+:mod:`~helpers.engines` (DuckDB, Spark), :mod:`~helpers.largelog` (logs scanned on disk),
+:mod:`~helpers.privacy` (keyed pseudonyms), :mod:`~helpers.store` (every hand-over between notebooks,
+with label and provenance) and :mod:`~helpers.notebooks` (numbering, course tags).
+
+**Concept packages**, one per step of the CRM cycle, each with its public names in ``__init__``:
+:mod:`~helpers.acquire` (01), :mod:`~helpers.clean` (02), :mod:`~helpers.clv` (03, customer value, fitted
+once), :mod:`~helpers.segment` (04, identification and differentiation), :mod:`~helpers.survey` (05),
+:mod:`~helpers.community` and :mod:`~helpers.topics` (06), :mod:`~helpers.knowledge` (07); the SIMULATED
+data (:mod:`~helpers.simulate`), the course kit (:mod:`~helpers.teaching`, :mod:`~helpers.exercises`) and the
+report command (:mod:`~helpers.report`).
 """
 
 __version__ = "0.1.0"

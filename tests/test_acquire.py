@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 import xlwt
 
-from helpers import acquire, paths
+from helpers import acquire, paths, store
 from helpers.acquire import (
     BUNDLED,
     CANONICAL,
@@ -28,11 +28,9 @@ from helpers.acquire import (
     LINEAGE,
     bundled_sources,
     load_cdnow,
-    load_interim,
     load_xiaomi_sim,
     read_manifest,
     read_transactions,
-    save_interim,
 )
 from helpers.errors import DataError
 from helpers.privacy import EMAIL_PATTERN, KEY_ENV, PHONE_PATTERN
@@ -506,7 +504,7 @@ def test_reading_never_modifies_the_input(tmp_path):
 
 
 def _raw_files() -> list[Path]:
-    return sorted(p for p in (acquire.RAW).rglob("*") if p.is_file())
+    return sorted(p for p in (paths.RAW).rglob("*") if p.is_file())
 
 
 def test_bundled_raw_files_unchanged_by_loading():
@@ -645,9 +643,9 @@ def test_xiaomi_pseudonyms_depend_on_key(xiaomi):
 
 
 def test_save_and_load_interim_round_trip(tmp_path, xiaomi):
-    out = save_interim(xiaomi, out_dir=tmp_path / "xiaomi_sim")
+    out = store.save_interim(xiaomi, out_dir=tmp_path / "xiaomi_sim")
     assert {p.name for p in out.iterdir()} == {"transactions.parquet", "customers.parquet", "metadata.json"}
-    back = load_interim("xiaomi_sim", in_dir=out)
+    back = store.load_interim("xiaomi_sim", in_dir=out)
     pd.testing.assert_frame_equal(back.transactions, xiaomi.transactions, check_dtype=False)
     assert back.transactions["customer_id"].tolist() == xiaomi.transactions["customer_id"].tolist()
     pd.testing.assert_frame_equal(back.customers, xiaomi.customers, check_dtype=False)
@@ -657,11 +655,11 @@ def test_save_and_load_interim_round_trip(tmp_path, xiaomi):
 
 def test_save_interim_without_customers_removes_stale_table(tmp_path, xiaomi):
     folder = tmp_path / "own"
-    save_interim(xiaomi, out_dir=folder)
+    store.save_interim(xiaomi, out_dir=folder)
     path = write_bytes(tmp_path / "own.csv", zh_csv_text().encode("gb18030"))
     own = acquire.acquire("own", source_path=path)
-    save_interim(own, out_dir=folder)
-    back = load_interim("own", in_dir=folder)
+    store.save_interim(own, out_dir=folder)
+    back = store.load_interim("own", in_dir=folder)
     assert back.customers is None
     assert back.transactions["customer_id"].tolist() == ["00042", "10086", "00007"]
     assert back.label == "own data: own.csv" and not back.simulated
@@ -669,7 +667,7 @@ def test_save_interim_without_customers_removes_stale_table(tmp_path, xiaomi):
 
 def test_load_interim_missing_dataset_says_run_notebook_01(tmp_path):
     with pytest.raises(DataError) as info:
-        load_interim("never_acquired", in_dir=tmp_path / "never_acquired")
+        store.load_interim("never_acquired", in_dir=tmp_path / "never_acquired")
     message = str(info.value)
     assert "never_acquired" in message and "01_acquisition" in message
     assert re.search(r"metadata\.json", message)

@@ -395,7 +395,7 @@ def zh_build(tmp_path_factory):
         mp.setenv("CRM_INTERIM_DIR", str(tmp / "interim"))
         mp.setenv("CRM_PROCESSED_DIR", str(tmp / "processed"))
         mp.setenv(i18n.STRICT_ENV_VAR, "1")  # kernels inherit it: a missing translation fails the notebook
-        code = report.main(["--lang", "zh", "--only", "01", "02", "03", "--out", str(tmp / "zh"), "-q"])
+        code = report.main(["--lang", "zh", "--only", "01", "02", "03", "04", "--out", str(tmp / "zh"), "-q"])
     return {"code": code, "out": tmp / "zh"}
 
 
@@ -409,18 +409,18 @@ def _pdf_text(pdf) -> str:
 def test_chinese_report_has_chinese_headings_and_figure_labels(zh_build):
     assert zh_build["code"] == 0, "the Chinese report build failed (a missing translation fails it in strict mode)"
     out = zh_build["out"]
-    text03 = _pdf_text(out / "03_segmentation.pdf")
-    for heading in ("03·客户识别与客户区分", "3·ABC分类", "4·RFM分析", "2·客户识别：价值×需求"):
-        assert heading in text03, f"Chinese heading {heading!r} missing"
-    assert "Differentiationbyvalue" not in text03, "the English heading should not be in the Chinese report"
+    text04 = _pdf_text(out / "04_segmentation.pdf")
+    for heading in ("04·客户识别与客户区分", "3·ABC分类", "4·RFM分析", "2·客户识别：价值×需求"):
+        assert heading in text04, f"Chinese heading {heading!r} missing"
+    assert "Differentiationbyvalue" not in text04, "the English heading should not be in the Chinese report"
     # figure text is text in the PDF: a translated axis label, a title with the SIMULATED dataset label
-    assert "按价值排序的客户（累计%，客户累计占比）" in text03
-    assert "ABC分类：帕累托曲线" in text03 and "类小米CRM导出数据（模拟数据SIMULATED）" in text03
-    assert "客户终身价值" in text03  # a translated table header (clv)
+    assert "按价值排序的客户（累计%，客户累计占比）" in text04
+    assert "ABC分类：帕累托曲线" in text04 and "类小米CRM导出数据（模拟数据SIMULATED）" in text04
+    assert "客户终身价值" in text04  # a translated table header (clv)
     text01 = _pdf_text(out / "01_acquisition.pdf")
     assert "01·客户数据获取" in text01 and "1·自带数据" in text01 and "每周订单行数" in text01
-    html = (out / "03_segmentation.html").read_text(encoding="utf-8")
+    html = (out / "04_segmentation.html").read_text(encoding="utf-8")
     assert "<svg" in html and not report.SVG_DATA_IMG.search(html), "figures should be inline SVG"
-    assert (out / "tables").is_dir() and any((out / "tables").glob("03_*.csv"))
+    assert (out / "tables").is_dir() and any((out / "tables").glob("04_*.csv"))
     header = (out / "tables" / "02_row_accounting_xiaomi_sim.csv").read_text(encoding="utf-8-sig").splitlines()[0]
     assert "step" in header and "rows" in header, "CSV files keep their English column names"

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import acquire, clean, clv, largelog, paths, privacy, segment, simulate
+from helpers import acquire, clean, clv, largelog, paths, privacy, segment, simulate, store
 from helpers.errors import DataError
 from helpers.largelog import ParquetLog
 
@@ -153,9 +153,9 @@ def test_acquire_keeps_a_large_parquet_log_on_disk(world, monkeypatch, tmp_path)
     monkeypatch.setattr(paths, "INTERIM", tmp_path)
     acq = acquire.acquire("mine", source_path=world["folder"], max_rows_in_memory=100)
     assert acq.large and not acq.simulated and len(acq.transactions) == len(world["df"])
-    assert acq.provenance[0].rows == len(world["df"]) and acq.provenance[0].sha256 == acquire.sha256_of(world["folder"])
-    acquire.save_interim(acq)
-    back = acquire.load_interim("mine")
+    assert acq.provenance[0].rows == len(world["df"]) and acq.provenance[0].sha256 == paths.sha256_of(world["folder"])
+    store.save_interim(acq)
+    back = store.load_interim("mine")
     assert isinstance(back.transactions, ParquetLog) and back.transactions.rows == acq.transactions.rows
     small = acquire.acquire("mine", source_path=world["folder"], max_rows_in_memory=None)
     assert isinstance(small.transactions, pd.DataFrame) and len(small.transactions) == len(world["df"])

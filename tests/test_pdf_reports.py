@@ -107,7 +107,7 @@ NUMBERED = [p.stem for p in report.find_notebooks(NOTEBOOKS)]
 
 
 def _title(stem: str) -> str:
-    """The notebook's H1 title, e.g. '03 · Customer identification … 客户识别 …'."""
+    """The notebook's H1 title, e.g. '04 · Customer identification … 客户识别 …'."""
     first = json.loads((NOTEBOOKS / f"{stem}.ipynb").read_text(encoding="utf-8"))["cells"][0]
     line = "".join(first["source"]).splitlines()[0]
     assert line.startswith("# "), f"{stem}: the first cell must open with an H1 title"

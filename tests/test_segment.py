@@ -632,18 +632,17 @@ def test_show_explorer_falls_back_to_static_figures_without_a_kernel():
         segment.segment_explorer(cust.drop(columns="cn8_segment"))
 
 
-def test_save_segments_writes_parquet(tmp_path, monkeypatch):
+def test_the_customer_table_goes_to_the_store_one_row_per_customer(tmp_path, monkeypatch):
     from helpers import paths, store
 
     monkeypatch.setattr(paths, "PROCESSED", tmp_path)
-    assert segment.save_segments is store.save_segments  # the store's writer, re-exported for the notebooks
     cust = customers_frame(50)
-    path = segment.save_segments("demo", cust[["customer_id", "rfm10_segment", "clv"]])
+    path = store.save_segments("demo", cust[["customer_id", "rfm10_segment", "clv"]])
     back = pd.read_parquet(path)
     assert path == tmp_path / "demo" / "segments.parquet" and len(back) == 50
     assert list(store.load_segments("demo")["rfm10_segment"]) == list(cust["rfm10_segment"])
     with pytest.raises(DataError):
-        segment.save_segments("demo", pd.concat([cust, cust]))
+        store.save_segments("demo", pd.concat([cust, cust]))
 
 
 def test_style_table_formats_shares_as_percent_without_changing_numbers():

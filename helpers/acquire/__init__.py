@@ -33,14 +33,13 @@ Modules
 - :mod:`~helpers.acquire.tables`: :func:`provenance_table`, :func:`column_map_table`,
   :func:`weekly_lines`, :func:`peek_timestamps`, :func:`plot_customer_profile`.
 
-The schema (:data:`CANONICAL`, :data:`ALIASES`, :func:`resolve_columns` …) is :mod:`helpers.schema`'s,
-:class:`Acquired`, :class:`Provenance`, :func:`save_interim` and :func:`load_interim` are
-:mod:`helpers.store`'s, and the path helpers :mod:`helpers.paths`'; all re-exported for the notebooks.
+The schema (:data:`CANONICAL`, :data:`ALIASES`, :func:`resolve_columns` …) is :mod:`helpers.schema`'s, and
+:class:`Acquired` and :class:`Provenance`, what :func:`acquire` returns, are :mod:`helpers.store`'s, which also
+writes and reads the acquired dataset (:func:`helpers.store.save_interim`, :func:`helpers.store.load_interim`).
 """
 
-from ..paths import RAW, display_path, resolve_user_path, sha256_of
 from ..schema import ALIASES, CANONICAL, LINEAGE, OPTIONAL, REQUIRED, resolve_columns
-from ..store import Acquired, Provenance, load_interim, save_interim
+from ..store import Acquired, Provenance
 from .bundled import (BUNDLED, CDNOW_DIR, XIAOMI_DIR, BundledDataset, bundled_sources, load_cdnow, load_xiaomi_sim,
                       read_manifest)
 from .datasets import acquire
@@ -49,10 +48,9 @@ from .read import as_text, read_table, read_transactions, to_canonical
 from .tables import column_map_table, peek_timestamps, plot_customer_profile, provenance_table, weekly_lines
 
 __all__ = [
-    "ALIASES", "BUNDLED", "CANONICAL", "CDNOW_DIR", "FORMATS", "LINEAGE", "OPTIONAL", "RAW", "REQUIRED",
+    "ALIASES", "BUNDLED", "CANONICAL", "CDNOW_DIR", "FORMATS", "LINEAGE", "OPTIONAL", "REQUIRED",
     "XIAOMI_DIR", "Acquired", "BundledDataset", "FileFormat", "Provenance", "acquire", "as_text",
-    "bundled_sources", "column_map_table", "decode_text", "display_path", "load_cdnow", "load_interim",
-    "load_xiaomi_sim", "peek_timestamps", "plot_customer_profile", "provenance_table", "read_manifest",
-    "read_table", "read_transactions", "resolve_columns", "resolve_user_path", "save_interim", "sha256_of",
-    "to_canonical", "weekly_lines",
+    "bundled_sources", "column_map_table", "decode_text", "load_cdnow", "load_xiaomi_sim", "peek_timestamps",
+    "plot_customer_profile", "provenance_table", "read_manifest", "read_table", "read_transactions",
+    "resolve_columns", "to_canonical", "weekly_lines",
 ]

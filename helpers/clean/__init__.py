@@ -23,13 +23,12 @@ Modules
   :func:`breakdown_column`, :func:`rules_table`.
 
 The vocabularies (:data:`REASONS`, :data:`REASONS_ZH`, :data:`STATUS_VALUES`, :data:`DATE_FORMATS`,
-:data:`DEFAULT_TEST_ID_PATTERN`) are :mod:`helpers.schema`'s; :func:`load_processed` and
-:func:`save_processed` are :mod:`helpers.store`'s, re-exported for the notebooks.
+:data:`DEFAULT_TEST_ID_PATTERN`) are :mod:`helpers.schema`'s. The clean lines, quarantine and row account are
+written and read by :func:`helpers.store.save_processed` and :func:`helpers.store.load_processed`.
 """
 
 from ..schema import (CANONICAL, DATE_FORMATS, DEFAULT_TEST_ID_PATTERN, LINEAGE, REASONS, REASONS_ZH, STATUS_LOOKUP,
                       STATUS_VALUES)
-from ..store import load_processed, save_processed
 from .accounting import (check_accounting, compare_with_planted, plot_row_accounting, quarantine_examples,
                          quarantine_summary, row_accounting)
 from .large import CleanedLog, check_log_accounting, clean_log
@@ -41,7 +40,6 @@ __all__ = [
     "CANONICAL", "DATE_FORMATS", "DEFAULT_TEST_ID_PATTERN", "LINEAGE", "REASONS", "REASONS_ZH", "STATUS_LOOKUP",
     "STATUS_VALUES", "Cleaned", "CleanedLog", "breakdown_column", "check_accounting", "check_log_accounting",
     "clean_log", "clean_transactions", "compare_with_planted", "extreme_orders", "flag_extreme_orders",
-    "load_processed", "normalise_status", "parse_amounts", "parse_timestamps", "plot_row_accounting",
+    "normalise_status", "parse_amounts", "parse_timestamps", "plot_row_accounting",
     "quarantine_examples", "quarantine_summary", "returned_lines", "revenue_by", "row_accounting", "rules_table",
-    "save_processed",
 ]

@@ -92,13 +92,13 @@ from .plots import (plot_calibration_holdout, plot_clv_distribution, plot_matrix
 from .simulation import group_truth, recovery_table, simulate_bgnbd, simulate_spend
 from .summary import rfm_summary, rfm_summary_reference, rfm_train_test_split
 from .tables import default_calibration_end, describe_transactions, fit_summary_table, parameter_table, top_customers
-from .units import DAYS_PER_YEAR, STEP_DAYS, TIME_UNIT_DAYS
+from .units import DAYS_PER_YEAR, STEP_DAYS, TIME_UNIT_DAYS, horizon_text
 from .value import customer_lifetime_value, per_step_discount, sample_customers, score_customers, write_scores
 
 __all__ = [
     # summaries
     "rfm_summary", "rfm_train_test_split", "rfm_summary_reference", "SUMMARY_COLUMNS",
-    "TIME_UNIT_DAYS", "STEP_DAYS", "DAYS_PER_YEAR", "duckdb_settings",
+    "TIME_UNIT_DAYS", "horizon_text", "STEP_DAYS", "DAYS_PER_YEAR", "duckdb_settings",
     # models
     "BetaGeo", "ParetoNBD", "GammaGamma", "MaximumLikelihoodModel", "TransactionModel", "ConvergenceError",
     "MODELS", "ModelSpec", "find_model", "model_name",

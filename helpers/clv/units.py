@@ -8,6 +8,7 @@ in steps of :data:`STEP_DAYS`. Periods are handled as whole day numbers since :d
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -47,3 +48,11 @@ def as_timestamp(value: Any, name: str) -> pd.Timestamp:
     if ts is pd.NaT:
         raise ValueError(f"{name} must be a date, not NaT")
     return ts.tz_localize(None) if ts.tzinfo is not None else ts
+
+
+def horizon_text(horizon: Any) -> str:
+    """``"52 W"`` → ``"52 weeks"``: a CLV horizon as :func:`helpers.clv.score_customers` writes it (a count and a
+    time-unit letter of :data:`STEP_DAYS`), in words; anything else is returned as text, unchanged."""
+    units = {"D": "days", "W": "weeks", "M": "months", "Q": "quarters", "Y": "years"}
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([DWMQY])\s*", str(horizon or ""))
+    return f"{match.group(1)} {units[match.group(2)]}" if match else str(horizon or "")

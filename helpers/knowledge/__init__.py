@@ -28,9 +28,6 @@ hand-overs it reads through :mod:`helpers.store`:
   or one segment's knowledge report (pseudonymised: customer id and pseudonymous name only), and
   their sections, rendered by ``notebooks/knowledge_report.ipynb``; :mod:`.plots` — the figures.
 
-:func:`load_value` is :func:`helpers.store.load_value` (CLV joined with the segments), kept here
-for notebook 06.
-
 References
 ----------
 Wayland, R. E. & Cole, P. M. (1997). *Customer Connections*. Harvard Business School Press.
@@ -38,14 +35,13 @@ Gibbert, M., Leibold, M. & Probst, G. (2002). Five styles of customer knowledge 
 *European Management Journal* 20(5), 459–469.
 """
 
-from ..store import load_value
 from .actions import SEGMENT_RULES, customer_actions, segment_actions, segment_metrics
 from .base import (KB_VIEWS, build_knowledge_base, ensure_knowledge_base, has_table, join_checks, meta,
                    open_knowledge_base, profile_columns, schema_table)
 from .coding import (CATEGORIES, CODE_PATTERN, CODE_SCHEME, KINDS, NEGATIVE_CUES, NEGATORS, PLANTED_CATEGORY,
                      POSITIVE_CUES, POST_TYPE_KIND, categories_table, code_matrix, code_posts, code_scheme_table,
                      coding_accuracy, kinds_table, polarity, polarity_scores, topic_categories)
-from .inputs import KB_TABLES, KnowledgeInputs, gather_inputs, horizon_text, knowledge_tables, sources_table
+from .inputs import KB_TABLES, KnowledgeInputs, gather_inputs, knowledge_tables, sources_table
 from .plots import plot_code_matrix, plot_customer_history, plot_segment_distribution
 from .reports import (PREDICTION_FIELDS, PROFILE_FIELDS, VALUE_FIELDS, customer_report, customer_sections,
                       customers_by_clv, example_customer, report_title, segment_report, segment_sections, show)
@@ -56,7 +52,7 @@ __all__ = [
     "NEGATORS", "PLANTED_CATEGORY", "code_scheme_table", "kinds_table", "categories_table", "topic_categories",
     "polarity_scores", "polarity", "code_posts", "coding_accuracy", "code_matrix",
     # integrate: inputs and the knowledge base
-    "KnowledgeInputs", "gather_inputs", "horizon_text", "knowledge_tables", "sources_table", "load_value",
+    "KnowledgeInputs", "gather_inputs", "knowledge_tables", "sources_table",
     "KB_TABLES", "KB_VIEWS", "build_knowledge_base", "ensure_knowledge_base", "open_knowledge_base", "schema_table",
     "meta", "has_table", "profile_columns", "join_checks",
     # apply: recommended actions

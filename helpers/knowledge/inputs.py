@@ -8,7 +8,6 @@ the segments and CLV scores, and the community with its fitted topics into one
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,17 +16,11 @@ import numpy as np
 import pandas as pd
 
 from .. import store
+from ..clv import horizon_text
 from ..community import adoption_lead_times, engagement, load_community
 from ..errors import DataError
 from ..topics import load_or_fit
 from .coding import code_posts, code_scheme_table, topic_categories
-
-
-def horizon_text(horizon: Any) -> str:
-    """``"52 W"`` → ``"52 weeks"`` (notebook 03 writes the horizon as a count and a time-unit letter)."""
-    units = {"D": "days", "W": "weeks", "M": "months", "Q": "quarters", "Y": "years"}
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([DWMQY])\s*", str(horizon or ""))
-    return f"{match.group(1)} {units[match.group(2)]}" if match else str(horizon or "")
 
 
 @dataclass

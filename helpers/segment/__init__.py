@@ -22,9 +22,8 @@ Inputs come from :mod:`helpers.clv`: :func:`rfm_table` turns a ``clv.rfm_summary
 meaning: repeat purchases, first → last purchase) into the RFM-segmentation meaning
 (purchase periods, time *since* the last purchase), exactly as PyMC-Marketing's
 ``rfm_summary(include_first_transaction=True)`` does; :func:`customer_table` joins that with
-revenue, product-category breadth, the last channel used and ``clv.score_customers`` output.
-The segments table is written by :func:`helpers.store.save_segments` (re-exported here as
-:func:`save_segments`).
+revenue, product-category breadth, the last channel used and notebook 03's CLV scores
+(:func:`helpers.store.load_clv`). The segments table is written by :func:`helpers.store.save_segments`.
 
 Modules
 -------
@@ -65,7 +64,6 @@ References
 - BG/NBD P(alive): Fader, Hardie & Lee (2005), used by :func:`lifecycle_stage` through ``clv``.
 """
 
-from ..store import save_segments
 from .abc import ABC_ZH, abc_classes, abc_summary, gini, pareto_curve, plot_pareto
 from .clusters import CustomerClusters, plot_cluster_centres, plot_cluster_selection
 from .customers import customer_table
@@ -87,6 +85,6 @@ __all__ = [
     "gini", "lifecycle_stage", "need_measure", "pareto_curve", "plot_cluster_centres",
     "plot_cluster_selection", "plot_lifecycle", "plot_pareto", "plot_rf_heatmap", "plot_score_distribution",
     "plot_segment_sizes", "plot_value_need", "quadrant_summary", "quantile_scores", "rf_segments",
-    "rfm8_segments", "rfm_scores", "rfm_table", "pymc_quartile_scores", "pymc_segments", "save_segments",
+    "rfm8_segments", "rfm_scores", "rfm_table", "pymc_quartile_scores", "pymc_segments",
     "segment_explorer", "segment_profile", "show_explorer", "style_table", "value_need_matrix",
 ]

@@ -58,7 +58,7 @@ def customer_table(
     ----------
     transactions
         Clean transactions (``customer_id``, ``timestamp``, ``amount`` [, ``category``,
-        ``channel``]), e.g. from ``clean.load_processed``.
+        ``channel``]), e.g. from ``store.load_processed``.
     rfm
         :func:`rfm_table` output (recency in days since the last purchase).
     scores
