@@ -88,7 +88,24 @@ def channel_revenue_share(clean: pd.DataFrame, channel: str = "online_mall") -> 
     return float(amount[clean["channel"].astype("string") == channel].sum() / amount.sum())
 
 
-# 03 · segmentation
+# 03 · CLV
+def p_alive_of_top_clv(scores: pd.DataFrame) -> float:
+    """P(alive) of the customer with the highest CLV."""
+    return float(scores.loc[scores["clv"].astype(float).idxmax(), "p_alive"])
+
+
+def n_below(scores: pd.DataFrame, column: str = "p_alive", threshold: float = 0.5) -> int:
+    """Number of customers whose ``column`` is strictly below ``threshold``."""
+    return int((scores[column].astype(float) < threshold).sum())
+
+
+def holdout_direction(track: pd.DataFrame) -> str:
+    """``"more"`` if the model predicted more holdout repeat purchases than were made, else ``"fewer"``."""
+    hold = track.loc[track["period"] == "holdout"]
+    return "more" if hold["model_incremental"].sum() > hold["actual_incremental"].sum() else "fewer"
+
+
+# 04 · segmentation
 def abc_class_ids(customers: pd.DataFrame, cls: str = "A") -> set[str]:
     """Customer ids in ABC class ``cls`` (by revenue)."""
     return set(customers.loc[customers["abc_class"] == cls, "customer_id"].astype(str))
@@ -111,23 +128,6 @@ def best_segment_by_clv(customers: pd.DataFrame, column: str = "rfm_segment", mi
 def quadrant_size(customers: pd.DataFrame, quadrant: str = "potential customers") -> int:
     """Number of customers in one quadrant of the value × needs matrix."""
     return int((customers["value_need_quadrant"].astype(str) == quadrant).sum())
-
-
-# 04 · CLV
-def p_alive_of_top_clv(scores: pd.DataFrame) -> float:
-    """P(alive) of the customer with the highest CLV."""
-    return float(scores.loc[scores["clv"].astype(float).idxmax(), "p_alive"])
-
-
-def n_below(scores: pd.DataFrame, column: str = "p_alive", threshold: float = 0.5) -> int:
-    """Number of customers whose ``column`` is strictly below ``threshold``."""
-    return int((scores[column].astype(float) < threshold).sum())
-
-
-def holdout_direction(track: pd.DataFrame) -> str:
-    """``"more"`` if the model predicted more holdout repeat purchases than were made, else ``"fewer"``."""
-    hold = track.loc[track["period"] == "holdout"]
-    return "more" if hold["model_incremental"].sum() > hold["actual_incremental"].sum() else "fewer"
 
 
 # 05 · staff survey

@@ -56,14 +56,14 @@ def progress(items: Iterable, n_rows: int, desc: str) -> Iterable:
     return tqdm(items, desc=desc, unit="step") if n_rows > LARGE_CUSTOMERS else items
 
 
-def scan_sql(path: Path) -> str:
-    """DuckDB table function reading a Parquet file or every Parquet file under a (hive) folder,
-    with the file name and row number (for lineage)."""
+def scan_sql(path: Path, lineage: bool = True) -> str:
+    """DuckDB table function reading a Parquet file or every Parquet file under a (hive) folder, with the
+    file name and row number of each line when ``lineage`` (for ``source_file``, ``source_row``)."""
+    extra = ", filename = true, file_row_number = true" if lineage else ""
     if path.is_dir():
         glob = sql_str((path / "**" / "*.parquet").as_posix())
-        return f"read_parquet({glob}, hive_partitioning = true, union_by_name = true, filename = true, " \
-               f"file_row_number = true)"
-    return f"read_parquet({sql_str(path.as_posix())}, filename = true, file_row_number = true)"
+        return f"read_parquet({glob}, hive_partitioning = true, union_by_name = true{extra})"
+    return f"read_parquet({sql_str(path.as_posix())}{extra})"
 
 
 @dataclass
@@ -199,8 +199,9 @@ def weekly_totals(data: pd.DataFrame | pd.Series | ParquetLog, value_col: str | 
         times, values = data, None
     else:
         times, values = data[datetime_col], None if value_col is None else data[value_col]
-    times = pd.to_datetime(times)
-    frame = pd.DataFrame({"t": times, "v": 1 if values is None else values.to_numpy()}).dropna(subset=["t"])
+    times = pd.to_datetime(times, errors="coerce")  # as TRY_CAST in SQL: a time that does not parse is not placed
+    amounts = 1 if values is None else pd.to_numeric(values, errors="coerce").to_numpy()
+    frame = pd.DataFrame({"t": times, "v": amounts}).dropna(subset=["t"])
     weekly = frame.set_index("t")["v"].resample("W-MON", label="left", closed="left").sum()
     weekly.name = value_col or "lines"
     weekly.attrs = {"rows": len(times), "unparsed": int(times.isna().sum()), "first": frame["t"].min(),

@@ -1,26 +1,29 @@
 """The store: the one place that saves and loads what one notebook hands to the next.
 
 Like Cookiecutter Data Science's ``dataset.py``, every hand-over between notebooks goes through
-here, so each file has one writer, one reader and one place that knows its name:
+here, so each file has one writer, one reader and one place that knows its name (the knowledge base
+is the one file written elsewhere: :func:`helpers.knowledge.build_knowledge_base` builds the DuckDB file
+at :func:`knowledge_path`):
 
 =====================================  ===========================  =====================================
 file (under ``data/``)                 written by                   read by
 =====================================  ===========================  =====================================
 ``interim/<d>/transactions.parquet``   01 acquisition               02 (:func:`load_interim`)
 ``interim/<d>/customers.parquet``      01 acquisition               06, 07 (customer master)
-``processed/<d>/transactions.parquet`` 02 cleaning                  03–07 (:func:`load_processed`)
+``processed/<d>/transactions.parquet`` 02 cleaning                  03, 04, 06, 07 (:func:`load_processed`)
 ``processed/<d>/quarantine.parquet``   02 cleaning                  the row account
-``processed/<d>/clv.parquet``          03 customer lifetime value   04–07 (:func:`load_clv`)
+``processed/<d>/clv.parquet``          03 customer lifetime value   04, 06, 07 (:func:`load_clv`)
 ``processed/<d>/segments.parquet``     04 segmentation              06, 07 (:func:`load_segments`)
 ``processed/<d>/post_topics.parquet``  06 community                 07 (:func:`load_topics`)
 ``processed/<d>/knowledge.duckdb``     07 knowledge                 knowledge reports
 =====================================  ===========================  =====================================
 
-Each file has a JSON sidecar with the dataset's label (which says SIMULATED for simulated data),
-its provenance and the fingerprints (SHA-256) of the files it was computed from. A reader checks
-those fingerprints: CLV scores computed from an earlier cleaning of the dataset, or segments
-computed from other CLV scores, are refused with a clear error instead of being joined silently
-to the wrong customers.
+Each file has a JSON sidecar with the dataset's label (which says SIMULATED for simulated data), its
+sources (the raw files and their SHA-256) and the fingerprints (SHA-256) of the hand-overs it was computed
+from. A reader checks those fingerprints: CLV scores computed from an earlier cleaning of the dataset, or
+segments computed from other CLV scores, are refused with a clear error instead of being joined silently
+to the wrong customers. Tables are written without pandas ``attrs``, so identical runs write identical
+files (and fingerprints).
 
 Part of the bottom layer (``docs/architecture.md``): imports no analysis module.
 """
@@ -28,6 +31,7 @@ Part of the bottom layer (``docs/architecture.md``): imports no analysis module.
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,6 +60,11 @@ def _rerun(what: str) -> str:
 
 
 # --------------------------------------------------------------------------- acquired data
+
+
+def read_time() -> str:
+    """Now (UTC, to the second, ISO 8601): when a source was read, as :class:`Provenance` records it."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 @dataclass
@@ -110,6 +119,14 @@ class Acquired:
         }
 
 
+def _write_table(table: pd.DataFrame, path: Path) -> None:
+    """Write ``table`` as Parquet without its ``attrs``: pandas would store them in the file's metadata, and
+    a run-dependent value there (a read time) would change the file's fingerprint between identical runs."""
+    table = table.copy(deep=False)
+    table.attrs = {}
+    write_parquet(table, path)
+
+
 def _write_json(path: Path, data: dict[str, Any]) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
 
@@ -131,9 +148,9 @@ def save_interim(acquired: Acquired, out_dir: Path | None = None) -> Path:
         (out / "transactions.parquet").unlink(missing_ok=True)
         meta["log"] = {"path": str(log.path), "mapping": log.mapping, "rows": log.rows}
     else:
-        acquired.transactions.to_parquet(out / "transactions.parquet", index=False)
+        _write_table(acquired.transactions, out / "transactions.parquet")
     if acquired.customers is not None:
-        acquired.customers.to_parquet(out / "customers.parquet", index=False)
+        _write_table(acquired.customers, out / "customers.parquet")
     else:
         (out / "customers.parquet").unlink(missing_ok=True)
     _write_json(out / "metadata.json", meta)
@@ -202,8 +219,8 @@ def save_processed(dataset: str, clean: pd.DataFrame | ParquetLog, quarantine: p
                 log.path = out / name
         metadata["large"] = True
     else:
-        clean.to_parquet(out / "transactions.parquet", index=False)
-        quarantine.to_parquet(out / "quarantine.parquet", index=False)
+        _write_table(clean, out / "transactions.parquet")
+        _write_table(quarantine, out / "quarantine.parquet")
     accounting.to_csv(out / "row_accounting.csv", index=False, encoding="utf-8")
     metadata["transactions_sha256"] = paths.sha256_of(out / "transactions.parquet")
     _write_json(out / "metadata.json", metadata)
@@ -247,37 +264,55 @@ def require_unique_ids(table: pd.DataFrame, what: str) -> None:
                         hint="one row per customer is expected")
 
 
-def _lineage(dataset: str, **inputs: str | None) -> dict[str, Any]:
-    """Label and provenance of a per-customer table: the clean data's label and the inputs' fingerprints."""
+#: The inputs a per-customer table is computed from, by table: fingerprint key → what it is.
+INPUTS: dict[str, dict[str, str]] = {
+    "clv": {"transactions_sha256": "the clean transactions (notebook 02)"},
+    "segments": {"transactions_sha256": "the clean transactions (notebook 02)",
+                 "clv_sha256": "the CLV scores (notebook 03)"},
+}
+
+
+def _current_inputs(dataset: str, kind: str) -> dict[str, str | None]:
+    """The fingerprints of ``kind``'s inputs as they are in the store now (``None``: not there)."""
+    now = {"transactions_sha256": processed_metadata(dataset).get("transactions_sha256"),
+           "clv_sha256": clv_metadata(dataset).get("sha256")}
+    return {key: now[key] for key in INPUTS[kind]}
+
+
+def _lineage(dataset: str, kind: str, **given: str | None) -> dict[str, Any]:
+    """Label, provenance and inputs of a per-customer table: the clean data's label and sources (the raw files
+    with their SHA-256), and the fingerprint of every input (``None`` for one that was not in the store)."""
     meta = processed_metadata(dataset)
-    keep = {k: meta[k] for k in ("label", "simulated", "currency") if k in meta}
-    fingerprints = {"transactions_sha256": meta.get("transactions_sha256"), **inputs}
-    return {"dataset": dataset, **keep, "inputs": {k: v for k, v in fingerprints.items() if v}}
+    keep = {k: meta[k] for k in ("label", "simulated", "currency", "sources") if k in meta}
+    return {"dataset": dataset, **keep, "inputs": {**_current_inputs(dataset, kind), **given}}
 
 
 def _save_customer_table(dataset: str, kind: str, table: pd.DataFrame, metadata: dict[str, Any]) -> Path:
     require_unique_ids(table, f"{kind}.parquet")
     folder = paths.ensure(paths.processed_dir(dataset))
     path = folder / f"{kind}.parquet"
-    table = table.copy(deep=False)
-    table.attrs = {}
-    write_parquet(table, path)
+    _write_table(table, path)
     meta = {**metadata, "rows": len(table), "columns": list(table.columns), "sha256": paths.sha256_of(path)}
     _write_json(folder / f"{kind}_metadata.json", meta)
     return path
 
 
 def _check_inputs(dataset: str, kind: str, meta: dict[str, Any]) -> None:
-    """Refuse a table computed from other inputs than the ones now in the store."""
-    now = {"transactions_sha256": processed_metadata(dataset).get("transactions_sha256")}
-    if kind == "segments":
-        now["clv_sha256"] = clv_metadata(dataset).get("sha256")
-    for key, then in (meta.get("inputs") or {}).items():
-        if key in now and now[key] and then != now[key]:
-            source = {"transactions_sha256": "the clean transactions (notebook 02)",
-                      "clv_sha256": "the CLV scores (notebook 03)"}[key]
-            raise DataError(f"{kind}.parquet of dataset {dataset!r} was computed from an earlier version of {source}",
-                            file=paths.processed_dir(dataset) / f"{kind}.parquet",
+    """Refuse a table computed from other inputs than the ones now in the store: an input that changed, that
+    appeared since (the table was computed before it existed) or that is gone, and a table without its
+    sidecar (written before the store recorded inputs, or by hand)."""
+    path = paths.processed_dir(dataset) / f"{kind}.parquet"
+    if "inputs" not in meta:
+        raise DataError(f"{kind}.parquet of dataset {dataset!r} has no record of what it was computed from "
+                        f"({kind}_metadata.json is missing or from an older version of the workbook)", file=path,
+                        hint=f"re-run notebooks/{PRODUCERS[kind]}")
+    for key, now in _current_inputs(dataset, kind).items():
+        then = meta["inputs"].get(key)
+        if then != now:
+            what = INPUTS[kind][key]
+            problem = (f"was computed from an earlier version of {what}" if then and now else
+                       f"was computed before {what} existed" if now else f"was computed from {what}, which are gone")
+            raise DataError(f"{kind}.parquet of dataset {dataset!r} {problem}", file=path,
                             hint=f"re-run notebooks/{PRODUCERS[kind]} so that it rests on the current data")
 
 
@@ -299,7 +334,7 @@ def save_clv(dataset: str, table: pd.DataFrame, metadata: dict[str, Any]) -> Pat
     """Write ``clv.parquet`` (one row per customer) and ``clv_metadata.json``: ``metadata`` (units,
     horizon, discount rate, fitted parameters …) plus the dataset's label and the fingerprint of the
     clean transactions the scores were computed from."""
-    return _save_customer_table(dataset, "clv", table, {**_lineage(dataset), **metadata})
+    return _save_customer_table(dataset, "clv", table, {**metadata, **_lineage(dataset, "clv")})
 
 
 def clv_metadata(dataset: str) -> dict[str, Any]:
@@ -315,18 +350,26 @@ def load_clv(dataset: str) -> pd.DataFrame:
     return _load_customer_table(dataset, "clv")
 
 
-def save_segments(dataset: str, table: pd.DataFrame, metadata: dict[str, Any] | None = None) -> Path:
+def save_segments(dataset: str, table: pd.DataFrame, metadata: dict[str, Any] | None = None, *,
+                  scores: pd.DataFrame | None = None) -> Path:
     """Write ``segments.parquet`` (one row per customer, every classification) with the fingerprints of
     the clean transactions and of the CLV scores it used.
+
+    Parameters
+    ----------
+    scores
+        The CLV scores the segments were computed from, as :func:`load_clv` returned them: their
+        fingerprint (``attrs["sha256"]``) is recorded, so that scores re-written by notebook 03 between
+        the load and this save are not taken for the ones used. Without it, the scores now in the store.
 
     Raises
     ------
     DataError
         No ``customer_id`` column, missing or repeated customer ids.
     """
+    given = {} if scores is None else {"clv_sha256": scores.attrs.get("sha256")}
     return _save_customer_table(dataset, "segments", table,
-                                {**_lineage(dataset, clv_sha256=clv_metadata(dataset).get("sha256")),
-                                 **(metadata or {})})
+                                {**(metadata or {}), **_lineage(dataset, "segments", **given)})
 
 
 def load_segments(dataset: str) -> pd.DataFrame:
@@ -336,7 +379,8 @@ def load_segments(dataset: str) -> pd.DataFrame:
 
 
 def load_value(dataset: str) -> pd.DataFrame:
-    """CLV scores joined with the segments on ``customer_id`` (one row per customer with a score).
+    """CLV scores joined with the segments on ``customer_id``: one row per customer of either table (an outer
+    join; both come from the same clean transactions, which the store checks, so they cover the same customers).
 
     CLV is computed once (notebook 03); a column both tables carry is taken from the CLV table.
     """

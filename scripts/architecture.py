@@ -6,15 +6,19 @@
 The rules (``docs/architecture.md``; ``tests/test_architecture.py`` runs them in ``make test``):
 
 1. the import graph of ``helpers`` has no cycle, between modules or between top-level packages;
-2. a bottom-layer module (:data:`BOTTOM`) imports no analysis module;
+2. a bottom-layer module (:data:`BOTTOM`) imports no analysis module, and a concept package imports
+   only the packages :data:`ALLOWED` lists for it;
 3. no ``helpers`` import sits inside a function or class body (optional heavy third-party libraries
    such as pyspark may be imported there: they are not ``helpers``);
 4. a ``_private`` name of one module is never used from another module, a notebook, a test or a
-   benchmark (a package may import its own private submodules, as scikit-learn's ``_kmeans``);
+   benchmark — imported, reached through attributes (``clv.sql._x``) or by ``getattr(clv, "_x")``
+   (a package may import its own private submodules, as scikit-learn's ``_kmeans``);
 5. no module passes :data:`MAX_LINES` lines;
-6. every package's ``__init__.py`` declares ``__all__``, and every name listed there exists.
+6. every package's ``__init__.py`` declares ``__all__`` as a literal list, and every name listed there is
+   bound at the top of the module.
 
-Read from the source with :mod:`ast` only: nothing is imported or run.
+``importlib.import_module("helpers.x")`` and ``__import__("helpers.x")`` count as imports. Read from the
+source with :mod:`ast` only: nothing is imported or run.
 """
 
 from __future__ import annotations
@@ -33,6 +37,19 @@ MAX_LINES = 600
 #: The bottom layer: may be used by every analysis module and imports none.
 BOTTOM = frozenset({"paths", "schema", "errors", "i18n", "plotting", "outputs", "engines", "largelog", "privacy",
                     "store", "notebooks"})
+#: The concept packages each concept package may import (besides the bottom layer), lowest first.
+#: ``None``: any concept package (the exercises' expected answers read every step's results).
+ALLOWED: dict[str, frozenset[str] | None] = {
+    "clean": frozenset(), "simulate": frozenset(), "segment": frozenset(), "topics": frozenset(),
+    "teaching": frozenset(),
+    "acquire": frozenset({"clean"}),
+    "survey": frozenset({"acquire"}),
+    "clv": frozenset({"acquire", "clean", "simulate"}),
+    "community": frozenset({"acquire", "clean", "simulate", "topics"}),
+    "knowledge": frozenset({"acquire", "clean", "clv", "community", "segment", "topics"}),
+    "report": frozenset({"knowledge", "teaching"}),
+    "exercises": None,
+}
 
 
 @dataclass
@@ -94,6 +111,18 @@ def _resolve_imports(modules: dict[str, Module]) -> None:
                         module.imports.append((sub, None, node.lineno, id(node) in inner))
                     else:
                         module.imports.append((target, alias.name, node.lineno, id(node) in inner))
+            elif (name := _dynamic_import(node)) is not None and name.split(".")[0] == PACKAGE:
+                module.imports.append((name, None, node.lineno, id(node) in inner))
+
+
+def _dynamic_import(node: ast.AST) -> str | None:
+    """The module named by ``importlib.import_module("…")`` or ``__import__("…")``, else ``None``."""
+    if not (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)):
+        return None
+    f = node.func
+    called = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+    return node.args[0].value if called in ("import_module", "__import__") else None
 
 
 def _owner(name: str, modules: dict[str, Module]) -> str:
@@ -155,6 +184,8 @@ def _helpers_aliases(tree: ast.AST, modules: dict[str, Module], here: Module | N
             for a in node.names:
                 if a.name in modules and a.asname:
                     aliases[a.asname] = a.name
+                elif a.name.split(".")[0] == PACKAGE and not a.asname:
+                    aliases[PACKAGE] = PACKAGE  # `import helpers.clv` binds the name `helpers`
         elif isinstance(node, ast.ImportFrom):
             target = _absolute(here, node) if (here is not None and node.level) else (node.module or "")
             for a in node.names:
@@ -172,18 +203,65 @@ def _private_uses(tree: ast.AST, where: str, modules: dict[str, Module], here: M
             target = _absolute(here, node) if (here is not None and node.level) else (node.module or "")
             if target.split(".")[0] != PACKAGE:
                 continue
+            if any(_is_private(p) for p in target.split(".")[1:]) and not (
+                    own_package and (target == own_package or target.rpartition(".")[0] == own_package)):
+                breaches.append(f"{where}:{node.lineno}: imports from {target}")
             for a in node.names:
                 if a.name.startswith("_") and not a.name.startswith("__"):
                     sub = f"{target}.{a.name}"
                     if sub in modules and own_package and sub.rpartition(".")[0] == own_package:
                         continue  # a package importing its own private submodule
                     breaches.append(f"{where}:{node.lineno}: imports {target}.{a.name}")
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                parts = a.name.split(".")
+                private = [p for p in parts[1:] if _is_private(p)]
+                if parts[0] == PACKAGE and private and not (
+                        own_package and a.name.rpartition(".")[0] == own_package):
+                    breaches.append(f"{where}:{node.lineno}: imports {a.name}")
     aliases = _helpers_aliases(tree, modules, here)
     for node in ast.walk(tree):
-        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases
-                and node.attr.startswith("_") and not node.attr.startswith("__")):
-            breaches.append(f"{where}:{node.lineno}: uses {aliases[node.value.id]}.{node.attr}")
+        if isinstance(node, ast.Attribute) and _is_private(node.attr):
+            chain = _chain(node.value)
+            if chain and chain[0] in aliases:
+                breaches.append(f"{where}:{node.lineno}: uses {'.'.join([aliases[chain[0]], *chain[1:], node.attr])}")
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("getattr", "hasattr")
+              and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant)
+              and isinstance(node.args[1].value, str) and _is_private(node.args[1].value)):
+            chain = _chain(node.args[0])
+            if chain and chain[0] in aliases:
+                breaches.append(f"{where}:{node.lineno}: uses {'.'.join([aliases[chain[0]], *chain[1:]])}"
+                                f".{node.args[1].value} through {node.func.id}")
     return breaches
+
+
+def _is_private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+def _chain(node: ast.AST) -> list[str] | None:
+    """``["clv", "sql"]`` for the expression ``clv.sql``; ``None`` for anything but a dotted name."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    return [node.id, *reversed(parts)]
+
+
+def _top_level_names(tree: ast.Module) -> set[str]:
+    """Names bound at the top of a module: imports, functions, classes and assignments."""
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    return names
 
 
 def _notebook_trees(root: Path) -> list[tuple[str, ast.AST]]:
@@ -216,6 +294,11 @@ def measure(root: Path = ROOT) -> dict:
                 breaches["inner imports"].append(f"{where}: imports {dep} inside a function or class")
             if _top(m.name) in BOTTOM and _top(dep) not in BOTTOM and dep != PACKAGE:
                 breaches["bottom layer imports analysis"].append(f"{where}: {m.name} (bottom layer) imports {dep}")
+            elif (_top(m.name) not in BOTTOM and _top(dep) not in BOTTOM and _top(dep) != _top(m.name)
+                  and dep != PACKAGE and ALLOWED.get(_top(m.name), frozenset()) is not None
+                  and _top(dep) not in ALLOWED.get(_top(m.name), frozenset())):
+                breaches["package order"].append(f"{where}: {_top(m.name)} may not import {_top(dep)} "
+                                                 f"(allowed: {sorted(ALLOWED.get(_top(m.name)) or []) or 'none'})")
     for cycle in _cycles(graph):
         breaches["module cycles"].append(" ↔ ".join(cycle))
     for cycle in _cycles(tops):
@@ -230,10 +313,12 @@ def measure(root: Path = ROOT) -> dict:
             if not names:
                 breaches["package without __all__"].append(f"{m.path.relative_to(root)}")
             else:
-                defined = {n.id for n in ast.walk(m.tree) if isinstance(n, ast.Name)} | {
-                    a.asname or a.name for n in ast.walk(m.tree) if isinstance(n, (ast.Import, ast.ImportFrom))
-                    for a in n.names} | {n.name for n in m.tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
-                listed = ast.literal_eval(names[0].value)
+                try:
+                    listed = ast.literal_eval(names[0].value)
+                except ValueError:
+                    breaches["package without __all__"].append(f"{m.path.relative_to(root)}: __all__ is not a literal list")
+                    continue
+                defined = _top_level_names(m.tree)
                 breaches["package without __all__"] += [f"{m.path.relative_to(root)}: __all__ lists {x!r}, not defined"
                                                         for x in listed if x not in defined]
     for folder in ("tests", "benchmarks"):
@@ -260,8 +345,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 when a rule is broken")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--root", type=Path, default=ROOT,
+                        help="project folder to measure (e.g. an older checkout: git worktree add /tmp/old REV)")
     args = parser.parse_args(argv)
-    result = measure()
+    result = measure(args.root.resolve())
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:

@@ -421,8 +421,8 @@ def test_pareto_likelihood_branches_agree_at_alpha_equal_beta():
     """The α ≥ β and α < β forms of A₀ must meet continuously at α = β."""
     m = clv.ParetoNBD()
     data = {"x": np.array([0.0, 1, 3, 12]), "t_x": np.array([0.0, 5, 20, 30]), "T": np.array([10.0, 30, 38, 39])}
-    at = m._loglik(np.array([0.5, 10.0, 0.6, 10.0]), data)
-    below = m._loglik(np.array([0.5, 10.0 - 1e-7, 0.6, 10.0]), data)
+    at = m.loglikeobs(np.array([0.5, 10.0, 0.6, 10.0]), data)
+    below = m.loglikeobs(np.array([0.5, 10.0 - 1e-7, 0.6, 10.0]), data)
     np.testing.assert_allclose(at, below, rtol=1e-6)
 
 

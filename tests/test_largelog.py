@@ -230,3 +230,18 @@ def test_a_small_simulated_log_is_labelled_simulated_when_it_is_loaded_into_memo
     assert not acq.large and acq.simulated and "SIMULATED" in acq.label
     own = acquire.acquire("mine", source_path=world["folder"], max_rows_in_memory=None)  # no manifest.yml
     assert not own.simulated and own.label == "own data: hive"
+
+
+def test_weekly_totals_read_text_the_same_way_in_memory_and_on_disk(tmp_path):
+    """Times and amounts as text, one of each unreadable: both paths count the line and place it nowhere (time)
+    or add nothing for it (amount), as TRY_CAST does."""
+    df = pd.DataFrame({"customer_id": list("abcde"), "order_id": list("12345"),
+                       "timestamp": ["2024-01-01 10:00:00", "2024-01-02 11:00:00", "not a date", "2024-01-09 09:00:00",
+                                     "2024-01-10 08:00:00"],
+                       "amount": ["10.5", "x", "3", "4", "5.5"]})
+    df.to_parquet(tmp_path / "text.parquet", index=False)
+    on_disk = largelog.weekly_totals(ParquetLog.open(tmp_path / "text.parquet"), "amount")
+    in_memory = largelog.weekly_totals(df, "amount")
+    assert list(in_memory.to_numpy()) == list(on_disk.to_numpy()) == [10.5, 9.5]
+    assert in_memory.attrs["unparsed"] == on_disk.attrs["unparsed"] == 1
+    assert in_memory.attrs["rows"] == on_disk.attrs["rows"] == 5

@@ -153,3 +153,52 @@ def test_topics_round_trip(data_dir):
     pd.testing.assert_frame_equal(back_terms, terms)
     pd.testing.assert_frame_equal(back_assigned, assigned)
     assert store.knowledge_path("demo").parent == store.topic_paths("demo")[0].parent
+
+
+def test_identical_runs_write_identical_files_whatever_the_frames_attrs(data_dir):
+    """``read_transactions`` puts the read time into ``attrs``; it must not reach the file or its fingerprint."""
+    shas = []
+    for read_at in ("2026-01-01T00:00:00", "2026-01-02T09:30:00"):
+        tx = _transactions()
+        tx.attrs["provenance"] = {"read_at": read_at}
+        store.save_processed("demo", tx, tx.iloc[:0], pd.DataFrame({"rows": [6]}), {"label": "TEST"})
+        shas.append(store.processed_metadata("demo")["transactions_sha256"])
+    assert shas[0] == shas[1]
+
+
+def test_scores_computed_before_the_clean_data_existed_are_refused(data_dir):
+    store.save_clv("demo", _clv_table(), {})  # no notebook 02 output yet: nothing to rest on
+    store.load_clv("demo")
+    _processed()
+    with pytest.raises(DataError, match="computed before the clean transactions"):
+        store.load_clv("demo")
+
+
+def test_segments_whose_scores_are_gone_are_refused(data_dir):
+    _processed()
+    store.save_clv("demo", _clv_table(), {})
+    store.save_segments("demo", pd.DataFrame({"customer_id": ["c0", "c1", "c2"], "rfm_segment": list("abb")}))
+    (paths.processed_dir("demo") / "clv.parquet").unlink()
+    (paths.processed_dir("demo") / "clv_metadata.json").unlink()
+    with pytest.raises(DataError, match="which are gone"):
+        store.load_segments("demo")
+
+
+def test_a_table_without_its_record_of_inputs_is_refused(data_dir):
+    _processed()
+    store.save_clv("demo", _clv_table(), {"horizon": "52 W"})
+    (paths.processed_dir("demo") / "clv_metadata.json").unlink()
+    with pytest.raises(DataError, match="no record of what it was computed from") as err:
+        store.load_clv("demo")
+    assert "03_customer_lifetime_value" in str(err.value)
+
+
+def test_segments_record_the_scores_they_were_computed_from(data_dir):
+    _processed()
+    store.save_clv("demo", _clv_table(), {})
+    used = store.load_clv("demo")
+    store.save_clv("demo", _clv_table().assign(clv=[9.0, 8.0, 7.0]), {})  # notebook 03 re-run meanwhile
+    store.save_segments("demo", pd.DataFrame({"customer_id": ["c0", "c1", "c2"], "rfm_segment": list("abb")}),
+                        scores=used)
+    with pytest.raises(DataError, match="earlier version of the CLV scores"):
+        store.load_segments("demo")

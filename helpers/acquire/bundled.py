@@ -21,8 +21,8 @@ import yaml
 from ..paths import RAW, display_path, sha256_of
 from ..privacy import pseudonymise
 from ..schema import CANONICAL, LINEAGE
-from ..store import Acquired, Provenance
-from .read import read_table, read_time, read_transactions, to_canonical
+from ..store import Acquired, Provenance, read_time
+from .read import read_table, read_transactions, to_canonical
 
 CDNOW_DIR = RAW / "cdnow"
 XIAOMI_DIR = RAW / "xiaomi_sim"

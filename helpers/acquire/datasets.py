@@ -14,9 +14,9 @@ from typing import Iterable, Mapping
 from ..errors import DataError
 from ..largelog import LARGE_ROWS, ParquetLog
 from ..paths import display_path, file_format, resolve_user_path, sha256_of
-from ..store import Acquired, Provenance
+from ..store import Acquired, Provenance, read_time
 from .bundled import BUNDLED, read_manifest
-from .read import read_time, read_transactions
+from .read import read_transactions
 
 
 def acquire(

@@ -9,7 +9,7 @@ carried forward: names, phone numbers and e-mails in an order export stop here.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -18,13 +18,8 @@ import pandas as pd
 from ..errors import DataError
 from ..paths import display_path, file_format, resolve_user_path, sha256_of
 from ..schema import CANONICAL, LINEAGE, resolve_columns
-from ..store import Provenance
+from ..store import Provenance, read_time
 from .formats import FORMATS, ReadOptions, supported_formats
-
-
-def read_time() -> str:
-    """Now (UTC, to the second, ISO 8601): when a source was read, as :class:`Provenance` records it."""
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def read_table(

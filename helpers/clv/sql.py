@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..engines import sql_ident, sql_str
 from ..errors import DataError
-from ..largelog import ParquetLog
+from ..largelog import ParquetLog, scan_sql
 from ..paths import file_format, resolve_user_path
 from .units import EPOCH
 
@@ -70,14 +70,10 @@ def file_sql(path: Path, id_col: str) -> str:
     file, or a CSV file whose ``id_col`` stays text ("0001" must not become the number 1). The file type
     is :func:`helpers.paths.file_format`'s."""
     kind = file_format(path)
-    if kind == "parquet" and path.is_dir():
-        glob = sql_str((path / "**" / "*.parquet").as_posix())
-        return f"read_parquet({glob}, hive_partitioning = true, union_by_name = true)"
-    p = sql_str(path.as_posix())
     if kind == "parquet":
-        return f"read_parquet({p})"
+        return scan_sql(path, lineage=False)
     if kind == "csv":
-        return f"read_csv({p}, header = true, types = {{{sql_str(id_col)}: 'VARCHAR'}})"
+        return f"read_csv({sql_str(path.as_posix())}, header = true, types = {{{sql_str(id_col)}: 'VARCHAR'}})"
     raise DataError(f"unknown file type {path.suffix!r}", file=path,
                     hint="give a Parquet file (.parquet), a folder of Parquet files, or a CSV file")
 

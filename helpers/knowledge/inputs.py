@@ -47,8 +47,8 @@ def gather_inputs(dataset: str, community_source: Any = None, n_topics: int = 8,
     """Collect the inputs of :func:`build_knowledge_base` from the outputs of notebooks 01–06.
 
     Customers: the acquired customer table without staff test accounts (when the dataset has
-    one), else the customer ids of the clean transactions. Segments and CLV: notebooks 03 and
-    04 (required; read by :func:`helpers.store.load_segments` and :func:`helpers.store.load_clv`, which
+    one), else the customer ids of the clean transactions. CLV scores and segments: notebooks 03
+    and 04 (required; read by :func:`helpers.store.load_segments` and :func:`helpers.store.load_clv`, which
     refuse tables computed from other data than the store now holds). Community:
     :func:`helpers.community.load_community`; topics: notebook 06's saved assignments when they
     match the posts, else fitted here (:func:`helpers.topics.load_or_fit`).

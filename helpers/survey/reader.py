@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -36,6 +35,7 @@ import pandas as pd
 
 from ..errors import DataError
 from ..paths import display_path, resolve_user_path, sha256_of
+from ..store import read_time
 from .codebook import Codebook, Item, load_codebook, normalise
 from .formats import FORMATS, PART_SEP, WJX_EMPTY, SurveyFormat, detect_format
 from .matching import Target, closest_items, match_header
@@ -222,7 +222,7 @@ def read_survey(
     missing = missing.set_index("column").reindex([c for c in ordered if c in blank]).reset_index()
     source = {
         "path": display_path(path), "format": fmt.name, "sha256": sha256_of(path), "encoding": info.get("encoding"),
-        "sheet": info.get("sheet"), "rows": len(out), "read_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "sheet": info.get("sheet"), "rows": len(out), "read_at": read_time(),
     }
     return SurveyData(responses=out, codebook=codebook, label=label or path.name, simulated=simulated,
                       source=source, column_map=pd.DataFrame(column_rows), dropped=dropped, missing=missing)

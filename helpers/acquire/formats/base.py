@@ -17,11 +17,14 @@ import pandas as pd
 
 @dataclass(frozen=True)
 class ReadOptions:
-    """The user's reading options: text ``encoding`` and ``sep`` (CSV), ``sheet`` (Excel)."""
+    """The reading options: text ``encoding`` and ``sep`` (CSV), ``sheet`` (Excel), and ``header``: the row
+    holding the column names (0, the first), or ``None`` to read every row as data (survey exports with
+    several header rows, :mod:`helpers.survey.formats.grid`)."""
 
     encoding: str | None = None
     sheet: str | int | None = None
     sep: str | None = None
+    header: int | None = 0
 
 
 @dataclass

@@ -82,7 +82,7 @@ def read(path: Path, options: ReadOptions) -> RawTable:
         raise DataError("file contains no text", file=path, hint="export the data again")
     delimiter = options.sep or ("\t" if path.suffix.lower() == ".tsv" else _sniff_sep(text))
     try:
-        df = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
+        df = pd.read_csv(io.StringIO(text), sep=delimiter, header=options.header, dtype=str, keep_default_na=False,
                          na_values=[""], skipinitialspace=True,
                          engine="python" if len(delimiter) > 1 else "c")
     except pd.errors.ParserError as exc:

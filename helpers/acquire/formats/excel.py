@@ -18,7 +18,7 @@ def read(path: Path, options: ReadOptions) -> RawTable:
     sheet = options.sheet
     engine = "calamine" if path.suffix.lower() == ".xls" else "openpyxl"
     try:
-        book = pd.read_excel(path, sheet_name=None if sheet is None else sheet, dtype=object,
+        book = pd.read_excel(path, sheet_name=None if sheet is None else sheet, header=options.header, dtype=object,
                              engine=engine)
     except ValueError as exc:
         raise DataError(f"cannot read this Excel sheet ({exc})", file=path,

@@ -123,12 +123,13 @@ class MaximumLikelihoodModel:
     """Shared machinery: log-parameter optimisation, convergence checks, Hessian-based inference.
 
     Subclasses define ``param_names`` (the paper's symbols) with ``param_labels`` (their meaning),
-    ``_data(summary)`` (distinct rows + weights) and ``_loglik(theta, data)`` (per-row
-    log-likelihoods at natural parameters ``theta``), and optionally ``_value_grad(theta, data,
+    ``model_data(summary)`` (distinct rows + weights) and ``loglikeobs(theta, data)`` (per-row
+    log-likelihoods at natural parameters ``theta``), and optionally ``loglike_and_score(theta, data,
     weights)`` (weighted total log-likelihood and its analytic gradient w.r.t. the natural
-    parameters) and ``_initial(data, weights)`` (starting values). A new model is one such subclass
-    in a file of its own plus one entry of :data:`helpers.clv.models.MODELS`, whose ``kind`` says
-    which predictions it must offer (``tests/test_clv.py`` checks every entry).
+    parameters) and ``start_params(data, weights)`` (starting values) — statsmodels'
+    ``GenericLikelihoodModel`` names where it has one (``loglikeobs``, ``start_params``, the score). A new
+    model is one such subclass in a file of its own plus one entry of :data:`helpers.clv.models.MODELS`,
+    whose ``kind`` says which predictions it must offer (``tests/test_clv.py`` checks every entry).
     """
 
     param_names: tuple[str, ...] = ()
@@ -142,17 +143,17 @@ class MaximumLikelihoodModel:
         self.period_days = period_days
 
     # ---- to be provided by subclasses
-    def _data(self, summary: pd.DataFrame) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    def model_data(self, summary: pd.DataFrame) -> tuple[dict[str, np.ndarray], np.ndarray]:
         raise NotImplementedError
 
-    def _loglik(self, theta: np.ndarray, data: dict[str, np.ndarray]) -> np.ndarray:
+    def loglikeobs(self, theta: np.ndarray, data: dict[str, np.ndarray]) -> np.ndarray:
         raise NotImplementedError
 
-    def _value_grad(self, theta: np.ndarray, data: dict[str, np.ndarray],
-                    weights: np.ndarray) -> tuple[float, np.ndarray] | None:
+    def loglike_and_score(self, theta: np.ndarray, data: dict[str, np.ndarray],
+                          weights: np.ndarray) -> tuple[float, np.ndarray] | None:
         return None
 
-    def _initial(self, data: dict[str, np.ndarray], weights: np.ndarray) -> np.ndarray:
+    def start_params(self, data: dict[str, np.ndarray], weights: np.ndarray) -> np.ndarray:
         return np.ones(len(self.param_names))
 
     # ---- fitting
@@ -169,7 +170,7 @@ class MaximumLikelihoodModel:
         differences of the analytic gradient where there is one, else of the function, with
         relative steps), ``covariance_``, ``standard_errors_``.
         """
-        data, weights = self._data(summary)
+        data, weights = self.model_data(summary)
         n = weights.sum()
         if n == 0:
             raise DataError("no customers to fit", file="summary", hint="check the summary is not empty")
@@ -177,17 +178,17 @@ class MaximumLikelihoodModel:
         self.n_distinct_rows_ = int(len(weights))
         self.period_days_ = self.period_days if self.period_days is not None else summary.attrs.get("period_days")
         with np.errstate(all="ignore"):
-            analytic = self._value_grad(np.exp(self._start(data, weights)), data, weights) is not None
+            analytic = self.loglike_and_score(np.exp(self._start(data, weights)), data, weights) is not None
 
         def negll(logp: np.ndarray) -> float:
             with np.errstate(all="ignore"):
-                value = -np.dot(weights, self._loglik(np.exp(logp), data)) / n
+                value = -np.dot(weights, self.loglikeobs(np.exp(logp), data)) / n
             return float(value) if np.isfinite(value) else 1e100
 
         def negll_grad(logp: np.ndarray) -> tuple[float, np.ndarray]:
             theta = np.exp(logp)
             with np.errstate(all="ignore"):
-                total, grad = self._value_grad(theta, data, weights)
+                total, grad = self.loglike_and_score(theta, data, weights)
             if not np.isfinite(total):
                 return 1e100, np.zeros_like(logp)
             g = -grad * theta / n
@@ -234,13 +235,13 @@ class MaximumLikelihoodModel:
         if analytic:
             def total_grad(th: np.ndarray) -> np.ndarray:
                 with np.errstate(all="ignore"):
-                    return -self._value_grad(th, data, weights)[1]
+                    return -self.loglike_and_score(th, data, weights)[1]
 
             H = hessian_from_gradient(total_grad, theta)
         else:
             def total_negll(th: np.ndarray) -> float:
                 with np.errstate(all="ignore"):
-                    return float(-np.dot(weights, self._loglik(th, data)))
+                    return float(-np.dot(weights, self.loglikeobs(th, data)))
 
             H = numeric_hessian(total_negll, theta)
         self.hessian_ = pd.DataFrame(H, index=list(self.param_names), columns=list(self.param_names))
@@ -258,7 +259,7 @@ class MaximumLikelihoodModel:
     def _start(self, data, weights) -> np.ndarray:
         if self.initial_params:
             return np.log([float(self.initial_params[p]) for p in self.param_names])
-        return np.log(self._initial(data, weights))
+        return np.log(self.start_params(data, weights))
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "params_"):
@@ -302,11 +303,13 @@ class MaximumLikelihoodModel:
             return f"{type(self).__name__}({inner}, log_likelihood={self.log_likelihood_:.2f})"
         return f"{type(self).__name__}(not fitted)"
 
-    def _p(self) -> tuple[float, ...]:
+    def fitted_params(self) -> tuple[float, ...]:
+        """The fitted parameters as plain floats, in :attr:`param_names` order (for the models' formulas)."""
         self._check_fitted()
         return tuple(float(v) for v in self.params_.to_numpy())
 
-    def _index(self, summary: pd.DataFrame) -> pd.Index:
+    def summary_index(self, summary: pd.DataFrame) -> pd.Index:
+        """The index a prediction for ``summary`` carries: the summary's own, so results align with it."""
         return summary.index
 
 
@@ -328,5 +331,5 @@ class TransactionModel(MaximumLikelihoodModel):
         """E[Y(t) | x, t_x, T]: each customer's expected purchases in the next ``t`` model periods, given
         their history in ``summary`` (the model's formula: :meth:`conditional_expected_purchases`)."""
         x, t_x, T = rfm_arrays(summary)
-        return pd.Series(self.conditional_expected_purchases(float(t), x, t_x, T), index=self._index(summary),
+        return pd.Series(self.conditional_expected_purchases(float(t), x, t_x, T), index=self.summary_index(summary),
                          name="expected_purchases")

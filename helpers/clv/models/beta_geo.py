@@ -56,14 +56,14 @@ class BetaGeo(TransactionModel):
     param_labels = {"r": "purchase rate λ: Gamma shape", "alpha": "purchase rate λ: Gamma rate (periods)",
                     "a": "dropout p: Beta a", "b": "dropout p: Beta b"}
 
-    def _data(self, summary: pd.DataFrame) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    def model_data(self, summary: pd.DataFrame) -> tuple[dict[str, np.ndarray], np.ndarray]:
         x, t_x, T = rfm_arrays(summary)
         data, weights, _ = aggregate_rows({"x": x, "t_x": t_x, "T": T})
         ux, inv = np.unique(data["x"], return_inverse=True)
         data["ux"], data["ix"] = ux, inv
         return data, weights
 
-    def _initial(self, data, weights) -> np.ndarray:
+    def start_params(self, data, weights) -> np.ndarray:
         rate = max(np.dot(weights, data["x"]) / max(np.dot(weights, data["T"]), 1e-9), 1e-6)
         return np.array([1.0, 1.0 / rate, 0.8, 2.5])
 
@@ -79,11 +79,11 @@ class BetaGeo(TransactionModel):
         A3 = A3u[ix] - (r + x) * np.log(alpha + t_x)
         return A1, A2, A3
 
-    def _loglik(self, theta, data):
+    def loglikeobs(self, theta, data):
         A1, A2, A3 = self._parts(theta, data)
         return A1 + np.logaddexp(A2, A3)
 
-    def _value_grad(self, theta, data, weights):
+    def loglike_and_score(self, theta, data, weights):
         r, alpha, a, b = theta
         ux, ix = data["ux"], data["ix"]
         x, t_x, T = data["x"], data["t_x"], data["T"]
@@ -129,12 +129,12 @@ class BetaGeo(TransactionModel):
         .. math:: P = 1 \\big/ \\left(1 + \\delta_{x>0} \\frac{a}{b+x-1}
                        \\left(\\frac{\\alpha+T}{\\alpha+t_x}\\right)^{r+x}\\right)
         """
-        r, alpha, a, b = self._p()
+        r, alpha, a, b = self.fitted_params()
         x, t_x, T = rfm_arrays(summary)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             log_odds = np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
             p = np.where(x > 0, special.expit(-log_odds), 1.0)
-        return pd.Series(p, index=self._index(summary), name="p_alive")
+        return pd.Series(p, index=self.summary_index(summary), name="p_alive")
 
     def conditional_expected_purchases(self, t: float, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
         """E[Y(t) | x, t_x, T]: expected purchases in the next ``t`` model periods (FHL 2005 eq. 10).
@@ -146,7 +146,7 @@ class BetaGeo(TransactionModel):
         """
         if t < 0:
             raise ValueError("t must be ≥ 0 (model periods)")
-        r, alpha, a, b = self._p()
+        r, alpha, a, b = self.fitted_params()
         if t == 0:
             return np.zeros_like(x, dtype=float)
         z = t / (alpha + T + t)
@@ -164,7 +164,7 @@ class BetaGeo(TransactionModel):
         .. math:: \\frac{a+b-1}{a-1}\\left[1 - \\left(\\frac{\\alpha}{\\alpha+t}\\right)^r
                   {}_2F_1\\!\\left(r, b; a+b-1; \\frac{t}{\\alpha+t}\\right)\\right]
         """
-        r, alpha, a, b = self._p()
+        r, alpha, a, b = self.fitted_params()
         t = np.asarray(t, dtype=float)
         tt = np.maximum(t, 0.0)
         c = a + b - 1
@@ -174,7 +174,7 @@ class BetaGeo(TransactionModel):
 
     def probability_of_n_purchases(self, t: float | np.ndarray, n: int) -> np.ndarray:
         """P(X(t) = n): probability of exactly ``n`` repeat purchases in ``(0, t]`` (FHL 2005 eq. 8)."""
-        r, alpha, a, b = self._p()
+        r, alpha, a, b = self.fitted_params()
         t = np.asarray(t, dtype=float)
         log_q = np.log(alpha) - np.log(alpha + t)  # log(α/(α+t))
         with np.errstate(divide="ignore"):

@@ -71,7 +71,7 @@ class GammaGamma(MaximumLikelihoodModel):
     param_labels = {"p": "spend per purchase: Gamma shape", "q": "customer rate ν: Gamma shape",
                     "v": "customer rate ν: Gamma rate γ (currency)"}
 
-    def _data(self, summary):
+    def model_data(self, summary):
         x = summary_column(summary, "frequency")
         m = summary_column(summary, "monetary_value")
         keep = (x > 0) & (m > 0)
@@ -81,18 +81,18 @@ class GammaGamma(MaximumLikelihoodModel):
         data["ux"], data["ix"] = np.unique(data["x"], return_inverse=True)  # Γ and ψ terms depend on x only
         return data, weights
 
-    def _initial(self, data, weights):
+    def start_params(self, data, weights):
         mean = np.dot(weights, data["m"]) / weights.sum()
         return np.array([1.0, 2.0, mean])
 
-    def _loglik(self, theta, data):
+    def loglikeobs(self, theta, data):
         p, q, v = theta
         x, m, ux, ix = data["x"], data["m"], data["ux"], data["ix"]
         px = p * x
         per_x = special.gammaln(p * ux + q) - special.gammaln(p * ux) - special.gammaln(q) + q * np.log(v)
         return per_x[ix] + (px - 1) * data["log_m"] + px * data["log_x"] - (px + q) * np.log(v + m * x)
 
-    def _value_grad(self, theta, data, weights):
+    def loglike_and_score(self, theta, data, weights):
         p, q, v = theta
         x, m, ux, ix = data["x"], data["m"], data["ux"], data["ix"]
         px = p * x
@@ -114,7 +114,7 @@ class GammaGamma(MaximumLikelihoodModel):
         For ``frequency = 0`` this is the population mean ``pγ / (q − 1)``: a weighted mean of
         the population mean and the customer's own mean, with weight growing with ``x``.
         """
-        p, q, v = self._p()
+        p, q, v = self.fitted_params()
         x = summary_column(summary, "frequency")
         if self.boundary_:
             return pd.Series(np.full(len(x), p / self.rate_), index=summary.index, name="expected_spend")
@@ -124,7 +124,7 @@ class GammaGamma(MaximumLikelihoodModel):
 
     def population_mean_spend(self) -> float:
         """E[M] = pγ/(q − 1): mean spend per transaction in the population (needs q > 1)."""
-        p, q, v = self._p()
+        p, q, v = self.fitted_params()
         if self.boundary_:
             return p / self.rate_
         return p * v / (q - 1) if q > 1 else float("inf")
@@ -149,21 +149,21 @@ class _GammaCommonRate(MaximumLikelihoodModel):
 
     param_names = ("p", "nu")
 
-    def _data(self, summary):
-        return GammaGamma._data(self, summary)
+    def model_data(self, summary):
+        return GammaGamma.model_data(self, summary)
 
-    def _initial(self, data, weights):
+    def start_params(self, data, weights):
         mean = np.dot(weights, data["m"]) / weights.sum()
         return np.array([1.0, 1.0 / mean])
 
-    def _loglik(self, theta, data):
+    def loglikeobs(self, theta, data):
         p, nu = theta
         x, m = data["x"], data["m"]
         return p * x * (data["log_x"] + np.log(nu)) + (p * x - 1) * data["log_m"] - x * nu * m - special.gammaln(p * x)
 
-    def _value_grad(self, theta, data, weights):
+    def loglike_and_score(self, theta, data, weights):
         p, nu = theta
         x, m = data["x"], data["m"]
         d_p = np.dot(weights, x * (data["log_x"] + np.log(nu) + data["log_m"] - special.digamma(p * x)))
         d_nu = np.dot(weights, p * x / nu - x * m)
-        return np.dot(weights, self._loglik(theta, data)), np.array([d_p, d_nu])
+        return np.dot(weights, self.loglikeobs(theta, data)), np.array([d_p, d_nu])

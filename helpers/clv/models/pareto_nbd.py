@@ -39,12 +39,12 @@ class ParetoNBD(TransactionModel):
     param_labels = {"r": "purchase rate λ: Gamma shape", "alpha": "purchase rate λ: Gamma rate (periods)",
                     "s": "dropout rate μ: Gamma shape", "beta": "dropout rate μ: Gamma rate (periods)"}
 
-    def _data(self, summary):
+    def model_data(self, summary):
         x, t_x, T = rfm_arrays(summary)
         data, weights, _ = aggregate_rows({"x": x, "t_x": t_x, "T": T})
         return data, weights
 
-    def _initial(self, data, weights) -> np.ndarray:
+    def start_params(self, data, weights) -> np.ndarray:
         rate = max(np.dot(weights, data["x"]) / max(np.dot(weights, data["T"]), 1e-9), 1e-6)
         meanT = np.dot(weights, data["T"]) / weights.sum()
         return np.array([1.0, 1.0 / rate, 1.0, max(meanT, 1.0)])
@@ -66,7 +66,7 @@ class ParetoNBD(TransactionModel):
         with np.errstate(divide="ignore", invalid="ignore"):
             return la_tx + np.log1p(-np.exp(np.minimum(la_T - la_tx, 0.0)))
 
-    def _loglik(self, theta, data):
+    def loglikeobs(self, theta, data):
         r, alpha, s, beta = theta
         x, t_x, T = data["x"], data["t_x"], data["T"]
         head = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha) + s * np.log(beta)
@@ -77,10 +77,10 @@ class ParetoNBD(TransactionModel):
     def probability_alive(self, summary: pd.DataFrame) -> pd.Series:
         """P(alive | x, t_x, T) = 1 / (1 + s/(r+s+x) (α+T)^{r+x} (β+T)^s A₀) (Fader-Hardie note eq. 18)."""
         x, t_x, T = rfm_arrays(summary)
-        return pd.Series(self._p_alive(x, t_x, T), index=self._index(summary), name="p_alive")
+        return pd.Series(self._p_alive(x, t_x, T), index=self.summary_index(summary), name="p_alive")
 
     def _p_alive(self, x, t_x, T):
-        r, alpha, s, beta = theta = np.array(self._p())
+        r, alpha, s, beta = theta = np.array(self.fitted_params())
         log_odds = (np.log(s) - np.log(r + s + x) + (r + x) * np.log(alpha + T) + s * np.log(beta + T)
                     + self._log_A0(theta, x, t_x, T))
         return special.expit(-log_odds)
@@ -95,14 +95,14 @@ class ParetoNBD(TransactionModel):
         """
         if t < 0:
             raise ValueError("t must be ≥ 0 (model periods)")
-        r, alpha, s, beta = self._p()
+        r, alpha, s, beta = self.fitted_params()
         log_y = np.log(beta + T) - np.log(beta + T + t)  # ≤ 0
         factor = -log_y if abs(s - 1) < 1e-8 else -np.expm1((s - 1) * log_y) / (s - 1)
         return np.maximum((r + x) * (beta + T) / (alpha + T) * factor * self._p_alive(x, t_x, T), 0.0)
 
     def expected_purchases_new_customer(self, t):
         """E[X(t)] = rβ/(α(s−1)) [1 − (β/(β+t))^{s−1}] (Fader-Hardie note eq. 17)."""
-        r, alpha, s, beta = self._p()
+        r, alpha, s, beta = self.fitted_params()
         t = np.asarray(t, dtype=float)
         log_y = np.log(beta) - np.log(beta + np.maximum(t, 0.0))
         factor = -log_y if abs(s - 1) < 1e-8 else -np.expm1((s - 1) * log_y) / (s - 1)
@@ -113,7 +113,7 @@ class ParetoNBD(TransactionModel):
         """P(X(t) = n), computed as a mixture over the dropout time τ (Lomax, marginal of exp(μ)):
         ``(β/(β+t))^s NBD(n; r, α, t) + ∫₀ᵗ f(τ) NBD(n; r, α, τ) dτ`` with Gauss-Legendre quadrature
         (``nodes`` points) rather than the closed form, whose alternating sum loses precision."""
-        r, alpha, s, beta = self._p()
+        r, alpha, s, beta = self.fitted_params()
         t = np.atleast_1d(np.asarray(t, dtype=float))
 
         def nbd(tau):
