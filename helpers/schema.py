@@ -119,20 +119,29 @@ DEFAULT_TEST_ID_PATTERN = r"(?i)^(?:test|qa|staff|demo)[-_ ]?\d*|^测试|^内部
 
 #: Quarantine reason codes, in the order cleaning applies its rules (first rule that applies wins).
 REASONS: dict[str, str] = {
+    "malformed_line": "line does not split into the header's columns (wrong number of fields, stray quote)",
+    "repeated_header": "a copy of the header row inside the data",
     "duplicate": "exact copy of an earlier row in the same file",
     "test_account": "staff / test account",
     "missing_customer": "no customer id (guest order or blank)",
     "missing_date": "no order date",
     "unparseable_date": "order date could not be read as a date",
+    "implausible_date": "order date outside the plausible range (a placeholder such as 9999-12-31)",
     "missing_amount": "no amount",
     "unparseable_amount": "amount could not be read as a number",
+    "implausible_amount": "amount not finite or far beyond any order (overflow, an id in the amount column)",
+    "currency_mismatch": "amount written in another currency than the dataset's",
     "unknown_status": "order status not recognised",
+    "not_paid": "order never paid (waiting for payment, pending, expired)",
     "cancelled": "order cancelled",
     "return_netted": "return line netted into its sale line",
     "fully_returned": "sale line fully returned (net amount ≤ 0)",
     "return_unmatched": "return with no sale line to net against",
 }
 REASONS_ZH: dict[str, str] = {
+    "malformed_line": "行格式错误（字段数不符）", "repeated_header": "数据中重复的表头行",
+    "implausible_date": "日期不合理（占位日期）", "implausible_amount": "金额不合理（溢出或非金额）",
+    "currency_mismatch": "币种与数据集不符", "not_paid": "订单未付款",
     "duplicate": "重复行", "test_account": "内部测试账号", "missing_customer": "缺少客户ID（游客订单）",
     "missing_date": "缺少日期", "unparseable_date": "日期无法解析", "missing_amount": "缺少金额",
     "unparseable_amount": "金额无法解析", "unknown_status": "未知订单状态", "cancelled": "已取消订单",
