@@ -1,9 +1,19 @@
 """Writing result tables and figures under ``reports/`` (generated, never committed).
 
 Tables are CSV in UTF-8 with a byte-order mark, so that Excel, which many CRM teams open
-them in, shows the Chinese headers correctly; pandas, DuckDB and R read them as UTF-8.
+them in, shows the Chinese headers correctly; pandas, DuckDB and R read them as UTF-8. Lines
+end in CRLF (RFC 4180), so a text cell holding a line break or a carriage return is quoted and
+the table keeps its rows (with ``"\n"`` line ends Python's writer leaves a lone CR unquoted).
 The folder follows ``CRM_REPORTS_DIR`` when the report command sets it
 (:func:`helpers.paths.reports_dir`).
+
+**No live formulas.** A product name, a post or a customer's text that starts like a formula
+(``=HYPERLINK(…)``, ``+1-555…``, ``@SUM(…)``, ``-2+3``) would run as one when the CSV is opened in
+Excel, LibreOffice or Google Sheets (CSV or formula injection). :func:`save_table` writes every
+such *text* cell with a leading ``'``, as OWASP's CSV-injection guidance says
+(:func:`neutralise_formulas`); numbers are never touched, and text that is a plain number
+(``"-12.5"``) neither, since a spreadsheet reads it as that number, not as a formula. Reading the
+CSV back with pandas gives the text with its ``'``; Parquet tables keep the values as they are.
 
 Part of the bottom layer (``docs/architecture.md``): imports no analysis module.
 """
@@ -26,6 +36,43 @@ def _safe(name: str) -> str:
     if not re.fullmatch(r"[\w.\-]+", name):
         raise ValueError(f"output name {name!r} must be letters, digits, '_', '-' or '.'")
     return name
+
+
+#: First characters that make a spreadsheet read a CSV cell as a formula (OWASP, "CSV Injection"):
+#: equals, plus, minus, at, tab, carriage return.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def _neutral(value: object) -> object:
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def neutralise_formulas(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``table`` whose text cells, column names and index labels that start with a formula
+    character (:data:`FORMULA_START`) begin with ``'`` instead: the OWASP CSV-injection defence.
+
+    Only text is changed (object, string and categorical columns; text that is a plain number stays as
+    it is): numbers, dates and booleans are never altered, so a negative amount stays a number. The
+    ``'`` is what Excel itself writes to keep a cell as text; it shows in other readers.
+    (``defusedcsv`` does the same for Python's ``csv`` writer; pandas' own writer is kept here so the
+    tables' bytes, e.g. how floats are written, do not change.)
+    """
+    out = table.copy()
+    for column in out.columns:
+        values = out[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            out[column] = values.cat.rename_categories(lambda c: _neutral(c))
+        elif pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values):
+            out[column] = values.map(_neutral, na_action="ignore").astype(values.dtype)
+    for axis in ("columns", "index"):
+        labels = getattr(out, axis)
+        if not isinstance(labels, pd.MultiIndex) and (pd.api.types.is_object_dtype(labels)
+                                                      or pd.api.types.is_string_dtype(labels)):
+            setattr(out, axis, labels.map(_neutral))
+    return out
 
 
 #: Tables with more rows than this are written as Parquet instead of CSV (a per-customer table of a
@@ -55,7 +102,8 @@ def save_table(table: pd.DataFrame, name: str, index: bool = False, label: str |
 
     ``label`` (e.g. a dataset label that says SIMULATED) is written as a first column
     ``dataset``, so a table that leaves the report still says where its numbers come from.
-    The ``table`` passed in is not modified. Above :data:`CSV_MAX_ROWS` rows the table goes to
+    The ``table`` passed in is not modified. Text cells that would be read as formulas get a
+    leading ``'`` in the CSV (:func:`neutralise_formulas`). Above :data:`CSV_MAX_ROWS` rows the table goes to
     ``<name>.parquet`` instead (same columns), and a CSV of the same name left by an earlier run
     is removed so the folder never holds two versions.
     """
@@ -72,7 +120,7 @@ def save_table(table: pd.DataFrame, name: str, index: bool = False, label: str |
     elif big:
         table.to_parquet(path, index=True)
     else:
-        table.to_csv(path, index=index, encoding="utf-8-sig")
+        neutralise_formulas(table).to_csv(path, index=index, encoding="utf-8-sig", lineterminator="\r\n")
     return path
 
 

@@ -20,12 +20,14 @@ import xlwt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from helpers.acquire import decode_text
 from helpers.errors import DataError
 from helpers.survey import (
     CODEBOOK_PATH,
     FORMATS,
     SAMPLES_DIR,
     SurveyFormat,
+    clean_cell,
     detect_format,
     load_codebook,
     match_header,
@@ -350,6 +352,85 @@ def test_a_file_of_no_survey_file_type_is_an_error(tmp_path):
     for read in (detect_format, read_survey):
         with pytest.raises(DataError, match="unknown file type '.json'"):
             read(path)
+
+
+# --------------------------------------------------------------------------- every respondent once (screening)
+# (the hostile corpus, tests/test_hostile_survey.py, has one real-shaped file per trap; these pin the rules)
+
+
+def _plain(tmp_path: Path, rows: list[str], name: str = "p.csv") -> Path:
+    path = tmp_path / name
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_repeated_id_keeps_the_submission_asked_for(tmp_path):
+    lines = (SAMPLES_DIR / "plain_codes.csv").read_text(encoding="utf-8").splitlines()
+    changed = lines[2].replace(",3,4,4,2,", ",3,4,4,5,")  # respondent 2 again, inc1 2 → 5
+    path = _plain(tmp_path, lines + [changed])
+    with pytest.raises(DataError, match=r"respondent '2' appears in rows 2 and 7 with different answers \(inc1\)"):
+        read_survey(path)
+    first, last = read_survey(path, duplicates="first"), read_survey(path, duplicates="last")
+    assert first.n == last.n == 6
+    assert first.responses.set_index("respondent_id").loc["2", "inc1"] == 2
+    assert last.responses.set_index("respondent_id").loc["2", "inc1"] == 5
+    assert first.excluded[["row", "respondent_id", "reason"]].values.tolist() == [[7, "2", "duplicate"]]
+    assert last.excluded["row"].tolist() == [2] and "row 7 kept" in last.excluded.loc[0, "detail"]
+    with pytest.raises(DataError, match="duplicates='any' is not one of"):
+        read_survey(path, duplicates="any")
+
+
+def test_identical_answers_without_ids_or_times_are_two_respondents(tmp_path):
+    """Answers only (no id, no tool metadata): two people may answer alike, nothing is dropped."""
+    path = _plain(tmp_path, ["sha1,sha3", "4,2", "4,2", "3,1"])
+    data = read_survey(path)
+    assert data.n == 3 and data.excluded.empty and data.source["rows_read"] == 3
+
+
+def test_summary_words_mark_a_row_only_below_the_respondents(tmp_path):
+    path = _plain(tmp_path, ["respondent_id,sha1,sha3", "Total,4,2", "2,3,1", "Average,3.5,1.5", "合计,7,3"])
+    data = read_survey(path)
+    assert data.responses["respondent_id"].tolist() == ["Total", "2"]  # "Total" among respondents is an id
+    assert data.excluded[["row", "reason"]].values.tolist() == [[3, "summary_row"], [4, "summary_row"]]
+
+
+def test_errors_after_an_excluded_row_name_the_files_data_row(tmp_path):
+    lines = (SAMPLES_DIR / "plain_codes.csv").read_text(encoding="utf-8").splitlines()
+    bad = lines[5].replace(",3,3,5,", ",3,3,9,")  # respondent 5: str3 = 9
+    assert bad != lines[5]
+    path = _plain(tmp_path, lines[:3] + [lines[0]] + lines[3:5] + [bad] + lines[6:])
+    with pytest.raises(DataError) as info:
+        read_survey(path)
+    assert info.value.row == 6 and info.value.column == "str3" and "file line 7" in str(info.value)
+
+
+def test_ids_are_compared_after_nfkc_and_without_invisible_characters():
+    assert clean_cell("\uff11\uff12") == clean_cell("12\u00a0") == clean_cell("\u200b12\ufeff") == "12"
+    assert clean_cell(" Ａgree ") == "Agree" and clean_cell(None) is pd.NA
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32", "utf-8-sig"])
+def test_text_exports_with_a_byte_order_mark_are_decoded_by_it(tmp_path, encoding):
+    text = (SAMPLES_DIR / "plain_codes.csv").read_text(encoding="utf-8").replace(",", "\t")
+    path = tmp_path / "unicode.txt"
+    bom = {"utf-16-be": b"\xfe\xff"}.get(encoding, b"")
+    path.write_bytes(bom + text.encode(encoding))
+    decoded, used = decode_text(path)
+    assert decoded.lstrip("\ufeff") == text
+    data = read_survey(path)
+    assert data.n == 6 and data.source["encoding"] == used
+
+
+def test_spss_scale_labelled_the_other_way_in_full_is_reversed_too(tmp_path):
+    frame, meta = pyreadstat.read_sav(str(SAMPLES_DIR / "spss.sav"))
+    labels = dict(meta.variable_value_labels)
+    frame["sha3"] = 6 - frame["sha3"]
+    labels["sha3"] = {float(6 - lv.code): lv.en for lv in CB.items["sha3"].scale.levels}  # every level, reversed
+    pyreadstat.write_sav(frame, str(tmp_path / "r.sav"), column_labels=meta.column_labels,
+                         variable_value_labels=labels)
+    data = read_survey(tmp_path / "r.sav")
+    assert data.responses["sha3"].astype(str).tolist() == EXPECTED["sha3"].tolist()
+    assert any(note.startswith("sha3: value labels run the other way") for note in data.source["notes"])
 
 
 # --------------------------------------------------------------------------- round trips (properties)

@@ -37,6 +37,8 @@ Reading:
   ``spss``) and :func:`detect_format`.
 - :mod:`.matching` — which item an export header means (:func:`match_header`, :class:`Target`).
 - :mod:`.reader` — :func:`read_survey` and :class:`SurveyData`: columns mapped, answers decoded.
+- :mod:`.screening` — rows that are no respondent and respondents submitted twice, left out with a
+  reason (:data:`EXCLUSIONS`) and counted (:attr:`SurveyData.excluded`).
 - :mod:`.export` — :func:`to_export_frame` (plain export, codes or labels), :func:`write_sav` (SPSS).
 - :mod:`.simulate` — :func:`simulate_responses`, :func:`write_simulated`, :func:`load_survey`,
   the simulation's design and file (:data:`SIM_DESIGN`, :data:`SIM_PATH` …); ``python -m
@@ -68,6 +70,7 @@ from .codebook import (
     Item,
     Level,
     Scale,
+    clean_cell,
     load_codebook,
     normalise,
 )
@@ -88,6 +91,7 @@ from .matching import Target, match_header
 from .model import AttitudeModel
 from .plots import LIKERT_COLORS, plot_group_shares, plot_likert, plot_loadings, plot_statements
 from .reader import SurveyData, read_survey
+from .screening import EXCLUSIONS, EXCLUSIONS_ZH
 from .reliability import cronbach_alpha, efa_loadings, factorability, reliability_table, reverse_coded
 from .shares import (
     AGREE_CODES,
@@ -117,6 +121,8 @@ __all__ = [
     # reading: codebook, formats, reader, export
     "CODEBOOK_PATH",
     "Codebook",
+    "EXCLUSIONS",
+    "EXCLUSIONS_ZH",
     "FORMATS",
     "HEADER_ROWS",
     "ID_COLUMNS",
@@ -135,6 +141,7 @@ __all__ = [
     "Target",
     "WJX_EMPTY",
     "WJX_SKIPPED",
+    "clean_cell",
     "detect_format",
     "load_codebook",
     "match_header",

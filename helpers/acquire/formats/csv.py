@@ -5,6 +5,7 @@ Values are read as text (nothing converted, empty cells missing), so ids keep th
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -22,15 +23,80 @@ def _row_of_offset(raw: bytes, offset: int) -> int | str:
     return row if row > 0 else "header"
 
 
+MAX_LINE_BYTES = 4 << 20
+"""Longest line (bytes) a text export may have: 4 MiB. A file with a longer line is refused before any parsing
+(a 50 MB line with no newline made the delimiter sniffer and the parser hang)."""
+
+#: Starts of files that are not text, and what they are (a workbook or data file given a text file's name).
+BINARY_SIGNATURES = {b"PK\x03\x04": "a ZIP archive (an Excel .xlsx workbook is one)",
+                     b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": "an old Excel workbook (.xls)",
+                     b"$FL2": "an SPSS data file (.sav)", b"$FL3": "an SPSS data file (.zsav)",
+                     b"PAR1": "a Parquet file"}
+#: Byte-order marks, longest first (UTF-32's starts with UTF-16's): Excel's "Unicode text" is UTF-16 LE with a BOM.
+BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def _check_bytes(path: Path, raw: bytes) -> None:
+    """Refuse a binary file named as text, and a line longer than :data:`MAX_LINE_BYTES` (never quoting it)."""
+    for magic, what in BINARY_SIGNATURES.items():
+        if raw.startswith(magic):
+            raise DataError(f"is {what}, not a text file", file=path,
+                            hint="give the file its real ending (e.g. .xlsx) or export it again as CSV")
+    start = 0
+    while start + MAX_LINE_BYTES < len(raw):  # start is always a line start; each window holds a line break
+        end = max(raw.rfind(b"\n", start, start + MAX_LINE_BYTES), raw.rfind(b"\r", start, start + MAX_LINE_BYTES))
+        if end < 0:
+            length = next((i for i in (raw.find(b"\n", start), raw.find(b"\r", start)) if i >= 0), len(raw)) - start
+            raise DataError(f"has a line of {length / (1 << 20):.1f} MiB with no line break (from byte {start}), "
+                            f"longer than any export line (limit {MAX_LINE_BYTES >> 20} MiB)",
+                            file=path, row=_row_of_offset(raw, start),
+                            hint="this is not a line-per-record export (or its line breaks were lost): export again")
+        start = end + 1
+
+
+def _utf16_hint(raw: bytes) -> str:
+    """``"; it looks like UTF-16 …"`` when NUL bytes are common (1 in 32 or more: the ASCII letters, digits,
+    commas and line breaks of UTF-16 text) and nearly all on one side of each byte pair, else ``""``."""
+    even, odd = raw[0::2].count(0), raw[1::2].count(0)
+    many = max(4, len(raw) // 32)
+    endian = "le" if odd >= many and odd > 4 * even else "be" if even >= many and even > 4 * odd else ""
+    return f"; it looks like UTF-16 without a byte-order mark: pass encoding='utf-16-{endian}'" if endian else ""
+
+
+def _check_nul(path: Path, raw: bytes, text: str, used: str) -> None:
+    """Refuse text holding NUL characters (a damaged file, or UTF-16 without a byte-order mark)."""
+    if "\x00" not in text:
+        return
+    at = raw.find(b"\x00")
+    raise DataError(f"contains {text.count(chr(0))} NUL character(s) (first at byte {at}, read as {used})",
+                    file=path, row=_row_of_offset(raw, max(at, 0)),
+                    hint="a text export never holds NUL: the file is damaged or not text" + _utf16_hint(raw))
+
+
 def decode_text(path: Path, encoding: str | None = None) -> tuple[str, str]:
     """Decode a text file, returning ``(text, encoding used)``.
 
-    An explicit ``encoding`` always wins. Otherwise strict UTF-8 (``utf-8-sig``, which
-    also removes a byte-order mark), then strict GB18030 (a superset of GBK and GB2312),
-    and only then a statistical detector (charset-normalizer), because detectors guess
-    wrong on short Chinese files (one guessed Korean cp949 for a GB18030 CSV).
+    An explicit ``encoding`` always wins. Otherwise a byte-order mark decides (UTF-16 and
+    UTF-32: Excel's "Unicode text" export is UTF-16 LE with a BOM, tab-separated), then strict
+    UTF-8 (``utf-8-sig``, which also removes a UTF-8 byte-order mark), then strict GB18030 (a
+    superset of GBK and GB2312), and only then a statistical detector (charset-normalizer),
+    because detectors guess wrong on short Chinese files (one guessed Korean cp949 for a
+    GB18030 CSV).
+
+    Refused with a :class:`~helpers.errors.DataError` before decoding: a workbook, SPSS or
+    Parquet file named as text (:data:`BINARY_SIGNATURES`), and a line longer than
+    :data:`MAX_LINE_BYTES`; after decoding: NUL characters (the message says where, and
+    suggests UTF-16 when every other byte is NUL). Messages never quote the offending line.
     """
     raw = path.read_bytes()
+    _check_bytes(path, raw)
+    text, used = _decode(path, raw, encoding)
+    _check_nul(path, raw, text, used)
+    return text, used
+
+
+def _decode(path: Path, raw: bytes, encoding: str | None) -> tuple[str, str]:
     if encoding is not None:
         try:
             return raw.decode(encoding), encoding
@@ -43,7 +109,8 @@ def decode_text(path: Path, encoding: str | None = None) -> tuple[str, str]:
                 file=path, row=_row_of_offset(raw, exc.start),
                 hint="check the file's encoding; leave encoding=None to detect UTF-8 or GB18030",
             ) from exc
-    for candidate in ("utf-8-sig", "gb18030"):
+    bom = next((name for mark, name in BOMS if raw.startswith(mark)), None)
+    for candidate in (bom,) if bom else ("utf-8-sig", "gb18030"):
         try:
             return raw.decode(candidate), candidate
         except UnicodeDecodeError:
@@ -63,7 +130,7 @@ def decode_text(path: Path, encoding: str | None = None) -> tuple[str, str]:
         "is neither UTF-8 nor GB18030 and no other encoding could be recognised "
         f"(first undecodable byte 0x{raw[first_bad]:02x} at offset {first_bad})",
         file=path, row=_row_of_offset(raw, first_bad),
-        hint="open it in a text editor, re-save it as UTF-8, or pass encoding='...' explicitly",
+        hint="open it in a text editor, re-save it as UTF-8, or pass encoding='...' explicitly" + _utf16_hint(raw),
     )
 
 

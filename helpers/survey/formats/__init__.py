@@ -9,7 +9,7 @@ format           module                 what the export looks like
 ``qualtrics``    :mod:`.qualtrics`      Qualtrics CSV: three header rows (export tag, question text,
                                         ``{"ImportId": …}``); metadata ``StartDate … ResponseId …``;
                                         matrix rows as ``stem - statement``; multi-select as one column
-                                        of comma-joined choices
+                                        of comma-joined choices; previews (``Status``) are excluded
 ``google_forms`` :mod:`.google_forms`   Google Forms CSV: ``Timestamp`` first, headers are question
                                         titles, grid rows as ``title [row]``, answers as words,
                                         checkboxes joined by ``", "``
@@ -22,8 +22,9 @@ format           module                 what the export looks like
                                         ``-2`` / ``-3`` = skipped / not shown by the questionnaire's
                                         logic
 ``spss``         :mod:`.spss`           SPSS ``.sav`` (pyreadstat): variable names or labels name the
-                                        items; value labels, where present, are matched to the
-                                        codebook's labels, otherwise codes are used
+                                        items; value labels are matched to the codebook's labels
+                                        (labels that reverse the scale are detected and the codes
+                                        reversed, with a note), otherwise codes are used
 ================ ====================== ================================================================
 
 Each entry is a :class:`~.base.SurveyFormat` (:mod:`.base`): how the export is recognised, how many
@@ -39,6 +40,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ...errors import DataError
 from ...paths import file_format, resolve_user_path
 from .base import PART_SEP, Export, SurveyFormat
 from .google_forms import GOOGLE_FORMS
@@ -60,6 +62,22 @@ ID_COLUMNS: dict[str, tuple[str, ...]] = {name: f.id_columns for name, f in FORM
 HEADER_ROWS: dict[str, int] = {name: f.header_rows for name, f in FORMATS.items() if f.header_rows is not None}
 #: How the choices of a multi-select item are joined in one cell, per format.
 MULTI_SEPARATORS: dict[str, tuple[str, ...]] = {name: f.multi_separators for name, f in FORMATS.items()}
+
+
+def existing_export(path: str | Path) -> Path:
+    """The user's path, resolved; a clear error for a missing or empty file and a symbolic-link loop."""
+    path = resolve_user_path(path)
+    if path.is_symlink():
+        try:
+            path.resolve(strict=True)
+        except (OSError, RuntimeError) as exc:  # ELOOP (Python 3.13) or "Symlink loop" (3.11)
+            raise DataError(f"is a symbolic link that cannot be followed ({type(exc).__name__}: a loop or a "
+                            "missing target)", file=path, hint="point the link at the export itself") from exc
+    if not path.exists():
+        raise DataError("file not found", file=path, hint="check the path (tried as given and from the project root)")
+    if path.is_file() and path.stat().st_size == 0:
+        raise DataError("file is empty (0 bytes)", file=path, hint="export the data again")
+    return path
 
 
 def detect_format(path: str | Path, encoding: str | None = None, sheet: str | int | None = None) -> str:
@@ -87,5 +105,5 @@ def detect_format(path: str | Path, encoding: str | None = None, sheet: str | in
 
 __all__ = [
     "FORMATS", "Export", "HEADER_ROWS", "ID_COLUMNS", "METADATA", "MULTI_SEPARATORS", "PART_SEP", "SurveyFormat",
-    "WJX_EMPTY", "WJX_SKIPPED", "detect_format",
+    "WJX_EMPTY", "WJX_SKIPPED", "detect_format", "existing_export",
 ]

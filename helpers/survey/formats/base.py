@@ -31,6 +31,9 @@ class Export(NamedTuple):
     """``encoding`` and ``sheet`` the file was read with (``None`` where they do not apply)."""
     alt_header: list[str] | None = None
     """A second name per column (SPSS: the variable labels, i.e. the question wording)."""
+    value_labels: list[dict[float, str]] | None = None
+    """Value labels per column (SPSS: ``{1.0: "Strongly agree", …}``); ``data`` then holds the codes, and the
+    reader applies the labels item by item (:func:`helpers.survey.formats.spss.decode_labelled`)."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,9 @@ class SurveyFormat:
         Answers meaning "not asked by the questionnaire's logic" (missing by design, counted).
     positions
         Answers are option *positions* 1, 2, … rather than codes or labels (Wenjuanxing code export).
+    test_values
+        ``{column: values}`` marking a response the tool itself flags as a preview, test or spam (Qualtrics
+        ``Status``): excluded as ``test_account`` (:mod:`helpers.survey.screening`).
     match_parts
         Match the two parts of a ``tag::text`` header (:data:`PART_SEP`) separately (Qualtrics: export tag, question text)
         rather than the whole header.
@@ -87,6 +93,7 @@ class SurveyFormat:
     multi_separators: tuple[str, ...] = ()
     skipped: Mapping[str, str] = field(default_factory=dict)
     positions: bool = False
+    test_values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     match_parts: bool = False
     samples: tuple[str, ...] = ()
 

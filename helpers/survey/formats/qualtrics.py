@@ -26,6 +26,13 @@ METADATA: tuple[str, ...] = (
 )
 
 
+#: ``Status`` (response type) values of responses that are no respondent's: the survey-maker's previews and
+#: test responses, and what Qualtrics flags as spam. ``1`` is "Survey Preview" in a numeric-values export (as
+#: rOpenSci's ``excluder`` package reads it).
+TEST_STATUS: tuple[str, ...] = ("Survey Preview", "Survey Test", "Spam", "Survey Preview Spam",
+                                "Offline Survey Preview", "1")
+
+
 def recognise(grid: pd.DataFrame) -> bool:
     """Row 3 starts with ``{"ImportId"``."""
     return len(grid) > 2 and str(grid.iat[2, 0]).startswith('{"ImportId"')
@@ -57,6 +64,7 @@ QUALTRICS = SurveyFormat(
     metadata=METADATA,
     id_columns=("ResponseId",),
     multi_separators=(",",),
+    test_values={"Status": TEST_STATUS},
     match_parts=True,
     samples=("qualtrics.csv",),
 )

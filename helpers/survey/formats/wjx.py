@@ -22,6 +22,7 @@ import re
 
 import pandas as pd
 
+from ..codebook import clean_cell
 from .base import SurveyFormat
 from .grid import first_row
 
@@ -44,9 +45,9 @@ def is_code_export(grid: pd.DataFrame) -> bool:
     answer a whole number."""
     first = first_row(grid)
     answers = grid.iloc[1:, [j for j, h in enumerate(first) if h not in METADATA]]
-    values = set(answers.stack().dropna().astype(str))
+    values = {clean_cell(v) for v in answers.stack().dropna()}  # as the reader compares them
     option_cols = [j for j, h in enumerate(first) if re.match(r"^第\s*\d+\s*题", h)]
-    zero_one = all(set(grid.iloc[1:, j].dropna()) <= {"0", "1", "-2", "-3"} for j in option_cols)
+    zero_one = all({clean_cell(v) for v in grid.iloc[1:, j].dropna()} <= {"0", "1", "-2", "-3"} for j in option_cols)
     return bool(option_cols and zero_one) or all(re.fullmatch(r"-?\d+", v) for v in values)
 
 
