@@ -101,11 +101,15 @@ def resolve_columns(
 
 # --------------------------------------------------------------------------- status words and reasons
 
-#: Status words understood (after lower-casing and NFKC normalisation), by canonical status.
+#: Status words understood (after lower-casing and NFKC normalisation, so written here with ASCII
+#: punctuation: Taobao's ``买家已付款，等待卖家发货`` arrives as ``买家已付款,等待卖家发货``), by canonical status.
+#: ``unpaid``: an order placed and never paid (Taobao's 等待买家付款; Shopify's pending, authorized and
+#: expired financial statuses), which cleaning quarantines as ``not_paid``.
 STATUS_VALUES: dict[str, set[str]] = {
     "completed": {"completed", "complete", "paid", "success", "successful", "delivered", "shipped", "done",
                   "ok", "normal", "sale", "已完成", "完成", "交易成功", "成功", "已签收", "已发货", "已付款",
-                  "已支付", "正常", "已收货"},
+                  "已支付", "正常", "已收货", "买家已付款,等待卖家发货", "卖家已发货,等待买家确认"},
+    "unpaid": {"unpaid", "not paid", "pending", "authorized", "expired", "等待买家付款", "待付款", "未付款"},
     "cancelled": {"cancelled", "canceled", "cancel", "void", "voided", "closed", "已取消", "取消", "交易关闭",
                   "已关闭", "关闭", "作废"},
     "returned": {"returned", "return", "refunded", "refund", "退货", "已退货", "退款", "已退款", "退货退款",

@@ -468,12 +468,21 @@ def test_error_neither_utf8_nor_gb18030(tmp_path):
     assert "0xff" in str(err)
 
 
-def test_error_malformed_csv_names_row(tmp_path):
+def test_malformed_csv_line_names_row_or_reaches_cleaning_marked(tmp_path):
+    """A line with more (or fewer) fields than the header: read_table refuses it naming the row; a
+    transaction export keeps it, marked, for cleaning to quarantine as malformed_line (issue 16)."""
     path = tmp_path / "ragged.csv"
-    path.write_text("customer_id,date,amount\nC1,2013-04-09,5\nC2,2013-04-10,6,7,8\nC3,2013-04-11,9\n",
+    path.write_text("customer_id,date,amount\nC1,2013-04-09,5\nC2,2013-04-10,6,7,8\nC3,2013-04-11\n",
                     encoding="utf-8")
-    err = _error(path)
-    assert "ragged.csv" in str(err) and err.row == 2 and "row 2" in str(err)
+    with pytest.raises(DataError) as info:
+        acquire.read_table(path)
+    err = info.value
+    assert "ragged.csv" in str(err) and err.row == 2 and "row 2" in str(err) and "5 fields where the header has 3" \
+        in str(err)
+    df = read_transactions(path)
+    assert df["malformed_line"].fillna("-").tolist() == ["-", "5 fields where the header has 3",
+                                                         "2 fields where the header has 3"]
+    assert df["customer_id"].tolist() == ["C1", "C2", "C3"] and df["amount"].tolist()[:2] == ["5", "6"]
     unterminated = tmp_path / "quote.csv"
     unterminated.write_text('customer_id,date,amount\nC1,2013-04-09,"5\nC2,2013-04-10,6\n', encoding="utf-8")
     err = _error(unterminated)

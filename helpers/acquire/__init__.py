@@ -5,7 +5,10 @@ Three ways data arrives, one schema out:
 - the bundled **real** dataset, CDNOW (:func:`load_cdnow`);
 - the bundled **simulated** Xiaomi-like CRM export (:func:`load_xiaomi_sim`), messy on purpose;
 - the **user's own** export (:func:`read_transactions`): CSV (UTF-8, UTF-8 with BOM,
-  GB18030/GBK), Excel (.xlsx, .xls) or Parquet (a file or a hive-partitioned folder).
+  GB18030/GBK), Excel (.xlsx, .xls; every sheet when they share one header) or Parquet (a file or a
+  hive-partitioned folder). Known exports (:data:`LAYOUTS`: UCI Online Retail and Online Retail II,
+  the Taobao/Tmall order report, the Shopify orders export) are recognised by their header and read
+  with no column map; any other file is mapped by a column map and common header names.
 
 The canonical transaction schema is ``customer_id, order_id, timestamp, amount`` plus the
 optional ``quantity, product, category, channel, status``, and two lineage columns,
@@ -25,8 +28,10 @@ Modules
 -------
 - :mod:`~helpers.acquire.formats`: the file-format registry :data:`FORMATS` (one module per format:
   ``csv`` with :func:`decode_text`, ``excel``, ``parquet``), keyed by :func:`helpers.paths.file_format`;
+- :mod:`~helpers.acquire.layouts`: the export-layout registry :data:`LAYOUTS` (one module per export:
+  ``uci_online_retail``, ``online_retail_ii``, ``taobao``, ``shopify``) and :func:`detect_layout`;
 - :mod:`~helpers.acquire.read`: :func:`read_table` (through the registry), :func:`as_text`,
-  :func:`to_canonical`, :func:`read_transactions`;
+  :func:`to_canonical`, :func:`read_transactions` (a layout when the header is one, else the column map);
 - :mod:`~helpers.acquire.bundled`: the bundled-dataset registry :data:`BUNDLED`, :func:`load_cdnow`,
   :func:`load_xiaomi_sim`, :func:`read_manifest`, :func:`bundled_sources`;
 - :mod:`~helpers.acquire.datasets`: :func:`acquire` (a dataset by name, a user's file, a large log);
@@ -44,13 +49,15 @@ from .bundled import (BUNDLED, CDNOW_DIR, XIAOMI_DIR, BundledDataset, bundled_so
                       read_manifest)
 from .datasets import acquire
 from .formats import FORMATS, FileFormat, decode_text
+from .layouts import LAYOUTS, Layout, detect_layout
 from .read import as_text, read_table, read_transactions, to_canonical
 from .tables import column_map_table, peek_timestamps, plot_customer_profile, provenance_table, weekly_lines
 
 __all__ = [
-    "ALIASES", "BUNDLED", "CANONICAL", "CDNOW_DIR", "FORMATS", "LINEAGE", "OPTIONAL", "REQUIRED",
-    "XIAOMI_DIR", "Acquired", "BundledDataset", "FileFormat", "Provenance", "acquire", "as_text",
-    "bundled_sources", "column_map_table", "decode_text", "load_cdnow", "load_xiaomi_sim", "peek_timestamps",
+    "ALIASES", "BUNDLED", "CANONICAL", "CDNOW_DIR", "FORMATS", "LAYOUTS", "LINEAGE", "OPTIONAL", "REQUIRED",
+    "XIAOMI_DIR", "Acquired", "BundledDataset", "FileFormat", "Layout", "Provenance", "acquire", "as_text",
+    "bundled_sources", "column_map_table", "decode_text", "detect_layout", "load_cdnow", "load_xiaomi_sim",
+    "peek_timestamps",
     "plot_customer_profile", "provenance_table", "read_manifest", "read_table", "read_transactions",
     "resolve_columns", "to_canonical", "weekly_lines",
 ]

@@ -18,6 +18,7 @@ from typing import Any, Callable
 import pandas as pd
 import yaml
 
+from ..clean.rules import MALFORMED
 from ..paths import RAW, display_path, sha256_of
 from ..privacy import pseudonymise
 from ..schema import CANONICAL, LINEAGE
@@ -88,7 +89,8 @@ def load_xiaomi_sim(raw_dir: Path = XIAOMI_DIR, key: bytes | None = None) -> Acq
         parts.append(tx)
         provs.append(Provenance(**tx.attrs["provenance"]))
     transactions = pd.concat(parts, ignore_index=True)
-    transactions = transactions[[c for c in CANONICAL if c in transactions.columns] + list(LINEAGE)]
+    marked = [MALFORMED] if MALFORMED in transactions.columns else []  # malformed lines stay marked for cleaning
+    transactions = transactions[[c for c in CANONICAL if c in transactions.columns] + list(LINEAGE) + marked]
     transactions.attrs = {}
     cust_spec = manifest["customers"]
     raw_customers, cprov = read_table(raw_dir / cust_spec["file"], encoding=cust_spec.get("encoding"))

@@ -130,7 +130,8 @@ def _parse_amounts(values: pd.Series) -> pd.Series:
 
 
 def normalise_status(values: pd.Series) -> pd.Series:
-    """Canonical status (``completed`` / ``cancelled`` / ``returned``), ``<NA>`` if unknown.
+    """Canonical status (``completed`` / ``unpaid`` / ``cancelled`` / ``returned``: the keys of
+    :data:`~helpers.schema.STATUS_VALUES`), ``<NA>`` if unknown.
 
     Missing values mean ``completed``.
     """

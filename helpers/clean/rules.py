@@ -15,22 +15,34 @@
 
 **Rules, applied in this order; a row gets the first reason that applies:**
 
+0. ``malformed_line`` — the raw line did not split into the header's columns (acquisition marks
+   it in a ``malformed_line`` column with what is wrong, ``"7 fields where the header has 8"``,
+   which becomes the ``detail``); its values are not trusted, so no other rule looks at it.
 1. ``duplicate`` — an exact copy of an earlier row of the same file (every source
-   column equal); the first copy is kept.
+   column equal); the first copy is kept. The sheets of one workbook are one file
+   (``book.xlsx#Year 2009-2010`` and ``book.xlsx#Year 2010-2011``): a line repeated in two sheets
+   is a duplicate.
 2. ``test_account`` — the customer is a staff test account (listed, or matching
    ``test_id_pattern``).
 3. ``missing_customer`` — no customer id (guest orders, blank cells).
 4. ``missing_date`` / ``unparseable_date`` — see :func:`~helpers.clean.parse.parse_timestamps`.
 5. ``missing_amount`` / ``unparseable_amount`` — see :func:`~helpers.clean.parse.parse_amounts`.
 6. ``unknown_status`` — a status that is not in :data:`~helpers.schema.STATUS_VALUES`.
-7. ``cancelled`` — cancelled orders never happened for the customer.
+7. ``not_paid`` — an order never paid (status *unpaid*: 等待买家付款, Shopify's pending,
+   authorized, expired); ``cancelled`` — cancelled orders never happened for the customer.
 8. Returns — a line with status *returned*, or a negative amount (a refund) under a
    *completed* status. With ``returns="net"`` (default) a return is netted into the sale
    line of the same order (and product, when known): the sale's ``amount`` falls by the
-   returned amount and the return line goes to quarantine as ``return_netted``; a sale left
-   at zero or below is quarantined as ``fully_returned``; a return with no sale to net
-   against is ``return_unmatched``. With ``returns="negative"`` return lines are kept as
-   negative lines at their own date (``status="returned"``), as accounting systems book them.
+   returned amount and the return line goes to quarantine as ``return_netted``. A
+   **cancellation order** — an order (customer + order id) none of whose lines is a sale, as the
+   ``C…`` invoices of the UCI retail exports — has no sale of its own: each of its lines (when its
+   product is known) nets against the same customer's sale lines of the same product dated at or
+   before it, the latest first, taking from each what earlier returns left (its ``detail`` names
+   the orders it netted into). A sale left at zero or below is quarantined as ``fully_returned``;
+   a return with no sale to net against is ``return_unmatched``; a return larger than what is
+   left is netted as far as it goes, its ``detail`` saying by how much it exceeds the sales.
+   With ``returns="negative"`` return lines are kept as negative lines at their own date
+   (``status="returned"``), as accounting systems book them.
 
 **Extreme orders are flagged, not dropped**: an order (all lines of one ``order_id``)
 whose total exceeds ``extreme_factor`` (default 5) × the 99th percentile of order totals
@@ -54,6 +66,11 @@ from ..largelog import ParquetLog
 from ..schema import CANONICAL, DATE_FORMATS, DEFAULT_TEST_ID_PATTERN, LINEAGE
 from .large import clean_log
 from .parse import normalise_status, parse_amounts, parse_timestamps
+
+
+#: The column in which acquisition marks a malformed raw line (what is wrong with it; missing for sound lines).
+MALFORMED = "malformed_line"
+_FILE_OF_SHEET = r"(\.(?:xlsx|xlsm|xls))#.*$"  # "book.xlsx#Year 2010-2011" → "book.xlsx"
 
 
 class Cleaned(NamedTuple):
@@ -127,9 +144,14 @@ def clean_transactions(
         if info is not None:
             detail[take] = info[take].astype("string") if isinstance(info, pd.Series) else info
 
+    # 0. malformed lines, marked by acquisition
+    if MALFORMED in work.columns:
+        assign(work[MALFORMED].notna(), "malformed_line", work[MALFORMED].astype("string"))
     source_cols = [c for c in work.columns if c in CANONICAL or c == "source_file"]
-    # 1. duplicates: identical in every source column, within one file
-    dup = work.astype({c: "string" for c in source_cols}).duplicated(subset=source_cols, keep="first")
+    # 1. duplicates: identical in every source column, within one file (the sheets of a workbook are one file)
+    same = work[source_cols].astype("string")
+    same["source_file"] = same["source_file"].str.replace(_FILE_OF_SHEET, r"\1", regex=True)
+    dup = same.duplicated(keep="first")
     assign(dup, "duplicate", "copy of an earlier row")
     # 2. test accounts
     cid = work["customer_id"].astype("string").str.strip()
@@ -154,6 +176,7 @@ def clean_transactions(
         assign(status.isna(), "unknown_status", work["status"].astype("string"))
     else:
         status = pd.Series("completed", index=work.index, dtype="string")
+    assign(status == "unpaid", "not_paid", work["status"].astype("string") if "status" in work.columns else None)
     assign(status == "cancelled", "cancelled")
     # 8. returns
     is_return = (status == "returned") | ((status == "completed") & (amount < 0))
@@ -163,36 +186,11 @@ def clean_transactions(
     ret_valid = valid & is_return
     amount_out[ret_valid] = -amount[ret_valid].abs()
     if returns == "net" and ret_valid.any():
-        key = ["customer_id", "order_id"]
-        if "product" in work.columns and work["product"].notna().any():
-            key.append("product")
-        keys = work[key].astype("string").fillna("")
-        key_str = keys[key[0]].str.cat([keys[c] for c in key[1:]], sep="\x1f")
-        sales = valid & ~is_return
-        ret_keys = key_str[ret_valid]
-        matched = ret_keys.isin(set(key_str[sales]))
-        assign(pd.Series(work.index.isin(ret_keys.index[~matched]), index=work.index), "return_unmatched",
-               work["order_id"].astype("string"))
-        # what is owed back per line key, allocated to that key's sale lines in file order
-        owed = (-amount_out[ret_keys.index[matched]]).groupby(ret_keys[matched].to_numpy()).sum()
-        s_idx = work.index[sales & key_str.isin(owed.index)]
-        s_key = key_str[s_idx].to_numpy()
-        s_amt = amount_out[s_idx].clip(lower=0)
-        before = s_amt.groupby(s_key).cumsum() - s_amt
-        take = np.minimum((owed.reindex(s_key).to_numpy() - before.to_numpy()).clip(min=0), s_amt.to_numpy())
-        returned_amount[s_idx] = take
-        amount_out[s_idx] = amount_out[s_idx] - take
-        excess = owed - pd.Series(take, index=s_key).groupby(level=0).sum().reindex(owed.index, fill_value=0)
-        detail_text = work["order_id"].astype("string")
-        over = ret_keys[matched].map(excess.round(2)).gt(0.005)
-        if over.any():
-            detail_text = detail_text.copy()
-            over_idx = over[over].index
-            detail_text[over_idx] = detail_text[over_idx] + " (returned more than sold by " + \
-                ret_keys[over_idx].map(excess.round(2)).astype(str) + ")"
-        assign(pd.Series(work.index.isin(ret_keys.index[matched]), index=work.index), "return_netted", detail_text)
-        full = pd.Series(False, index=work.index)
-        full[s_idx] = (take > 0) & (amount_out[s_idx].to_numpy() <= 1e-9)
+        netted = _net_returns(work, ts, amount_out, valid, is_return.fillna(False))
+        amount_out, returned_amount = netted.amount, netted.returned
+        assign(netted.unmatched, "return_unmatched", work["order_id"].astype("string"))
+        assign(netted.detail.notna(), "return_netted", netted.detail)
+        full = valid & ~is_return.fillna(False) & (returned_amount > 0) & (amount_out <= 1e-9)
         assign(full, "fully_returned", returned_amount.round(2).astype(str))
 
     kept = reason.isna()
@@ -211,7 +209,7 @@ def clean_transactions(
     clean = clean.sort_values(["timestamp", "order_id", "source_file", "source_row"], kind="stable")
     clean = clean.reset_index(drop=True)
 
-    quarantine = work.loc[~kept].copy()
+    quarantine = work.loc[~kept].drop(columns=[MALFORMED], errors="ignore")  # its text is the detail
     for col in quarantine.columns:
         if col not in LINEAGE:
             quarantine[col] = quarantine[col].astype("string")
@@ -220,6 +218,98 @@ def clean_transactions(
     quarantine = quarantine.reset_index(drop=True)
     assert len(clean) + len(quarantine) == n  # noqa: S101 - the accounting invariant itself
     return Cleaned(clean, quarantine)
+
+
+class _Netted(NamedTuple):
+    amount: pd.Series      # line amounts after returns (sale lines reduced, return lines negative)
+    returned: pd.Series    # what returns took off each sale line
+    detail: pd.Series      # per netted return line: the order(s) it netted into; missing elsewhere
+    unmatched: pd.Series   # return lines with no sale line to net against
+
+
+def _keys(work: pd.DataFrame, columns: list[str]) -> pd.Series:
+    keys = work[columns].astype("string").fillna("")
+    return keys[columns[0]].str.cat([keys[c] for c in columns[1:]], sep="\x1f")
+
+
+def _net_returns(work: pd.DataFrame, ts: pd.Series, amount_out: pd.Series, valid: pd.Series,
+                 is_return: pd.Series) -> _Netted:
+    """The returns rule (module docstring, rule 8): returns netted into the sale lines of their order (and
+    product), then cancellation orders' lines into the customer's latest earlier sale lines of their product."""
+    amount_out = amount_out.copy()
+    returned = pd.Series(0.0, index=work.index)
+    detail = pd.Series(pd.NA, index=work.index, dtype="string")
+    has_product = "product" in work.columns and work["product"].notna().any()
+    key_str = _keys(work, ["customer_id", "order_id"] + (["product"] if has_product else []))
+    sales = valid & ~is_return
+    ret_valid = valid & is_return
+    ret_keys = key_str[ret_valid]
+    matched = ret_keys.isin(set(key_str[sales]))
+    # what is owed back per line key, allocated to that key's sale lines in file order
+    owed = (-amount_out[ret_keys.index[matched]]).groupby(ret_keys[matched].to_numpy()).sum()
+    s_idx = work.index[sales & key_str.isin(owed.index)]
+    s_key = key_str[s_idx].to_numpy()
+    s_amt = amount_out[s_idx].clip(lower=0)
+    before = s_amt.groupby(s_key).cumsum() - s_amt
+    take = np.minimum((owed.reindex(s_key).to_numpy() - before.to_numpy()).clip(min=0), s_amt.to_numpy())
+    returned[s_idx] = take
+    amount_out[s_idx] = amount_out[s_idx] - take
+    excess = owed - pd.Series(take, index=s_key).groupby(level=0).sum().reindex(owed.index, fill_value=0)
+    m_idx = ret_keys.index[matched]
+    detail[m_idx] = work.loc[m_idx, "order_id"].astype("string")
+    over = ret_keys[matched].map(excess.round(2)).gt(0.005)
+    if over.any():
+        over_idx = over[over].index
+        detail[over_idx] = detail[over_idx] + " (returned more than sold by " + \
+            ret_keys[over_idx].map(excess.round(2)).astype(str) + ")"
+    unmatched = ret_valid & ~work.index.isin(m_idx)
+    if has_product:
+        order_key = _keys(work, ["customer_id", "order_id"])
+        with_sales = set(order_key[~is_return].tolist())
+        own_sale = pd.Series([k in with_sales for k in order_key.tolist()], index=work.index, dtype=bool)
+        cancellation = unmatched & ~own_sale & work["product"].notna()
+        if cancellation.any():
+            _net_cancellations(work, ts, amount_out, returned, detail, sales, cancellation)
+            unmatched = unmatched & detail.isna()
+    return _Netted(amount_out, returned, detail, pd.Series(unmatched, index=work.index))
+
+
+def _net_cancellations(work: pd.DataFrame, ts: pd.Series, amount_out: pd.Series, returned: pd.Series,
+                       detail: pd.Series, sales: pd.Series, cancellation: pd.Series) -> None:
+    """Lines of cancellation orders, in time order, each netted into the same customer's sale lines of the
+    same product dated at or before it, latest first (updates ``amount_out``, ``returned``, ``detail``).
+    ``work`` has a 0…n-1 index (:func:`clean_transactions` resets it), so labels are positions."""
+    product_key = _keys(work, ["customer_id", "product"]).to_numpy()
+    when = ts.to_numpy()
+    amount, taken = amount_out.to_numpy(dtype=float, copy=True), returned.to_numpy(dtype=float, copy=True)
+    order_ids = work["order_id"].astype("string").to_numpy()
+    cancel = np.flatnonzero(cancellation.to_numpy())
+    wanted = set(product_key[cancel])
+    lines: dict[str, list[int]] = {}
+    for i in np.flatnonzero(sales.to_numpy() & np.array([k in wanted for k in product_key], dtype=bool)):
+        lines.setdefault(product_key[i], []).append(int(i))  # file order
+    for k in lines:
+        lines[k].sort(key=lambda i: when[i])  # stable: same time keeps file order
+    for r in sorted(cancel.tolist(), key=lambda i: (when[i], i)):
+        earlier = [i for i in lines.get(product_key[r], []) if when[i] <= when[r]]
+        if not earlier:
+            continue  # nothing it could have cancelled: return_unmatched
+        left, into = -amount[r], []
+        for i in reversed(earlier):
+            if left <= 1e-9:
+                break
+            take = min(left, max(amount[i], 0.0))
+            if take > 0:
+                amount[i] -= take
+                taken[i] += take
+                left -= take
+                into.append(str(order_ids[i]))
+        text = f"{order_ids[r]} → {', '.join(dict.fromkeys(into)) or 'nothing left to net'}"
+        if left > 0.005:
+            text += f" (returned more than sold by {round(left, 2)})"
+        detail.iloc[r] = text
+    amount_out[:] = amount
+    returned[:] = taken
 
 
 def flag_extreme_orders(clean: pd.DataFrame, factor: float = 5.0, quantile: float = 0.99) -> pd.Series:

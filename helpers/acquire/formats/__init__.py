@@ -12,9 +12,9 @@ module per format:
 Adding a format is one module defining ``FORMAT = FileFormat(name, title, read)`` and one entry in
 :data:`FORMATS` (its file endings go to :data:`helpers.paths.FILE_FORMATS`, the one detection by
 ending). An export *layout* — the known shape of one system's export, such as the UCI Online Retail
-workbook, Online Retail II with one sheet per year, Taobao/Tmall GB18030 exports or Shopify — can
-become an entry of the same kind: a reader that calls a format's reader, reshapes what it read
-(e.g. stacks the sheets) and records that in :attr:`RawTable.notes`.
+workbook, Online Retail II with one sheet per year, Taobao/Tmall GB18030 exports or Shopify — is an
+entry of the layout registry, :data:`helpers.acquire.layouts.LAYOUTS`, which works on what these
+readers return (so one layout reads an export's CSV copy and its workbook alike).
 """
 
 from __future__ import annotations

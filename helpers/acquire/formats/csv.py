@@ -1,6 +1,15 @@
 """CSV, TSV and TXT exports: decoding (UTF-8, UTF-8 with BOM, GB18030/GBK, detected) and delimiter sniffing.
 
 Values are read as text (nothing converted, empty cells missing), so ids keep their leading zeros.
+
+In a file with a header row every line's number of fields is counted first (Python's :mod:`csv`
+module, RFC 4180 quoting, as the pandas C parser reads it): a line with more or fewer fields than
+the header (a lost delimiter, a stray one, an unquoted ``1,234.50``) is never padded silently, which
+would shift its values into the wrong columns. With ``ReadOptions(malformed="error")`` it is a
+:class:`~helpers.errors.DataError` naming the row; with ``"mark"`` (transaction exports) the line is kept,
+filled left to right, and listed in :attr:`RawTable.malformed` (``"7 fields where the header has 8"``)
+for cleaning to quarantine as ``malformed_line``. Empty fields beyond the header's last column
+(``a,b,c,`` under ``a,b,c``) hold no value and are dropped, with a provenance note.
 """
 
 from __future__ import annotations
@@ -9,6 +18,7 @@ import codecs
 import csv
 import io
 import re
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -142,22 +152,137 @@ def _sniff_sep(text: str) -> str:
         return ","
 
 
+def _unique_names(header: list[str]) -> list[str]:
+    """Column names as pandas names them: ``Unnamed: i`` for a blank one, ``a.1``, ``a.2`` for repeats."""
+    names: list[str] = []
+    seen: set[str] = set()
+    for i, name in enumerate(header):
+        name = name if name.strip() else f"Unnamed: {i}"
+        candidate, k = name, 0
+        while candidate in seen:
+            k += 1
+            candidate = f"{name}.{k}"
+        seen.add(candidate)
+        names.append(candidate)
+    return names
+
+
+def _fields_text(n: int) -> str:
+    return f"{n} field" + ("" if n == 1 else "s")
+
+
+def _scan(text: str, delimiter: str, path: Path, keep: bool) -> tuple[list, int]:
+    """The records of a delimited text (``keep``) or only their numbers of fields, blank lines skipped (as
+    pandas skips them), and the line the last record starts on."""
+    limit = csv.field_size_limit()
+    csv.field_size_limit(2**31 - 1)  # one long text cell is data, not an error
+    out: list = []
+    last_start = start = 0
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=True)
+        for record in reader:
+            if len(record) <= 1 and not "".join(record).strip():
+                start = reader.line_num
+                continue
+            out.append(record if keep else len(record))
+            last_start, start = start, reader.line_num
+    except csv.Error as exc:
+        raise DataError(f"is not a well-formed delimited file ({exc})", file=path, row=len(out),
+                        hint="check the delimiter (pass sep=...) and quoting around that row") from exc
+    finally:
+        csv.field_size_limit(limit)
+    return out, last_start
+
+
+def _split_records(text: str, delimiter: str, path: Path) -> tuple[list[str], list[list[str]]]:
+    """``(header, data records)`` of a delimited text, split by :mod:`csv`."""
+    records, last_start = _scan(text, delimiter, path, keep=True)
+    if records and any("\n" in field or "\r" in field for field in records[-1]):
+        # a quote opened on the last record and never closed swallows the rest of the file: strict parsing
+        # of that record's lines tells it from a last cell that legitimately spans lines
+        tail = "".join(io.StringIO(text, newline="").readlines()[last_start:])
+        try:
+            list(csv.reader(io.StringIO(tail, newline=""), delimiter=delimiter, skipinitialspace=True, strict=True))
+        except csv.Error as exc:
+            raise DataError(f"is not a well-formed delimited file (a quote opened in row {len(records) - 1} "
+                            f"is never closed: {exc})", file=path, row=len(records) - 1,
+                            hint="check the quoting around that row") from exc
+    if not records:
+        return [], []
+    return records[0], records[1:]
+
+
+def _read_with_header(path: Path, text: str, delimiter: str, options: ReadOptions, used_encoding: str) -> RawTable:
+    """A delimited text with a header row, each line's fields counted (module docstring).
+
+    When every line has the header's number of fields (nearly every file), pandas' C parser reads the text
+    as it always has; otherwise the lines are split by :mod:`csv` and the malformed ones marked or refused.
+    """
+    text = text.removeprefix("\ufeff")  # a BOM kept by encoding="utf-8"
+    fields, _ = _scan(text, delimiter, path, keep=False)
+    if fields and all(n == fields[0] for n in fields):
+        df = _pandas_read(path, text, delimiter, options.header)
+        if len(df) == len(fields) - 1:  # pandas and csv agree on the lines
+            return RawTable(df, encoding=used_encoding)
+    header, records = _split_records(text, delimiter, path)
+    width = len(header)
+    malformed: dict[int, str] = {}
+    trimmed = 0
+    for i, record in enumerate(records):
+        n = len(record)
+        if n == width:
+            continue
+        if n > width and not any(field.strip() for field in record[width:]):
+            records[i] = record[:width]
+            trimmed += 1
+            continue
+        detail = f"{_fields_text(n)} where the header has {width}"
+        if options.malformed != "mark":
+            raise DataError(f"line has {detail}", file=path, row=i + 1,
+                            hint="check the delimiter (pass sep=...) and quoting around that row")
+        malformed[i] = detail
+        records[i] = (record + [""] * width)[:width]
+    columns = _unique_names(header)
+    data = {name: [record[j] for record in records] for j, name in enumerate(columns)}
+    df = pd.DataFrame({name: pd.Series(values, dtype="str").replace("", pd.NA) for name, values in data.items()},
+                      columns=columns, index=pd.RangeIndex(len(records)))
+    notes = []
+    if trimmed:
+        notes.append(f"{trimmed} line(s) ended in empty fields beyond the header's {width} columns; "
+                     f"those empty fields were dropped")
+    if malformed:
+        counts = Counter(malformed.values())
+        notes.append(f"{len(malformed)} malformed line(s) kept for cleaning to quarantine as malformed_line: "
+                     + "; ".join(f"{n} × {what}" for what, n in sorted(counts.items())))
+    return RawTable(df, encoding=used_encoding, notes=notes, malformed=malformed)
+
+
 def read(path: Path, options: ReadOptions) -> RawTable:
-    """A delimited text file as text columns; the delimiter is ``options.sep``, a tab for ``.tsv``, else sniffed."""
+    """A delimited text file as text columns; the delimiter is ``options.sep``, a tab for ``.tsv``, else sniffed.
+
+    With a header row (``options.header == 0``) and a one-character delimiter each line's fields are
+    counted (module docstring); otherwise (every row as data, or a longer delimiter) pandas reads the
+    text, as before.
+    """
     text, used_encoding = decode_text(path, options.encoding)
     if not text.strip():
         raise DataError("file contains no text", file=path, hint="export the data again")
     delimiter = options.sep or ("\t" if path.suffix.lower() == ".tsv" else _sniff_sep(text))
+    if options.header == 0 and len(delimiter) == 1:
+        return _read_with_header(path, text, delimiter, options, used_encoding)
+    return RawTable(_pandas_read(path, text, delimiter, options.header), encoding=used_encoding)
+
+
+def _pandas_read(path: Path, text: str, delimiter: str, header: int | None) -> pd.DataFrame:
+    """The text as pandas reads it: every value text, empty cells missing, spaces after a delimiter skipped."""
     try:
-        df = pd.read_csv(io.StringIO(text), sep=delimiter, header=options.header, dtype=str, keep_default_na=False,
-                         na_values=[""], skipinitialspace=True,
-                         engine="python" if len(delimiter) > 1 else "c")
+        return pd.read_csv(io.StringIO(text), sep=delimiter, header=header, dtype=str, keep_default_na=False,
+                           na_values=[""], skipinitialspace=True, engine="python" if len(delimiter) > 1 else "c")
     except pd.errors.ParserError as exc:
         match = re.search(r"line (\d+)", str(exc))
         row = int(match.group(1)) - 1 if match else None
         raise DataError(f"is not a well-formed delimited file ({exc})", file=path, row=row,
                         hint="check the delimiter (pass sep=...) and quoting around that row") from exc
-    return RawTable(df, encoding=used_encoding)
 
 
 FORMAT = FileFormat("csv", "CSV (.csv/.txt/.tsv)", read)
