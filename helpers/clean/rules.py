@@ -189,7 +189,7 @@ def clean_transactions(
         netted = _net_returns(work, ts, amount_out, valid, is_return.fillna(False))
         amount_out, returned_amount = netted.amount, netted.returned
         assign(netted.unmatched, "return_unmatched", work["order_id"].astype("string"))
-        assign(netted.detail.notna(), "return_netted", netted.detail)
+        assign(netted.netted, "return_netted", netted.detail)
         full = valid & ~is_return.fillna(False) & (returned_amount > 0) & (amount_out <= 1e-9)
         assign(full, "fully_returned", returned_amount.round(2).astype(str))
 
@@ -225,6 +225,7 @@ class _Netted(NamedTuple):
     returned: pd.Series    # what returns took off each sale line
     detail: pd.Series      # per netted return line: the order(s) it netted into; missing elsewhere
     unmatched: pd.Series   # return lines with no sale line to net against
+    netted: pd.Series      # return lines netted (into their order's sales, or a cancellation into earlier sales)
 
 
 def _keys(work: pd.DataFrame, columns: list[str]) -> pd.Series:
@@ -263,6 +264,7 @@ def _net_returns(work: pd.DataFrame, ts: pd.Series, amount_out: pd.Series, valid
         detail[over_idx] = detail[over_idx] + " (returned more than sold by " + \
             ret_keys[over_idx].map(excess.round(2)).astype(str) + ")"
     unmatched = ret_valid & ~work.index.isin(m_idx)
+    netted = pd.Series(work.index.isin(m_idx), index=work.index)  # by position: a missing order id is no detail
     if has_product:
         order_key = _keys(work, ["customer_id", "order_id"])
         with_sales = set(order_key[~is_return].tolist())
@@ -270,8 +272,9 @@ def _net_returns(work: pd.DataFrame, ts: pd.Series, amount_out: pd.Series, valid
         cancellation = unmatched & ~own_sale & work["product"].notna()
         if cancellation.any():
             _net_cancellations(work, ts, amount_out, returned, detail, sales, cancellation)
-            unmatched = unmatched & detail.isna()
-    return _Netted(amount_out, returned, detail, pd.Series(unmatched, index=work.index))
+            netted |= cancellation & detail.notna()  # a netted cancellation always gets its "C… → …" detail
+            unmatched = unmatched & ~netted
+    return _Netted(amount_out, returned, detail, pd.Series(unmatched, index=work.index), netted)
 
 
 def _net_cancellations(work: pd.DataFrame, ts: pd.Series, amount_out: pd.Series, returned: pd.Series,
