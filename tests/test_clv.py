@@ -11,6 +11,14 @@ BG/NBD E[X(39) | x=2, t_x=30.43, T=38.86] = 1.226.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -84,7 +92,7 @@ def test_rfm_summary_observation_end_and_scaler():
 
 _days = st.integers(min_value=0, max_value=40)
 _hours = st.integers(min_value=0, max_value=23)
-_amounts = st.sampled_from([0.0, 0.1, 0.2, 0.3, 5.5, 19.99, 1999.0, 0.01])
+_amounts = st.sampled_from([0.0, 0.1, 0.2, 0.3, 5.5, 19.99, 1999.0, 0.01, -0.3, -5.5, -19.99])  # < 0: refunds
 _rows = st.lists(st.tuples(st.sampled_from(["c1", "c2", "c3", "c4", "c10", "客户5"]), _days, _hours, _amounts),
                  min_size=1, max_size=60)
 
@@ -103,16 +111,16 @@ def _assert_same_summary(got: pd.DataFrame, want: pd.DataFrame) -> None:
     assert got["customer_id"].astype(str).tolist() == want["customer_id"].astype(str).tolist()
     for column in ("frequency", "recency", "T"):
         np.testing.assert_array_equal(got[column].to_numpy(), want[column].to_numpy(), err_msg=column)
-    if "monetary_value" in want:
-        np.testing.assert_allclose(got["monetary_value"].to_numpy(), want["monetary_value"].to_numpy(),
-                                   rtol=1e-12, atol=1e-9)
+    if "monetary_value" in want:  # exact: money is summed in whole millionths (issue 16)
+        np.testing.assert_array_equal(got["monetary_value"].to_numpy(), want["monetary_value"].to_numpy())
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(rows=_rows, unit=st.sampled_from(["D", "W"]), scaler=st.sampled_from([1.0, 7.0, 2.5]),
+@given(rows=_rows, unit=st.sampled_from(["D", "W", "M"]), scaler=st.sampled_from([1.0, 7.0, 2.5]),
        first=st.booleans(), money=st.booleans(), end_pick=st.one_of(st.none(), st.integers(0, 59)))
 def test_rfm_summary_equals_pandas_reference(rows, unit, scaler, first, money, end_pick):
-    """Ties, same-day purchases, one-time buyers and zero amounts: DuckDB result = pandas reference."""
+    """Ties, same-day purchases, one-time buyers, zero amounts and refunds, by day, ISO week and calendar month:
+    DuckDB result = pandas reference, exactly."""
     tx = _frame(rows)
     end = None if end_pick is None else tx["timestamp"].iloc[end_pick % len(tx)]
     kw = dict(monetary_value_col="amount" if money else None, observation_period_end=end, time_unit=unit,
@@ -121,6 +129,7 @@ def test_rfm_summary_equals_pandas_reference(rows, unit, scaler, first, money, e
     want = clv.rfm_summary_reference(tx, **kw)
     _assert_same_summary(got, want)
     assert (got["frequency"] >= 0).all() and (got["recency"] <= got["T"]).all()
+    assert got.attrs == want.attrs
 
 
 def test_rfm_summary_reads_parquet_csv_and_hive(tmp_path):
@@ -153,7 +162,7 @@ def test_rfm_summary_bad_input_is_named():
     with pytest.raises(DataError, match="not found"):
         clv.rfm_summary("no/such/file.parquet")
     with pytest.raises(ValueError, match="time_unit"):
-        clv.rfm_summary(tx, time_unit="M")
+        clv.rfm_summary(tx, time_unit="Q")  # months ("M") are a unit since issue 16; quarters are not
 
 
 def test_rfm_summary_missing_times_and_amounts_are_reported_not_dropped(tmp_path):
@@ -205,7 +214,7 @@ def test_bgnbd_reproduces_fader_hardie_lee_2005(bgnbd_cdnow):
     p = bgnbd_cdnow.params_
     assert [round(p["r"], 3), round(p["alpha"], 3), round(p["a"], 3), round(p["b"], 3)] == [0.243, 4.414, 0.793, 2.426]
     assert round(bgnbd_cdnow.log_likelihood_, 1) == -9582.4
-    check = pd.DataFrame({"frequency": [2.0], "recency": [30.43], "T": [38.86]})
+    check = clv.with_time_unit(pd.DataFrame({"frequency": [2.0], "recency": [30.43], "T": [38.86]}), "D", 7)
     assert round(float(bgnbd_cdnow.expected_purchases(39, check).iloc[0]), 3) == 1.226
 
 
@@ -238,10 +247,12 @@ def test_inference_outputs(bgnbd_cdnow):
 
 
 def test_convergence_error_instead_of_garbage():
-    nobody_returns = pd.DataFrame({"frequency": np.zeros(200), "recency": np.zeros(200),
-                                   "T": np.linspace(5, 40, 200)})
+    """A summary the likelihood cannot settle on raises ConvergenceError, never estimates run off to a bound.
+    (Nobody repeating used to be the example; since issue 16 it is refused before fitting: see
+    test_every_registered_model.)"""
+    identical = pd.DataFrame({"frequency": np.full(200, 2.0), "recency": np.full(200, 10.0), "T": np.full(200, 10.0)})
     with pytest.raises(clv.ConvergenceError, match="did not converge"):
-        clv.BetaGeo().fit(nobody_returns)
+        clv.BetaGeo().fit(identical)  # every customer bought thrice and was last seen at T: α is not identified
     assert issubclass(clv.ConvergenceError, RuntimeError)
 
 
@@ -274,6 +285,20 @@ def test_every_registered_model(key, cdnow_calibration):
     for column in spec.columns:
         with pytest.raises(DataError, match=f"column '{column}'"):
             spec.model().fit(cdnow_calibration.drop(columns=column))
+    # no model is fitted on, or predicts for, a summary that is not one (issue 16)
+    for broken, column, message in _invalid_summaries(cdnow_calibration, spec.columns):
+        with pytest.raises(DataError, match=message):
+            spec.model().fit(broken)
+        with pytest.raises(DataError, match=message):
+            _predict(model, spec.kind, broken)
+    # ... nor on one it cannot estimate, refused with the reason the model states (its ``requirements``)
+    assert set(spec.model.requirements) <= set(REQUIREMENT_BREAKERS), "add a breaker for the new requirement"
+    assert "repeat_buyers" in spec.model.requirements  # every model of the registry needs repeat buyers
+    for requirement, why in spec.model.requirements.items():
+        broken, message = REQUIREMENT_BREAKERS[requirement](cdnow_calibration)
+        with pytest.raises(DataError, match=message) as refused:
+            spec.model().fit(broken)
+        assert why in str(refused.value)
     if spec.kind == "transaction":
         assert issubclass(spec.model, TransactionModel)
         p_alive = model.probability_alive(cdnow_calibration)
@@ -292,6 +317,48 @@ def test_every_registered_model(key, cdnow_calibration):
         assert 0 < model.population_mean_spend() < np.inf
     else:
         pytest.fail(f"no checks for models of kind {spec.kind!r}: add them here")
+
+
+def _invalid_summaries(summary: pd.DataFrame, columns: tuple[str, ...]):
+    """``(broken summary, column, message)``: one for each rule of a valid summary that touches ``columns``."""
+    first_repeat = int(np.argmax(summary["frequency"].to_numpy() > 0))
+    twice = summary.copy()
+    twice.loc[twice.index[1], "customer_id"] = twice["customer_id"].iloc[0]
+    yield twice, "customer_id", f"appear more than once \\(e.g. {summary['customer_id'].iloc[0]!r}\\)"
+    negative = summary.copy()
+    negative.loc[negative.index[3], "frequency"] = -1.0
+    yield negative, "frequency", "frequency must be a whole number ≥ 0"
+    if "recency" in columns:
+        late = summary.copy()
+        late.loc[late.index[first_repeat], "recency"] = late["T"].iloc[first_repeat] + 1
+        yield late, "recency", "recency must lie between 0 and T"
+    if "T" in columns:
+        before = summary.copy()
+        row = int(np.argmax(summary["frequency"].to_numpy() == 0))
+        before.loc[before.index[row], "T"] = -1.0
+        yield before, "T", "T \\(time since the first purchase\\) must be ≥ 0"
+    if "monetary_value" in columns:
+        refunded = summary.copy()
+        refunded.loc[refunded.index[first_repeat], "monetary_value"] = -12.5
+        yield refunded, "monetary_value", "monetary_value \\(mean spend\\) must be ≥ 0"
+
+
+def _predict(model, kind: str, summary: pd.DataFrame):
+    return model.probability_alive(summary) if kind == "transaction" else model.expected_spend(summary)
+
+
+def _nobody_repeats(summary: pd.DataFrame):
+    return summary.assign(frequency=0.0, recency=0.0, monetary_value=0.0), "no customer repeats"
+
+
+def _free_repeat_purchase(summary: pd.DataFrame):
+    out = summary.copy()
+    out.loc[out.index[int(np.argmax(out["frequency"].to_numpy() > 0))], "monetary_value"] = 0.0
+    return out, "repeat buyer\\(s\\) with monetary_value ≤ 0, e.g. customer"
+
+
+#: How to break each requirement a model may state (MaximumLikelihoodModel.requirements), with the error.
+REQUIREMENT_BREAKERS = {"repeat_buyers": _nobody_repeats, "positive_spend": _free_repeat_purchase}
 
 
 def test_registry_names_models_in_tables_and_choices(cdnow_calibration):
@@ -382,7 +449,9 @@ def _fitted(cls, values):
 
 def _one(history) -> pd.DataFrame:
     x, frac, T = history
-    return pd.DataFrame({"frequency": [float(x)], "recency": [0.0 if x == 0 else frac * T], "T": [T]})
+    frame = pd.DataFrame({"frequency": [float(x)], "recency": [0.0 if x == 0 else frac * T], "T": [T]})
+    frame.attrs["period_days"] = 7.0  # the unit of _fitted's models: a summary states its unit
+    return frame
 
 
 @settings(max_examples=150, deadline=None)
@@ -549,3 +618,298 @@ def test_write_scores_hand_over(tmp_path, monkeypatch, cdnow_calibration):
     assert len(table) == len(cdnow_calibration)
     meta = json.loads((tmp_path / "demo" / "clv_metadata.json").read_text(encoding="utf-8"))
     assert meta["horizon"] == "52 W" and meta["period_days"] == 7.0 and meta["currency"] == "USD"
+
+
+# --------------------------------------------------------------------------- issue 16: no silent wrong number
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run_fresh(code: str, **env: str) -> str:
+    """Run ``code`` in a fresh Python process (this checkout's helpers, ``env`` added) and return its stdout."""
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "PYTHONPATH": str(ROOT), **env}, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def test_time_units_travel_and_are_checked(cdnow_sample, cdnow_calibration, bgnbd_cdnow):
+    """A model fitted in weeks meets a summary in days (the same days, counted 1 instead of 1/7): converted
+    exactly, so every prediction equals the one on the weekly summary. A summary whose purchases are merged by
+    another period (ISO weeks vs days) is refused, naming both units, wherever a fitted model meets it."""
+    days = clv.rfm_summary(cdnow_sample, monetary_value_col="amount", observation_period_end="1997-09-30")
+    assert days.attrs["time_unit"] == "D" and days.attrs["time_scaler"] == 1 and days.attrs["period_days"] == 1
+    gg = clv.GammaGamma().fit(cdnow_calibration)
+    assert bgnbd_cdnow.time_unit_.period_days == 7 and gg.period_days_ == 7
+    pd.testing.assert_series_equal(bgnbd_cdnow.probability_alive(days), bgnbd_cdnow.probability_alive(cdnow_calibration),
+                                   rtol=1e-12)
+    pd.testing.assert_series_equal(bgnbd_cdnow.expected_purchases(13, days),
+                                   bgnbd_cdnow.expected_purchases(13, cdnow_calibration), rtol=1e-12)
+    weekly_clv = clv.customer_lifetime_value(bgnbd_cdnow, gg, cdnow_calibration, horizon=52, time_unit="W")
+    pd.testing.assert_series_equal(clv.customer_lifetime_value(bgnbd_cdnow, gg, days, horizon=52, time_unit="W"),
+                                   weekly_clv, rtol=1e-12)  # was 3× too large (ages in days read as weeks)
+    pd.testing.assert_frame_equal(clv.period_transactions(bgnbd_cdnow, days),
+                                  clv.period_transactions(bgnbd_cdnow, cdnow_calibration), rtol=1e-9)
+    # merged per ISO week: other frequencies, no factor converts them
+    iso_weeks = clv.rfm_summary(cdnow_sample, monetary_value_col="amount", observation_period_end="1997-09-30",
+                                time_unit="W")
+    both = "fitted on periods of 7 days \\(time_unit='D', time_scaler=7\\) but this summary is in periods of 7 days " \
+           "\\(time_unit='W', time_scaler=1\\)"
+    for use in (lambda: bgnbd_cdnow.probability_alive(iso_weeks), lambda: bgnbd_cdnow.expected_purchases(13, iso_weeks),
+                lambda: gg.expected_spend(iso_weeks),
+                lambda: clv.customer_lifetime_value(bgnbd_cdnow, gg, iso_weeks),
+                lambda: clv.period_transactions(bgnbd_cdnow, iso_weeks),
+                lambda: clv.frequency_recency_matrix(bgnbd_cdnow, summary=iso_weeks),
+                lambda: clv.probability_alive_matrix(bgnbd_cdnow, summary=iso_weeks)):
+        with pytest.raises(DataError, match=both):
+            use()
+    with pytest.raises(DataError, match="periods of 1 days .* but this summary is in periods of 7 days"):
+        clv.score_customers(iso_weeks, model_period_days=1)  # a stated model period must agree with the summary
+    split = clv.rfm_train_test_split(cdnow_sample, train_period_end="1997-09-30", time_unit="W")
+    with pytest.raises(DataError, match="time_unit='W'"):
+        clv.calibration_vs_holdout(bgnbd_cdnow, split)
+    # a summary that states no unit is not assumed to be in the model's: refused, and accepted once stated
+    bare = cdnow_calibration.copy()
+    bare.attrs = {}
+    with pytest.raises(DataError, match="the summary's time unit is unknown, the other's is periods of 7 days"):
+        bgnbd_cdnow.probability_alive(bare)
+    with pytest.raises(DataError, match="time unit is unknown"):
+        clv.customer_lifetime_value(bgnbd_cdnow, gg, bare)
+    stated = clv.with_time_unit(bare, "D", 7)
+    pd.testing.assert_series_equal(bgnbd_cdnow.probability_alive(stated), bgnbd_cdnow.probability_alive(cdnow_calibration))
+    # a model told its period length at construction refuses a summary of another length
+    with pytest.raises(DataError, match="periods of 1 days"):
+        clv.BetaGeo(period_days=1).fit(cdnow_calibration)
+
+
+def test_duplicated_customer_ids_are_refused_at_fit_and_scoring(cdnow_calibration, bgnbd_cdnow):
+    """A customer split over two rows counts twice (standard errors shrink by √2) and gets two forecasts."""
+    twice = pd.concat([cdnow_calibration, cdnow_calibration.iloc[[5]]], ignore_index=True)
+    twice.attrs = cdnow_calibration.attrs
+    repeated = repr(cdnow_calibration["customer_id"].iloc[5])
+    gg = clv.GammaGamma().fit(cdnow_calibration)
+    for use in (lambda: clv.BetaGeo().fit(twice), lambda: clv.GammaGamma().fit(twice),
+                lambda: bgnbd_cdnow.probability_alive(twice), lambda: bgnbd_cdnow.expected_purchases(10, twice),
+                lambda: gg.expected_spend(twice), lambda: clv.customer_lifetime_value(bgnbd_cdnow, gg, twice),
+                lambda: clv.score_customers(twice), lambda: clv.period_transactions(bgnbd_cdnow, twice)):
+        with pytest.raises(DataError, match=f"1 customer ids appear more than once \\(e.g. {repeated}\\)"):
+            use()
+    by_index = twice.set_index("customer_id")
+    with pytest.raises(DataError, match="appear more than once"):
+        bgnbd_cdnow.probability_alive(by_index)
+
+
+_AROUND_MIDNIGHT = ["2021-03-01 23:30", "2021-03-02 00:30", "2021-03-08 07:59", "2021-03-08 08:01", "2021-03-09 12:00"]
+
+
+def _aware_log() -> pd.DataFrame:
+    """Purchases a few minutes either side of midnight in Shanghai (= 16:00 UTC) and of midnight UTC
+    (= 08:00 in Shanghai): which calendar day each falls on depends on the clock."""
+    return pd.DataFrame({
+        "customer_id": pd.array(["A", "A", "B", "B", "B"], dtype="string"),
+        "timestamp": pd.to_datetime(_AROUND_MIDNIGHT).tz_localize("Asia/Shanghai"),
+        "amount": [10.0, 20.0, 5.0, 6.0, 7.0],
+    })
+
+
+def test_time_zone_aware_times_give_one_summary_on_any_machine_clock(tmp_path):
+    """The same instants give the same summary from a DataFrame, its Parquet file (a column stored with its
+    zone), a Parquet file of bare instants and the pandas reference, whatever the process's (and so DuckDB's)
+    time zone. Rule: times with a zone are counted on ``tz``, by default on the zone stored with them (UTC for
+    bare instants); times without a zone as they are."""
+    import duckdb
+
+    log = _aware_log()
+    zoned, instants = (tmp_path / "zoned.parquet").as_posix(), (tmp_path / "instants.parquet").as_posix()
+    log.to_parquet(zoned, index=False)
+    duckdb.sql(f"COPY (SELECT customer_id, timestamp::TIMESTAMPTZ AS timestamp, amount FROM read_parquet('{zoned}')) "
+               f"TO '{instants}'")
+    code = f"""
+        import json
+        import pandas as pd
+        from helpers import clv
+        log = pd.read_parquet({zoned!r})
+        assert str(log["timestamp"].dt.tz) == "Asia/Shanghai"
+        out = {{}}
+        for tz in (None, "UTC", "America/New_York"):
+            for name, source in (("frame", log), ("parquet", {zoned!r})):
+                out[f"{{tz}} {{name}}"] = clv.rfm_summary(source, monetary_value_col="amount", tz=tz).to_csv()
+                out[f"{{tz}} {{name}} split"] = clv.rfm_train_test_split(
+                    source, train_period_end="2021-03-05", monetary_value_col="amount", tz=tz).to_csv()
+            out[f"{{tz}} reference"] = clv.rfm_summary_reference(log, monetary_value_col="amount", tz=tz).to_csv()
+        out["instants"] = clv.rfm_summary({instants!r}, monetary_value_col="amount").to_csv()
+        print(json.dumps(out))
+    """
+    runs = {zone: json.loads(_run_fresh(code, TZ=zone)) for zone in ("Asia/Shanghai", "America/New_York", "UTC")}
+    assert runs["Asia/Shanghai"] == runs["America/New_York"] == runs["UTC"]  # the machine's clock decides nothing
+    out = runs["UTC"]
+    for tz in ("None", "UTC", "America/New_York"):
+        assert out[f"{tz} frame"] == out[f"{tz} parquet"] == out[f"{tz} reference"]
+        assert out[f"{tz} frame split"] == out[f"{tz} parquet split"]
+    assert out["instants"] == out["UTC frame"]  # bare instants are counted on UTC
+    own = clv.rfm_summary(log, monetary_value_col="amount").set_index("customer_id")
+    assert out["None frame"] == clv.rfm_summary(log, monetary_value_col="amount").to_csv()
+    # on Shanghai's clock (the column's own zone) A bought on two days (23:30, 00:30), B on 03-08 (twice), 03-09
+    assert own.loc["A", "frequency"] == 1 and own.loc["B", "frequency"] == 1
+    utc = clv.rfm_summary(log, monetary_value_col="amount", tz="UTC").set_index("customer_id")
+    # on UTC's clock A's two purchases fall on one day (15:30, 16:30 on 03-01); B's on 03-07, 03-08, 03-09
+    assert utc.loc["A", "frequency"] == 0 and utc.loc["B", "frequency"] == 2 and utc.attrs["tz"] == "UTC"
+    # naive times are on the business clock already: tz does not move them
+    naive = log.assign(timestamp=log["timestamp"].dt.tz_localize(None))
+    assert clv.rfm_summary(naive, tz="America/New_York")["frequency"].tolist() == own["frequency"].tolist()
+    # text with UTC offsets names no zone: counted on UTC unless tz says otherwise, as a CSV file is
+    text = log.assign(timestamp=log["timestamp"].dt.strftime("%Y-%m-%dT%H:%M:%S%z"))
+    text.to_csv(tmp_path / "offsets.csv", index=False)
+    for tz in (None, "Asia/Shanghai"):
+        from_text = clv.rfm_summary(text, monetary_value_col="amount", tz=tz)
+        pd.testing.assert_frame_equal(clv.rfm_summary(tmp_path / "offsets.csv", monetary_value_col="amount", tz=tz),
+                                      from_text, check_dtype=False)
+    assert clv.rfm_summary(text, tz="Asia/Shanghai")["frequency"].tolist() == own["frequency"].tolist()
+    with pytest.raises(ValueError, match="tz must be a time zone name"):
+        clv.rfm_summary(log, tz="Mars/Olympus")
+
+
+def _refund_log() -> pd.DataFrame:
+    """Sales and refunds kept as negative lines (clean_transactions(returns="negative")), worked by hand below."""
+    rows = [("A", "2021-01-01", 10.0), ("A", "2021-01-03", 20.0), ("A", "2021-01-05", -5.0),  # refund-only day
+            ("A", "2021-01-07", 30.0), ("A", "2021-01-07", -4.0),  # a sale and a refund on one day
+            ("B", "2021-01-02", 8.0), ("B", "2021-01-04", -8.0),  # one purchase, refunded in full later
+            ("C", "2021-01-06", -3.0),  # refunds only: a purchase before the log
+            ("D", "2021-01-01", 5.0), ("D", "2021-01-02", 5.0), ("D", "2021-01-08", -20.0),  # refunds > repeat spend
+            ("E", "2021-01-02", 0.0), ("E", "2021-01-05", 0.0)]  # free purchases are purchases (as in CDNOW)
+    return pd.DataFrame({"customer_id": pd.array([r[0] for r in rows], dtype="string"),
+                         "timestamp": pd.to_datetime([r[1] for r in rows]) + pd.Timedelta(hours=12),
+                         "amount": [r[2] for r in rows]})
+
+
+def test_refunds_never_count_as_purchases_nor_make_spend_negative(tmp_path):
+    log = _refund_log()
+    s = clv.rfm_summary(log, monetary_value_col="amount").set_index("customer_id")
+    cols = ["frequency", "recency", "T", "monetary_value"]
+    # A: purchase days 01-01, 01-03, 01-07 (01-05 holds a refund only); repeat spend 20 − 5 + 30 − 4 = 41 over 2
+    assert s.loc["A", cols].tolist() == [2.0, 6.0, 7.0, 20.5]  # T to the last line, D's refund on 01-08
+    assert s.loc["B", cols].tolist() == [0.0, 0.0, 6.0, 0.0]
+    assert s.loc["D", cols].tolist() == [1.0, 1.0, 7.0, 0.0]  # 5 − 20 < 0: no negative spend
+    assert s.loc["E", cols].tolist() == [1.0, 3.0, 6.0, 0.0]
+    assert "C" not in s.index and s.attrs["refund_only_customers"] == 1
+    first = clv.rfm_summary(log, monetary_value_col="amount", include_first_transaction=True).set_index("customer_id")
+    assert first.loc["A", "monetary_value"] == 51 / 3 and first.loc["D", "monetary_value"] == 0.0
+    for unit in ("D", "W", "M"):  # the pandas reference, a Parquet file, the split: the same rule
+        kw = dict(monetary_value_col="amount", time_unit=unit)
+        pd.testing.assert_frame_equal(clv.rfm_summary(log, **kw), clv.rfm_summary_reference(log, **kw))
+    log.to_parquet(tmp_path / "refunds.parquet", index=False)
+    pd.testing.assert_frame_equal(clv.rfm_summary(tmp_path / "refunds.parquet", monetary_value_col="amount"),
+                                  clv.rfm_summary(log, monetary_value_col="amount"), check_dtype=False)
+    split = clv.rfm_train_test_split(log, train_period_end="2021-01-03", monetary_value_col="amount")
+    split = split.set_index("customer_id")
+    assert split.loc["A", ["frequency", "test_frequency", "test_monetary_value"]].tolist() == [1.0, 1.0, 21.0]
+    assert split.loc["B", ["test_frequency", "test_monetary_value"]].tolist() == [0.0, 0.0]
+    # Gamma-Gamma refuses a repeat buyer without positive spend rather than fitting around it
+    with pytest.raises(DataError, match="repeat buyer\\(s\\) with monetary_value ≤ 0, e.g. customer 'D'"):
+        clv.GammaGamma().fit(s.reset_index())
+
+
+def test_refund_lines_leave_frequency_alone_and_never_make_value_negative(cdnow_sample, cdnow_calibration):
+    """CDNOW with a refund line (−the amount, 1–20 days later) for 300 purchases: frequency, recency and T
+    are those of the log without refunds, spend never rises, and no expected spend or CLV is negative."""
+    rng = np.random.default_rng(16)
+    sold = cdnow_sample.iloc[rng.choice(len(cdnow_sample), 300, replace=False)]
+    refunds = sold.assign(amount=-sold["amount"], timestamp=sold["timestamp"]
+                          + pd.to_timedelta(rng.integers(1, 21, len(sold)), unit="D"))
+    with_refunds = pd.concat([cdnow_sample, refunds], ignore_index=True)
+    kw = dict(monetary_value_col="amount", observation_period_end="1997-09-30", time_unit="D", time_scaler=7)
+    s = clv.rfm_summary(with_refunds, **kw)
+    pd.testing.assert_frame_equal(s[["customer_id", "frequency", "recency", "T"]],
+                                  cdnow_calibration[["customer_id", "frequency", "recency", "T"]])
+    assert (s["monetary_value"] <= cdnow_calibration["monetary_value"] + 1e-9).all() and (s["monetary_value"] >= 0).all()
+    pd.testing.assert_frame_equal(s, clv.rfm_summary_reference(with_refunds, **kw))
+    spend_ok = s.loc[(s["frequency"] == 0) | (s["monetary_value"] > 0)]
+    scores = clv.score_customers(spend_ok, horizon=52, time_unit="W")
+    assert (scores[["expected_purchases", "expected_spend", "clv"]] >= 0).all().all()
+
+
+def test_weekly_split_counts_nothing_after_train_period_end_in_calibration():
+    """train_period_end is a Wednesday; B buys again on Friday, two days later, in the same ISO week. Cut on the
+    time first (lifetimes, PyMC-Marketing): the Friday purchase is holdout, not calibration."""
+    log = pd.DataFrame({"customer_id": pd.array(["A", "A", "A", "B", "B", "B"], dtype="string"),
+                        "timestamp": pd.to_datetime(["2021-03-01 09:00", "2021-03-05 09:00", "2021-03-08 09:00",
+                                                     "2021-02-22 10:00", "2021-03-05 10:00", "2021-03-16 10:00"]),
+                        "amount": [10.0, 20.0, 30.0, 5.0, 7.0, 9.0]})
+    train_end = "2021-03-03"  # a Wednesday
+    split = clv.rfm_train_test_split(log, train_period_end=train_end, time_unit="W", monetary_value_col="amount")
+    s = split.set_index("customer_id")
+    assert s.loc["B", ["frequency", "recency", "T", "monetary_value"]].tolist() == [0.0, 0.0, 1.0, 0.0]
+    assert s.loc["B", ["test_frequency", "test_monetary_value"]].tolist() == [2.0, 8.0]  # weeks of 03-01, 03-15
+    assert s.loc["A", ["frequency", "test_frequency", "test_monetary_value"]].tolist() == [0.0, 2.0, 25.0]
+    assert (split["test_T"] == 2.0).all()  # ISO weeks of 03-01 … of 03-15
+    # PyMC-Marketing's procedure: cut the transactions on the time, then summarise up to train_period_end
+    calibration = log.loc[log["timestamp"].dt.normalize() <= train_end]
+    want = clv.rfm_summary_reference(calibration, monetary_value_col="amount", observation_period_end=train_end,
+                                     time_unit="W")
+    pd.testing.assert_frame_equal(split[want.columns.tolist()], want, check_like=False, obj="calibration")
+
+
+def test_monthly_units_with_an_explicit_month_length(cdnow_sample):
+    """time_unit="M": calendar months (31 Jan → 1 Feb is one month), the month's length in days stated
+    (365.25 / 12 unless month_days says otherwise) and carried in attrs to the models and the CLV."""
+    log = pd.DataFrame({"customer_id": pd.array(["A", "A", "A", "B"], dtype="string"),
+                        "timestamp": pd.to_datetime(["2021-01-31 23:00", "2021-02-01 01:00", "2021-03-15 00:00",
+                                                     "2021-02-10 00:00"]),
+                        "amount": [10.0, 12.0, 14.0, 3.0]})
+    s = clv.rfm_summary(log, monetary_value_col="amount", time_unit="M").set_index("customer_id")
+    assert s.loc["A", ["frequency", "recency", "T", "monetary_value"]].tolist() == [2.0, 2.0, 2.0, 13.0]
+    assert s.loc["B", ["frequency", "recency", "T"]].tolist() == [0.0, 0.0, 1.0]
+    assert s.attrs["month_days"] == 365.25 / 12 and s.attrs["period_days"] == 365.25 / 12
+    thirty = clv.rfm_summary(log, monetary_value_col="amount", time_unit="M", month_days=30, time_scaler=3)
+    assert thirty.attrs["period_days"] == 90 and thirty["T"].tolist() == [2 / 3, 1 / 3]
+    months = clv.rfm_summary(cdnow_sample, monetary_value_col="amount", observation_period_end="1997-09-30",
+                             time_unit="M")
+    pd.testing.assert_frame_equal(months, clv.rfm_summary_reference(cdnow_sample, monetary_value_col="amount",
+                                                                     observation_period_end="1997-09-30", time_unit="M"))
+    bg, gg = clv.BetaGeo().fit(months), clv.GammaGamma().fit(months)
+    assert bg.period_days_ == 365.25 / 12 and bg.time_unit_.unit == "M"
+    a_year = clv.customer_lifetime_value(bg, gg, months, horizon=12, time_unit="M", discount_rate=0.0)
+    np.testing.assert_allclose(a_year, gg.expected_spend(months) * bg.expected_purchases(12, months), rtol=1e-9)
+    with pytest.raises(DataError, match="time_unit='M'"):
+        bg.probability_alive(clv.rfm_summary(cdnow_sample, observation_period_end="1997-09-30", time_unit="W"))
+    split = clv.rfm_train_test_split(cdnow_sample, train_period_end="1997-09-30", test_period_end="1998-06-30",
+                                     time_unit="M", monetary_value_col="amount")
+    assert (split["test_T"] == 9.0).all() and split.attrs["month_days"] == 365.25 / 12
+
+
+_SAME_BYTES = """
+    import hashlib
+    from helpers import clv
+    for threads in (None, 1, 2):
+        s = clv.rfm_summary({path!r}, monetary_value_col="amount", time_unit="D", time_scaler=7, threads=threads)
+        print(threads, hashlib.sha256(s.to_csv().encode()).hexdigest(), repr(float(s["monetary_value"].sum())))
+"""
+
+
+def test_same_log_same_bytes_in_fresh_processes_and_thread_counts(tmp_path):
+    """600,000 lines in 30 row groups, 40 customers, cents that are not binary fractions: parallel float sums
+    used to differ in the last bits between runs and thread counts (29.440000000000005 vs 29.439999999999998).
+    Summed in whole millionths they cannot: three fresh processes × threads all/1/2 give the same bytes."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rng = np.random.default_rng(16)
+    n = 600_000
+    log = pd.DataFrame({
+        "customer_id": pd.array([f"C{c:02d}" for c in rng.integers(0, 40, n)], dtype="string"),
+        "timestamp": pd.Timestamp("2021-03-01") + pd.to_timedelta(rng.integers(0, 4 * 86_400, n), unit="s"),
+        "amount": rng.choice([0.1, 0.2, 0.3, 19.99, 29.44, 7.07, 0.01], n),
+    })
+    path = tmp_path / "log.parquet"
+    pq.write_table(pa.Table.from_pandas(log, preserve_index=False), path, row_group_size=20_000)
+    lines = [line for _ in range(3) for line in _run_fresh(_SAME_BYTES.format(path=str(path))).splitlines()]
+    assert len(lines) == 9 and len({line.split(" ", 1)[1] for line in lines}) == 1, lines
+    digest = lines[0].split()[1]
+    reference = clv.rfm_summary_reference(log, monetary_value_col="amount", time_unit="D", time_scaler=7)
+    assert hashlib.sha256(reference.to_csv().encode()).hexdigest() == digest  # and the pandas reference agrees
+
+
+def test_literature_check_same_table_in_fresh_processes():
+    code = "from helpers import clv; print(clv.literature_check().to_csv())"
+    first, second = _run_fresh(code), _run_fresh(code)
+    assert first == second and "False" not in first  # same bytes, every published value reproduced

@@ -1,7 +1,9 @@
 """The Spark path of the per-customer summaries equals the embedded DuckDB path exactly.
 
 Both engines run the same SQL text (Spark's transpiled by sqlglot), so any difference here is
-a dialect difference in that text. Skips only when pyspark or Java is missing *and* CI is not
+a dialect difference in that text. Money is summed exactly (whole millionths), so ``monetary_value``
+is compared bit for bit too; refund lines, calendar months and times with a zone follow the same rules
+on both engines and in the pandas reference. Skips only when pyspark or Java is missing *and* CI is not
 "true"; under CI=true it must run (and fails if Spark cannot start).
 """
 
@@ -14,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.clv import rfm_summary, rfm_train_test_split
+from helpers.clv import rfm_summary, rfm_summary_reference, rfm_train_test_split
 from helpers.errors import DataError
 
 pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
@@ -80,12 +82,9 @@ def sources(tmp_path_factory):
     return {"frame": df.drop(columns="year"), "parquet": file, "hive": hive}
 
 
-def _assert_same(spark_out: pd.DataFrame, duck_out: pd.DataFrame) -> None:
-    assert len(duck_out) > 100
-    money = [c for c in duck_out.columns if "monetary" in c]
-    pd.testing.assert_frame_equal(spark_out.drop(columns=money), duck_out.drop(columns=money), check_exact=True)
-    for column in money:
-        np.testing.assert_allclose(spark_out[column].to_numpy(), duck_out[column].to_numpy(), rtol=1e-9, atol=0)
+def _assert_same(spark_out: pd.DataFrame, duck_out: pd.DataFrame, min_rows: int = 100) -> None:
+    assert len(duck_out) > min_rows
+    pd.testing.assert_frame_equal(spark_out, duck_out, check_exact=True)  # money too: exact sums
     assert spark_out.attrs == duck_out.attrs
 
 
@@ -125,3 +124,61 @@ def test_engine_name_and_shared_null_checks(spark, sources):
         rfm_summary(bad, monetary_value_col="amount", spark=spark)
     with pytest.raises(ValueError, match="engine must be"):
         rfm_summary(df, engine="polars")
+
+
+@pytest.fixture(scope="module")
+def refund_sources(tmp_path_factory):
+    """The log above plus refunds kept as negative lines: 400 sales refunded (in part or in full) 0–20 days
+    later, and 30 customers whose only lines are refunds."""
+    df = _transactions(seed=8).drop(columns="year")
+    rng = np.random.default_rng(8)
+    sold = df.loc[df["amount"] > 0].sample(400, random_state=8)
+    refunds = sold.assign(amount=-np.round(sold["amount"] * rng.choice([0.5, 1.0], len(sold)), 2),
+                          timestamp=sold["timestamp"] + pd.to_timedelta(rng.integers(0, 21, len(sold)), unit="D"))
+    only = pd.DataFrame({"customer_id": pd.array([f"R{i:03d}" for i in range(30)], dtype="string"),
+                         "timestamp": pd.Timestamp("2020-06-01") + pd.to_timedelta(np.arange(30), unit="D"),
+                         "amount": -np.round(rng.gamma(2.0, 10.0, 30), 2)})
+    log = pd.concat([df, refunds, only], ignore_index=True).sample(frac=1.0, random_state=8).reset_index(drop=True)
+    file = tmp_path_factory.mktemp("refunds") / "transactions.parquet"
+    log.to_parquet(file, index=False)
+    return {"frame": log, "parquet": file}
+
+
+@pytest.mark.parametrize(("source", "time_unit", "end"), [
+    ("frame", "D", None), ("parquet", "W", END), ("frame", "M", None), ("parquet", "M", END)])
+def test_refunds_and_months_spark_equals_duckdb_and_reference(spark, refund_sources, source, time_unit, end):
+    kwargs = dict(monetary_value_col="amount", observation_period_end=end, time_unit=time_unit)
+    duck = rfm_summary(refund_sources[source], **kwargs)
+    _assert_same(rfm_summary(refund_sources[source], **kwargs, spark=spark), duck)
+    reference = rfm_summary_reference(refund_sources["frame"], **kwargs)
+    pd.testing.assert_frame_equal(duck, reference, check_exact=True, check_dtype=source == "frame")
+    assert duck.attrs["refund_only_customers"] == 30 and (duck["monetary_value"] >= 0).all()
+    split = dict(train_period_end="2020-09-30", time_unit=time_unit, monetary_value_col="amount")
+    _assert_same(rfm_train_test_split(refund_sources[source], **split, spark=spark),
+                 rfm_train_test_split(refund_sources[source], **split))
+
+
+def test_time_zones_spark_equals_duckdb_whatever_the_session_zone(spark, tmp_path):
+    """Zone-aware times (Asia/Shanghai), as a DataFrame and as its Parquet file: Spark gives DuckDB's summary
+    whatever the session's time zone (the summary runs on a UTC session and restores the caller's)."""
+    rng = np.random.default_rng(9)
+    instants = pd.Timestamp("2021-01-01", tz="UTC") + pd.to_timedelta(rng.integers(0, 90 * 86_400, 3000), unit="s")
+    log = pd.DataFrame({"customer_id": pd.array([f"Z{i:03d}" for i in rng.integers(0, 300, 3000)], dtype="string"),
+                        "timestamp": instants.tz_convert("Asia/Shanghai"),
+                        "amount": np.round(rng.gamma(2.0, 30.0, 3000), 2)})
+    file = tmp_path / "zoned.parquet"
+    log.to_parquet(file, index=False)
+    key = "spark.sql.session.timeZone"
+    before = spark.conf.get(key)
+    spark.conf.set(key, "America/New_York")
+    try:
+        for tz in (None, "UTC"):
+            for source in (log, file):
+                duck = rfm_summary(source, monetary_value_col="amount", time_unit="W", tz=tz)
+                _assert_same(rfm_summary(source, monetary_value_col="amount", time_unit="W", tz=tz, spark=spark), duck,
+                             min_rows=250)
+                pd.testing.assert_frame_equal(duck, rfm_summary(log, monetary_value_col="amount", time_unit="W", tz=tz),
+                                              check_dtype=False)
+            assert spark.conf.get(key) == "America/New_York"
+    finally:
+        spark.conf.set(key, before)

@@ -29,10 +29,13 @@ Which module holds what:
 =================  ==========================================================================
 module             holds
 =================  ==========================================================================
-``summary``        :func:`rfm_summary`, :func:`rfm_train_test_split`, :func:`rfm_summary_reference`
-``sql``            the summary's SQL and the DuckDB source of a log
-``spark``          the Spark engine: session and source
-``units``          :data:`TIME_UNIT_DAYS`, :data:`STEP_DAYS`, :data:`DAYS_PER_YEAR`, date checks
+``summary``        :func:`rfm_summary`, :func:`rfm_train_test_split`
+``reference``      :func:`rfm_summary_reference` (plain pandas, for tests and benchmarks)
+``sql``            the summary's SQL and the DuckDB source of a log (time zones)
+``spark``          the Spark engine: session (UTC) and source
+``units``          :class:`TimeUnit` (the unit a summary and a model carry, and the check between
+                   them), :func:`with_time_unit`, :data:`TIME_UNIT_DAYS`, :data:`MONTH_DAYS`,
+                   :data:`STEP_DAYS`, :data:`DAYS_PER_YEAR`, dates, money in millionths
 ``models``         the registry :data:`MODELS`; ``base`` (fit, standard errors, ``summary()``,
                    :class:`ConvergenceError`), ``beta_geo``, ``pareto_nbd``, ``gamma_gamma``
 ``value``          :func:`per_step_discount`, :func:`customer_lifetime_value`,
@@ -57,11 +60,22 @@ to the printed digits in well under a second (``tests/test_clv.py`` checks this)
 
 Time units
 ----------
-A summary's ``recency`` and ``T`` are in *model periods*: ``time_unit`` ("D" days or "W"
-weeks) divided by ``time_scaler``; e.g. ``time_unit="D", time_scaler=7`` gives weeks with
-fractional days, the Fader-Hardie-Lee preparation of CDNOW. The summary carries
-``attrs["period_days"]`` (days per model period) and the fitted models keep it
-(``period_days_``), so :func:`customer_lifetime_value` can convert a horizon in any unit.
+A summary's ``recency`` and ``T`` are in *model periods*: ``time_unit`` ("D" days, "W" ISO
+weeks or "M" calendar months, with ``month_days`` = 365.25/12 days stated) divided by ``time_scaler``;
+e.g. ``time_unit="D", time_scaler=7`` gives weeks with fractional days, the Fader-Hardie-Lee preparation
+of CDNOW. The summary carries its unit in ``attrs`` (``time_unit``, ``time_scaler``, ``period_days``) and
+the fitted models keep it (``time_unit_``, ``period_days_``): every prediction, the CLV and the diagnostics
+check a summary's unit against the model's — converting exactly when only ``time_scaler`` differs,
+refusing with both units named otherwise, and refusing a summary without a unit for a model that has one
+(state it with :func:`with_time_unit`) — and :func:`customer_lifetime_value` converts a horizon in any unit.
+
+No silent wrong number
+----------------------
+Summaries with a repeated customer id, a negative frequency or spend, a recency beyond T or a negative T
+are refused by every model; a model that cannot be estimated from a summary says why (no repeat buyers;
+Gamma-Gamma and a repeat buyer without positive spend). Refunds kept as negative lines are never
+purchases; money is added exactly (in millionths), so the same log gives the same bytes on every engine
+and thread count; times with a zone are counted on one stated clock (``tz``).
 
 References
 ----------
@@ -90,15 +104,17 @@ from .models.pareto_nbd import ParetoNBD
 from .plots import (plot_calibration_holdout, plot_clv_distribution, plot_matrix, plot_parameter_recovery,
                     plot_period_transactions, plot_tracking)
 from .simulation import group_truth, recovery_table, simulate_bgnbd, simulate_spend
-from .summary import rfm_summary, rfm_summary_reference, rfm_train_test_split
+from .reference import rfm_summary_reference
+from .summary import rfm_summary, rfm_train_test_split
 from .tables import default_calibration_end, describe_transactions, fit_summary_table, parameter_table, top_customers
-from .units import DAYS_PER_YEAR, STEP_DAYS, TIME_UNIT_DAYS, horizon_text
+from .units import DAYS_PER_YEAR, MONTH_DAYS, STEP_DAYS, TIME_UNIT_DAYS, TimeUnit, horizon_text, with_time_unit
 from .value import customer_lifetime_value, per_step_discount, sample_customers, score_customers, write_scores
 
 __all__ = [
     # summaries
     "rfm_summary", "rfm_train_test_split", "rfm_summary_reference", "SUMMARY_COLUMNS",
-    "TIME_UNIT_DAYS", "horizon_text", "STEP_DAYS", "DAYS_PER_YEAR", "duckdb_settings",
+    "TIME_UNIT_DAYS", "MONTH_DAYS", "TimeUnit", "with_time_unit", "horizon_text", "STEP_DAYS", "DAYS_PER_YEAR",
+    "duckdb_settings",
     # models
     "BetaGeo", "ParetoNBD", "GammaGamma", "MaximumLikelihoodModel", "TransactionModel", "ConvergenceError",
     "MODELS", "ModelSpec", "find_model", "model_name",

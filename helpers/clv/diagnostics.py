@@ -21,9 +21,9 @@ from ..engines import connect, run_with_progress, sql_ident
 from ..errors import DataError
 from ..largelog import LARGE_ROWS, ParquetLog, step_bar
 from .models import MODELS, find_model
-from .models.base import TransactionModel, rfm_arrays, summary_column
-from .sql import day_expr, duckdb_source, period_expr, prepare_frame
-from .units import EPOCH, as_timestamp, check_time_unit
+from .models.base import TransactionModel, summary_column
+from .sql import date_expr, day_expr, duckdb_source, money_expr, period_expr, prepare_frame
+from .units import EPOCH, as_timestamp, check_time_unit, money_units, unit_attrs
 from .value import period_days_of
 
 
@@ -32,9 +32,10 @@ def period_transactions(model: TransactionModel, summary: pd.DataFrame, max_freq
 
     The model column is ``Σ_i P(X(T_i) = k)`` over the customers in ``summary`` (each observed
     for their own ``T_i``), the comparison of FHL (2005), Figure 2 — computed exactly, not by
-    simulation. The last row pools ``max_frequency`` or more.
+    simulation. The last row pools ``max_frequency`` or more. ``summary``'s unit is checked against the
+    model's (:meth:`~helpers.clv.models.base.MaximumLikelihoodModel.unit_factor`).
     """
-    x, _, T = rfm_arrays(summary)
+    x, _, T = model.histories(summary)
     uT, inv = np.unique(T, return_inverse=True)
     counts = np.bincount(inv, minlength=len(uT)).astype(float)
     expected = [float(counts @ model.probability_of_n_purchases(uT, k)) for k in range(max_frequency)]
@@ -54,8 +55,8 @@ def calibration_vs_holdout(model: TransactionModel, split: pd.DataFrame, max_fre
     """
     for column in ("test_frequency", "test_T"):
         summary_column(split, column)
-    x, t_x, T = rfm_arrays(split)
-    horizon = float(split["test_T"].iloc[0])
+    x, t_x, T = model.histories(split)
+    horizon = float(split["test_T"].iloc[0]) * model.unit_factor(split)
     bar = step_bar(len(split), "calibration vs holdout (predict, group)", 2)
     predicted = model.conditional_expected_purchases(horizon, x, t_x, T)
     bar.update()
@@ -71,9 +72,14 @@ def calibration_vs_holdout(model: TransactionModel, split: pd.DataFrame, max_fre
     return out.reset_index(drop=True)
 
 
-def _purchase_periods(transactions: pd.DataFrame, customer_id_col: str, datetime_col: str, unit: str) -> pd.DataFrame:
-    """Distinct (customer, period start) pairs with a flag for each customer's first period."""
-    frame = prepare_frame(transactions, [customer_id_col, datetime_col], datetime_col)
+def _purchase_periods(transactions: pd.DataFrame, customer_id_col: str, datetime_col: str, unit: str,
+                      monetary_value_col: str | None, tz: str | None) -> pd.DataFrame:
+    """Distinct (customer, period start) pairs of purchases (lines with an amount ≥ 0 when
+    ``monetary_value_col`` is given: refunds are not purchases) with each customer's first period."""
+    columns = [customer_id_col, datetime_col] + ([monetary_value_col] if monetary_value_col else [])
+    frame = prepare_frame(transactions, columns, datetime_col, tz)
+    if monetary_value_col:
+        frame = frame.loc[~(money_units(pd.to_numeric(frame[monetary_value_col], errors="coerce")) < 0)]
     periods = frame[datetime_col].dt.to_period(unit).dt.to_timestamp()
     pairs = pd.DataFrame({"cid": frame[customer_id_col].to_numpy(), "p": periods.to_numpy()}).drop_duplicates()
     if pairs["cid"].isna().any() or pairs["p"].isna().any():
@@ -83,24 +89,27 @@ def _purchase_periods(transactions: pd.DataFrame, customer_id_col: str, datetime
     return pairs
 
 
-def _cohort_counts(transactions, customer_id_col: str, datetime_col: str, unit: str,
-                   cal_end: pd.Timestamp) -> tuple[pd.Series, pd.Series]:
+def _cohort_counts(transactions, customer_id_col: str, datetime_col: str, unit: str, cal_end: pd.Timestamp,
+                   monetary_value_col: str | None = None, tz: str | None = None) -> tuple[pd.Series, pd.Series]:
     """For customers born (first purchase period) on or before ``cal_end``: customers per birth
     period, and repeat purchase periods (customer-periods after the birth one) per period.
     Both are small (one entry per period); a large log is counted by DuckDB."""
     if not isinstance(transactions, ParquetLog):
-        pairs = _purchase_periods(transactions, customer_id_col, datetime_col, unit)
+        pairs = _purchase_periods(transactions, customer_id_col, datetime_col, unit, monetary_value_col, tz)
         pairs = pairs.loc[pairs["birth"] <= cal_end]
         births = pairs.drop_duplicates("cid")["birth"].value_counts().sort_index()
         repeats = pairs.loc[pairs["p"] > pairs["birth"], "p"].value_counts().sort_index()
         return births, repeats
-    period = period_expr(day_expr(datetime_col), unit)
+    period = period_expr(day_expr(datetime_col), unit, f"dayofmonth({date_expr(datetime_col)})")
+    purchases = f"WHERE NOT coalesce({money_expr(monetary_value_col)} < 0, false)" if monetary_value_col else ""
     cal_day = (cal_end - EPOCH).days
     con = connect()
     try:
-        src = duckdb_source(transactions, [customer_id_col, datetime_col], datetime_col, con)
+        columns = [customer_id_col, datetime_col] + ([monetary_value_col] if monetary_value_col else [])
+        src = duckdb_source(transactions, columns, datetime_col, con, tz)
         run_with_progress(con, f"CREATE TEMP TABLE pairs AS SELECT cid, p, min(p) OVER (PARTITION BY cid) AS birth "
-                               f"FROM (SELECT DISTINCT {sql_ident(customer_id_col)} AS cid, {period} AS p FROM {src.sql})",
+                               f"FROM (SELECT DISTINCT {sql_ident(customer_id_col)} AS cid, {period} AS p "
+                               f"FROM {src.sql} {purchases})",
                           "tracking: purchase periods (DuckDB)", disable=transactions.rows <= LARGE_ROWS)
         births = con.execute(f"SELECT birth, count(*) AS n FROM pairs WHERE p = birth AND birth <= {cal_day} "
                              f"GROUP BY ALL ORDER BY birth").df()
@@ -125,6 +134,8 @@ def tracking(
     datetime_col: str = "timestamp",
     time_unit: str = "D",
     step_days: int = 7,
+    monetary_value_col: str | None = None,
+    tz: str | None = None,
 ) -> pd.DataFrame:
     """Weekly tracking of repeat purchases: actual vs model, cumulative and incremental (FHL 2005 Fig. 3).
 
@@ -133,7 +144,9 @@ def tracking(
     first period left out) per step of ``step_days`` days from the cohort's first birth day to
     ``end`` (default: last transaction). Model: the unconditional expectation summed over birth
     cohorts, ``Σ_d n_d · E[X((t − b_d) / period)]`` where ``n_d`` customers were born (first
-    purchase) on day ``b_d`` and the period is the model's (``period_days_``).
+    purchase) on day ``b_d`` and the period is the model's (``period_days_``). With ``monetary_value_col``,
+    lines with a negative amount (refunds) are not purchases, as in :func:`rfm_summary`; ``tz`` is the
+    business time zone, as there.
 
     Returns one row per step: ``step_end`` (date), ``period`` ("calibration"/"holdout"),
     ``actual_incremental``, ``model_incremental``, ``actual_cumulative``, ``model_cumulative``.
@@ -141,7 +154,8 @@ def tracking(
     unit, _ = check_time_unit(time_unit, 1.0)
     period_days = period_days_of(model, None)
     cal_end = as_timestamp(calibration_end, "calibration_end").normalize()
-    births, repeat_counts = _cohort_counts(transactions, customer_id_col, datetime_col, unit, cal_end)
+    births, repeat_counts = _cohort_counts(transactions, customer_id_col, datetime_col, unit, cal_end,
+                                           monetary_value_col, tz)
     if births.empty:
         raise DataError(f"no customer has a first purchase on or before {cal_end.date()}", file="transactions DataFrame",
                         hint="choose a later calibration_end")
@@ -184,7 +198,7 @@ def frequency_recency_matrix(model: TransactionModel, t: float = 1.0, T: float |
     Defaults from ``summary``: ``T`` its largest ``T``, ``max_frequency`` its 99th percentile
     of frequency (at least 5).
     """
-    T, max_frequency = _matrix_defaults(T, max_frequency, summary)
+    T, max_frequency = _matrix_defaults(model, T, max_frequency, summary)
     xx, rr, recencies = _grid_history(max_frequency, T, recency_step)
     values = model.conditional_expected_purchases(float(t), xx.ravel(), rr.ravel(), np.full(xx.size, T)).reshape(xx.shape)
     values[(xx == 0) & (rr > 0)] = np.nan
@@ -197,10 +211,11 @@ def frequency_recency_matrix(model: TransactionModel, t: float = 1.0, T: float |
 def probability_alive_matrix(model: TransactionModel, T: float | None = None, max_frequency: int | None = None,
                              recency_step: float = 1.0, summary: pd.DataFrame | None = None) -> pd.DataFrame:
     """P(alive) for a customer of age ``T`` by frequency (rows) and recency (columns); NaN where impossible."""
-    T, max_frequency = _matrix_defaults(T, max_frequency, summary)
+    T, max_frequency = _matrix_defaults(model, T, max_frequency, summary)
     xx, rr, recencies = _grid_history(max_frequency, T, recency_step)
     frame = pd.DataFrame({"frequency": xx.ravel(), "recency": np.where(xx.ravel() == 0, 0.0, rr.ravel()),
                           "T": np.full(xx.size, T)})
+    frame.attrs = unit_attrs(model.model_unit())  # the grid is in the model's periods
     values = model.probability_alive(frame).to_numpy(copy=True).reshape(xx.shape)
     values[(xx == 0) & (rr > 0)] = np.nan
     out = pd.DataFrame(values, index=pd.Index(range(max_frequency + 1), name="frequency"),
@@ -209,14 +224,16 @@ def probability_alive_matrix(model: TransactionModel, T: float | None = None, ma
     return out
 
 
-def _matrix_defaults(T, max_frequency, summary):
+def _matrix_defaults(model: TransactionModel, T, max_frequency, summary):
+    """``T`` (model periods) and ``max_frequency`` as given, else from ``summary`` (its unit checked)."""
     if T is None or max_frequency is None:
         if summary is None:
             raise ValueError("give T and max_frequency, or a summary to take them from")
+        x, _, T_summary = model.histories(summary)
         if T is None:
-            T = float(np.floor(summary_column(summary, "T").max()))
+            T = float(np.floor(T_summary.max()))
         if max_frequency is None:
-            max_frequency = int(max(5, np.quantile(summary_column(summary, "frequency"), 0.99)))
+            max_frequency = int(max(5, np.quantile(x, 0.99)))
     return float(T), int(max_frequency)
 
 

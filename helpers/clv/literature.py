@@ -18,6 +18,7 @@ from ..acquire import load_cdnow
 from ..clean import clean_transactions
 from .models import MODELS
 from .summary import rfm_summary
+from .units import summary_unit, unit_attrs
 
 #: Published maximum-likelihood estimates on the CDNOW 2,357-customer sample (calibration
 #: 1997-01-01..1997-09-30, weeks), by registry key (:data:`helpers.clv.models.MODELS`): Fader,
@@ -64,6 +65,7 @@ def literature_check(summary: pd.DataFrame | None = None) -> pd.DataFrame:
             rows.append((MODELS[key].name, quantity, value, got))
     check = pd.DataFrame({"frequency": [PUBLISHED_CHECK["x"]], "recency": [PUBLISHED_CHECK["t_x"]],
                           "T": [PUBLISHED_CHECK["T"]]})
+    check.attrs = unit_attrs(summary_unit(summary))  # FHL's history is in the summary's weeks
     rows.append((MODELS["bg_nbd"].name, "E[X(39) | x=2, t_x=30.43, T=38.86]", PUBLISHED_CHECK["value"],
                  float(fitted["bg_nbd"].expected_purchases(PUBLISHED_CHECK["t"], check).iloc[0])))
     table = pd.DataFrame(rows, columns=["model", "quantity", "published", "fitted"])

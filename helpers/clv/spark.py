@@ -2,12 +2,14 @@
 
 :func:`helpers.clv.rfm_summary` with ``engine="spark"`` (or a ``spark=`` session) runs the same SQL text
 as on DuckDB (:func:`helpers.clv.sql.customer_periods_sql`), transpiled by sqlglot
-(:func:`helpers.engines.to_spark_sql`), over the temporary view :func:`spark_source` registers.
+(:func:`helpers.engines.to_spark_sql`), over the temporary view :func:`spark_source` registers, inside
+:func:`utc_session` so that the session's time zone never decides which day a purchase falls on.
 pyspark is imported only when Spark is used.
 """
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,7 @@ from ..engines import spark_session
 from ..errors import DataError
 from ..largelog import ParquetLog
 from ..paths import file_format
-from .sql import Source, existing_path, prepare_frame
+from .sql import Source, check_zone, existing_path, parquet_zone, prepare_frame, ZONE_TEXT
 
 
 def resolve_spark(engine: Any, spark: Any) -> Any:
@@ -36,16 +38,38 @@ def resolve_spark(engine: Any, spark: Any) -> Any:
     return engine  # a SparkSession passed as engine
 
 
-def spark_source(transactions, columns: list[str], datetime_col: str, spark) -> Source:
+@contextlib.contextmanager
+def utc_session(spark):
+    """Run a block with the session time zone set to UTC (and restored after).
+
+    Spark's timestamps are instants, shown and cut into dates on the session's clock; the workbook puts
+    every time on the business clock first (:func:`spark_source`) and so needs a UTC session, whatever the
+    caller's session says.
+    """
+    key = "spark.sql.session.timeZone"
+    before = spark.conf.get(key)
+    if before != "UTC":
+        spark.conf.set(key, "UTC")
+    try:
+        yield
+    finally:
+        if before != "UTC":
+            spark.conf.set(key, before)
+
+
+def spark_source(transactions, columns: list[str], datetime_col: str, spark, tz: str | None = None) -> Source:
     """Register the transactions as a Spark temporary view (the Spark counterpart of
-    :func:`helpers.clv.sql.duckdb_source`); the file type is :func:`helpers.paths.file_format`'s."""
+    :func:`helpers.clv.sql.duckdb_source`, with the same rule for times with a zone); the file type is
+    :func:`helpers.paths.file_format`'s. Call inside :func:`utc_session`."""
+    from pyspark.sql.functions import col
     from pyspark.sql.functions import expr as F_expr
 
+    tz = check_zone(tz)
     view = f"_clv_transactions_{uuid.uuid4().hex}"
     if isinstance(transactions, ParquetLog):  # Spark reads the files; their columns must be canonical
         transactions = transactions.path
     if isinstance(transactions, pd.DataFrame):
-        frame = prepare_frame(transactions, columns, datetime_col)
+        frame = prepare_frame(transactions, columns, datetime_col, tz)  # wall-clock times without zone
         # pandas string / categorical columns as plain Python objects, times in microseconds (Spark's unit)
         data = frame.astype({c: object for c in frame.columns
                              if c != datetime_col and not pd.api.types.is_numeric_dtype(frame[c])})
@@ -75,10 +99,24 @@ def spark_source(transactions, columns: list[str], datetime_col: str, spark) -> 
         if column not in sdf.columns:
             raise DataError("required column is missing", file=path, column=column,
                             hint=f"pass the right column name (columns present: {list(sdf.columns)[:12]})")
-    if kind != "csv" and dict(sdf.dtypes)[datetime_col] == "bigint":
-        # Parquet TIMESTAMP(NANOS) (pandas' default) read with nanosAsLong: nanoseconds since 1970-01-01
-        # UTC; turn them into microsecond timestamps (floor), the same instants DuckDB reads.
-        ns = f"`{datetime_col.replace('`', '``')}`"
-        sdf = sdf.withColumn(datetime_col, F_expr(f"timestamp_micros(div({ns} - pmod({ns}, 1000), 1000))"))
+    ns = f"`{datetime_col.replace('`', '``')}`"
+    spark_type = dict(sdf.dtypes)[datetime_col]
+    if kind == "csv":
+        # text: times with a UTC offset are instants (on UTC unless tz is given); times without one, wall clock
+        zoned = sdf.filter(col(datetime_col).rlike(ZONE_TEXT)).limit(1).count() > 0
+        zone = (tz or "UTC") if zoned else None
+        sdf = sdf.withColumn(datetime_col, F_expr(f"CAST({ns} AS TIMESTAMP)"))
+    else:
+        stored = None if spark_type == "timestamp_ntz" else parquet_zone(path, datetime_col)
+        zone = (tz or stored) if stored else None
+        if spark_type == "bigint":
+            # Parquet TIMESTAMP(NANOS) (pandas' default) read with nanosAsLong: nanoseconds since 1970-01-01
+            # on UTC (an instant) or on the wall clock (no zone); turn them into microsecond timestamps (floor).
+            sdf = sdf.withColumn(datetime_col, F_expr(f"timestamp_micros(div({ns} - pmod({ns}, 1000), 1000))"))
+        elif spark_type == "timestamp_ntz":
+            sdf = sdf.withColumn(datetime_col, F_expr(f"CAST({ns} AS TIMESTAMP)"))  # wall clock, read on UTC
+    if zone is not None:  # an instant: its wall-clock time in the zone, shown on the UTC session's clock
+        sdf = sdf.withColumn(datetime_col, F_expr(f"from_utc_timestamp({ns}, '{zone}')"))
     sdf.createOrReplaceTempView(view)
     return Source(view, path.name, path=path)
+

@@ -25,7 +25,7 @@ from ..store import save_clv
 from .models import MODELS, find_model
 from .models.base import TransactionModel, aggregate_rows, rfm_arrays, summary_column
 from .models.gamma_gamma import GammaGamma
-from .units import DAYS_PER_YEAR, STEP_DAYS
+from .units import DAYS_PER_YEAR, STEP_DAYS, TimeUnit, conversion, summary_unit
 
 
 def per_step_discount(discount_rate: float, step_days: float, rate_period_days: float = DAYS_PER_YEAR) -> float:
@@ -46,6 +46,34 @@ def period_days_of(model, override: float | None = None) -> float:
         raise ValueError("the model's time unit is unknown: the summary it was fitted on has no attrs['period_days'] "
                          "(make it with rfm_summary), so pass model_period_days (e.g. 7 for weeks)")
     return float(days)
+
+
+def stated_unit(summary: pd.DataFrame, period_days: float | None) -> pd.DataFrame:
+    """``summary`` itself, or — when it states no unit and ``period_days`` is given — a shallow copy whose
+    ``attrs["period_days"]`` says so (``model_period_days`` states the periods of the models and of a summary
+    without units)."""
+    if period_days is None or summary_unit(summary) is not None:
+        return summary
+    out = summary.copy(deep=False)
+    out.attrs = {**summary.attrs, "period_days": float(period_days)}
+    return out
+
+
+def histories_in_model_periods(model: TransactionModel, summary: pd.DataFrame,
+                               override: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``summary``'s validated ``(x, t_x, T)`` in the model's periods. The model's unit is the one it was fitted
+    in; ``override`` (days per model period) states it when unknown and must agree with it when known. A
+    summary in another unit is converted when exact (the same ``time_unit``) and refused otherwise
+    (:func:`helpers.clv.units.conversion`)."""
+    unit = model.model_unit()
+    if override is not None:
+        given = TimeUnit(float(override))
+        if unit is not None:
+            conversion(unit, given, type(model).__name__)
+        unit = unit or given
+    x, t_x, T = rfm_arrays(summary)
+    factor = conversion(unit, summary_unit(summary), type(model).__name__)
+    return (x, t_x, T) if factor == 1.0 else (x, t_x * factor, T * factor)
 
 
 def customer_lifetime_value(
@@ -81,6 +109,11 @@ def customer_lifetime_value(
       :data:`STEP_DAYS`); the per-step rate is ``(1 + rate)^(step days / rate-period days) − 1``
       (:func:`per_step_discount`).
 
+    The summary's unit is checked against the models' (the unit travels in ``attrs``): a summary in the
+    same ``time_unit`` with another ``time_scaler`` is converted exactly, one in another ``time_unit`` (or
+    without a stated unit, when the models have one) is refused with a :class:`~helpers.errors.DataError`
+    naming both units — never the silent factor of 7 a daily summary fed to a weekly model gives.
+
     Returns the CLV in the currency of ``monetary_value``, indexed like ``summary``.
     """
     unit = str(time_unit).upper()
@@ -90,9 +123,10 @@ def customer_lifetime_value(
     if int(horizon) != horizon or horizon < 1:
         raise ValueError(f"horizon must be a whole number of {unit} steps ≥ 1, not {horizon!r}")
     period_days = period_days_of(transaction_model, model_period_days)
+    summary = stated_unit(summary, model_period_days)
     step = STEP_DAYS[unit] / period_days
     d = per_step_discount(discount_rate, STEP_DAYS[unit], STEP_DAYS[rate_unit])
-    x, t_x, T = rfm_arrays(summary)
+    x, t_x, T = histories_in_model_periods(transaction_model, summary, model_period_days)
     spend = spend_model.expected_spend(summary).to_numpy()
     data, _, codes = aggregate_rows({"x": x, "t_x": t_x, "T": T})  # distinct histories only
     value = np.zeros(len(data["x"]))
@@ -133,7 +167,8 @@ def score_customers(
         ``"bgnbd"`` (:class:`BetaGeo`) or ``"pareto"`` (:class:`ParetoNBD`): a transaction model of the
         registry :data:`helpers.clv.models.MODELS` fitted on an RFM summary, by key, display name or alias.
     model_period_days
-        Days per model period, when ``summary`` does not carry ``attrs["period_days"]``.
+        Days per model period, when ``summary`` does not state its unit in ``attrs`` (as ``rfm_summary``
+        writes it); it then states the unit of the summary and of the models.
 
     Returns
     -------
@@ -155,14 +190,15 @@ def score_customers(
                    if s.kind == "transaction" and s.data == "rfm"]
         raise ValueError(f"model must be {' or '.join(map(repr, choices))}, not {model!r}")
     summary_column(summary, "monetary_value")
+    summary = stated_unit(summary, model_period_days)
     fit_on = sample_customers(summary, max_fit_customers, seed=seed)
     transaction_model = spec.model(period_days=model_period_days).fit(fit_on)
-    spend_model = GammaGamma().fit(fit_on)
+    spend_model = GammaGamma(period_days=model_period_days).fit(fit_on)
     unit = str(time_unit).upper()
     if unit not in STEP_DAYS:
         raise ValueError(f"time_unit must be one of {list(STEP_DAYS)}")
     horizon_periods = horizon * STEP_DAYS[unit] / period_days_of(transaction_model, model_period_days)
-    x, t_x, T = rfm_arrays(summary)
+    x, t_x, T = histories_in_model_periods(transaction_model, summary, model_period_days)
     out = pd.DataFrame(index=summary.index)
     out["customer_id"] = summary["customer_id"] if "customer_id" in summary.columns else summary.index
     out["p_alive"] = transaction_model.probability_alive(summary)

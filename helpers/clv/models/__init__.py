@@ -3,9 +3,11 @@
 ==================  =======================================================================
 module              holds
 ==================  =======================================================================
-``base``            :class:`MaximumLikelihoodModel` (fit, standard errors, ``summary()``),
-                    :class:`TransactionModel`, :class:`ConvergenceError`, the validated
-                    summary columns
+``base``            :class:`MaximumLikelihoodModel` (fit, standard errors, ``summary()``,
+                    what a fit needs, the time-unit check), :class:`TransactionModel`,
+                    :class:`ConvergenceError`
+``checks``          what makes a summary valid (one row per customer, no negative
+                    frequency, spend or T, recency within T)
 ``beta_geo``        :class:`BetaGeo`, BG/NBD (Fader, Hardie & Lee 2005)
 ``pareto_nbd``      :class:`ParetoNBD`, Pareto/NBD (Schmittlein, Morrison & Colombo 1987)
 ``gamma_gamma``     :class:`GammaGamma`, spend per transaction (Fader & Hardie 2013)
@@ -25,6 +27,11 @@ A model's ``kind`` says what it predicts and so which methods it offers:
   ``expected_purchases(t, summary)``, ``conditional_expected_purchases(t, x, t_x, T)``,
   ``expected_purchases_new_customer(t)``, ``probability_of_n_purchases(t, n)``;
 - ``"spend"`` — value per purchase: ``expected_spend(summary)``, ``population_mean_spend()``.
+
+Every model refuses a summary that is not one (:mod:`~helpers.clv.models.checks`) or is in another time
+unit than the one it was fitted in, and its class states what a fit needs beyond that
+(``requirements``: repeat buyers; Gamma-Gamma also positive spend), each with the reason; the registry's
+test breaks every rule and requirement for every model.
 
 Its ``data`` says what it is fitted on (:data:`DATA`): today ``"rfm"`` (:func:`helpers.clv.rfm_summary`'s
 ``frequency, recency, T`` of a non-contractual, continuous-time log) and ``"rfm_spend"`` (the

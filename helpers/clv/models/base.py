@@ -6,9 +6,12 @@ distinct summary row; the base class optimises on log-parameters, checks converg
 log-likelihood (numerical: central differences of the analytic gradient, or of the function) into
 standard errors and confidence intervals, and prints a ``summary()`` table.
 
-Also here, because every model and every prediction reads a summary through them: the validated
-columns of a summary (:func:`summary_column`, :func:`rfm_arrays`) and :func:`aggregate_rows`,
-which reduces customers to distinct rows with weights.
+Also here, because every model and every prediction reads a summary through them: what a fit needs
+beyond a valid summary (:attr:`MaximumLikelihoodModel.requirements`: repeat buyers, positive spend), the
+check of a summary's time unit against the model's (:meth:`MaximumLikelihoodModel.unit_factor`), and
+:func:`aggregate_rows`, which reduces customers to distinct rows with weights. What makes a valid summary
+(one row per customer; no negative frequency, recency beyond T, negative T or negative spend) is in
+:mod:`helpers.clv.models.checks` (:func:`rfm_arrays`, :func:`spend_arrays`).
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ import pandas as pd
 from scipy import optimize, stats
 
 from ...errors import DataError
+from ..units import TimeUnit, conversion, summary_unit
+from .checks import refuse, rfm_arrays, summary_column
 
 
 class ConvergenceError(RuntimeError):
@@ -33,37 +38,6 @@ class ConvergenceError(RuntimeError):
         self.at_bound = list(at_bound)
         self.estimates = dict(estimates or {})
 
-
-
-def summary_column(summary: pd.DataFrame, name: str) -> np.ndarray:
-    """Column ``name`` of a per-customer summary as finite floats; :class:`DataError` naming the first bad row."""
-    if not isinstance(summary, pd.DataFrame):
-        raise TypeError("summary must be a DataFrame from rfm_summary (customer_id, frequency, recency, T, ...)")
-    if name not in summary.columns:
-        raise DataError("required column is missing", file="summary", column=name,
-                        hint="build the summary with helpers.clv.rfm_summary (monetary_value needs monetary_value_col)")
-    values = pd.to_numeric(summary[name], errors="coerce").to_numpy(dtype=float)
-    bad = ~np.isfinite(values)
-    if bad.any():
-        raise DataError(f"value {summary[name].iloc[np.argmax(bad)]!r} is not a finite number", file="summary",
-                        column=name, row=summary.index[np.argmax(bad)], hint="fix or drop that customer")
-    return values
-
-
-def rfm_arrays(summary: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Validated ``(x, t_x, T)`` arrays: x ≥ 0 whole, 0 ≤ t_x ≤ T, t_x = 0 when x = 0."""
-    x, t_x, T = (summary_column(summary, name) for name in ("frequency", "recency", "T"))
-    checks = [
-        ((x < 0) | (x != np.round(x)), "frequency", "frequency must be a whole number ≥ 0 (repeat purchases)"),
-        ((t_x < 0) | (t_x > T + 1e-9), "recency", "recency must lie between 0 and T"),
-        ((x == 0) & (t_x != 0), "recency", "recency must be 0 for a customer with frequency 0"),
-    ]
-    for mask, column, problem in checks:
-        if mask.any():
-            i = int(np.argmax(mask))
-            raise DataError(f"{problem} (frequency={x[i]}, recency={t_x[i]}, T={T[i]})", file="summary",
-                            column=column, row=summary.index[i], hint="rebuild the summary with rfm_summary")
-    return x, t_x, T
 
 
 def aggregate_rows(columns: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
@@ -134,6 +108,10 @@ class MaximumLikelihoodModel:
 
     param_names: tuple[str, ...] = ()
     param_labels: dict[str, str] = {}
+    #: What a fit needs beyond a valid summary, by name, with the reason (:meth:`check_requirements`):
+    #: ``"repeat_buyers"`` (some frequency > 0), ``"positive_spend"`` (monetary_value > 0 for every repeat buyer).
+    #: The registry test (``tests/test_clv.py``) breaks each requirement a registered model names.
+    requirements: dict[str, str] = {}
 
     def __init__(self, initial_params: dict[str, float] | None = None, tol: float = 1e-4, max_iter: int = 5000,
                  period_days: float | None = None) -> None:
@@ -156,6 +134,38 @@ class MaximumLikelihoodModel:
     def start_params(self, data: dict[str, np.ndarray], weights: np.ndarray) -> np.ndarray:
         return np.ones(len(self.param_names))
 
+    # ---- what a summary must be
+    def check_requirements(self, summary: pd.DataFrame) -> None:
+        """Refuse a summary the model cannot be fitted on (:attr:`requirements`), with the reason."""
+        name = type(self).__name__
+        x = summary_column(summary, "frequency")
+        if "repeat_buyers" in self.requirements and not (x > 0).any():
+            raise DataError(f"no customer repeats (frequency is 0 for all {len(x):,}): {name} cannot be fitted, "
+                            f"{self.requirements['repeat_buyers']}", file="summary", column="frequency",
+                            hint="use a longer observation period, or data with repeat buyers")
+        if "positive_spend" in self.requirements:
+            m = summary_column(summary, "monetary_value")
+            refuse((x > 0) & (m <= 0), summary, "monetary_value", "repeat buyer(s) with monetary_value ≤ 0",
+                    lambda i: f" (frequency={x[i]:g}, monetary_value={m[i]:g})",
+                    why=f"{name} needs positive spend ({self.requirements['positive_spend']})",
+                    hint="leave these customers out of the spend model, or net returns into their sales "
+                    "(clean_transactions(returns='net'))")
+
+    # ---- the time unit
+    def model_unit(self) -> TimeUnit | None:
+        """The unit of the model's periods: the fitted summary's (``time_unit_``), else ``period_days`` given at
+        construction, else None (unknown)."""
+        unit = getattr(self, "time_unit_", None)
+        if unit is None and self.period_days is not None:
+            unit = TimeUnit(float(self.period_days))
+        return unit
+
+    def unit_factor(self, summary: pd.DataFrame) -> float:
+        """Factor turning ``summary``'s times into the model's periods, after checking that the two units agree
+        (:func:`helpers.clv.units.conversion`: exact when only ``time_scaler`` differs; a :class:`DataError`
+        naming both units when they cannot be converted, or when one of them is unknown)."""
+        return conversion(self.model_unit(), summary_unit(summary), type(self).__name__)
+
     # ---- fitting
     def fit(self, summary: pd.DataFrame) -> "MaximumLikelihoodModel":
         """Maximum-likelihood fit on a per-customer summary; returns ``self``.
@@ -170,13 +180,17 @@ class MaximumLikelihoodModel:
         differences of the analytic gradient where there is one, else of the function, with
         relative steps), ``covariance_``, ``standard_errors_``.
         """
+        if isinstance(summary, pd.DataFrame) and len(summary) == 0:
+            raise DataError("no customers to fit", file="summary", hint="check the summary is not empty")
         data, weights = self.model_data(summary)
+        self.check_requirements(summary)
         n = weights.sum()
         if n == 0:
             raise DataError("no customers to fit", file="summary", hint="check the summary is not empty")
         self.n_customers_ = int(n)
         self.n_distinct_rows_ = int(len(weights))
-        self.period_days_ = self.period_days if self.period_days is not None else summary.attrs.get("period_days")
+        self.time_unit_ = self._fitted_unit(summary)
+        self.period_days_ = None if self.time_unit_ is None else self.time_unit_.period_days
         with np.errstate(all="ignore"):
             analytic = self.loglike_and_score(np.exp(self._start(data, weights)), data, weights) is not None
 
@@ -256,6 +270,18 @@ class MaximumLikelihoodModel:
         self.standard_errors_ = pd.Series(np.sqrt(np.diag(cov)), index=list(self.param_names), name="std_err")
         return self
 
+    def _fitted_unit(self, summary: pd.DataFrame) -> TimeUnit | None:
+        """The summary's unit (its ``attrs``); ``period_days`` given at construction states it for a summary
+        without one, and must agree with one that has it."""
+        unit = summary_unit(summary)
+        if self.period_days is None:
+            return unit
+        given = TimeUnit(float(self.period_days))
+        if unit is None:
+            return given
+        conversion(given, unit, type(self).__name__)  # the same length, or a DataError naming both
+        return unit
+
     def _start(self, data, weights) -> np.ndarray:
         if self.initial_params:
             return np.log([float(self.initial_params[p]) for p in self.param_names])
@@ -322,14 +348,25 @@ class TransactionModel(MaximumLikelihoodModel):
     ``expected_purchases_new_customer(t)``, ``probability_of_n_purchases(t, n)``.
     """
 
+    requirements = {"repeat_buyers": "the heterogeneity of purchase rates and dropout cannot be estimated from one "
+                                     "purchase per customer (the likelihood keeps rising as the rates' scale "
+                                     "runs off to infinity)"}
+
     def conditional_expected_purchases(self, t: float, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
         """E[Y(t) | x, t_x, T] on arrays of validated histories in model periods (the form the CLV sum and
         the diagnostics evaluate on distinct rows or on a grid)."""
         raise NotImplementedError
 
+    def histories(self, summary: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Validated ``(x, t_x, T)`` of ``summary`` (:func:`rfm_arrays`) with the times in the model's periods
+        (:meth:`unit_factor`: checked against the unit the model was fitted in, converted when exact)."""
+        x, t_x, T = rfm_arrays(summary)
+        factor = self.unit_factor(summary)
+        return (x, t_x, T) if factor == 1.0 else (x, t_x * factor, T * factor)
+
     def expected_purchases(self, t: float, summary: pd.DataFrame) -> pd.Series:
         """E[Y(t) | x, t_x, T]: each customer's expected purchases in the next ``t`` model periods, given
         their history in ``summary`` (the model's formula: :meth:`conditional_expected_purchases`)."""
-        x, t_x, T = rfm_arrays(summary)
+        x, t_x, T = self.histories(summary)
         return pd.Series(self.conditional_expected_purchases(float(t), x, t_x, T), index=self.summary_index(summary),
                          name="expected_purchases")

@@ -130,7 +130,7 @@ class BetaGeo(TransactionModel):
                        \\left(\\frac{\\alpha+T}{\\alpha+t_x}\\right)^{r+x}\\right)
         """
         r, alpha, a, b = self.fitted_params()
-        x, t_x, T = rfm_arrays(summary)
+        x, t_x, T = self.histories(summary)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             log_odds = np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
             p = np.where(x > 0, special.expit(-log_odds), 1.0)

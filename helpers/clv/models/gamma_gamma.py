@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from .base import ConvergenceError, MaximumLikelihoodModel, aggregate_rows, summary_column
+from .base import ConvergenceError, MaximumLikelihoodModel, aggregate_rows
+from .checks import spend_arrays
 
 
 class GammaGamma(MaximumLikelihoodModel):
@@ -24,10 +25,11 @@ class GammaGamma(MaximumLikelihoodModel):
     .. math:: f(m) = \\frac{\\Gamma(px+q)}{\\Gamma(px)\\Gamma(q)}
               \\frac{\\gamma^q m^{px-1} x^{px}}{(\\gamma + m x)^{px+q}}
 
-    Fitted on customers with ``frequency > 0`` and ``monetary_value > 0`` (one-time buyers
-    carry no repeat spend; a mean of exactly 0 — all repeat purchases free — has zero density
-    and is left out: ``n_excluded_`` counts both). The parameters are ``p, q`` and
-    ``v`` (= γ, in currency units). Standard errors as for :class:`BetaGeo`.
+    Fitted on the repeat buyers (``frequency > 0``; one-time buyers carry no repeat spend and are
+    left out, counted in ``n_excluded_``). Refused (:attr:`requirements`): a summary without repeat
+    buyers, and a repeat buyer whose ``monetary_value`` is 0 or less (all repeat purchases free or
+    refunded — a Gamma density has no mass there; a negative spend is no valid summary at all). The
+    parameters are ``p, q`` and ``v`` (= γ, in currency units). Standard errors as for :class:`BetaGeo`.
 
     **Boundary case.** When customers' mean spends vary no more than their transactions do,
     the likelihood keeps rising as ``q, v → ∞`` with ``v/q`` fixed: the maximum is the
@@ -70,10 +72,11 @@ class GammaGamma(MaximumLikelihoodModel):
     param_names = ("p", "q", "v")
     param_labels = {"p": "spend per purchase: Gamma shape", "q": "customer rate ν: Gamma shape",
                     "v": "customer rate ν: Gamma rate γ (currency)"}
+    requirements = {"repeat_buyers": "it models the spend of repeat purchases",
+                    "positive_spend": "a Gamma distribution of spend has no mass at 0 or below"}
 
     def model_data(self, summary):
-        x = summary_column(summary, "frequency")
-        m = summary_column(summary, "monetary_value")
+        x, m = spend_arrays(summary)
         keep = (x > 0) & (m > 0)
         self.n_excluded_ = int((~keep).sum())
         data, weights, _ = aggregate_rows({"x": x[keep], "m": m[keep]})
@@ -115,10 +118,11 @@ class GammaGamma(MaximumLikelihoodModel):
         the population mean and the customer's own mean, with weight growing with ``x``.
         """
         p, q, v = self.fitted_params()
-        x = summary_column(summary, "frequency")
+        with_mean = summary if "monetary_value" in summary.columns else summary.assign(monetary_value=0.0)
+        x, m = spend_arrays(with_mean)
+        self.unit_factor(summary)  # spend per purchase period: the periods must be the model's
         if self.boundary_:
             return pd.Series(np.full(len(x), p / self.rate_), index=summary.index, name="expected_spend")
-        m = summary_column(summary, "monetary_value") if "monetary_value" in summary.columns else np.zeros_like(x)
         m = np.where(x > 0, m, 0.0)
         return pd.Series(p * (v + x * m) / (p * x + q - 1), index=summary.index, name="expected_spend")
 

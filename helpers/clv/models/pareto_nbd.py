@@ -76,7 +76,7 @@ class ParetoNBD(TransactionModel):
 
     def probability_alive(self, summary: pd.DataFrame) -> pd.Series:
         """P(alive | x, t_x, T) = 1 / (1 + s/(r+s+x) (α+T)^{r+x} (β+T)^s A₀) (Fader-Hardie note eq. 18)."""
-        x, t_x, T = rfm_arrays(summary)
+        x, t_x, T = self.histories(summary)
         return pd.Series(self._p_alive(x, t_x, T), index=self.summary_index(summary), name="p_alive")
 
     def _p_alive(self, x, t_x, T):
