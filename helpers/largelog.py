@@ -117,20 +117,31 @@ class ParquetLog:
 
     # ----------------------------------------------------------------- SQL
     def select_sql(self) -> str:
-        """SQL producing the canonical columns plus ``source_file, source_row`` (one row per line)."""
-        cols = [f"{sql_ident(src)} AS {sql_ident(canonical)}" for canonical, src in self.mapping.items()]
-        cols += [sql_ident(c) for c in self.extra]
+        """SQL producing the canonical columns plus ``source_file, source_row`` (one row per line).
+
+        A log without an order id column gets ``order_id = '<source_file>:<source_row>'``, the key
+        :func:`helpers.acquire.read_transactions` gives each line of such a file."""
         if self.lineage:
-            cols += ['"source_file"', '"source_row"']
+            lineage = ['"source_file"', '"source_row"']
+            name, row = '"source_file"', '"source_row"'
         else:
             root = self.path.as_posix().rstrip("/") + "/" if self.path.is_dir() else ""
             name = f"replace(filename, {sql_str(root)}, '')" if root else sql_str(self.path.name)
-            cols += [f"{name} AS source_file", "file_row_number + 1 AS source_row"]
-        return f"SELECT {', '.join(cols)} FROM {scan_sql(self.path)}"
+            row = "file_row_number + 1"
+            lineage = [f"{name} AS source_file", f"{row} AS source_row"]
+        cols = []
+        for canonical in CANONICAL:
+            if canonical in self.mapping:
+                cols.append(f"{sql_ident(self.mapping[canonical])} AS {sql_ident(canonical)}")
+            elif canonical == "order_id":
+                cols.append(f"{name} || ':' || CAST({row} AS VARCHAR) AS \"order_id\"")
+        cols += [sql_ident(c) for c in self.extra]
+        return f"SELECT {', '.join(cols + lineage)} FROM {scan_sql(self.path)}"
 
     @property
     def columns(self) -> list[str]:
-        return [*self.mapping, *self.extra, "source_file", "source_row"]
+        return [c for c in CANONICAL if c in self.mapping or c == "order_id"] + [*self.extra, "source_file",
+                                                                                 "source_row"]
 
     def __len__(self) -> int:
         return self.rows

@@ -28,6 +28,14 @@ LINEAGE = ("source_file", "source_row")
 """``source_file`` (file name, or path inside a log folder) and ``source_row`` (1-based data row,
 header excluded): every kept or quarantined row can be found again in the raw file."""
 
+#: The column in which acquisition marks a malformed raw line (what is wrong with it, e.g. "7 fields where the
+#: header has 8"; missing for sound lines). Cleaning quarantines marked lines first, as ``malformed_line``.
+MALFORMED = "malformed_line"
+
+#: The sheet part of a workbook's ``source_file`` (``book.xlsx#Year 2010-2011``): the sheets of one workbook are
+#: one file for the duplicate rule. A regular expression valid in Python and in DuckDB (RE2); group 1 is the file.
+SHEET_SUFFIX = r"(\.(?:xlsx|xlsm|xls))#.*$"
+
 #: Header names recognised without a column map (compared case- and space-insensitively).
 ALIASES: dict[str, tuple[str, ...]] = {
     "customer_id": ("customer_id", "customer", "customerid", "cust_id", "client_id", "user_id",

@@ -21,12 +21,17 @@ from helpers.clean import (
     REASONS,
     REASONS_ZH,
     check_accounting,
+    check_amounts,
+    check_statuses,
+    check_timestamps,
     clean_transactions,
     compare_with_planted,
+    net_returns,
     normalise_status,
     parse_amounts,
     parse_timestamps,
     row_accounting,
+    value_checks,
 )
 from helpers.errors import DataError
 
@@ -148,6 +153,44 @@ def test_normalise_status():
     expected = ["completed"] * 5 + ["cancelled"] * 3 + ["returned"] * 4 + ["completed", None, None]
     got = normalise_status(raw)
     assert [None if pd.isna(v) else v for v in got] == expected
+
+
+# --------------------------------------------------------------------------- value checks (both paths)
+
+
+def test_value_checks_give_value_reason_and_detail_per_value():
+    when = check_timestamps(pd.Series(["2013年01月02日", "20130102", None, "02/01/2013", "9999-12-31"],
+                                      dtype="string"))
+    assert when.value.iloc[0] == when.value.iloc[1] == pd.Timestamp("2013-01-02")
+    assert when.reason.iloc[:2].isna().all()
+    assert when.reason.iloc[2:].tolist() == ["missing_date", "unparseable_date", "unparseable_date"]
+    assert pd.isna(when.detail.iloc[2]) and when.detail.iloc[3] == "02/01/2013"
+    assert check_timestamps(pd.Series(["02/01/2013"]), ("%d/%m/%Y",)).reason.isna().all()  # the caller's formats
+    typed = check_timestamps(pd.Series(pd.to_datetime(["2013-01-02"]).astype("datetime64[us]")))
+    assert typed.value.dtype == "datetime64[ns]" and typed.reason.isna().all()
+    money = check_amounts(pd.Series(["¥1,999.00", "1999,00", None, "N/A"], dtype="string"))
+    assert money.value.iloc[:2].tolist() == [1999.0, 1999.0]
+    assert money.reason.iloc[2:].tolist() == ["missing_amount", "unparseable_amount"] and money.detail.iloc[3] == "N/A"
+    status = check_statuses(pd.Series(["已完成", "已取消", "退货", None, "待审核"], dtype="string"))
+    assert status.value.tolist()[:4] == ["completed", "cancelled", "returned", "completed"]
+    assert status.reason.tolist()[1] == "cancelled" and status.reason.tolist()[4] == "unknown_status"
+    assert status.detail.tolist()[4] == "待审核" and pd.isna(status.detail.iloc[1])
+    assert set(value_checks()) == {"timestamp", "amount", "status"}
+    codes = {code for check in (when, money, status) for code in check.reason.dropna()}
+    assert codes <= set(REASONS)
+
+
+def test_netting_allocates_in_file_order_whatever_the_row_order():
+    """Two sale lines of one key, one return: the earlier line in its file gives first, however the
+    frame is ordered (both paths hand the lines over in their own order)."""
+    lines = pd.DataFrame({"customer_id": ["C1"] * 3, "order_id": ["O1"] * 3, "amount": [50.0, 80.0, -100.0],
+                          "is_return": [False, False, True], "valid": True, "source_file": ["a.csv"] * 3,
+                          "source_row": [9, 2, 12]}, index=[0, 1, 2])
+    for frame in (lines, lines.iloc[::-1]):
+        out = net_returns(frame, ["customer_id", "order_id"])
+        assert out.loc[1, "returned_amount"] == 80.0 and out.loc[1, "reason"] == "fully_returned"
+        assert out.loc[0, "returned_amount"] == 20.0 and out.loc[0, "amount"] == 30.0 and pd.isna(out.loc[0, "reason"])
+        assert out.loc[2, "reason"] == "return_netted" and out.loc[2, "detail"] == "O1"
 
 
 # --------------------------------------------------------------------------- rules and precedence

@@ -56,10 +56,11 @@ def test_sql_cleaning_keeps_and_quarantines_exactly_the_rows_pandas_does(world, 
     log = ParquetLog.open(world["path"])
     got = clean.clean_log(log, tmp_path, progress=False)
     key = ["source_file", "source_row"]
-    q_pd = expected.quarantine[key + ["reason"]].sort_values(key).reset_index(drop=True)
-    q_sql = got.quarantine.query("SELECT source_file, source_row, reason FROM log ORDER BY ALL")
-    pd.testing.assert_frame_equal(q_pd.astype({"source_file": str, "source_row": int, "reason": str}),
-                                  q_sql.astype({"source_file": str, "source_row": int, "reason": str}))
+    q_pd = expected.quarantine[key + ["reason", "detail"]].sort_values(key).reset_index(drop=True)
+    q_sql = got.quarantine.query("SELECT source_file, source_row, reason, detail FROM log ORDER BY source_file, "
+                                 "source_row")
+    as_text = {"source_file": str, "source_row": int, "reason": str, "detail": str}
+    pd.testing.assert_frame_equal(q_pd.astype(as_text), q_sql.astype(as_text))  # reasons and details
     assert set(q_sql["reason"]) >= {"duplicate", "test_account", "missing_customer", "missing_date",
                                     "missing_amount", "unknown_status", "cancelled"}
     k_pd = expected.clean.sort_values(key).reset_index(drop=True)
@@ -84,15 +85,32 @@ def test_accounting_check_catches_a_row_kept_twice(world, tmp_path):
         clean.check_log_accounting(log, ParquetLog.open(tmp_path / "doubled.parquet"), got.quarantine)
 
 
-def test_net_returns_are_refused_rather_than_silently_kept_negative(tmp_path):
+def test_net_returns_are_netted_on_the_large_path_as_in_pandas(tmp_path):
+    """Issue 16: the large path used to refuse returns="net"; it now nets, with the pandas path's answer."""
     df = typed_log(50).assign(status="completed")
     df.loc[3, "amount"] = -99.0
+    df.loc[31, "order_id"] = df.loc[30, "order_id"]  # a partial refund of the line above
+    df.loc[31, "customer_id"] = df.loc[30, "customer_id"] = "M09999"
+    df.loc[31, "amount"], df.loc[30, "amount"] = -30.0, 100.0
     df.to_parquet(tmp_path / "r.parquet", index=False)
     log = ParquetLog.open(tmp_path / "r.parquet")
-    with pytest.raises(DataError, match="returns='negative'"):
-        clean.clean_log(log, tmp_path / "out", progress=False)
-    kept = clean.clean_log(log, tmp_path / "out2", returns="negative", progress=False).clean
-    assert kept.query("SELECT min(amount) AS m FROM log")["m"].iloc[0] == -99.0
+    raw = acquire.read_transactions(tmp_path / "r.parquet")
+    for returns in ("net", "negative"):
+        expected = clean.clean_transactions(raw, returns=returns)
+        got = clean.clean_log(log, tmp_path / returns, returns=returns, progress=False)
+        kept = got.clean.query("SELECT * FROM log ORDER BY source_row")
+        ref = expected.clean.sort_values("source_row").reset_index(drop=True)
+        np.testing.assert_array_equal(kept["source_row"], ref["source_row"])
+        np.testing.assert_array_equal(kept["amount"], ref["amount"])
+        np.testing.assert_array_equal(kept["returned_amount"], ref["returned_amount"])
+        q = got.quarantine.query("SELECT source_row, reason, detail FROM log ORDER BY source_row")
+        assert q.astype(str).values.tolist() == expected.quarantine.sort_values("source_row")[
+            ["source_row", "reason", "detail"]].astype(str).values.tolist()
+    assert kept["amount"].min() == -99.0  # returns="negative": the refund stays a negative line
+    net = clean.clean_log(log, tmp_path / "net2", progress=False)
+    assert net.counts["return_netted"] == 1 and net.counts["return_unmatched"] == 1
+    assert net.clean.query("SELECT amount, returned_amount FROM log WHERE source_row = 31").values.tolist() == [
+        [70.0, 30.0]]
 
 
 def test_hive_folder_lineage_names_file_and_row(world):
@@ -197,13 +215,16 @@ def test_simulated_large_log_is_exact_in_size_labelled_and_unique_in_ids(tmp_pat
         simulate.write_large_log(tmp_path / "log", 10, progress=False)
 
 
-def test_every_return_word_of_the_pandas_rules_is_refused_on_the_large_path(tmp_path):
+def test_every_return_word_of_the_pandas_rules_is_a_return_on_the_large_path(tmp_path):
+    """Issue 16: status words of clean.STATUS_VALUES["returned"] were refused; they are returns, as in pandas."""
     df = typed_log(40).assign(status="completed")
     df.loc[2, "status"] = "退款"  # a refund word of clean.STATUS_VALUES["returned"]
+    df.loc[10, "status"] = " Refunded "
     df.to_parquet(tmp_path / "s.parquet", index=False)
-    with pytest.raises(DataError, match="returned"):
-        clean.clean_log(ParquetLog.open(tmp_path / "s.parquet"), tmp_path / "out", returns="negative",
-                           progress=False)
+    got = clean.clean_log(ParquetLog.open(tmp_path / "s.parquet"), tmp_path / "out", returns="negative",
+                          progress=False)
+    returned = got.clean.query("SELECT source_row, amount FROM log WHERE status = 'returned' ORDER BY source_row")
+    assert returned["source_row"].tolist() == [3, 11] and (returned["amount"] < 0).all()
 
 
 def test_turning_the_test_id_pattern_off_turns_it_off_on_the_large_path_too(world, tmp_path):
@@ -213,6 +234,11 @@ def test_turning_the_test_id_pattern_off_turns_it_off_on_the_large_path_too(worl
     reasons = got.quarantine.query("SELECT reason, count(*) AS n FROM log GROUP BY ALL").set_index("reason")["n"]
     assert "test_account" not in reasons.index  # "test_007" matches only the default pattern
     assert reasons.sort_index().to_dict() == expected.quarantine["reason"].astype(str).value_counts().sort_index().to_dict()
+
+
+def test_a_test_id_pattern_duckdb_cannot_run_is_refused_not_ignored(world, tmp_path):
+    with pytest.raises(DataError, match="test_id_pattern"):
+        clean.clean_log(ParquetLog.open(world["path"]), tmp_path, test_id_pattern=r"^(?!M)", progress=False)
 
 
 def test_duckdb_settings_reach_every_large_log_query(world):

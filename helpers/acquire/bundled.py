@@ -18,10 +18,9 @@ from typing import Any, Callable
 import pandas as pd
 import yaml
 
-from ..clean.rules import MALFORMED
 from ..paths import RAW, display_path, sha256_of
 from ..privacy import pseudonymise
-from ..schema import CANONICAL, LINEAGE
+from ..schema import CANONICAL, LINEAGE, MALFORMED
 from ..store import Acquired, Provenance, read_time
 from .read import read_table, read_transactions, to_canonical
 

@@ -7,17 +7,22 @@ rules apply in order, a row gets the first reason that applies (duplicates, test
 missing customers, dates, amounts, unknown status, cancellations, returns netted into their
 sale lines); extreme orders are flagged, not dropped. Each input row ends in exactly one of the
 two tables, and the row account proves it. A large log (a :class:`~helpers.largelog.ParquetLog`)
-is cleaned by the same rules in DuckDB, without loading it.
+is cleaned in DuckDB, without loading it, by the same definition: the value rules and the netting of
+returns are the same functions, the row rules the same codes and details in SQL (proved equal by
+``tests/test_clean_parity.py``).
 
 Modules
 -------
-- :mod:`~helpers.clean.parse`: :func:`parse_timestamps`, :func:`parse_amounts`, :func:`normalise_status`;
+- :mod:`~helpers.clean.parse`: :func:`parse_timestamps`, :func:`parse_amounts`, :func:`normalise_status`, and
+  the value checks both paths use (:func:`value_checks`: :func:`check_timestamps`, :func:`check_amounts`,
+  :func:`check_statuses`, each a :class:`Checked` of value, reason and detail);
+- :mod:`~helpers.clean.returns`: :func:`net_returns` (returns netted into their sale lines);
 - :mod:`~helpers.clean.rules`: :func:`clean_transactions` (the rules, in order, in its docstring),
   :func:`flag_extreme_orders`, :class:`Cleaned`;
 - :mod:`~helpers.clean.accounting`: :func:`row_accounting`, :func:`check_accounting`,
   :func:`quarantine_summary`, :func:`quarantine_examples`, :func:`compare_with_planted`,
   :func:`plot_row_accounting`;
-- :mod:`~helpers.clean.large`: :func:`clean_log` and :func:`check_log_accounting` (the rules in SQL),
+- :mod:`~helpers.clean.large`: :func:`clean_log` and :func:`check_log_accounting` (the large path),
   :class:`CleanedLog`;
 - :mod:`~helpers.clean.tables`: :func:`extreme_orders`, :func:`revenue_by`, :func:`returned_lines`,
   :func:`breakdown_column`, :func:`rules_table`.
@@ -32,13 +37,16 @@ from ..schema import (CANONICAL, DATE_FORMATS, DEFAULT_TEST_ID_PATTERN, LINEAGE,
 from .accounting import (check_accounting, compare_with_planted, plot_row_accounting, quarantine_examples,
                          quarantine_summary, row_accounting)
 from .large import CleanedLog, check_log_accounting, clean_log
-from .parse import normalise_status, parse_amounts, parse_timestamps
+from .parse import (Checked, check_amounts, check_statuses, check_timestamps, normalise_status, parse_amounts,
+                    parse_timestamps, value_checks)
+from .returns import net_returns
 from .rules import Cleaned, clean_transactions, flag_extreme_orders
 from .tables import breakdown_column, extreme_orders, returned_lines, revenue_by, rules_table
 
 __all__ = [
     "CANONICAL", "DATE_FORMATS", "DEFAULT_TEST_ID_PATTERN", "LINEAGE", "REASONS", "REASONS_ZH", "STATUS_LOOKUP",
-    "STATUS_VALUES", "Cleaned", "CleanedLog", "breakdown_column", "check_accounting", "check_log_accounting",
+    "STATUS_VALUES", "Checked", "Cleaned", "CleanedLog", "breakdown_column", "check_accounting", "check_amounts",
+    "check_log_accounting", "check_statuses", "check_timestamps", "net_returns", "value_checks",
     "clean_log", "clean_transactions", "compare_with_planted", "extreme_orders", "flag_extreme_orders",
     "normalise_status", "parse_amounts", "parse_timestamps", "plot_row_accounting",
     "quarantine_examples", "quarantine_summary", "returned_lines", "revenue_by", "row_accounting", "rules_table",

@@ -1,53 +1,216 @@
-"""Cleaning a large log in DuckDB: the rules of :func:`helpers.clean.clean_transactions` in SQL.
+"""Cleaning a large log in DuckDB: the definition of :func:`helpers.clean.clean_transactions`, never loaded.
 
-:func:`clean_log` writes the kept lines and the quarantine as Parquet files without loading the
-log into pandas; :func:`check_log_accounting` proves, in SQL, that every input line is in exactly
-one of them. The reason codes are the pandas path's (:data:`~helpers.schema.REASONS`), first rule wins.
+:func:`clean_log` writes the kept lines and the quarantine as Parquet files; :func:`check_log_accounting`
+proves, in SQL, that every input line is in exactly one of them. It is the pandas path's definition, not a
+second one:
+
+- **value rules** (dates, amounts, statuses; and the clean form of quantities and of the product, category
+  and channel labels): the DISTINCT raw values of each column (few: prices, status words and days repeat)
+  go through the same pandas functions (:func:`helpers.clean.parse.value_checks`, with the caller's
+  ``date_formats``), and the mapping raw value → parsed value, reason, detail is registered as a DuckDB
+  table and joined back; in a typed column (``TIMESTAMP``, ``DOUBLE`` …) the values the functions leave
+  unchanged need no mapping row, and no join at all when none changes;
+- **row rules** (duplicates on the same columns, test accounts, missing customer) are SQL with the pandas
+  codes and details; every reason is chosen in the order of :data:`~helpers.schema.REASONS`;
+- **returns** (``returns="net"``): every line of each customer who has a return line (the only lines
+  netting can touch) goes through the same :func:`helpers.clean.returns.net_returns`;
+  ``returns="negative"`` keeps return lines as negative lines.
+
+The log is read as acquisition reads a file: blank customer and order ids are missing, a log without an
+order id column gets ``<file>:<row>`` (:meth:`~helpers.largelog.ParquetLog.select_sql`), ids are stripped
+as Python's ``str.strip`` strips them (``trim`` with those characters, only in a column where some value
+needs it), raw values go to the quarantine as acquisition writes them as text.
+``tests/test_clean_parity.py`` runs messy exports through both paths and compares kept lines, quarantine,
+reasons and details exactly.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
 
 from ..engines import connect, run_with_progress, sql_ident, sql_str
 from ..errors import DataError
 from ..largelog import LARGE_ROWS, ParquetLog
-from ..schema import DEFAULT_TEST_ID_PATTERN, STATUS_LOOKUP, STATUS_VALUES
+from ..schema import CANONICAL, DATE_FORMATS, DEFAULT_TEST_ID_PATTERN, LINEAGE, SHEET_SUFFIX
+from .parse import REASON_RANK, Checked, parse_quantities, value_checks
+from .returns import key_columns, net_returns
+
+#: Text columns of the clean lines, stripped of surrounding white space in both paths.
+TEXT_COLUMNS = ("customer_id", "order_id", "product", "category", "channel")
+
+#: Every character Python's ``str.strip()`` strips (``str.isspace()``), for DuckDB's ``trim(text, characters)``.
+_SPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008" \
+         "\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+#: DuckDB types whose values the value checks may leave unchanged (no mapping row needed for those).
+_TYPED = {"timestamp": "TIMESTAMP", "amount": "DOUBLE", "quantity": "BIGINT", "product": "VARCHAR",
+          "category": "VARCHAR", "channel": "VARCHAR"}
+#: Columns of few distinct values whose clean text is stripped by Python on those values (ids: in SQL).
+_LABELS = ("product", "category", "channel")
 
 
-def _reason_sql(log: ParquetLog, types: dict[str, str], test_accounts: Iterable[str],
-                test_id_pattern: str | None) -> str:
-    """SQL: ``source_file, source_row, reason, detail`` for every line that breaks a rule (first rule wins)."""
-    known = STATUS_LOOKUP
-    m = log.mapping
-    cid = sql_ident("customer_id")
-    key = [sql_ident(c) for c in m]  # an exact copy repeats every mapped column
-    dup = f"row_number() OVER (PARTITION BY source_file, {', '.join(key)} ORDER BY source_row) > 1"
-    accounts = ", ".join(sql_str(a) for a in test_accounts) or "NULL"
-    test = f"{cid} IN ({accounts})" + (f" OR regexp_matches({cid}, {sql_str(test_id_pattern)})"
-                                       if test_id_pattern else "")
-    ts_text = not (types["timestamp"].startswith("TIMESTAMP") or types["timestamp"] == "DATE")
-    amt_text = types["amount"] == "VARCHAR"
-    cases = [
-        (dup, "duplicate"),
-        (f"{cid} IS NOT NULL AND ({test})", "test_account"),
-        (f"{cid} IS NULL OR trim(CAST({cid} AS VARCHAR)) = ''", "missing_customer"),
-        ('"timestamp" IS NULL' + (" OR trim(\"timestamp\") = ''" if ts_text else ""), "missing_date"),
-        ('TRY_CAST("timestamp" AS TIMESTAMP) IS NULL', "unparseable_date"),
-        ('"amount" IS NULL' + (" OR trim(\"amount\") = ''" if amt_text else ""), "missing_amount"),
-        ('TRY_CAST("amount" AS DOUBLE) IS NULL OR isnan(TRY_CAST("amount" AS DOUBLE))', "unparseable_amount"),
-    ]
-    if "status" in m:
-        def words(status: str) -> str:
-            return ", ".join(sql_str(w) for w, s in known.items() if s == status) or "NULL"
-        st = 'lower(trim(CAST("status" AS VARCHAR)))'
-        cases += [(f'"status" IS NOT NULL AND {st} NOT IN ({", ".join(sql_str(w) for w in known)})', "unknown_status"),
-                  (f"{st} IN ({words('cancelled')})", "cancelled")]
-    when = " ".join(f"WHEN {cond} THEN {sql_str(code)}" for cond, code in cases)
-    return (f"SELECT source_file, source_row, reason FROM (SELECT source_file, source_row, CASE {when} END AS reason "
-            f"FROM log) WHERE reason IS NOT NULL")
+def _padded(expr: str) -> str:
+    """SQL: the text ``expr`` starts or ends with a character ``str.strip()`` strips (first and last code
+    point; cheap, unlike ``trim`` with a character list)."""
+    codes = ", ".join(str(ord(c)) for c in _SPACE)
+    return f"(ord({expr}) IN ({codes}) OR ord({expr}[-1]) IN ({codes}))"
+
+
+def _strip(expr: str, padded: bool) -> str:
+    """SQL: ``expr`` as text stripped as ``str.strip()`` strips it; ``padded``: some value of the column
+    starts or ends with white space (else nothing to strip)."""
+    text = f"CAST({expr} AS VARCHAR)"
+    return f"CASE WHEN {_padded(text)} THEN trim({text}, {sql_str(_SPACE)}) ELSE {text} END" if padded else text
+
+
+def _blank(expr: str, padded: bool) -> str:
+    """SQL: ``expr`` is empty or white space only (``str.strip() == ''``)."""
+    text = f"CAST({expr} AS VARCHAR)"
+    return f"({text} = '' OR ({_padded(text)} AND trim({text}, {sql_str(_SPACE)}) = ''))" if padded else \
+        f"{text} = ''"
+
+
+def _padded_columns(con, types: dict[str, str]) -> dict[str, bool]:
+    """``{id column: some value starts or ends with white space}`` (one scan of ``log``)."""
+    cols = [c for c in ("customer_id", "order_id") if types.get(c) == "VARCHAR"]
+    if not cols:
+        return {}
+    found = con.execute("SELECT " + ", ".join(f"coalesce(bool_or({_padded(sql_ident(c))}), false)" for c in cols)
+                        + " FROM log").fetchone()
+    return dict(zip(cols, found))
+
+
+def _text_sql(q: str, sql_type: str) -> str:
+    """SQL: a raw value as text, as acquisition writes it (:func:`helpers.acquire.read_transactions`): whole
+    numbers without ``.0``, times to the second, ``NaN`` missing, ``True``/``False``."""
+    if sql_type in ("DOUBLE", "FLOAT"):
+        return (f"CASE WHEN isnan({q}) THEN NULL WHEN isfinite({q}) AND {q} = trunc({q}) AND abs({q}) < 1e15 "
+                f"THEN CAST(CAST({q} AS BIGINT) AS VARCHAR) ELSE CAST({q} AS VARCHAR) END")
+    if sql_type.startswith("TIMESTAMP"):
+        return f"strftime({q}, '%Y-%m-%d %H:%M:%S')"
+    if sql_type == "BOOLEAN":
+        return f"CASE WHEN {q} THEN 'True' WHEN NOT {q} THEN 'False' END"
+    return f"CAST({q} AS VARCHAR)"
+
+
+def _canon_sql(types: dict[str, str], padded: dict[str, bool]) -> str:
+    """The view ``canon``: the canonical columns and lineage of ``log`` as acquisition reads them (blank ids
+    missing, ids as text; instants with a time zone as UTC wall time)."""
+    cols = []
+    for c in [c for c in CANONICAL if c in types] + list(LINEAGE):
+        q = sql_ident(c)
+        if c in ("customer_id", "order_id"):
+            blank = _blank(q, padded.get(c, False))
+            cols.append(f"CASE WHEN {blank} THEN NULL ELSE CAST({q} AS VARCHAR) END AS {q}")
+        elif c == "timestamp" and types[c].startswith("TIMESTAMP WITH TIME ZONE"):
+            cols.append(f"timezone('UTC', {q}) AS {q}")
+        else:
+            cols.append(q)
+    return f"SELECT {', '.join(cols)} FROM log"
+
+
+def _as_pandas(table: pa.Table, sql_type: str) -> pd.Series:
+    """A fetched column as pandas sees it after acquisition: text as the ``string`` dtype, integers nullable."""
+    column = table.column(0)
+    if pa.types.is_integer(column.type):
+        return column.to_pandas(types_mapper=lambda t: pd.Int64Dtype() if pa.types.is_integer(t) else None)
+    values = column.to_pandas()
+    return values.astype("string") if sql_type == "VARCHAR" else values
+
+
+def _value_map(con, name: str, column: str, sql_type: str, check: Callable[[pd.Series], Checked],
+               quiet: bool) -> tuple[dict[str, str], set[str], bool]:
+    """Table ``name`` (raw, value, [value6,] reason, detail, hit): ``check`` run on the DISTINCT raw values of
+    ``column`` of ``canon``. Returns the SQL of the parsed value of a row of ``canon src`` (``value``; for
+    amounts also ``value6``, rounded to 6 decimals as the pandas path rounds kept amounts), the reason codes
+    found, and whether the table must be joined (not when every value of a typed column passes unchanged)."""
+    q = sql_ident(column)
+    run_with_progress(con, f"CREATE TEMP TABLE d_{name} AS SELECT raw, row_number() OVER () AS k FROM "
+                           f"(SELECT DISTINCT {q} AS raw FROM canon)", f"clean: distinct {column} values",
+                      disable=quiet)
+    raw = _as_pandas(con.sql(f"SELECT raw FROM d_{name} ORDER BY k").to_arrow_table(), sql_type)
+    raw.index = pd.RangeIndex(1, len(raw) + 1)
+    checked = check(raw)
+    parsed = {"value": checked.value}
+    if column == "amount":
+        parsed["value6"] = checked.value.round(6)
+    target = _TYPED.get(column)
+    keep = np.ones(len(raw), dtype=bool)
+    if target and sql_type == target:  # typed: a value the check leaves as it is needs no mapping row
+        try:
+            same = np.logical_and.reduce([(v.eq(raw).fillna(False) | (v.isna() & raw.isna()))
+                                          .to_numpy(dtype=bool) for v in parsed.values()])
+        except TypeError:
+            same = np.zeros(len(raw), dtype=bool)
+        keep = ~(checked.reason.isna().to_numpy() & same)
+        passthrough = f"CAST(src.{q} AS {target})"
+        if not keep.any():
+            return {pick: passthrough for pick in parsed}, set(), False
+    else:
+        passthrough = "NULL"
+    frame = pd.DataFrame({"k": raw.index[keep], **{pick: v[keep] for pick, v in parsed.items()},
+                          "reason": checked.reason[keep], "detail": checked.detail[keep]})
+    con.register(f"m_{name}", pa.Table.from_pandas(frame, preserve_index=False))
+    con.execute(f"CREATE TEMP TABLE {name} AS SELECT d.raw, m.* EXCLUDE (k), TRUE AS hit "
+                f"FROM d_{name} d JOIN m_{name} m USING (k)")
+    con.unregister(f"m_{name}")
+    exprs = {}
+    for pick in parsed:
+        value = f"CAST({name}.{pick} AS TIMESTAMP)" if column == "timestamp" else f"{name}.{pick}"
+        exprs[pick] = f"(CASE WHEN {name}.hit THEN {value} ELSE {passthrough} END)"
+    return exprs, set(checked.reason.dropna()), True
+
+
+def _rules_sql(maps: dict[int, set[str]], test_accounts: Iterable[str], test_id_pattern: str | None) -> str:
+    """SQL of ``bad``: lineage, reason and detail of every row of ``parsed`` a rule quarantines (first rule in
+    the order of REASONS; value rules from the columns ``_r<map>``/``_d<map>``, returns come later)."""
+    cid = "src._cid"  # the customer id stripped, computed once
+    accounts = [str(a) for a in test_accounts]
+    test = [f"{cid} IN ({', '.join(sql_str(a) for a in accounts)})"] if accounts else []
+    test += [f"regexp_matches({cid}, {sql_str(test_id_pattern)})"] if test_id_pattern else []
+    rules = [("src._dup", "duplicate", sql_str("copy of an earlier row")),
+             (f"{cid} IS NULL OR {cid} = ''", "missing_customer", "NULL")]
+    if test:
+        rules.append((" OR ".join(test), "test_account", cid))
+    for name, codes in maps.items():
+        rules += [(f"src._r{name} = {sql_str(code)}", code, f"src._d{name}") for code in codes]
+    rules.sort(key=lambda rule: REASON_RANK[rule[1]])
+    reason = " ".join(f"WHEN {cond} THEN {sql_str(code)}" for cond, code, _ in rules)
+    detail = " ".join(f"WHEN {cond} THEN {info}" for cond, _, info in rules)
+    return f"SELECT source_file, source_row, CASE {reason} END AS reason, CASE {detail} END AS detail"
+
+
+def _net(con, cols: list[str]) -> bool:
+    """Net the return lines no rule quarantined into their sale lines with :func:`net_returns` (the pandas
+    path's netting), given every line of each customer with such a return (the only lines netting can
+    touch); writes table ``netted`` (the valid ones). ``False`` when there is nothing to net."""
+    lines_sql = ("(SELECT p.*, b.reason IS NULL AS _valid FROM parsed p "
+                 "LEFT JOIN bad b USING (source_file, source_row))")
+    if not con.execute(f"SELECT count(*) FROM {lines_sql} WHERE _valid AND _ret").fetchone()[0]:
+        return False
+    has_product = "product" in cols and con.execute('SELECT count("product") FROM canon').fetchone()[0] > 0
+    key = key_columns(cols, has_product)
+    text = list(dict.fromkeys([*key, "order_id"]))
+    pick = ", ".join(f"CAST({sql_ident(c)} AS VARCHAR) AS {sql_ident(c)}" for c in text)
+    lines = con.execute(
+        f"WITH o AS {lines_sql}, c AS (SELECT DISTINCT customer_id FROM o WHERE _valid AND _ret) "
+        f"SELECT {pick}, source_file, source_row, _ts AS timestamp, CASE WHEN _valid AND _ret THEN -abs(_amt) "
+        f"ELSE _amt END AS amount, _ret AS is_return, _valid AS valid FROM o SEMI JOIN c USING (customer_id) "
+        f"ORDER BY source_file, source_row").df()
+    lines[text] = lines[text].astype("string")
+    netted = net_returns(lines, key)
+    netted["amount"] = netted["amount"].round(6)
+    netted["returned_amount"] = netted["returned_amount"].round(6)
+    netted[list(LINEAGE)] = lines[list(LINEAGE)]
+    con.register("m_netted", pa.Table.from_pandas(netted[lines["valid"].to_numpy()], preserve_index=False))
+    con.execute("CREATE TEMP TABLE netted AS SELECT * FROM m_netted")
+    con.unregister("m_netted")
+    return True
 
 
 @dataclass
@@ -64,21 +227,23 @@ class CleanedLog:
 
 def clean_log(log: ParquetLog, out_dir: str | Path, *, test_accounts: Iterable[str] = (),
               test_id_pattern: Any = ..., returns: str = "net", extreme_factor: float = 5.0,
-              quantile: float = 0.99, progress: bool = True, **settings: Any) -> CleanedLog:
-    """Clean a large log in DuckDB: the rules of :func:`helpers.clean.clean_transactions`, typed columns.
+              quantile: float = 0.99, date_formats: Iterable[str] = DATE_FORMATS, progress: bool = True,
+              **settings: Any) -> CleanedLog:
+    """Clean a large log in DuckDB with the definition of :func:`helpers.clean.clean_transactions`.
 
-    Writes ``out_dir/transactions.parquet`` (kept lines: canonical columns, ``amount`` as
-    DOUBLE, ``timestamp`` as TIMESTAMP, ``returned_amount`` 0, ``flag_extreme``, lineage) and
-    ``out_dir/quarantine.parquet`` (raw values as read, lineage, ``reason``). Every input line
-    is in exactly one of them (checked). ``flag_extreme`` marks lines of orders whose total
-    exceeds ``extreme_factor`` × the ``quantile`` of order totals, as
-    :func:`helpers.clean.flag_extreme_orders`.
+    Writes ``out_dir/transactions.parquet`` (the kept lines, the pandas path's columns in its order:
+    canonical columns, ``timestamp`` as TIMESTAMP, ``amount`` as DOUBLE in the dataset's currency, lineage,
+    ``status``, ``returned_amount``, ``flag_extreme``; sorted by time, order, file, row) and
+    ``out_dir/quarantine.parquet`` (the canonical columns as text, lineage, ``reason``, ``detail``; in file
+    order). Every input line is in exactly one of them (checked). ``flag_extreme`` marks lines of orders
+    whose total exceeds ``extreme_factor`` × the ``quantile`` of order totals, as
+    :func:`helpers.clean.flag_extreme_orders`. ``returns``: ``"net"`` or ``"negative"``, as the pandas path
+    (netting brings the return lines and their sale lines into memory, nothing else); ``date_formats``:
+    the ``strptime`` formats of text dates.
 
-    Negative amounts are kept as negative lines (return lines). ``returns="net"`` raises a
-    :class:`DataError` when there are any, since netting needs the pandas path's matching.
-
-    ``test_id_pattern``: ``...`` (the default) is :data:`helpers.clean.DEFAULT_TEST_ID_PATTERN`;
-    ``None`` turns the pattern off, as in :func:`helpers.clean.clean_transactions`.
+    ``test_id_pattern``: ``...`` (the default) is :data:`helpers.clean.DEFAULT_TEST_ID_PATTERN`; ``None``
+    turns the pattern off, as in :func:`helpers.clean.clean_transactions`. DuckDB runs it (RE2: no
+    look-arounds; ``\\d`` and ``\\w`` are ASCII), on ids stripped as Python strips them.
     """
     if returns not in ("net", "negative"):
         raise ValueError(f"returns must be 'net' or 'negative', got {returns!r}")
@@ -89,53 +254,111 @@ def clean_log(log: ParquetLog, out_dir: str | Path, *, test_accounts: Iterable[s
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     pattern = DEFAULT_TEST_ID_PATTERN if test_id_pattern is ... else test_id_pattern
+    quiet = not progress or log.rows < LARGE_ROWS
     con = log.connect(**settings)
     try:
-        types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE log)").fetchall())
-        if "status" in log.mapping:
-            words = ", ".join(sql_str(w.lower()) for w in sorted(STATUS_VALUES["returned"]))  # the pandas rules' words
-            returned = con.execute("SELECT count(*) FROM log WHERE lower(trim(CAST(\"status\" AS VARCHAR))) IN "
-                                   f"({words})").fetchone()[0]
-        else:
-            returned = 0
-        quiet = not progress or log.rows < LARGE_ROWS
-        run_with_progress(con, f"CREATE TEMP TABLE bad AS {_reason_sql(log, types, test_accounts, pattern)}",
+        if pattern:
+            try:
+                con.execute("SELECT regexp_matches('', ?)", [pattern])
+            except Exception as exc:  # duckdb's own exception types
+                raise DataError(f"test_id_pattern {pattern!r} is not a pattern DuckDB (RE2) can run "
+                                f"({str(exc).splitlines()[0][:120]})", column="customer_id",
+                                hint="write it without look-arounds or back-references") from exc
+        log_types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE log)").fetchall())
+        padded = _padded_columns(con, log_types)
+        con.execute(f"CREATE TEMP VIEW canon AS {_canon_sql(log_types, padded)}")
+        types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE canon)").fetchall())
+        cols = [c for c in CANONICAL if c in types]
+        # value rules: the pandas functions on the distinct raw values, joined back
+        maps, values, joins, extra = {}, {}, [], []
+        checks = dict(value_checks(date_formats))
+        checks.update({c: _quantities if c == "quantity" else _stripped for c in ("quantity", *_LABELS) if c in cols})
+        for i, (column, check) in enumerate(checks.items()):
+            if column in cols:
+                values[column], maps[i], join = _value_map(con, f"v{i}", column, types[column], check, quiet)
+                if join:
+                    joins.append(f"LEFT JOIN v{i} ON src.{sql_ident(column)} IS NOT DISTINCT FROM v{i}.raw")
+                extra += [f"v{i}.reason AS _r{i}", f"v{i}.detail AS _d{i}"] if join else \
+                    [f"CAST(NULL AS VARCHAR) AS _r{i}", f"CAST(NULL AS VARCHAR) AS _d{i}"]
+        status = values["status"]["value"] if "status" in values else "'completed'"
+        amount = values["amount"]["value"]
+        quantity = "".join(f", {values[c]['value']} AS {sql_ident('_v_' + c)}" for c in ("quantity", *_LABELS)
+                           if c in values)
+        cid_padded = padded.get("customer_id", False)
+        con.execute(f"CREATE TEMP VIEW parsed AS SELECT *, coalesce(_st = 'returned' OR (_st = 'completed' AND "
+                    f"_amt < 0), false) AS _ret FROM (SELECT src.*, {_strip('src.customer_id', cid_padded)} AS _cid, "
+                    f"{values['timestamp']['value']} AS _ts, {amount} AS _amt, {values['amount']['value6']} AS _amt6, "
+                    f"{status} AS _st{quantity}, {', '.join(extra)} FROM canon src {' '.join(joins)})")
+        # row rules and the first reason of each row, in SQL; only the rows with a reason are stored
+        # the sheets of one workbook are one file (helpers.schema.SHEET_SUFFIX), as in rules.duplicate_rows
+        part = ", ".join([f"regexp_replace(source_file, {sql_str(SHEET_SUFFIX)}, '\\1')",
+                          *(sql_ident(c) for c in cols)])
+        run_with_progress(con, f"CREATE TEMP TABLE bad AS SELECT * FROM ({_rules_sql(maps, test_accounts, pattern)} "
+                               f"FROM (SELECT *, row_number() OVER (PARTITION BY {part} ORDER BY source_file, "
+                               f"source_row) > 1 AS "
+                               f"_dup FROM parsed) src) WHERE reason IS NOT NULL",
                           "clean 1/3: rules (duplicates, ids, dates, amounts, status)", disable=quiet)
-        negative = con.execute("SELECT count(*) FROM log l ANTI JOIN bad b USING (source_file, source_row) "
-                               "WHERE TRY_CAST(l.amount AS DOUBLE) < 0").fetchone()[0]
-        if returned:
-            raise DataError(f"{returned:,} lines have the status 'returned'", file=log.path, column="status",
-                            hint="the large path keeps returns only as negative amounts; net them in the "
-                                 "warehouse, or clean a smaller extract with helpers.clean.clean_transactions")
-        if returns == "net" and negative:
-            raise DataError(f"{negative:,} return lines (negative amounts)", file=log.path, column="amount",
-                            hint="large logs keep returns as negative lines: pass returns='negative'")
-        cols = [c for c in log.mapping if c not in ("timestamp", "amount")]
-        kept = (f"SELECT {', '.join(sql_ident(c) for c in cols)}, CAST(\"timestamp\" AS TIMESTAMP) AS \"timestamp\", "
-                f"CAST(\"amount\" AS DOUBLE) AS amount, source_file, source_row FROM log l "
-                f"ANTI JOIN bad b USING (source_file, source_row)")
-        order = '"order_id"' if "order_id" in log.mapping else "source_file || ':' || source_row"
-        threshold = (f"(SELECT {float(extreme_factor)} * quantile_cont(total, {float(quantile)}) FROM "
-                     f"(SELECT sum(amount) AS total FROM kept GROUP BY {order}))")
-        flagged = (f"WITH kept AS ({kept}), totals AS (SELECT {order} AS _o, sum(amount) AS total FROM kept "
-                   f"GROUP BY ALL), th AS (SELECT {threshold} AS t) "
-                   f"SELECT kept.*, 0.0 AS returned_amount, coalesce(totals.total > th.t AND th.t > 0, false) "
-                   f"AS flag_extreme FROM kept JOIN totals ON totals._o = {order.replace('source_', 'kept.source_')} "
-                   f"CROSS JOIN th ORDER BY source_file, source_row")
-        run_with_progress(con, f"COPY ({flagged}) TO {sql_str((out / 'transactions.parquet').as_posix())} "
-                               f"(FORMAT parquet, ROW_GROUP_SIZE 1000000)",
-                          "clean 2/3: flag extreme orders, write clean lines", disable=quiet)
-        run_with_progress(con, f"COPY (SELECT l.*, b.reason FROM log l JOIN bad b USING (source_file, source_row) "
-                               f"ORDER BY source_file, source_row) TO "
+        if returns == "net" and _net(con, cols):
+            con.execute("CREATE TEMP VIEW outcome AS SELECT p.*, coalesce(b.reason, n.reason) AS _reason, "
+                        "CASE WHEN b.reason IS NULL THEN n.detail ELSE b.detail END AS _detail, "
+                        "CASE WHEN n.source_row IS NOT NULL THEN n.amount WHEN p._ret THEN -abs(p._amt6) "
+                        "ELSE p._amt6 END AS _amount, coalesce(n.returned_amount, CAST(0 AS DOUBLE)) AS _returned "
+                        "FROM parsed p LEFT JOIN bad b USING (source_file, source_row) "
+                        "LEFT JOIN netted n USING (source_file, source_row)")
+            found = "SELECT reason FROM bad UNION ALL SELECT reason FROM netted WHERE reason IS NOT NULL"
+        else:
+            con.execute("CREATE TEMP VIEW outcome AS SELECT p.*, b.reason AS _reason, b.detail AS _detail, "
+                        "CASE WHEN p._ret THEN -abs(p._amt6) ELSE p._amt6 END AS _amount, "
+                        "CAST(0 AS DOUBLE) AS _returned FROM parsed p LEFT JOIN bad b USING (source_file, source_row)")
+            found = "SELECT reason FROM bad"
+        _write_clean(con, cols, padded, out / "transactions.parquet", extreme_factor, quantile, quiet)
+        text = ", ".join(f"{_text_sql(sql_ident(c), types[c])} AS {sql_ident(c)}" for c in cols)
+        run_with_progress(con, f"COPY (SELECT {text}, source_file, source_row, _reason AS reason, _detail AS detail "
+                               f"FROM outcome WHERE _reason IS NOT NULL ORDER BY source_file, source_row) TO "
                                f"{sql_str((out / 'quarantine.parquet').as_posix())} (FORMAT parquet)",
                           "clean 3/3: write quarantine", disable=quiet)
-        counts = dict(con.execute("SELECT reason, count(*) FROM bad GROUP BY ALL").fetchall())
+        counts = dict(con.execute(f"SELECT reason, count(*) FROM ({found}) GROUP BY ALL").fetchall())
     finally:
         con.close()
     clean = ParquetLog.open(out / "transactions.parquet")
     quarantine = ParquetLog.open(out / "quarantine.parquet")
     check_log_accounting(log, clean, quarantine)
     return CleanedLog(clean=clean, quarantine=quarantine, counts={k: int(v) for k, v in counts.items()})
+
+
+def _quantities(values: pd.Series) -> Checked:
+    """Units per line (:func:`~helpers.clean.parse.parse_quantities`), no reason: a quantity never quarantines."""
+    none = pd.Series(pd.NA, index=values.index, dtype="string")
+    return Checked(parse_quantities(values), none, none)
+
+
+def _stripped(values: pd.Series) -> Checked:
+    """A label as the clean lines hold it: text stripped as the pandas path strips it, no reason."""
+    none = pd.Series(pd.NA, index=values.index, dtype="string")
+    return Checked(values.astype("string").str.strip(), none, none)
+
+
+def _write_clean(con, cols: list[str], padded: dict[str, bool], path: Path, extreme_factor: float,
+                 quantile: float, quiet: bool) -> None:
+    """COPY the kept lines of ``outcome`` to ``path``: the pandas path's columns, order and extreme flags."""
+    status = "CASE WHEN o._ret THEN 'returned' ELSE 'completed' END AS status"
+    special = {"customer_id": "o._cid AS customer_id", "timestamp": 'o._ts AS "timestamp"',
+               "amount": "o._amount AS amount", "status": status,
+               **{c: f"o.{sql_ident('_v_' + c)} AS {sql_ident(c)}" for c in ("quantity", *_LABELS)}}
+    select = [special.get(c) or (f"{_strip('o.' + sql_ident(c), padded.get(c, False))} AS {sql_ident(c)}"
+                                 if c in TEXT_COLUMNS
+                                 else f"o.{sql_ident(c)}") for c in cols]
+    select += ["o.source_file", "o.source_row"] + ([] if "status" in cols else [status])
+    select.append("o._returned AS returned_amount")
+    order = '"order_id"' if "order_id" in cols else "NULL"
+    flagged = (f"WITH kept AS (SELECT {', '.join(select)} FROM outcome o WHERE o._reason IS NULL), "
+               f"totals AS (SELECT {order} AS _o, sum(amount) AS total FROM kept WHERE {order} IS NOT NULL "
+               f"GROUP BY ALL), th AS (SELECT {float(extreme_factor)} * quantile_cont(total, {float(quantile)}) AS t "
+               f"FROM totals) SELECT kept.*, coalesce(totals.total > th.t AND th.t > 0, false) AS flag_extreme "
+               f"FROM kept LEFT JOIN totals ON totals._o = kept.{order} CROSS JOIN th "
+               f"ORDER BY \"timestamp\", {order}, source_file, source_row")
+    run_with_progress(con, f"COPY ({flagged}) TO {sql_str(path.as_posix())} (FORMAT parquet, ROW_GROUP_SIZE 1000000)",
+                      "clean 2/3: flag extreme orders, write clean lines", disable=quiet)
 
 
 def check_log_accounting(raw: ParquetLog, clean: ParquetLog, quarantine: ParquetLog) -> None:

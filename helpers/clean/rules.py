@@ -13,26 +13,27 @@
 + rows quarantined, exactly; ``source_file`` + ``source_row`` identify each row in both
 (:mod:`helpers.clean.accounting` tabulates and checks it).
 
-**Rules, applied in this order; a row gets the first reason that applies:**
+**Rules, in the order of** :data:`~helpers.schema.REASONS` **; a row gets the first reason that applies:**
 
 0. ``malformed_line`` — the raw line did not split into the header's columns (acquisition marks
    it in a ``malformed_line`` column with what is wrong, ``"7 fields where the header has 8"``,
    which becomes the ``detail``); its values are not trusted, so no other rule looks at it.
-1. ``duplicate`` — an exact copy of an earlier row of the same file (every source
-   column equal); the first copy is kept. The sheets of one workbook are one file
-   (``book.xlsx#Year 2009-2010`` and ``book.xlsx#Year 2010-2011``): a line repeated in two sheets
-   is a duplicate.
+1. ``duplicate`` — an exact copy of an earlier row of the same file (every canonical column
+   present equal, as text, the generated ``order_id`` included); the first copy (file order) is kept.
+   The sheets of one workbook are one file (``book.xlsx#Year 2009-2010`` and
+   ``book.xlsx#Year 2010-2011``): a line repeated in two sheets is a duplicate.
 2. ``test_account`` — the customer is a staff test account (listed, or matching
-   ``test_id_pattern``).
+   ``test_id_pattern``; detail: the id).
 3. ``missing_customer`` — no customer id (guest orders, blank cells).
-4. ``missing_date`` / ``unparseable_date`` — see :func:`~helpers.clean.parse.parse_timestamps`.
-5. ``missing_amount`` / ``unparseable_amount`` — see :func:`~helpers.clean.parse.parse_amounts`.
-6. ``unknown_status`` — a status that is not in :data:`~helpers.schema.STATUS_VALUES`.
-7. ``not_paid`` — an order never paid (status *unpaid*: 等待买家付款, Shopify's pending,
-   authorized, expired); ``cancelled`` — cancelled orders never happened for the customer.
-8. Returns — a line with status *returned*, or a negative amount (a refund) under a
+4. Value rules, one definition for both paths (:func:`~helpers.clean.parse.value_checks`):
+   ``missing_date`` / ``unparseable_date`` (:func:`~helpers.clean.parse.check_timestamps`),
+   ``missing_amount`` / ``unparseable_amount`` (:func:`~helpers.clean.parse.check_amounts`),
+   ``unknown_status``, ``not_paid`` (status *unpaid*: 等待买家付款, Shopify's pending, authorized,
+   expired) and ``cancelled`` (:func:`~helpers.clean.parse.check_statuses`); detail: the offending raw value.
+5. Returns — a line with status *returned*, or a negative amount (a refund) under a
    *completed* status. With ``returns="net"`` (default) a return is netted into the sale
-   line of the same order (and product, when known): the sale's ``amount`` falls by the
+   line of the same order (and product, when known) by :func:`~helpers.clean.returns.net_returns`:
+   the sale's ``amount`` falls by the
    returned amount and the return line goes to quarantine as ``return_netted``. A
    **cancellation order** — an order (customer + order id) none of whose lines is a sale, as the
    ``C…`` invoices of the UCI retail exports — has no sale of its own: each of its lines (when its
@@ -43,6 +44,10 @@
    left is netted as far as it goes, its ``detail`` saying by how much it exceeds the sales.
    With ``returns="negative"`` return lines are kept as negative lines at their own date
    (``status="returned"``), as accounting systems book them.
+
+A large log (:class:`~helpers.largelog.ParquetLog`) is cleaned by :func:`~helpers.clean.large.clean_log`
+with the same definition: the value rules and the netting run these same functions, the row rules
+are SQL with the same codes, details and order (``tests/test_clean_parity.py`` proves both equal).
 
 **Extreme orders are flagged, not dropped**: an order (all lines of one ``order_id``)
 whose total exceeds ``extreme_factor`` (default 5) × the 99th percentile of order totals
@@ -63,14 +68,10 @@ import pandas as pd
 from .. import paths
 from ..errors import DataError
 from ..largelog import ParquetLog
-from ..schema import CANONICAL, DATE_FORMATS, DEFAULT_TEST_ID_PATTERN, LINEAGE
-from .large import clean_log
-from .parse import normalise_status, parse_amounts, parse_timestamps
-
-
-#: The column in which acquisition marks a malformed raw line (what is wrong with it; missing for sound lines).
-MALFORMED = "malformed_line"
-_FILE_OF_SHEET = r"(\.(?:xlsx|xlsm|xls))#.*$"  # "book.xlsx#Year 2010-2011" → "book.xlsx"
+from ..schema import CANONICAL, DATE_FORMATS, DEFAULT_TEST_ID_PATTERN, LINEAGE, MALFORMED, SHEET_SUFFIX
+from .large import TEXT_COLUMNS, clean_log
+from .parse import first_reason, parse_quantities, value_checks
+from .returns import key_columns, net_returns
 
 
 class Cleaned(NamedTuple):
@@ -122,76 +123,51 @@ def clean_transactions(
         ``clean`` (typed; ``amount`` in the dataset's currency) and ``quarantine`` (raw values
         plus ``reason`` and ``detail``). ``len(clean) + len(quarantine) == len(df)``.
         For a large log (a :class:`~helpers.largelog.ParquetLog`) both are ParquetLogs written
-        by :func:`clean_log` (same reason codes, in SQL) to a staging folder
-        that :func:`helpers.store.save_processed` moves into place.
+        by :func:`clean_log` (the same definition: same kept lines, reasons and details) to a
+        staging folder that :func:`helpers.store.save_processed` moves into place.
     """
     if isinstance(df, ParquetLog):
         staging = paths.PROCESSED / "_staging" / hashlib.sha1(f"{df.path}:{df.rows}".encode()).hexdigest()[:12]
         result = clean_log(df, staging, test_accounts=test_accounts, test_id_pattern=test_id_pattern,
-                           returns=returns, extreme_factor=extreme_factor)
+                           returns=returns, extreme_factor=extreme_factor, date_formats=date_formats)
         return Cleaned(result.clean, result.quarantine)
     if returns not in ("net", "negative"):
         raise ValueError("returns must be 'net' or 'negative'")
     _require(df)
     work = df.reset_index(drop=True).copy()
     n = len(work)
-    reason = pd.Series(pd.NA, index=work.index, dtype="string")
-    detail = pd.Series(pd.NA, index=work.index, dtype="string")
-
-    def assign(mask: pd.Series, code: str, info: pd.Series | str | None = None) -> None:
-        take = mask & reason.isna()
-        reason[take] = code
-        if info is not None:
-            detail[take] = info[take].astype("string") if isinstance(info, pd.Series) else info
-
-    # 0. malformed lines, marked by acquisition
-    if MALFORMED in work.columns:
-        assign(work[MALFORMED].notna(), "malformed_line", work[MALFORMED].astype("string"))
-    source_cols = [c for c in work.columns if c in CANONICAL or c == "source_file"]
-    # 1. duplicates: identical in every source column, within one file (the sheets of a workbook are one file)
-    same = work[source_cols].astype("string")
-    same["source_file"] = same["source_file"].str.replace(_FILE_OF_SHEET, r"\1", regex=True)
-    dup = same.duplicated(keep="first")
-    assign(dup, "duplicate", "copy of an earlier row")
-    # 2. test accounts
+    # value-level rules: one definition (helpers.clean.parse), shared with the large path
+    checks = {col: check(work[col]) for col, check in value_checks(date_formats).items() if col in work.columns}
+    quantity = parse_quantities(work["quantity"]) if "quantity" in work.columns else None
+    # row-level rules (the large path has them in SQL, helpers.clean.large)
     cid = work["customer_id"].astype("string").str.strip()
     is_test = cid.isin(set(map(str, test_accounts)))
     if test_id_pattern:
         is_test |= cid.str.contains(test_id_pattern, regex=True, na=False)
-    assign(is_test.fillna(False), "test_account", cid)
-    # 3. missing customer
-    assign(cid.isna() | (cid == ""), "missing_customer")
-    # 4. dates
-    ts = parse_timestamps(work["timestamp"], date_formats)
-    raw_ts = work["timestamp"]
-    assign(raw_ts.isna(), "missing_date")
-    assign(ts.isna(), "unparseable_date", raw_ts.astype("string"))
-    # 5. amounts
-    amount = parse_amounts(work["amount"])
-    assign(work["amount"].isna(), "missing_amount")
-    assign(amount.isna(), "unparseable_amount", work["amount"].astype("string"))
-    # 6./7. status
-    if "status" in work.columns:
-        status = normalise_status(work["status"])
-        assign(status.isna(), "unknown_status", work["status"].astype("string"))
-    else:
-        status = pd.Series("completed", index=work.index, dtype="string")
-    assign(status == "unpaid", "not_paid", work["status"].astype("string") if "status" in work.columns else None)
-    assign(status == "cancelled", "cancelled")
-    # 8. returns
-    is_return = (status == "returned") | ((status == "completed") & (amount < 0))
+    rules = [] if MALFORMED not in work.columns else [  # marked by acquisition: its values are not trusted
+        (work[MALFORMED].notna(), "malformed_line", work[MALFORMED].astype("string"))]
+    rules += [(duplicate_rows(work), "duplicate", "copy of an earlier row"),
+             (is_test.fillna(False), "test_account", cid),
+             (cid.isna() | (cid == ""), "missing_customer", None)]
+    for checked in checks.values():
+        rules += [(checked.reason == code, code, checked.detail) for code in checked.reason.dropna().unique()]
+    reason, detail = first_reason(work.index, rules)  # in the order of helpers.schema.REASONS
+    ts, amount = checks["timestamp"].value, checks["amount"].value
+    status = checks["status"].value if "status" in checks else pd.Series("completed", index=work.index,
+                                                                         dtype="string")
+    # returns (the last rules of REASONS): negative lines, or netted into their sale lines
+    is_return = ((status == "returned") | ((status == "completed") & (amount < 0))).fillna(False).astype(bool)
     valid = reason.isna()
-    amount_out = amount.copy()
+    amount_out = amount.where(~(valid & is_return), -amount.abs())
     returned_amount = pd.Series(0.0, index=work.index)
-    ret_valid = valid & is_return
-    amount_out[ret_valid] = -amount[ret_valid].abs()
-    if returns == "net" and ret_valid.any():
-        netted = _net_returns(work, ts, amount_out, valid, is_return.fillna(False))
-        amount_out, returned_amount = netted.amount, netted.returned
-        assign(netted.unmatched, "return_unmatched", work["order_id"].astype("string"))
-        assign(netted.netted, "return_netted", netted.detail)
-        full = valid & ~is_return.fillna(False) & (returned_amount > 0) & (amount_out <= 1e-9)
-        assign(full, "fully_returned", returned_amount.round(2).astype(str))
+    if returns == "net" and (valid & is_return).any():
+        key = key_columns(work.columns, "product" in work.columns and bool(work["product"].notna().any()))
+        lines = work[list(dict.fromkeys([*key, "order_id", *LINEAGE]))].assign(
+            timestamp=ts, amount=amount_out, is_return=is_return, valid=valid)
+        netted = net_returns(lines, key)[valid]
+        amount_out[netted.index] = netted["amount"]
+        returned_amount[netted.index] = netted["returned_amount"]
+        reason[netted.index], detail[netted.index] = netted["reason"], netted["detail"]
 
     kept = reason.isna()
     clean = work.loc[kept, [c for c in CANONICAL if c in work.columns] + list(LINEAGE)].copy()
@@ -200,9 +176,9 @@ def clean_transactions(
     clean["status"] = np.where(is_return[kept], "returned", "completed")
     clean["status"] = clean["status"].astype("string")
     clean["returned_amount"] = returned_amount[kept].round(6)
-    if "quantity" in clean.columns:
-        clean["quantity"] = pd.to_numeric(clean["quantity"], errors="coerce")
-    for col in ("customer_id", "order_id", "product", "category", "channel"):
+    if quantity is not None:
+        clean["quantity"] = quantity[kept]
+    for col in TEXT_COLUMNS:
         if col in clean.columns:
             clean[col] = clean[col].astype("string").str.strip()
     clean["flag_extreme"] = flag_extreme_orders(clean, factor=extreme_factor)
@@ -220,99 +196,15 @@ def clean_transactions(
     return Cleaned(clean, quarantine)
 
 
-class _Netted(NamedTuple):
-    amount: pd.Series      # line amounts after returns (sale lines reduced, return lines negative)
-    returned: pd.Series    # what returns took off each sale line
-    detail: pd.Series      # per netted return line: the order(s) it netted into; missing elsewhere
-    unmatched: pd.Series   # return lines with no sale line to net against
-    netted: pd.Series      # return lines netted (into their order's sales, or a cancellation into earlier sales)
-
-
-def _keys(work: pd.DataFrame, columns: list[str]) -> pd.Series:
-    keys = work[columns].astype("string").fillna("")
-    return keys[columns[0]].str.cat([keys[c] for c in columns[1:]], sep="\x1f")
-
-
-def _net_returns(work: pd.DataFrame, ts: pd.Series, amount_out: pd.Series, valid: pd.Series,
-                 is_return: pd.Series) -> _Netted:
-    """The returns rule (module docstring, rule 8): returns netted into the sale lines of their order (and
-    product), then cancellation orders' lines into the customer's latest earlier sale lines of their product."""
-    amount_out = amount_out.copy()
-    returned = pd.Series(0.0, index=work.index)
-    detail = pd.Series(pd.NA, index=work.index, dtype="string")
-    has_product = "product" in work.columns and work["product"].notna().any()
-    key_str = _keys(work, ["customer_id", "order_id"] + (["product"] if has_product else []))
-    sales = valid & ~is_return
-    ret_valid = valid & is_return
-    ret_keys = key_str[ret_valid]
-    matched = ret_keys.isin(set(key_str[sales]))
-    # what is owed back per line key, allocated to that key's sale lines in file order
-    owed = (-amount_out[ret_keys.index[matched]]).groupby(ret_keys[matched].to_numpy()).sum()
-    s_idx = work.index[sales & key_str.isin(owed.index)]
-    s_key = key_str[s_idx].to_numpy()
-    s_amt = amount_out[s_idx].clip(lower=0)
-    before = s_amt.groupby(s_key).cumsum() - s_amt
-    take = np.minimum((owed.reindex(s_key).to_numpy() - before.to_numpy()).clip(min=0), s_amt.to_numpy())
-    returned[s_idx] = take
-    amount_out[s_idx] = amount_out[s_idx] - take
-    excess = owed - pd.Series(take, index=s_key).groupby(level=0).sum().reindex(owed.index, fill_value=0)
-    m_idx = ret_keys.index[matched]
-    detail[m_idx] = work.loc[m_idx, "order_id"].astype("string")
-    over = ret_keys[matched].map(excess.round(2)).gt(0.005)
-    if over.any():
-        over_idx = over[over].index
-        detail[over_idx] = detail[over_idx] + " (returned more than sold by " + \
-            ret_keys[over_idx].map(excess.round(2)).astype(str) + ")"
-    unmatched = ret_valid & ~work.index.isin(m_idx)
-    netted = pd.Series(work.index.isin(m_idx), index=work.index)  # by position: a missing order id is no detail
-    if has_product:
-        order_key = _keys(work, ["customer_id", "order_id"])
-        with_sales = set(order_key[~is_return].tolist())
-        own_sale = pd.Series([k in with_sales for k in order_key.tolist()], index=work.index, dtype=bool)
-        cancellation = unmatched & ~own_sale & work["product"].notna()
-        if cancellation.any():
-            _net_cancellations(work, ts, amount_out, returned, detail, sales, cancellation)
-            netted |= cancellation & detail.notna()  # a netted cancellation always gets its "C… → …" detail
-            unmatched = unmatched & ~netted
-    return _Netted(amount_out, returned, detail, pd.Series(unmatched, index=work.index), netted)
-
-
-def _net_cancellations(work: pd.DataFrame, ts: pd.Series, amount_out: pd.Series, returned: pd.Series,
-                       detail: pd.Series, sales: pd.Series, cancellation: pd.Series) -> None:
-    """Lines of cancellation orders, in time order, each netted into the same customer's sale lines of the
-    same product dated at or before it, latest first (updates ``amount_out``, ``returned``, ``detail``).
-    ``work`` has a 0…n-1 index (:func:`clean_transactions` resets it), so labels are positions."""
-    product_key = _keys(work, ["customer_id", "product"]).to_numpy()
-    when = ts.to_numpy()
-    amount, taken = amount_out.to_numpy(dtype=float, copy=True), returned.to_numpy(dtype=float, copy=True)
-    order_ids = work["order_id"].astype("string").to_numpy()
-    cancel = np.flatnonzero(cancellation.to_numpy())
-    wanted = set(product_key[cancel])
-    lines: dict[str, list[int]] = {}
-    for i in np.flatnonzero(sales.to_numpy() & np.array([k in wanted for k in product_key], dtype=bool)):
-        lines.setdefault(product_key[i], []).append(int(i))  # file order
-    for k in lines:
-        lines[k].sort(key=lambda i: when[i])  # stable: same time keeps file order
-    for r in sorted(cancel.tolist(), key=lambda i: (when[i], i)):
-        earlier = [i for i in lines.get(product_key[r], []) if when[i] <= when[r]]
-        if not earlier:
-            continue  # nothing it could have cancelled: return_unmatched
-        left, into = -amount[r], []
-        for i in reversed(earlier):
-            if left <= 1e-9:
-                break
-            take = min(left, max(amount[i], 0.0))
-            if take > 0:
-                amount[i] -= take
-                taken[i] += take
-                left -= take
-                into.append(str(order_ids[i]))
-        text = f"{order_ids[r]} → {', '.join(dict.fromkeys(into)) or 'nothing left to net'}"
-        if left > 0.005:
-            text += f" (returned more than sold by {round(left, 2)})"
-        detail.iloc[r] = text
-    amount_out[:] = amount
-    returned[:] = taken
+def duplicate_rows(work: pd.DataFrame) -> pd.Series:
+    """``True`` on each exact copy of an earlier row (file order) of the same file: every canonical
+    column present equal, as text (missing equals missing); the first copy is not marked. The sheets
+    of a workbook are one file (:data:`~helpers.schema.SHEET_SUFFIX`)."""
+    cols = [c for c in work.columns if c in CANONICAL or c == "source_file"]
+    ordered = work.sort_values(list(LINEAGE), kind="stable")
+    same = ordered[cols].astype("string")
+    same["source_file"] = same["source_file"].str.replace(SHEET_SUFFIX, r"\1", regex=True)
+    return same.duplicated(keep="first").reindex(work.index)
 
 
 def flag_extreme_orders(clean: pd.DataFrame, factor: float = 5.0, quantile: float = 0.99) -> pd.Series:

@@ -26,8 +26,7 @@ from typing import Callable, Iterable
 
 import pandas as pd
 
-from ...clean.rules import MALFORMED
-from ...schema import LINEAGE, normalise_header
+from ...schema import LINEAGE, MALFORMED, normalise_header
 
 #: The lineage columns a layout receives for every raw row and returns for every canonical row; the third
 #: (``malformed_line``) is what is wrong with a malformed line, missing for a sound one.

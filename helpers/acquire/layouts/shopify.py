@@ -42,9 +42,9 @@ from decimal import Decimal, InvalidOperation
 import numpy as np
 import pandas as pd
 
-from ...clean.rules import MALFORMED
 from ...errors import DataError
 from ...privacy import pseudonymise
+from ...schema import MALFORMED
 from .base import LINEAGE_COLUMNS, Converted, Layout, text_of
 
 #: Financial statuses of orders that were paid (refunds, if any, are netted by cleaning).
