@@ -79,13 +79,22 @@ FILE_FORMATS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: Formats whose files may come gzip-compressed (``orders.csv.gz``): the ending before ``.gz`` says the format.
+GZIP_FORMATS = ("csv",)
+
+
 def file_format(path: str | Path) -> str | None:
     """``"csv"``, ``"excel"``, ``"parquet"`` or ``"spss"`` by the file's ending (:data:`FILE_FORMATS`), ``"parquet"``
-    for a folder holding Parquet files (a hive-partitioned dataset), ``None`` for anything else."""
+    for a folder holding Parquet files (a hive-partitioned dataset), ``None`` for anything else. A ``.gz`` file
+    is the format of the ending before it when that format may be compressed (:data:`GZIP_FORMATS`:
+    ``orders.csv.gz`` is ``"csv"``)."""
     path = Path(path)
     if path.is_dir():
         return "parquet" if any(path.rglob("*.parquet")) else None
     suffix = path.suffix.lower()
+    if suffix == ".gz":
+        inner = Path(path.stem).suffix.lower()
+        return next((name for name in GZIP_FORMATS if inner in FILE_FORMATS[name]), None)
     return next((name for name, endings in FILE_FORMATS.items() if suffix in endings), None)
 
 

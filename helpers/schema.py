@@ -2,9 +2,10 @@
 
 One place for what a transaction line is (:data:`CANONICAL`, :data:`LINEAGE`), which header
 names mean which column (:data:`ALIASES`, :func:`resolve_columns`), which status words mean what
-(:data:`STATUS_VALUES`), why a row is quarantined (:data:`REASONS`) and what personal data looks
-like (:data:`PHONE_PATTERN`, :data:`EMAIL_PATTERN`). Acquisition, cleaning (pandas and DuckDB
-paths), the large-log reader and the privacy checks all read these tables, so a new alias, status
+(:data:`STATUS_VALUES`), why a row is quarantined (:data:`REASONS`; which of those acquisition marks,
+:data:`ACQUISITION_MARKS`), how ids are compared (:func:`clean_cell`, shared with the survey reader) and
+what personal data looks like (:data:`PHONE_PATTERN`, :data:`EMAIL_PATTERN`). Acquisition, cleaning (pandas
+and DuckDB paths), the large-log reader and the privacy checks all read these tables, so a new alias, status
 word or reason is added once.
 
 Part of the bottom layer (``docs/architecture.md``): imports no analysis module.
@@ -14,8 +15,12 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
+
+import pandas as pd
 
 from .errors import DataError
 
@@ -44,7 +49,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
                  "invoiceno", "订单号", "订单编号", "单号"),
     "timestamp": ("timestamp", "datetime", "date", "order_date", "order_time", "invoicedate",
                   "下单时间", "订单时间", "日期", "交易时间", "购买时间"),
-    "amount": ("amount", "sales", "revenue", "total", "price", "monetary_value", "dollar_value",
+    "amount": ("amount", "sales", "revenue", "total", "monetary_value", "dollar_value",
                "实付金额", "金额", "订单金额", "销售额", "支付金额"),
     "quantity": ("quantity", "qty", "units", "number_of_cds", "数量", "件数"),
     "product": ("product", "item", "sku", "product_name", "description", "商品", "商品名称", "产品"),
@@ -52,6 +57,13 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "channel": ("channel", "sales_channel", "渠道", "销售渠道"),
     "status": ("status", "order_status", "state", "订单状态", "状态"),
 }
+
+
+#: Header names of a *unit* price (compared as :data:`ALIASES`). Never a line's amount by itself: a file with a
+#: unit price and a quantity but no amount column gets amount = unit price × quantity
+#: (:func:`amount_from_unit_price`); with no quantity it is refused (:func:`resolve_columns`).
+UNIT_PRICE_ALIASES: tuple[str, ...] = ("price", "unit_price", "unitprice", "price_each", "item_price",
+                                       "单价", "商品单价", "成交单价", "销售单价", "售价", "价格")
 
 
 def normalise_header(name: str) -> str:
@@ -70,7 +82,9 @@ def resolve_columns(
     Returns ``{canonical name: column in file}``. Raises :class:`DataError` naming the file and
     the column when a mapped column is absent, a key is not canonical, or a required column
     (``customer_id``, ``timestamp``, ``amount``) cannot be found. ``order_id`` may be absent:
-    it is then generated from the row number.
+    it is then generated from the row number. A unit price (:data:`UNIT_PRICE_ALIASES`: ``price``, ``单价`` …)
+    is never taken for the amount: without an amount column the error says so (the reader computes unit price
+    × quantity where both are there, :func:`amount_from_unit_price`).
     """
     available = list(available)
     mapping: dict[str, str] = {}
@@ -85,26 +99,63 @@ def resolve_columns(
             raise DataError(
                 f"column {column!r} (mapped to {canonical!r}) is not in the file", file=file,
                 column=str(column),
-                hint=(f"did you mean {close}? " if close else "") + f"columns present: {available}",
+                hint=(f"did you mean {close}? " if close else "") + f"columns present: {_short(available)}",
             )
         mapping[canonical] = column
-    normalised = {normalise_header(c): c for c in available}
     for canonical, aliases in ALIASES.items():
-        if canonical in mapping:
-            continue
-        for alias in aliases:
-            found = normalised.get(normalise_header(alias))
-            if found is not None and found not in mapping.values():
+        if canonical not in mapping:
+            found = _find_alias(available, aliases, mapping.values())
+            if found is not None:
                 mapping[canonical] = found
-                break
     for canonical in ("customer_id", "timestamp", "amount"):
         if canonical not in mapping:
+            price = _find_alias(available, UNIT_PRICE_ALIASES, mapping.values()) if canonical == "amount" else None
+            if price is not None:
+                raise DataError(
+                    f"no amount column: {price!r} is a unit price, not what a line cost, and there is no quantity "
+                    "column to multiply it by", file=file, column="amount",
+                    hint=f"add the quantity column, or pass columns={{'amount': {price!r}}} if every line is one unit",
+                )
             raise DataError(
                 "required column is missing (not in the column map, and no column has a known name for it)",
                 file=file, column=canonical,
-                hint=f"pass columns={{'{canonical}': '<your column>'}}; columns present: {available}",
+                hint=f"pass columns={{'{canonical}': '<your column>'}}; columns present: {_short(available)}",
             )
     return mapping
+
+
+def _find_alias(available: list[str], aliases: Iterable[str], taken: Iterable[str]) -> str | None:
+    """The first of ``available`` whose name is one of ``aliases`` (in alias order) and not ``taken``."""
+    normalised = {normalise_header(c): c for c in available}
+    taken = set(taken)
+    for alias in aliases:
+        found = normalised.get(normalise_header(alias))
+        if found is not None and found not in taken:
+            return found
+    return None
+
+
+def _short(names: list[str], most: int = 12) -> str:
+    """Column names for a message: the first ``most``, each cut to 30 characters."""
+    cut = [n if len(str(n)) <= 30 else str(n)[:29] + "…" for n in names[:most]]
+    return str(cut) + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+def amount_from_unit_price(available: Iterable[str], columns: Mapping[str, str] | None) -> tuple[str, str] | None:
+    """``(unit price column, quantity column)`` when a line's amount must be computed as their product: neither
+    the column map nor an amount alias names an amount column, and the file has a unit-price column
+    (:data:`UNIT_PRICE_ALIASES`) and a quantity column (mapped, or :data:`ALIASES` ``quantity``). ``None``
+    otherwise (an amount column is there, or the product cannot be formed: :func:`resolve_columns` then says why).
+    """
+    available = [str(c) for c in available]
+    columns = dict(columns or {})
+    if "amount" in columns or _find_alias(available, ALIASES["amount"], columns.values()) is not None:
+        return None
+    quantity = columns.get("quantity") or _find_alias(available, ALIASES["quantity"], columns.values())
+    if quantity is None or quantity not in available:
+        return None
+    price = _find_alias(available, UNIT_PRICE_ALIASES, [*columns.values(), quantity])
+    return (price, quantity) if price is not None else None
 
 
 # --------------------------------------------------------------------------- status words and reasons
@@ -133,6 +184,7 @@ DEFAULT_TEST_ID_PATTERN = r"(?i)^(?:test|qa|staff|demo)[-_ ]?\d*|^测试|^内部
 REASONS: dict[str, str] = {
     "malformed_line": "line does not split into the header's columns (wrong number of fields, stray quote)",
     "repeated_header": "a copy of the header row inside the data",
+    "summary_row": "a totals row (合计, Total …) below or between the orders",
     "duplicate": "exact copy of an earlier row in the same file",
     "test_account": "staff / test account",
     "missing_customer": "no customer id (guest order or blank)",
@@ -151,7 +203,7 @@ REASONS: dict[str, str] = {
     "return_unmatched": "return with no sale line to net against",
 }
 REASONS_ZH: dict[str, str] = {
-    "malformed_line": "行格式错误（字段数不符）", "repeated_header": "数据中重复的表头行",
+    "malformed_line": "行格式错误（字段数不符）", "repeated_header": "数据中重复的表头行", "summary_row": "合计/小计行",
     "implausible_date": "日期不合理（占位日期）", "implausible_amount": "金额不合理（溢出或非金额）",
     "currency_mismatch": "币种与数据集不符", "not_paid": "订单未付款",
     "duplicate": "重复行", "test_account": "内部测试账号", "missing_customer": "缺少客户ID（游客订单）",
@@ -159,6 +211,18 @@ REASONS_ZH: dict[str, str] = {
     "unparseable_amount": "金额无法解析", "unknown_status": "未知订单状态", "cancelled": "已取消订单",
     "return_netted": "退货已冲抵", "fully_returned": "全额退货", "return_unmatched": "无对应销售的退货",
 }
+
+#: The reasons acquisition can tell from the raw file alone. :func:`helpers.acquire.read_transactions` marks such
+#: a row in a column named by the code, holding the detail (``"7 fields where the header has 8"``, ``"its cells
+#: repeat the header"``, ``"first cell '合计'"``), missing on other rows; the column is there only when a row has
+#: the mark. Cleaning quarantines a marked row with that reason before any other rule looks at its values.
+ACQUISITION_MARKS: tuple[str, ...] = (MALFORMED, "repeated_header", "summary_row")
+#: First cells that make a row a totals / averages row (compared case-insensitively, NFKC, letters and digits
+#: only): an order export's 合计 row, a survey export's 平均 row.
+SUMMARY_WORDS: tuple[str, ...] = (
+    "Total", "Totals", "Grand total", "Subtotal", "Sum", "Average", "Mean", "Avg", "Count", "Overall",
+    "合计", "总计", "小计", "总和", "汇总", "平均", "平均值", "平均分", "均值", "计数",
+)
 
 #: Date formats tried, in order, for text dates (besides ISO 8601 and Excel serial numbers).
 DATE_FORMATS: tuple[str, ...] = (
@@ -168,6 +232,21 @@ DATE_FORMATS: tuple[str, ...] = (
     "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d日 %H:%M", "%Y年%m月%d日", "%Y年%m月%d日%H:%M",
     "%Y%m%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%d %H:%M:%S.%f",
 )
+
+# --------------------------------------------------------------------------- identifiers
+
+#: Characters that show as nothing (zero-width space, joiners, word joiner, a BOM inside text).
+ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+
+
+def clean_cell(value: Any) -> Any:
+    """A cell as ids (customer, order, respondent) and answers are compared: Unicode NFKC (full-width ``１２`` →
+    ``12``, no-break space → space), zero-width characters removed, surrounding spaces stripped; missing stays
+    missing (``pd.NA``). Acquisition applies it to customer and order ids, the survey reader to ids and answers."""
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
+        return pd.NA
+    return unicodedata.normalize("NFKC", str(value)).translate(ZERO_WIDTH).strip()
+
 
 # --------------------------------------------------------------------------- personal data
 

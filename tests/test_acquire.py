@@ -685,3 +685,131 @@ def test_load_interim_missing_dataset_says_run_notebook_01(tmp_path):
 def test_acquire_unknown_dataset_is_a_data_error():
     with pytest.raises(DataError, match="unknown dataset"):
         acquire.acquire("nonsense")
+
+
+# --------------------------------------------------------------------------- the rules behind the hostile corpus
+# (issue 16; tests/test_hostile_transactions.py reads the corpus, these pin each rule's edges)
+
+
+def test_unit_price_is_multiplied_by_quantity_never_taken_for_the_amount(tmp_path):
+    lines = "customer_id,date,price,qty\nC1,2024-01-02,19.90,3\nC2,2024-01-03,5,\nC3,2024-01-04,abc,2\n"
+    df = read_transactions(write_bytes(tmp_path / "lines.csv", lines.encode()))
+    assert df["amount"].tolist()[0] == "59.70" and df["amount"].isna().tolist() == [False, True, False]
+    assert df["amount"].iloc[2] == "abc × 2"  # cleaning cannot parse it: unparseable_amount, both values shown
+    assert df.attrs["provenance"]["columns"]["amount"] == "price × qty"
+    # a total column is the amount; an explicit map wins; a unit price alone is refused with the way out
+    with_total = "customer_id,date,price,qty,total\nC1,2024-01-02,19.90,3,50.00\n"
+    assert read_transactions(write_bytes(tmp_path / "t.csv", with_total.encode()))["amount"].tolist() == ["50.00"]
+    alone = write_bytes(tmp_path / "alone.csv", b"customer_id,date,unit_price\nC1,2024-01-02,19.90\n")
+    err = _error(alone)
+    assert err.column == "amount" and "'unit_price' is a unit price" in str(err)
+    assert read_transactions(alone, columns={"amount": "unit_price"})["amount"].tolist() == ["19.90"]
+
+
+def test_ids_are_compared_as_people_read_them_with_one_shared_function(tmp_path):
+    from helpers import schema, survey
+
+    assert survey.clean_cell is schema.clean_cell  # survey ids and order ids: one definition
+    text = "customer_id,order_id,date,amount\n\uff10\uff10\uff10\uff14\uff12,A\u200b1,2024-01-02,1\n00042 ,A1,2024-01-02,1\n"
+    df = read_transactions(write_bytes(tmp_path / "ids.csv", text.encode()))
+    assert df["customer_id"].tolist() == ["00042", "00042"] and df["order_id"].tolist() == ["A1", "A1"]
+    notes = df.attrs["provenance"]["notes"]
+    assert any(n.startswith("customer_id: 1 value(s)") for n in notes)  # trailing spaces alone are not worth a note
+    plain = read_transactions(write_bytes(tmp_path / "plain.csv", b"customer_id,date,amount\n00042,2024-01-02,1\n"))
+    assert not any("normalised" in n for n in plain.attrs["provenance"]["notes"])
+
+
+def test_parquet_integer_ids_keep_every_digit(tmp_path):
+    ids = [9007199254740993, 9007199254740992, None]  # 2**53 + 1 and 2**53: one float64
+    table = pa.table({"customer_id": pa.array(ids, pa.int64()), "n": pa.array([1, 2, 3], pa.int64()),
+                      "date": ["2024-01-02"] * 3, "amount": [1.0, 2.0, 3.0]})
+    pq.write_table(table, tmp_path / "ids.parquet")
+    raw, _ = acquire.read_table(tmp_path / "ids.parquet")
+    assert raw["n"].dtype == "int64"  # integers without nulls keep their dtype
+    df = read_transactions(tmp_path / "ids.parquet")
+    assert df["customer_id"].tolist()[:2] == ["9007199254740993", "9007199254740992"] and pd.isna(df["customer_id"][2])
+    folder = tmp_path / "log" / "year=2024"
+    folder.mkdir(parents=True)
+    pq.write_table(table, folder / "part-0.parquet")
+    assert read_transactions(tmp_path / "log")["customer_id"].tolist()[:2] == ["9007199254740993", "9007199254740992"]
+
+
+def test_a_title_block_is_skipped_only_when_it_is_shaped_like_one(tmp_path):
+    from helpers.acquire.formats.base import header_position
+
+    assert header_position([["订单导出 2024-01-01", "", ""], [], ["a", "b", "c"]]) == 2
+    assert header_position([["a", "b", "c"], ["1", "2", "3"]]) == 0
+    assert header_position([["only one"]] * 12 + [["a", "b"]]) == 0  # further down than a title block goes
+    text = "导出时间：2024-01-01\n\ncustomer_id,date,amount\nC1,2024-01-02,5\n"
+    df = read_transactions(write_bytes(tmp_path / "t.csv", text.encode()))
+    assert df["customer_id"].tolist() == ["C1"] and df["source_row"].tolist() == [1]
+    with pytest.raises(DataError, match="where the header has 1"):  # read_table reads the first row as the header
+        acquire.read_table(tmp_path / "t.csv")
+
+
+def test_marks_name_only_rows_that_are_not_orders(tmp_path):
+    text = ("customer_id,order_id,date,amount\nC1,customer_id,2024-01-02,5\n"  # one cell equal to a header name
+            "Total:,,,5\nC2,A2,2024-01-03,合计\n,合计,,\n")  # 合计 in the last cell is no mark; the first filled is
+    df = read_transactions(write_bytes(tmp_path / "m.csv", text.encode()))
+    assert "repeated_header" not in df.columns
+    assert df["summary_row"].fillna("-").tolist() == ["-", "first cell 'Total:'", "-", "first cell '合计'"]
+
+
+def test_epoch_times_need_the_whole_column(tmp_path):
+    from helpers.acquire.values import epoch_times
+
+    seconds = pd.Series(["1704189600", None, " 1706796000 "], dtype="string")
+    out, note = epoch_times(seconds)
+    assert out.tolist()[0] == "2024-01-02 10:00:00" and pd.isna(out[1]) and "UTC" in note
+    assert epoch_times(pd.Series(["1704189600123"]))[0].tolist() == ["2024-01-02 10:00:00.123"]
+    for values in (["1704189600", "2024-01-02"], ["1704189600", "1704189600000"], ["20240102"], ["45000"]):
+        unchanged, note = epoch_times(pd.Series(values, dtype="string"))
+        assert unchanged.tolist() == values and note is None, values
+    skip = pd.Series([False, True])
+    assert epoch_times(pd.Series(["1704189600", "order_date"]), skip)[0].tolist() == ["2024-01-02 10:00:00",
+                                                                                       "order_date"]
+
+
+def test_gzip_and_workbook_signatures(tmp_path, monkeypatch):
+    import gzip
+
+    from helpers.acquire.formats import csv as csv_format
+
+    text = b"customer_id,date,amount\nC1,2024-01-02,5\n"
+    assert paths.file_format("a.csv.gz") == "csv" and paths.file_format("a.parquet.gz") is None
+    hidden = write_bytes(tmp_path / "named_plain.csv", gzip.compress(text, mtime=0))  # gzip under a .csv name
+    assert read_transactions(hidden)["amount"].tolist() == ["5"]
+    monkeypatch.setattr(csv_format, "MAX_DECOMPRESSED", 16)
+    assert "decompresses to more than" in str(_error(hidden))
+    monkeypatch.undo()
+    write_bytes(tmp_path / "broken.csv.gz", gzip.compress(text, mtime=0)[:-12])
+    assert "damaged gzip" in str(_error(tmp_path / "broken.csv.gz"))
+    # a legacy .xls saved under .xlsx is read by calamine, as its bytes say
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("s")
+    for j, v in enumerate(["customer_id", "date", "amount"]):
+        sheet.write(0, j, v)
+        sheet.write(1, j, ["C1", "2024-01-02", 5.0][j])
+    book.save(str(tmp_path / "old.xls"))
+    (tmp_path / "old.xlsx").write_bytes((tmp_path / "old.xls").read_bytes())
+    assert read_transactions(tmp_path / "old.xlsx")["amount"].tolist() == ["5"]
+
+
+def test_a_folder_and_a_broken_link_are_named_for_what_they_are(tmp_path):
+    (tmp_path / "empty_folder").mkdir()
+    assert "nor any other file" in str(_error(tmp_path / "empty_folder"))
+    (tmp_path / "link.csv").symlink_to(tmp_path / "gone.csv")
+    assert "symbolic link that cannot be followed" in str(_error(tmp_path / "link.csv"))
+
+
+def test_a_known_layout_never_sees_the_rows_that_are_not_orders(tmp_path):
+    header = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country"
+    line = "536365,85123A,WHITE HANGING HEART,6,12/1/2010 8:26,2.55,17850,United Kingdom"
+    text = "\n".join([header, line, header, line.replace("536365", "536366"), "Total,,,12,,,,"]) + "\n"
+    df = read_transactions(write_bytes(tmp_path / "Online Retail.csv", text.encode()))
+    assert df.attrs["provenance"]["notes"][0].startswith("recognised as the UCI")
+    assert df["order_id"].fillna("-").tolist() == ["536365", "536366", "-", "-"]  # marked rows after the orders
+    assert df["repeated_header"].notna().sum() == 1 and df["summary_row"].notna().sum() == 1
+    marked = df["repeated_header"].notna() | df["summary_row"].notna()
+    assert df.loc[marked, "source_row"].tolist() == [2, 4] and df.loc[marked, "customer_id"].isna().all()
+    assert df.loc[~marked, "amount"].tolist() == ["15.30", "15.30"]

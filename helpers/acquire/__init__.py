@@ -31,7 +31,12 @@ Modules
 - :mod:`~helpers.acquire.layouts`: the export-layout registry :data:`LAYOUTS` (one module per export:
   ``uci_online_retail``, ``online_retail_ii``, ``taobao``, ``shopify``) and :func:`detect_layout`;
 - :mod:`~helpers.acquire.read`: :func:`read_table` (through the registry), :func:`as_text`,
-  :func:`to_canonical`, :func:`read_transactions` (a layout when the header is one, else the column map);
+  :func:`to_canonical`, :func:`read_transactions` (a layout when the header is one, else the column map),
+  :func:`existing_source` (a missing file, a broken link, a folder without data named as such);
+- :mod:`~helpers.acquire.rows`: rows that are not orders (empty rows skipped; a repeated header and a totals
+  row marked for cleaning, :data:`~helpers.schema.ACQUISITION_MARKS`; a header further down named);
+- :mod:`~helpers.acquire.values`: ids compared as people read them (NFKC, invisible spaces), ids whose digits
+  are lost refused, amount = unit price × quantity where there is no amount, Unix times read as UTC;
 - :mod:`~helpers.acquire.bundled`: the bundled-dataset registry :data:`BUNDLED`, :func:`load_cdnow`,
   :func:`load_xiaomi_sim`, :func:`read_manifest`, :func:`bundled_sources`;
 - :mod:`~helpers.acquire.datasets`: :func:`acquire` (a dataset by name, a user's file, a large log);
@@ -50,13 +55,13 @@ from .bundled import (BUNDLED, CDNOW_DIR, XIAOMI_DIR, BundledDataset, bundled_so
 from .datasets import acquire
 from .formats import FORMATS, FileFormat, decode_text
 from .layouts import LAYOUTS, Layout, detect_layout
-from .read import as_text, read_table, read_transactions, to_canonical
+from .read import as_text, existing_source, read_table, read_transactions, to_canonical
 from .tables import column_map_table, peek_timestamps, plot_customer_profile, provenance_table, weekly_lines
 
 __all__ = [
     "ALIASES", "BUNDLED", "CANONICAL", "CDNOW_DIR", "FORMATS", "LAYOUTS", "LINEAGE", "OPTIONAL", "REQUIRED",
     "XIAOMI_DIR", "Acquired", "BundledDataset", "FileFormat", "Layout", "Provenance", "acquire", "as_text",
-    "bundled_sources", "column_map_table", "decode_text", "detect_layout", "load_cdnow", "load_xiaomi_sim",
+    "bundled_sources", "column_map_table", "decode_text", "detect_layout", "existing_source", "load_cdnow", "load_xiaomi_sim",
     "peek_timestamps",
     "plot_customer_profile", "provenance_table", "read_manifest", "read_table", "read_transactions",
     "resolve_columns", "to_canonical", "weekly_lines",

@@ -20,7 +20,7 @@ import yaml
 
 from ..paths import RAW, display_path, sha256_of
 from ..privacy import pseudonymise
-from ..schema import CANONICAL, LINEAGE, MALFORMED
+from ..schema import ACQUISITION_MARKS, CANONICAL, LINEAGE
 from ..store import Acquired, Provenance, read_time
 from .read import read_table, read_transactions, to_canonical
 
@@ -88,7 +88,7 @@ def load_xiaomi_sim(raw_dir: Path = XIAOMI_DIR, key: bytes | None = None) -> Acq
         parts.append(tx)
         provs.append(Provenance(**tx.attrs["provenance"]))
     transactions = pd.concat(parts, ignore_index=True)
-    marked = [MALFORMED] if MALFORMED in transactions.columns else []  # malformed lines stay marked for cleaning
+    marked = [c for c in ACQUISITION_MARKS if c in transactions.columns]  # marked rows stay marked for cleaning
     transactions = transactions[[c for c in CANONICAL if c in transactions.columns] + list(LINEAGE) + marked]
     transactions.attrs = {}
     cust_spec = manifest["customers"]

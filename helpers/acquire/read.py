@@ -12,6 +12,21 @@ from several sheets) and ``source_row`` the 1-based data row (per sheet). A deli
 does not split into the header's columns is kept, its fields filled left to right, with a
 ``malformed_line`` column saying what is wrong (``"7 fields where the header has 8"``); cleaning
 quarantines such rows first (reason ``malformed_line``). The column is there only when a line is malformed.
+The same holds for the other marks of :data:`helpers.schema.ACQUISITION_MARKS` (``repeated_header``,
+``summary_row``: :mod:`helpers.acquire.rows`): a column named by the reason code, holding the detail.
+
+What a transaction export can hold besides orders, and how :func:`read_transactions` meets it (the hostile
+corpus, ``tests/data/hostile/transactions``, holds one file of each):
+
+- the path: a symbolic link that cannot be followed, a folder without data files, an empty file
+  (:func:`existing_source`); a file that is not what its name says, a password-protected workbook, UTF-16,
+  NUL bytes, a line of megabytes, a ``.csv.gz`` (the format readers, :mod:`helpers.acquire.formats`);
+- rows: a title block above the header (skipped, with a note) or a title shaped like a header (an error
+  naming the row the header seems to be on), empty rows (skipped, with a note), a header repeated mid-file
+  and a totals row (marked), :mod:`helpers.acquire.rows`;
+- values: ids typed with full-width digits or invisible spaces (normalised), ids whose digits are already
+  lost (refused), a unit price and a quantity instead of an amount (multiplied), Unix times (read as UTC),
+  :mod:`helpers.acquire.values`.
 """
 
 from __future__ import annotations
@@ -22,13 +37,39 @@ from typing import Any, Mapping
 
 import pandas as pd
 
-from ..clean.rules import MALFORMED
 from ..errors import DataError
 from ..paths import display_path, file_format, resolve_user_path, sha256_of
-from ..schema import CANONICAL, LINEAGE, resolve_columns
+from ..schema import ACQUISITION_MARKS, CANONICAL, LINEAGE, MALFORMED, amount_from_unit_price, resolve_columns
 from ..store import Provenance, read_time
 from .formats import FORMATS, RawTable, ReadOptions, supported_formats
-from .layouts import detect_layout
+from .layouts import LINEAGE_COLUMNS, Layout, detect_layout
+from .rows import ROW_MARKS, empty_rows, header_below, structural_marks
+from .values import check_ids, epoch_times, normalise_ids, unit_price_amount
+
+
+def existing_source(path: str | Path) -> Path:
+    """The user's path resolved (:func:`helpers.paths.resolve_user_path`), or a clear :class:`DataError`: a
+    symbolic link that cannot be followed (a loop, a missing target), a path that does not exist, an empty
+    file, a folder with no data files in it."""
+    path = resolve_user_path(path)
+    if path.is_symlink():
+        try:
+            path.resolve(strict=True)
+        except (OSError, RuntimeError) as exc:  # ELOOP (Python 3.13) or "Symlink loop" (3.11)
+            raise DataError(f"is a symbolic link that cannot be followed ({type(exc).__name__}: a loop or a "
+                            "missing target)", file=path, hint="point the link at the export itself") from exc
+    if not path.exists():
+        raise DataError("file not found", file=path,
+                        hint="check the path (relative paths are tried from the current folder, "
+                             "then from the project root)")
+    if path.is_file() and path.stat().st_size == 0:
+        raise DataError("file is empty (0 bytes)", file=path, hint="export the data again")
+    if path.is_dir() and file_format(path) is None:
+        found = sorted({p.suffix.lower() or "(no extension)" for p in path.rglob("*") if p.is_file()})
+        raise DataError("is a folder with no Parquet files (*.parquet) in it" + (
+            f"; it holds {', '.join(found[:5])} files" if found else ", nor any other file"), file=path,
+            hint="give one file (CSV, Excel, Parquet), or a folder of Parquet files (a hive-partitioned log)")
+    return path
 
 
 def read_raw(
@@ -38,32 +79,29 @@ def read_raw(
     sheet: str | int | None = None,
     sep: str | None = None,
     malformed: str = "error",
+    titles: bool = False,
 ) -> tuple[RawTable, Provenance]:
     """What the format registry's reader returns for a file (:class:`RawTable`), checked, and its provenance.
 
-    ``malformed`` (``"error"`` or ``"mark"``): what a delimited file's malformed line does
-    (:class:`~helpers.acquire.formats.ReadOptions`). Raises :class:`DataError` as :func:`read_table`.
+    ``malformed`` (``"error"`` or ``"mark"``): what a delimited file's malformed line does; ``titles``: whether
+    a title block above the header is skipped (:class:`~helpers.acquire.formats.ReadOptions`). Raises
+    :class:`DataError` as :func:`read_table`.
     """
-    path = resolve_user_path(path)
-    if not path.exists():
-        raise DataError("file not found", file=path,
-                        hint="check the path (relative paths are tried from the current folder, "
-                             "then from the project root)")
-    if path.is_file() and path.stat().st_size == 0:
-        raise DataError("file is empty (0 bytes)", file=path, hint="export the data again")
+    path = existing_source(path)
     fmt = FORMATS.get(file_format(path))
     if fmt is None:
         suffix = path.suffix.lower()
         raise DataError(f"unknown format {suffix or '(no extension)'!r}", file=path,
                         hint=f"supported: {supported_formats()}")
-    raw = fmt.read(path, ReadOptions(encoding=encoding, sheet=sheet, sep=sep, malformed=malformed))
+    raw = fmt.read(path, ReadOptions(encoding=encoding, sheet=sheet, sep=sep, malformed=malformed, titles=titles))
     df = raw.frame
     df.columns = [str(c).strip() for c in df.columns]
     if len(df.columns) == 0:
         raise DataError("has no columns", file=path, hint="export the data again with a header row")
     if len(df) == 0:
+        names = list(df.columns)
         raise DataError("has a header but no data rows", file=path,
-                        hint=f"columns found: {list(df.columns)}; export the data rows too")
+                        hint=f"columns found: {names[:12]}{' …' if len(names) > 12 else ''}; export the data rows too")
     prov = Provenance(
         path=display_path(path), sha256=sha256_of(path), rows=len(df), format=fmt.name, encoding=raw.encoding,
         read_at=read_time(), sheet=raw.sheet, notes=list(raw.notes),
@@ -96,7 +134,8 @@ def read_table(
 
 
 def raw_lineage(raw: RawTable, source: str) -> pd.DataFrame:
-    """``source_file``, ``source_row`` and ``malformed_line`` of each row of ``raw.frame`` (module docstring)."""
+    """``source_file``, ``source_row`` and ``malformed_line`` of each row of ``raw.frame`` (module docstring);
+    :func:`read_transactions` adds the other marks (:func:`~helpers.acquire.rows.structural_marks`)."""
     if raw.parts:
         files = [f"{source}#{name}" for name, rows in raw.parts for _ in range(rows)]
         rows = [i for _, n in raw.parts for i in range(1, n + 1)]
@@ -139,11 +178,13 @@ def to_canonical(
     *,
     source: str,
     lineage: pd.DataFrame | None = None,
+    notes: list[str] | None = None,
 ) -> pd.DataFrame:
     """Select and rename mapped columns into the canonical order, adding lineage columns.
 
-    ``lineage`` (from :func:`raw_lineage`) gives each row's ``source_file``/``source_row`` and marks
-    malformed lines; without it every row comes from ``source``, rows numbered from 1.
+    ``lineage`` (from :func:`raw_lineage`) gives each row's ``source_file``/``source_row`` and its marks
+    (:data:`~helpers.schema.ACQUISITION_MARKS`); without it every row comes from ``source``, rows numbered
+    from 1. ``notes`` collects what :func:`finish_canonical` says about the values.
     """
     out = pd.DataFrame(index=pd.RangeIndex(len(df)))
     for canonical in CANONICAL:
@@ -155,15 +196,18 @@ def to_canonical(
     if "order_id" not in mapping:
         out["order_id"] = (lineage["source_file"].astype(str) + ":" + lineage["source_row"].astype(str)).to_numpy()
     for column in lineage.columns:
-        out[column] = lineage[column].to_numpy()
-    return finish_canonical(out)
+        out[column] = pd.Series(lineage[column].array, index=out.index)  # keeps its dtype (marks: string)
+    return finish_canonical(out, notes)
 
 
-def finish_canonical(out: pd.DataFrame) -> pd.DataFrame:
-    """Canonical columns as text in the canonical order, then lineage (and ``malformed_line`` when a line is).
+def finish_canonical(out: pd.DataFrame, notes: list[str] | None = None) -> pd.DataFrame:
+    """Canonical columns as text in the canonical order, then lineage, then the marks some row has.
 
     Every value column becomes text, as read: ids keep leading zeros, Excel date cells become ISO
-    text, and cleaning parses all sources the same way; blank ids become missing.
+    text, and cleaning parses all sources the same way. Customer and order ids are compared as people
+    read them (:func:`~helpers.acquire.values.normalise_ids`: full-width digits, zero-width and no-break
+    spaces; a note in ``notes`` when any changed); blank ids become missing. A mark column
+    (:data:`~helpers.schema.ACQUISITION_MARKS`) is kept only when some row has that mark.
     """
     out = out.reset_index(drop=True)
     for column in out.columns:
@@ -172,11 +216,11 @@ def finish_canonical(out: pd.DataFrame) -> pd.DataFrame:
         out[column] = as_text(out[column])
     out["source_file"] = out["source_file"].astype("string")
     out["source_row"] = out["source_row"].astype("int64")
-    for column in ("customer_id", "order_id"):
-        if column in out.columns:
-            out.loc[out[column].str.strip().fillna("") == "", column] = pd.NA
-    marked = MALFORMED in out.columns and out[MALFORMED].notna().any()
-    ordered = [c for c in CANONICAL if c in out.columns] + list(LINEAGE) + ([MALFORMED] if marked else [])
+    said = normalise_ids(out)
+    if notes is not None:
+        notes.extend(said)
+    marks = [c for c in ACQUISITION_MARKS if c in out.columns and out[c].notna().any()]
+    ordered = [c for c in CANONICAL if c in out.columns] + list(LINEAGE) + marks
     return out[ordered]
 
 
@@ -218,26 +262,41 @@ def read_transactions(
     -------
     DataFrame
         Columns ``customer_id, order_id, timestamp, amount`` (+ mapped optional columns)
-        ``, source_file, source_row`` (+ ``malformed_line`` when a line is malformed), raw values
+        ``, source_file, source_row`` (+ a mark column, ``malformed_line``, ``repeated_header`` or
+        ``summary_row``, when some row has that mark), raw values
         as read; ``df.attrs["provenance"]`` holds the :class:`Provenance` as a dict (the layout
         applied, if any, in its notes).
     """
-    raw, prov = read_raw(path, encoding=encoding, sheet=sheet, sep=sep, malformed="mark")
+    raw, prov = read_raw(path, encoding=encoding, sheet=sheet, sep=sep, malformed="mark", titles=True)
     source = resolve_user_path(path).name
-    lineage = raw_lineage(raw, source)
-    layout = detect_layout(raw.frame.columns)
+    frame, lineage, notes = _order_rows(raw, source, path, spreadsheet=prov.format != "parquet")
+    layout = detect_layout(frame.columns)
     if layout is not None and columns is None:
-        text = pd.DataFrame({name: as_text(raw.frame.iloc[:, j]).to_numpy()
-                             for j, name in enumerate(raw.frame.columns)}, index=pd.RangeIndex(len(raw.frame)))
-        converted = layout.convert(text, lineage, key)
-        out = finish_canonical(converted.frame)
+        out, said = _apply_layout(layout, frame, lineage, key)
         prov.columns = dict(layout.columns)
         prov.notes = [f"recognised as the {layout.title} (layout {layout.name!r}): read with no column map",
-                      *prov.notes, *converted.notes]
+                      *prov.notes, *said, *notes]
     else:
-        mapping = resolve_columns(raw.frame.columns, columns, file=path)
-        out = to_canonical(raw.frame, mapping, source=source, lineage=lineage)
+        derived = amount_from_unit_price(frame.columns, columns)
+        if derived is not None:
+            amount, note = unit_price_amount(frame, *derived)
+            name = " × ".join(derived)
+            frame = frame.assign(**{name: amount.to_numpy()})
+            columns = {**(columns or {}), "amount": name}
+            notes.append(note)
+        try:
+            mapping = resolve_columns(frame.columns, columns, file=path)
+        except DataError as exc:
+            below = header_below(frame, columns, path) if exc.column in ("customer_id", "timestamp", "amount") else None
+            if below is not None:
+                raise below from exc
+            raise
+        check_ids(frame, mapping, path)
+        out = to_canonical(frame, mapping, source=source, lineage=lineage, notes=notes)
+        marked = out[[c for c in ACQUISITION_MARKS if c in out.columns]].notna().any(axis=1)
+        out["timestamp"], epoch = epoch_times(out["timestamp"], skip=marked)
         prov.columns = dict(mapping)
+        prov.notes += notes + ([epoch] if epoch else [])
         if layout is not None:
             prov.notes.append(f"the header is the {layout.title}'s (layout {layout.name!r}), but the column map "
                               f"given was used instead (read without columns= to apply the layout)")
@@ -246,3 +305,54 @@ def read_transactions(
                               "(exact duplicates cannot then be told from repeated purchases)")
     out.attrs["provenance"] = prov.to_dict()
     return out
+
+
+def _order_rows(raw: RawTable, source: str, path: str | Path,
+                spreadsheet: bool = True) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """``(frame, lineage, notes)``: the raw rows that can be orders, each with its lineage and marks
+    (:mod:`helpers.acquire.rows`: repeated headers and totals rows marked, empty rows skipped, with a note).
+
+    Only for files people edit (``spreadsheet``: CSV, Excel): a Parquet file is written by a program, so its
+    rows are all data, as the large-log path (:func:`helpers.clean.clean_log`, which reads Parquet in place)
+    takes them — an all-empty row there is a line without a customer, quarantined as such."""
+    frame = raw.frame
+    lineage = raw_lineage(raw, source)
+    if not spreadsheet:
+        for mark in ROW_MARKS:
+            lineage[mark] = pd.Series(pd.NA, index=lineage.index, dtype="string")
+        return frame, lineage, []
+    for mark, detail in structural_marks(frame).items():
+        lineage[mark] = pd.Series(detail.array, index=lineage.index)
+    empty = (empty_rows(frame) & lineage[MALFORMED].isna()).to_numpy()
+    notes = []
+    if empty.any():
+        rows = lineage.loc[empty, "source_row"].tolist()
+        shown = ", ".join(map(str, rows[:10])) + (" …" if len(rows) > 10 else "")
+        notes.append(f"{len(rows)} empty row(s) skipped (every cell blank; source_row {shown})")
+        frame = frame.loc[~empty].reset_index(drop=True)
+        lineage = lineage.loc[~empty].reset_index(drop=True)
+        if frame.empty:
+            raise DataError("has a header but no data rows (every row below it is empty)", file=path,
+                            hint="export the data rows too")
+    for mark in ROW_MARKS:
+        if lineage[mark].notna().any():
+            notes.append(f"{int(lineage[mark].notna().sum())} row(s) marked {mark} "
+                         f"({lineage[mark].dropna().iloc[0]}) for cleaning to quarantine")
+    return frame, lineage, notes
+
+
+def _apply_layout(layout: Layout, frame: pd.DataFrame, lineage: pd.DataFrame,
+                  key: bytes | None) -> tuple[pd.DataFrame, list[str]]:
+    """A layout's conversion of the rows that can be orders; rows marked as a repeated header or a totals
+    row never reach it (a layout would read them as orders) and come back with only their lineage and mark."""
+    structural = lineage[list(ROW_MARKS)].notna().any(axis=1).to_numpy()
+    text = pd.DataFrame({name: as_text(frame.iloc[:, j]).to_numpy() for j, name in enumerate(frame.columns)},
+                        index=pd.RangeIndex(len(frame)))
+    converted = layout.convert(text.loc[~structural].reset_index(drop=True),
+                               lineage.loc[~structural, list(LINEAGE_COLUMNS)].reset_index(drop=True), key)
+    result = converted.frame
+    if structural.any():
+        result = pd.concat([result, lineage.loc[structural]], ignore_index=True)
+    notes: list[str] = []
+    out = finish_canonical(result, notes)
+    return out, [*converted.notes, *notes]

@@ -37,7 +37,7 @@ import pyarrow as pa
 from ..engines import connect, run_with_progress, sql_ident, sql_str
 from ..errors import DataError
 from ..largelog import LARGE_ROWS, ParquetLog
-from ..schema import CANONICAL, DATE_FORMATS, DEFAULT_TEST_ID_PATTERN, LINEAGE, SHEET_SUFFIX
+from ..schema import CANONICAL, DATE_FORMATS, DEFAULT_TEST_ID_PATTERN, LINEAGE, SHEET_SUFFIX, clean_cell
 from .parse import REASON_RANK, Checked, parse_quantities, value_checks
 from .returns import key_columns, net_returns
 
@@ -98,20 +98,44 @@ def _text_sql(q: str, sql_type: str) -> str:
     return f"CAST({q} AS VARCHAR)"
 
 
-def _canon_sql(types: dict[str, str], padded: dict[str, bool]) -> str:
-    """The view ``canon``: the canonical columns and lineage of ``log`` as acquisition reads them (blank ids
-    missing, ids as text; instants with a time zone as UTC wall time)."""
-    cols = []
-    for c in [c for c in CANONICAL if c in types] + list(LINEAGE):
+def _id_maps(con, types: dict[str, str]) -> list[str]:
+    """Register ``_idmap_<column>`` (``raw``, ``norm``) for each id column holding values with non-ASCII
+    characters: those values through :func:`helpers.schema.clean_cell` (NFKC, zero-width characters removed,
+    stripped), as acquisition normalises ids (:func:`helpers.acquire.values.normalise_ids`); such values are
+    few, and the ASCII ones are stripped in SQL. Returns the columns that have a map."""
+    mapped = []
+    for c in ("customer_id", "order_id"):
+        if types.get(c) != "VARCHAR":
+            continue
         q = sql_ident(c)
+        raw = con.execute(f"SELECT DISTINCT {q} AS raw FROM log WHERE regexp_matches({q}, '[^\\x00-\\x7F]')"
+                          ).df()["raw"]
+        if len(raw):
+            norm = [clean_cell(v) for v in raw]
+            con.register(f"_idmap_{c}", pd.DataFrame({"raw": raw.astype(str).to_numpy(),
+                                                      "norm": [v if v else None for v in norm]}))
+            mapped.append(c)
+    return mapped
+
+
+def _canon_sql(types: dict[str, str], padded: dict[str, bool], id_maps: Iterable[str] = ()) -> str:
+    """The view ``canon``: the canonical columns and lineage of ``log`` as acquisition reads them (ids as text,
+    normalised as acquisition normalises them — :func:`_id_maps`, stripped —, blank ids missing; instants with a
+    time zone as UTC wall time)."""
+    cols, joins = [], []
+    for c in [c for c in CANONICAL if c in types] + list(LINEAGE):
+        q = f"log.{sql_ident(c)}"
         if c in ("customer_id", "order_id"):
-            blank = _blank(q, padded.get(c, False))
-            cols.append(f"CASE WHEN {blank} THEN NULL ELSE CAST({q} AS VARCHAR) END AS {q}")
+            text = f"CASE WHEN {_blank(q, padded.get(c, False))} THEN NULL ELSE {_strip(q, padded.get(c, False))} END"
+            if c in id_maps:
+                joins.append(f"LEFT JOIN _idmap_{c} ON {q} = _idmap_{c}.raw")
+                text = f"CASE WHEN _idmap_{c}.raw IS NOT NULL THEN _idmap_{c}.norm ELSE {text} END"
+            cols.append(f"{text} AS {sql_ident(c)}")
         elif c == "timestamp" and types[c].startswith("TIMESTAMP WITH TIME ZONE"):
-            cols.append(f"timezone('UTC', {q}) AS {q}")
+            cols.append(f"timezone('UTC', {q}) AS {sql_ident(c)}")
         else:
-            cols.append(q)
-    return f"SELECT {', '.join(cols)} FROM log"
+            cols.append(f"{q} AS {sql_ident(c)}")
+    return f"SELECT {', '.join(cols)} FROM log {' '.join(joins)}"
 
 
 def _as_pandas(table: pa.Table, sql_type: str) -> pd.Series:
@@ -266,7 +290,7 @@ def clean_log(log: ParquetLog, out_dir: str | Path, *, test_accounts: Iterable[s
                                 hint="write it without look-arounds or back-references") from exc
         log_types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE log)").fetchall())
         padded = _padded_columns(con, log_types)
-        con.execute(f"CREATE TEMP VIEW canon AS {_canon_sql(log_types, padded)}")
+        con.execute(f"CREATE TEMP VIEW canon AS {_canon_sql(log_types, padded, _id_maps(con, log_types))}")
         types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE canon)").fetchall())
         cols = [c for c in CANONICAL if c in types]
         # value rules: the pandas functions on the distinct raw values, joined back

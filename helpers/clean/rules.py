@@ -15,9 +15,11 @@
 
 **Rules, in the order of** :data:`~helpers.schema.REASONS` **; a row gets the first reason that applies:**
 
-0. ``malformed_line`` — the raw line did not split into the header's columns (acquisition marks
-   it in a ``malformed_line`` column with what is wrong, ``"7 fields where the header has 8"``,
-   which becomes the ``detail``); its values are not trusted, so no other rule looks at it.
+0. Rows acquisition marked as not orders (:data:`~helpers.schema.ACQUISITION_MARKS`: a column named
+   by the reason, holding what is wrong, which becomes the ``detail``): ``malformed_line`` (the raw
+   line did not split into the header's columns, ``"7 fields where the header has 8"``),
+   ``repeated_header`` (a copy of the header inside the data) and ``summary_row`` (a totals row,
+   合计); their values are not trusted, so no other rule looks at them.
 1. ``duplicate`` — an exact copy of an earlier row of the same file (every canonical column
    present equal, as text, the generated ``order_id`` included); the first copy (file order) is kept.
    The sheets of one workbook are one file (``book.xlsx#Year 2009-2010`` and
@@ -68,7 +70,7 @@ import pandas as pd
 from .. import paths
 from ..errors import DataError
 from ..largelog import ParquetLog
-from ..schema import CANONICAL, DATE_FORMATS, DEFAULT_TEST_ID_PATTERN, LINEAGE, MALFORMED, SHEET_SUFFIX
+from ..schema import ACQUISITION_MARKS, CANONICAL, DATE_FORMATS, DEFAULT_TEST_ID_PATTERN, LINEAGE, SHEET_SUFFIX
 from .large import TEXT_COLUMNS, clean_log
 from .parse import first_reason, parse_quantities, value_checks
 from .returns import key_columns, net_returns
@@ -144,8 +146,8 @@ def clean_transactions(
     is_test = cid.isin(set(map(str, test_accounts)))
     if test_id_pattern:
         is_test |= cid.str.contains(test_id_pattern, regex=True, na=False)
-    rules = [] if MALFORMED not in work.columns else [  # marked by acquisition: its values are not trusted
-        (work[MALFORMED].notna(), "malformed_line", work[MALFORMED].astype("string"))]
+    marks = [m for m in ACQUISITION_MARKS if m in work.columns]  # rows acquisition found are not orders
+    rules = [(work[m].notna(), m, work[m].astype("string")) for m in marks]
     rules += [(duplicate_rows(work), "duplicate", "copy of an earlier row"),
              (is_test.fillna(False), "test_account", cid),
              (cid.isna() | (cid == ""), "missing_customer", None)]
@@ -185,7 +187,7 @@ def clean_transactions(
     clean = clean.sort_values(["timestamp", "order_id", "source_file", "source_row"], kind="stable")
     clean = clean.reset_index(drop=True)
 
-    quarantine = work.loc[~kept].drop(columns=[MALFORMED], errors="ignore")  # its text is the detail
+    quarantine = work.loc[~kept].drop(columns=marks)  # a mark's text is the row's detail
     for col in quarantine.columns:
         if col not in LINEAGE:
             quarantine[col] = quarantine[col].astype("string")

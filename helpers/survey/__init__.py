@@ -59,6 +59,7 @@ Analysis:
   :func:`plot_loadings`.
 """
 
+from ..schema import clean_cell
 from .codebook import (
     CODEBOOK_PATH,
     KINDS,
@@ -70,7 +71,6 @@ from .codebook import (
     Item,
     Level,
     Scale,
-    clean_cell,
     load_codebook,
     normalise,
 )

@@ -232,16 +232,3 @@ def normalise(text: Any) -> str:
     text = unicodedata.normalize("NFKC", str(text)).casefold()
     return "".join(ch for ch in text if ch.isalnum())
 
-
-#: Characters that are invisible but make two ids or answers differ: zero-width space and (non-)joiners,
-#: word joiner, and a byte-order mark inside the text.
-ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
-
-
-def clean_cell(value: Any) -> Any:
-    """A cell as ids and answers are compared: NFKC (full-width ``１２`` → ``12``, no-break space → space),
-    zero-width characters removed, surrounding spaces stripped; missing stays missing (``pd.NA``)."""
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-        return pd.NA
-    return unicodedata.normalize("NFKC", str(value)).translate(ZERO_WIDTH).strip()
-

@@ -43,8 +43,9 @@ import pandas as pd
 
 from ..errors import DataError
 from ..paths import display_path, sha256_of
+from ..schema import clean_cell
 from ..store import read_time
-from .codebook import Codebook, Item, clean_cell, load_codebook, normalise
+from .codebook import Codebook, Item, load_codebook, normalise
 from .formats import FORMATS, PART_SEP, WJX_EMPTY, SurveyFormat, detect_format, existing_export
 from .formats.spss import decode_labelled
 from .matching import Target, closest_items, match_header
@@ -298,7 +299,7 @@ def _decode_column(
 
     ``values`` keeps the export's row index (0-based data rows), so errors name the data row even when
     rows before it were excluded; ``ids`` has the same index. Each cell is compared after
-    :func:`~helpers.survey.screening.clean_cell` (full-width digits, no-break and zero-width spaces).
+    :func:`~helpers.schema.clean_cell` (full-width digits, no-break and zero-width spaces).
     Answers are read as the format codes them (:class:`~helpers.survey.formats.base.SurveyFormat`:
     option positions or codes/labels, its multi-select separators, its "skipped" tokens); ``(空)``
     (:data:`~helpers.survey.formats.wjx.WJX_EMPTY`) is a blank answer in every format.

@@ -37,7 +37,9 @@ from typing import Iterable, Mapping
 import pandas as pd
 
 from ..errors import DataError
-from .codebook import Codebook, clean_cell, normalise
+from ..schema import SUMMARY_WORDS as SUMMARY_WORDING
+from ..schema import clean_cell
+from .codebook import Codebook, normalise
 from .formats import PART_SEP, SurveyFormat
 from .matching import Target, match_header
 
@@ -54,10 +56,7 @@ EXCLUSIONS_ZH: dict[str, str] = {
     "test_account": "预览/测试/垃圾答卷", "duplicate": "同一答卷人重复提交",
 }
 #: First cells that mark a totals / averages row (compared after :func:`~helpers.survey.normalise`).
-SUMMARY_WORDS = frozenset(normalise(w) for w in (
-    "Total", "Totals", "Grand total", "Sum", "Average", "Mean", "Avg", "Count", "Overall",
-    "合计", "总计", "小计", "总和", "汇总", "平均", "平均值", "平均分", "均值", "计数",
-))
+SUMMARY_WORDS = frozenset(normalise(w) for w in SUMMARY_WORDING)  # helpers.schema's, shared with order exports
 DUPLICATE_POLICIES = ("identical", "first", "last")
 
 

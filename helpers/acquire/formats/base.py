@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import pandas as pd
 
@@ -23,13 +23,16 @@ class ReadOptions:
     several header rows, :mod:`helpers.survey.formats.grid`), and ``malformed``: what a delimited file's
     line that does not split into the header's columns does, ``"error"`` (a :class:`DataError` naming the
     row) or ``"mark"`` (the line is kept, its fields filled left to right, and listed in
-    :attr:`RawTable.malformed` for cleaning to quarantine as ``malformed_line``)."""
+    :attr:`RawTable.malformed` for cleaning to quarantine as ``malformed_line``), and ``titles``: whether rows
+    above the header that hold at most one filled cell (an export's title, ``订单导出 2024-01-01``) are
+    skipped, with a note (:func:`header_position`; transaction exports)."""
 
     encoding: str | None = None
     sheet: str | int | None = None
     sep: str | None = None
     header: int | None = 0
     malformed: str = "error"
+    titles: bool = False
 
 
 @dataclass
@@ -48,6 +51,57 @@ class RawTable:
     notes: list[str] = field(default_factory=list)
     malformed: dict[int, str] = field(default_factory=dict)
     parts: list[tuple[str, int]] | None = None
+
+
+#: How many rows from the top a header may sit below a title block (:func:`header_position`).
+TITLE_ROWS = 10
+
+
+def header_position(rows: list[list]) -> int:
+    """Where the header is among a table's first rows (0-based): 0, unless the first rows are a **title block**,
+    rows holding at most one filled cell each (a title such as ``订单导出 2024-01-01``, a date line, blank rows),
+    followed within :data:`TITLE_ROWS` rows by a row with two or more filled cells: that row is the header.
+
+    A table whose first row has two or more filled cells starts with its header, whatever it says (a title
+    spread over two cells is not told from a header by its shape: the reader's column check then names the
+    row that looks like the header instead).
+    """
+    for i, row in enumerate(rows[:TITLE_ROWS + 1]):
+        if sum(1 for cell in row if filled(cell)) >= 2:
+            return i
+    return 0
+
+
+def filled(cell: Any) -> bool:
+    """Whether a cell holds anything: not missing, not only spaces."""
+    if cell is None or (not isinstance(cell, (str, bytes)) and pd.api.types.is_scalar(cell) and pd.isna(cell)):
+        return False
+    return bool(str(cell).strip())
+
+
+def title_note(rows: list[list], position: int, where: str = "") -> str:
+    """The provenance note for a title block skipped above the header (``rows[:position]``)."""
+    words = [str(c).strip() for row in rows[:position] for c in row if filled(c)]
+    title = " / ".join(words)
+    title = title if len(title) <= 60 else title[:59] + "…"
+    return (f"{where}{position} row(s) above the header skipped as a title block ({title!r}): the header is "
+            f"row {position + 1} of the file, source_row counts the data rows below it")
+
+
+def unique_names(header: list) -> list[str]:
+    """Column names as pandas names them: ``Unnamed: i`` for a blank one, ``a.1``, ``a.2`` for repeats."""
+    names: list[str] = []
+    seen: set[str] = set()
+    for i, name in enumerate(header):
+        name = str(name) if filled(name) else ""
+        name = name if name.strip() else f"Unnamed: {i}"
+        candidate, k = name, 0
+        while candidate in seen:
+            k += 1
+            candidate = f"{name}.{k}"
+        seen.add(candidate)
+        names.append(candidate)
+    return names
 
 
 @dataclass(frozen=True)

@@ -10,21 +10,28 @@ would shift its values into the wrong columns. With ``ReadOptions(malformed="err
 filled left to right, and listed in :attr:`RawTable.malformed` (``"7 fields where the header has 8"``)
 for cleaning to quarantine as ``malformed_line``. Empty fields beyond the header's last column
 (``a,b,c,`` under ``a,b,c``) hold no value and are dropped, with a provenance note.
+
+A gzip-compressed file (``orders.csv.gz``, or gzip bytes under any text name) is read decompressed, at most
+:data:`MAX_DECOMPRESSED` bytes, with a note. With ``ReadOptions(titles=True)`` (transaction exports) a title
+block above the header (lines of at most one filled field: ``订单导出 2024-01-01,,,``) is skipped, with a note
+(:func:`~helpers.acquire.formats.base.header_position`).
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import gzip
 import io
 import re
+import zlib
 from collections import Counter
 from pathlib import Path
 
 import pandas as pd
 
 from ...errors import DataError
-from .base import FileFormat, RawTable, ReadOptions
+from .base import TITLE_ROWS, FileFormat, RawTable, ReadOptions, header_position, title_note, unique_names
 
 
 def _row_of_offset(raw: bytes, offset: int) -> int | str:
@@ -45,6 +52,41 @@ BINARY_SIGNATURES = {b"PK\x03\x04": "a ZIP archive (an Excel .xlsx workbook is o
 #: Byte-order marks, longest first (UTF-32's starts with UTF-16's): Excel's "Unicode text" is UTF-16 LE with a BOM.
 BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
         (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+GZIP_MAGIC = b"\x1f\x8b"
+MAX_DECOMPRESSED = 1 << 30
+"""Most bytes a gzip-compressed text export may decompress to (1 GiB): read whole in memory, a larger one
+belongs in Parquet (and a small file that inflates without end is a decompression bomb)."""
+
+
+def is_gzip(path: Path) -> bool:
+    """Whether the file is gzip-compressed (by its first two bytes, whatever its name)."""
+    with open(path, "rb") as fh:
+        return fh.read(2) == GZIP_MAGIC
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, decompressed when it is gzip-compressed (``orders.csv.gz``), at most
+    :data:`MAX_DECOMPRESSED` bytes (a :class:`DataError` beyond)."""
+    if not is_gzip(path):
+        return path.read_bytes()
+    try:
+        with gzip.open(path, "rb") as fh:
+            raw = fh.read(MAX_DECOMPRESSED + 1)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DataError(f"is a damaged gzip file ({type(exc).__name__}: {str(exc)[:80]})", file=path,
+                        hint="download or compress it again") from exc
+    if len(raw) > MAX_DECOMPRESSED:
+        raise DataError(f"decompresses to more than {MAX_DECOMPRESSED >> 30} GiB, too much to read in memory",
+                        file=path, hint="decompress it and convert it to Parquet (a file or a folder of files)")
+    return raw
+
+
+def text_suffix(path: Path) -> str:
+    """The ending that says what a text file holds: ``.tsv`` for ``orders.tsv`` and ``orders.tsv.gz``."""
+    suffix = path.suffix.lower()
+    return Path(path.stem).suffix.lower() if suffix == ".gz" else suffix
 
 
 def _check_bytes(path: Path, raw: bytes) -> None:
@@ -99,7 +141,7 @@ def decode_text(path: Path, encoding: str | None = None) -> tuple[str, str]:
     :data:`MAX_LINE_BYTES`; after decoding: NUL characters (the message says where, and
     suggests UTF-16 when every other byte is NUL). Messages never quote the offending line.
     """
-    raw = path.read_bytes()
+    raw = read_bytes(path)
     _check_bytes(path, raw)
     text, used = _decode(path, raw, encoding)
     _check_nul(path, raw, text, used)
@@ -150,21 +192,6 @@ def _sniff_sep(text: str) -> str:
         return csv.Sniffer().sniff(sample, delimiters=",\t;|").delimiter
     except csv.Error:
         return ","
-
-
-def _unique_names(header: list[str]) -> list[str]:
-    """Column names as pandas names them: ``Unnamed: i`` for a blank one, ``a.1``, ``a.2`` for repeats."""
-    names: list[str] = []
-    seen: set[str] = set()
-    for i, name in enumerate(header):
-        name = name if name.strip() else f"Unnamed: {i}"
-        candidate, k = name, 0
-        while candidate in seen:
-            k += 1
-            candidate = f"{name}.{k}"
-        seen.add(candidate)
-        names.append(candidate)
-    return names
 
 
 def _fields_text(n: int) -> str:
@@ -242,7 +269,7 @@ def _read_with_header(path: Path, text: str, delimiter: str, options: ReadOption
                             hint="check the delimiter (pass sep=...) and quoting around that row")
         malformed[i] = detail
         records[i] = (record + [""] * width)[:width]
-    columns = _unique_names(header)
+    columns = unique_names(header)
     data = {name: [record[j] for record in records] for j, name in enumerate(columns)}
     df = pd.DataFrame({name: pd.Series(values, dtype="str").replace("", pd.NA) for name, values in data.items()},
                       columns=columns, index=pd.RangeIndex(len(records)))
@@ -267,10 +294,36 @@ def read(path: Path, options: ReadOptions) -> RawTable:
     text, used_encoding = decode_text(path, options.encoding)
     if not text.strip():
         raise DataError("file contains no text", file=path, hint="export the data again")
-    delimiter = options.sep or ("\t" if path.suffix.lower() == ".tsv" else _sniff_sep(text))
+    delimiter = options.sep or ("\t" if text_suffix(path) == ".tsv" else _sniff_sep(text))
+    notes = ["gzip-compressed: read decompressed"] if is_gzip(path) else []
+    if options.header == 0 and options.titles and len(delimiter) == 1:
+        text, skipped = _skip_title(text, delimiter)
+        if skipped:
+            notes.append(skipped)
+            delimiter = options.sep or ("\t" if text_suffix(path) == ".tsv" else _sniff_sep(text))
     if options.header == 0 and len(delimiter) == 1:
-        return _read_with_header(path, text, delimiter, options, used_encoding)
-    return RawTable(_pandas_read(path, text, delimiter, options.header), encoding=used_encoding)
+        raw = _read_with_header(path, text, delimiter, options, used_encoding)
+    else:
+        raw = RawTable(_pandas_read(path, text, delimiter, options.header), encoding=used_encoding)
+    raw.notes[:0] = notes
+    return raw
+
+
+def _skip_title(text: str, delimiter: str) -> tuple[str, str]:
+    """``(text from the header line on, note)`` when a title block stands above the header
+    (:func:`~helpers.acquire.formats.base.header_position`), else ``(text, "")``."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=True)
+    first, ends = [], []
+    for record in reader:
+        first.append(record)
+        ends.append(reader.line_num)
+        if len(first) > TITLE_ROWS:
+            break
+    position = header_position(first)
+    if position == 0:
+        return text, ""
+    lines = io.StringIO(text, newline="").readlines()
+    return "".join(lines[ends[position - 1]:]), title_note(first, position)
 
 
 def _pandas_read(path: Path, text: str, delimiter: str, header: int | None) -> pd.DataFrame:

@@ -1,4 +1,10 @@
-"""Parquet: a file, or a (hive-partitioned) folder of ``*.parquet`` files. The schema is kept as written."""
+"""Parquet: a file, or a (hive-partitioned) folder of ``*.parquet`` files. The schema is kept as written.
+
+An integer column holding nulls comes out as Python integers (object dtype, ``None`` for the nulls), not as
+pandas' float64: a float64 keeps only 15–17 significant digits, so 19-digit ids (platform user ids, order
+numbers) would be rounded and different ids merged (``1234567890123456789`` and ``…790`` both become
+``1.2345678901234568e+18``). Integer columns without nulls stay ``int64``.
+"""
 
 from __future__ import annotations
 
@@ -15,12 +21,12 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     (partition keys as categoricals). Only ``*.parquet`` files are read, so a ``manifest.yml`` beside
     them (e.g. from ``python -m helpers.simulate --large-log``) is not taken for a broken data file."""
     if not path.is_dir():
-        return pd.read_parquet(path)
+        return pd.read_parquet(path, to_pandas_kwargs={"integer_object_nulls": True})
     import pyarrow.dataset as ds
 
     files = sorted(str(p) for p in path.rglob("*.parquet"))
     return ds.dataset(files, format="parquet", partitioning=ds.HivePartitioning.discover(infer_dictionary=True),
-                      partition_base_dir=str(path)).to_table().to_pandas()
+                      partition_base_dir=str(path)).to_table().to_pandas(integer_object_nulls=True)
 
 
 def read(path: Path, options: ReadOptions) -> RawTable:

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ...errors import DataError
+from ...acquire import existing_source
 from ...paths import file_format, resolve_user_path
 from .base import PART_SEP, Export, SurveyFormat
 from .google_forms import GOOGLE_FORMS
@@ -65,19 +65,9 @@ MULTI_SEPARATORS: dict[str, tuple[str, ...]] = {name: f.multi_separators for nam
 
 
 def existing_export(path: str | Path) -> Path:
-    """The user's path, resolved; a clear error for a missing or empty file and a symbolic-link loop."""
-    path = resolve_user_path(path)
-    if path.is_symlink():
-        try:
-            path.resolve(strict=True)
-        except (OSError, RuntimeError) as exc:  # ELOOP (Python 3.13) or "Symlink loop" (3.11)
-            raise DataError(f"is a symbolic link that cannot be followed ({type(exc).__name__}: a loop or a "
-                            "missing target)", file=path, hint="point the link at the export itself") from exc
-    if not path.exists():
-        raise DataError("file not found", file=path, hint="check the path (tried as given and from the project root)")
-    if path.is_file() and path.stat().st_size == 0:
-        raise DataError("file is empty (0 bytes)", file=path, hint="export the data again")
-    return path
+    """The user's path, resolved; a clear error for a missing or empty file and a symbolic-link loop
+    (acquisition's check, :func:`helpers.acquire.existing_source`)."""
+    return existing_source(path)
 
 
 def detect_format(path: str | Path, encoding: str | None = None, sheet: str | int | None = None) -> str:

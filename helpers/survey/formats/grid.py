@@ -13,8 +13,9 @@ from typing import Any
 
 import pandas as pd
 
-from ...acquire import as_text, decode_text
+from ...acquire import as_text
 from ...acquire.formats import FORMATS, ReadOptions
+from ...acquire.formats.excel import check_workbook
 from ...errors import DataError
 from ...paths import file_format
 
@@ -40,43 +41,6 @@ def read_grid(path: Path, encoding: str | None, sheet: str | int | None) -> tupl
     if filled.any():  # Excel sheets often end in formatted but empty rows: not respondents
         grid = grid.iloc[: int(filled.nonzero()[0].max()) + 1]
     return grid, info
-
-
-#: How an Excel file starts: a ZIP archive (.xlsx, .xlsm) or an OLE2 compound file (.xls).
-WORKBOOK_SIGNATURES = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
-
-
-def check_workbook(path: Path) -> None:
-    """Refuse a file named ``.xlsx``/``.xls`` that is no workbook, saying what it is instead.
-
-    Web systems often send an HTML table or a CSV file under an Excel name; Excel opens those
-    with a warning, the Excel readers fail with "File is not a zip file". The message names the
-    real content: HTML, SpreadsheetML 2003 XML, or text (with its encoding and delimiter, as the
-    CSV reader would read it).
-    """
-    with open(path, "rb") as fh:
-        head = fh.read(4096)
-    if head.startswith(WORKBOOK_SIGNATURES):
-        return
-    if not head:
-        raise DataError("file is empty (0 bytes)", file=path, hint="export the data again")
-    probe = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if probe.startswith((b"<!doctype html", b"<html", b"<table", b"<meta")):
-        what = "an HTML page (a web table saved under an Excel name)"
-    elif probe.startswith(b"<?xml"):
-        what = "an XML file (e.g. Excel 2003 SpreadsheetML)"
-    else:
-        try:
-            text, encoding = decode_text(path)
-        except DataError:
-            what = "neither a workbook nor readable text"
-        else:
-            first = text.splitlines()[0] if text.strip() else ""
-            names = {",": "comma", "\t": "tab", ";": "semicolon", "|": "bar"}
-            sep = max(names, key=first.count)
-            what = f"a text file ({encoding}" + (f", {names[sep]}-separated)" if first.count(sep) else ")")
-    raise DataError(f"is named {path.suffix} but is not an Excel workbook: it is {what}", file=path,
-                    hint="rename it to .csv (text) or open it in Excel and save it as .xlsx")
 
 
 def first_row(grid: pd.DataFrame) -> list[str]:

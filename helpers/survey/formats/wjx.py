@@ -22,7 +22,7 @@ import re
 
 import pandas as pd
 
-from ..codebook import clean_cell
+from ...schema import clean_cell
 from .base import SurveyFormat
 from .grid import first_row
 

@@ -1,0 +1,132 @@
+"""Rows of an order export that are not orders, told from the raw table before any value is read.
+
+:func:`helpers.acquire.read_transactions` asks here, for every file it reads:
+
+- **empty rows** (:func:`empty_rows`): every cell blank, as Excel leaves above a totals row or at the end of
+  a sheet (a CSV's blank lines are skipped by the parser alike). They hold nothing and are skipped, with a
+  provenance note giving their rows; the other rows keep their ``source_row``.
+- **marks** (:func:`structural_marks`), for cleaning to quarantine with the reason of the mark's name
+  (:data:`helpers.schema.ACQUISITION_MARKS`; the detail is the mark's text):
+
+  - ``repeated_header``: a copy of the header inside the data (two exports appended): at least two
+    filled cells, each equal to its own column's name (surrounding spaces ignored);
+  - ``summary_row``: a totals row (``合计``, ``总计``, ``小计``, ``Total``, ``Sum`` …: its first filled cell,
+    in column order, is one of :data:`helpers.schema.SUMMARY_WORDS`, compared without spaces, case or a
+    trailing colon), wherever it stands (appended exports carry one each).
+
+- **a header further down** (:func:`likely_header`): when the first row is not a header the column map can
+  resolve, the first rows are searched for one that is, so the error can name it (a title block of single
+  cells above the header is skipped by the file readers, :func:`~helpers.acquire.formats.base.header_position`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..errors import DataError
+from ..schema import SUMMARY_WORDS, resolve_columns
+from .formats.base import TITLE_ROWS, filled
+
+_SUMMARY = {w.replace(" ", "").lower() for w in SUMMARY_WORDS}
+#: The marks :func:`structural_marks` sets (the reasons of :data:`helpers.schema.ACQUISITION_MARKS` told from
+#: a row's cells; ``malformed_line`` is the delimited-text reader's).
+ROW_MARKS = ("repeated_header", "summary_row")
+
+
+def _stripped(values: pd.Series) -> pd.Series | None:
+    """A text column stripped of surrounding spaces (in its own string dtype: Arrow-backed columns stay fast),
+    ``None`` for a column that is not text."""
+    if pd.api.types.is_string_dtype(values) and values.dtype != object:
+        return values.str.strip()
+    if values.dtype == object:
+        return values.astype("string").str.strip()
+    return None
+
+
+def empty_rows(frame: pd.DataFrame) -> pd.Series:
+    """``True`` on each row whose every cell is missing or only spaces (columns checked one by one, each on the
+    rows still in doubt: a row drops out at its first filled cell)."""
+    missing = frame.isna().to_numpy()
+    empty = missing.all(axis=1)
+    doubt = np.flatnonzero(~empty)
+    for j in range(frame.shape[1]):
+        if not len(doubt):
+            break
+        values = frame.iloc[doubt, j]
+        text = _stripped(values)
+        held = values.notna().to_numpy() if text is None else text.fillna("").ne("").to_numpy(dtype=bool)
+        doubt = doubt[~held]
+    empty[doubt] = True
+    return pd.Series(empty, index=frame.index)
+
+
+def structural_marks(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """``{"repeated_header": detail, "summary_row": detail}``: per row the mark's detail text, missing where
+    the row has no such mark (module docstring)."""
+    n = len(frame)
+    matches = np.zeros(n, dtype=int)
+    cells = np.zeros(n, dtype=int)
+    first = np.full(n, None, dtype=object)  # each row's first filled cell, as text
+    unset = np.ones(n, dtype=bool)
+    for j, name in enumerate(frame.columns):
+        values = frame.iloc[:, j]
+        present = values.notna().to_numpy(copy=True)
+        text = _stripped(values)
+        if text is not None:
+            present &= text.fillna("").ne("").to_numpy(dtype=bool)
+            matches += (text == str(name).strip()).fillna(False).to_numpy(dtype=bool) & present
+        take = unset & present
+        if take.any():
+            first[take] = [str(v) for v in (values if text is None else text).to_numpy(dtype=object)[take]]
+            unset &= ~take
+        cells += present
+    header = (matches >= 2) & (matches == cells)
+    key = pc.utf8_lower(pc.utf8_rtrim(pc.replace_substring_regex(pa.array(first, pa.string()), r"\s+", ""), ":："))
+    summary = pc.fill_null(pc.is_in(key, pa.array(sorted(_SUMMARY))), False).to_numpy(zero_copy_only=False) & ~header
+    said = pd.Series(pd.NA, index=frame.index, dtype="string")
+    where = pd.Series(pd.NA, index=frame.index, dtype="string")
+    said[header] = "its cells repeat the header"
+    where[summary] = ["first cell " + repr(v) for v in first[summary]]
+    return dict(zip(ROW_MARKS, (said, where)))
+
+
+def likely_header(frame: pd.DataFrame, columns: Mapping[str, str] | None) -> int | None:
+    """The first of a table's first :data:`~helpers.acquire.formats.base.TITLE_ROWS` data rows (0-based) whose
+    cells, taken as column names, resolve the required columns (:func:`helpers.schema.resolve_columns`), or
+    ``None``."""
+    for i in range(min(TITLE_ROWS, len(frame))):
+        names = ["" if not filled(v) else str(v).strip() for v in frame.iloc[i].tolist()]
+        if sum(1 for v in names if v) < 2:
+            continue
+        try:
+            resolve_columns(names, columns)
+        except DataError:
+            continue
+        return i
+    return None
+
+
+def header_below(frame: pd.DataFrame, columns: Mapping[str, str] | None, path) -> DataError | None:
+    """The error for a table whose header is not its first row but one of the next (:func:`likely_header`),
+    naming that row of the file and the cells above it, or ``None`` when no row below looks like a header."""
+    found = likely_header(frame, columns)
+    if found is None:
+        return None
+    cells = [str(c) for c in frame.columns if not str(c).startswith("Unnamed: ")]
+    header = [str(v).strip() for v in frame.iloc[found].tolist() if filled(v)]
+    return DataError(
+        f"the column names seem to be on row {found + 2} of the file ({_cells(header)}), below "
+        f"{found + 1} row(s) that are not a header ({_cells(cells)})", file=path,
+        hint="delete the row(s) above the header in a copy of the file (a title, an export date), "
+             "or export the table without them",
+    )
+
+
+def _cells(values: list[str], most: int = 4) -> str:
+    shown = [v if len(v) <= 24 else v[:23] + "…" for v in values[:most]]
+    return ", ".join(repr(v) for v in shown) + (", …" if len(values) > most else "")
