@@ -233,6 +233,38 @@ DATE_FORMATS: tuple[str, ...] = (
     "%Y%m%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%d %H:%M:%S.%f",
 )
 
+#: Order times outside ``[start, end)`` are implausible for a customer purchase: placeholders (``9999-12-31``,
+#: ``1900-01-01``, ``0000-00-00``), Unix time zero (1970-01-01) or a year typed wrong. Rows with such a time are
+#: quarantined as ``implausible_date`` (e-commerce exports start in the 1990s; CDNOW's log starts in 1997).
+PLAUSIBLE_DATES: tuple[pd.Timestamp, pd.Timestamp] = (pd.Timestamp("1980-01-01"), pd.Timestamp("2100-01-01"))
+
+#: A line amount larger than this in absolute value (in the dataset's currency), or not finite, is implausible
+#: for a customer purchase (an overflow such as ``1e308``, an id or a phone number in the amount column): the row
+#: is quarantined as ``implausible_amount``. 10⁹ stays below the ~9.0 × 10⁹ a customer's spend may reach in the
+#: CLV summaries (2⁵³ millionths, :mod:`helpers.clv.units`).
+AMOUNT_LIMIT: float = 1e9
+
+#: Currency marks written in or next to amounts (compared after NFKC and lower-casing, so ``￥`` is ``¥``) and the
+#: ISO 4217 currencies each can mean. A mark that can mean several (``¥``: yuan or yen; ``$``: US, Hong Kong,
+#: Taiwan … dollars) agrees with any of them; an amount whose mark cannot mean the dataset's currency is
+#: quarantined as ``currency_mismatch``, and a file whose marks agree on no single currency needs the dataset's
+#: currency stated (``clean_transactions(currency=...)``).
+CURRENCY_MARKS: dict[str, frozenset[str]] = {
+    **dict.fromkeys(("元", "圆", "人民币", "rmb", "cny"), frozenset({"CNY"})),
+    "¥": frozenset({"CNY", "JPY"}),
+    **dict.fromkeys(("円", "jpy"), frozenset({"JPY"})),
+    "$": frozenset({"USD", "HKD", "TWD", "SGD", "AUD", "CAD", "NZD", "MXN"}),
+    **dict.fromkeys(("us$", "usd"), frozenset({"USD"})),
+    **dict.fromkeys(("hk$", "hkd", "港币", "港元"), frozenset({"HKD"})),
+    **dict.fromkeys(("nt$", "twd", "新台币"), frozenset({"TWD"})),
+    **dict.fromkeys(("€", "eur", "欧元"), frozenset({"EUR"})),
+    **dict.fromkeys(("£", "gbp", "英镑"), frozenset({"GBP"})),
+    **dict.fromkeys(("₩", "krw"), frozenset({"KRW"})),
+    **dict.fromkeys(("₹", "inr"), frozenset({"INR"})),
+    **dict.fromkeys(("₽", "rub"), frozenset({"RUB"})),
+    "chf": frozenset({"CHF"}), "美元": frozenset({"USD"}), "日元": frozenset({"JPY"}),
+}
+
 # --------------------------------------------------------------------------- identifiers
 
 #: Characters that show as nothing (zero-width space, joiners, word joiner, a BOM inside text).

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from helpers.acquire import LINEAGE, load_cdnow, load_xiaomi_sim, read_manifest, read_transactions
 from helpers.clean import (
+    MixedCurrencies,
     REASONS,
     REASONS_ZH,
     check_accounting,
@@ -163,7 +164,7 @@ def test_value_checks_give_value_reason_and_detail_per_value():
                                       dtype="string"))
     assert when.value.iloc[0] == when.value.iloc[1] == pd.Timestamp("2013-01-02")
     assert when.reason.iloc[:2].isna().all()
-    assert when.reason.iloc[2:].tolist() == ["missing_date", "unparseable_date", "unparseable_date"]
+    assert when.reason.iloc[2:].tolist() == ["missing_date", "unparseable_date", "implausible_date"]
     assert pd.isna(when.detail.iloc[2]) and when.detail.iloc[3] == "02/01/2013"
     assert check_timestamps(pd.Series(["02/01/2013"]), ("%d/%m/%Y",)).reason.isna().all()  # the caller's formats
     typed = check_timestamps(pd.Series(pd.to_datetime(["2013-01-02"]).astype("datetime64[us]")))
@@ -178,6 +179,84 @@ def test_value_checks_give_value_reason_and_detail_per_value():
     assert set(value_checks()) == {"timestamp", "amount", "status"}
     codes = {code for check in (when, money, status) for code in check.reason.dropna()}
     assert codes <= set(REASONS)
+
+
+def test_amounts_in_either_convention_and_the_ambiguous_one_not_guessed():
+    raw = pd.Series(["1.234,50", "1.299,00", "1.234.567", "199,00", "1,234.50", "1,23,456", "1'234.50", "0.125",
+                     "1.299", "-1.299", "12,34,5", "1.234,567", "(1.299,00)"], dtype="string")
+    money = check_amounts(raw)
+    assert money.value.iloc[:8].tolist() == [1234.5, 1299.0, 1234567.0, 199.0, 1234.5, 123456.0, 1234.5, 0.125]
+    assert money.reason.iloc[:8].isna().all()
+    assert money.reason.iloc[8:12].tolist() == ["unparseable_amount"] * 4
+    assert "ambiguous" in money.detail.iloc[8] and money.detail.iloc[8].startswith("1.299")
+    assert money.detail.iloc[10] == "12,34,5"  # not ambiguous: simply no amount
+    assert money.value.iloc[12] == -1299.0
+    assert np.isnan(parse_amounts(raw).iloc[8])  # the public parser does not guess either
+
+
+def test_implausible_amounts_and_dates_are_quarantined_not_kept():
+    money = check_amounts(pd.Series(["1e308", "inf", "-Infinity", "1e309", "1000000001", "999999999.99"]))
+    assert money.reason.tolist()[:5] == ["implausible_amount"] * 5 and pd.isna(money.reason.iloc[5])
+    assert money.detail.iloc[0] == "1e308"
+    typed = check_amounts(pd.Series([np.inf, 12.0, -2e12]))
+    assert typed.reason.tolist()[0] == "implausible_amount" and typed.reason.tolist()[2] == "implausible_amount"
+    when = check_timestamps(pd.Series(["9999-12-31", "1900-01-01", "0000-00-00 00:00:00", "1970-01-01 00:00:00",
+                                       "99991231", "2099-12-31", "1980-01-01", "2013-02-30"]))
+    assert when.reason.tolist()[:5] == ["implausible_date"] * 5
+    assert when.reason.iloc[5:7].isna().all() and when.reason.iloc[7] == "unparseable_date"
+    assert when.detail.iloc[2] == "0000-00-00 00:00:00"
+    objects = check_timestamps(pd.Series([dt.datetime(9999, 12, 31), dt.datetime(2013, 1, 2)], dtype=object))
+    assert objects.reason.iloc[0] == "implausible_date" and pd.isna(objects.reason.iloc[1])
+
+
+def test_amounts_in_another_currency_than_the_datasets_are_quarantined():
+    raw = pd.Series(["¥1,999.00", "1999元", "RMB 12", "$199.00", "€1299.00", "£12.00", "USD 59.50", "45.60 EUR",
+                     "88.80", "$12 EUR", "￥12"], dtype="string")
+    money = check_amounts(raw, "CNY")
+    assert money.reason.isna().tolist() == [True, True, True] + [False] * 5 + [True, False, True]
+    assert set(money.reason.dropna()) == {"currency_mismatch"} and money.detail.iloc[3] == "$199.00"
+    assert money.value.iloc[7] == 45.6  # read; its currency is what keeps it out
+    usd = check_amounts(raw, "usd")
+    assert usd.reason.isna().tolist() == [False] * 3 + [True, False, False, True, False, True, False, False]
+    assert check_amounts(pd.Series(["¥12", "12元", "12"]), None).reason.isna().all()  # ¥ and 元 agree: yuan
+    with pytest.raises(MixedCurrencies, match=r"'\$199.00' here, '¥1,999.00' before it") as info:
+        check_amounts(raw)
+    assert info.value.at == 3 and "currency='CNY'" in str(info.value) and len(str(info.value)) <= 300
+    assert check_amounts(raw, "RMB").reason.equals(money.reason)  # a mark of one currency names it
+    with pytest.raises(DataError, match="currency 'yuan' is not an ISO 4217 code"):
+        check_amounts(raw, "yuan")
+
+
+def test_amounts_that_are_no_number_stay_unparseable():
+    """Marks inside a number, a sign inside accounting brackets, a zero before a thousands comma, groups of
+    the wrong size: not read as some number."""
+    raw = pd.Series(["0,500", "-0,125", "(-60)", "1元2", "12¥34", "1'2345", "1,234,56,789", "1,2345", "¥(60"],
+                    dtype="string")
+    money = check_amounts(raw, "CNY")
+    assert money.reason.tolist() == ["unparseable_amount"] * len(raw), money.value.tolist()
+    fine = check_amounts(pd.Series(["-¥12", "¥ -12", "- ¥12", "+5", "1e3", "12.", ".5", " 12 ", "(¥60.00)", "1,999",
+                                    "12,345,678.9", "0.500"], dtype="string"), "CNY")
+    assert fine.value.tolist() == [-12, -12, -12, 5, 1000, 12, 0.5, 12, -60, 1999, 12345678.9, 0.5]
+    assert fine.reason.isna().all()
+
+
+def test_parsing_once_per_distinct_value_keeps_integer_columns():
+    days = pd.Series([20130409] * 6 + [20130410] * 2)
+    assert parse_timestamps(days).tolist() == [pd.Timestamp("2013-04-09")] * 6 + [pd.Timestamp("2013-04-10")] * 2
+    assert normalise_status(pd.Series([1] * 5)).isna().all()
+    with_missing = parse_timestamps(pd.Series(["20130409"] * 5 + [None], dtype="string"))
+    assert with_missing.iloc[:5].notna().all() and pd.isna(with_missing.iloc[5])
+
+
+def test_mixed_currencies_without_a_dataset_currency_name_the_file_and_row():
+    df = pd.DataFrame({"customer_id": ["C1", "C2", "C3"], "order_id": ["A1", "A2", "A3"],
+                       "timestamp": ["2013-01-02"] * 3, "amount": ["¥10", "12", "$5"],
+                       "source_file": "orders.csv", "source_row": [1, 2, 3]})
+    with pytest.raises(DataError, match=r"orders.csv, column 'amount', row 3: amounts in more than one currency .*"
+                                        r"'\$5' here, '¥10' before it"):
+        clean_transactions(df)
+    clean, quarantine = clean_transactions(df, currency="CNY")
+    assert len(clean) == 2 and quarantine["reason"].tolist() == ["currency_mismatch"]
 
 
 def test_netting_allocates_in_file_order_whatever_the_row_order():

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 from helpers import acquire, clean, paths
 from helpers.clean import DATE_FORMATS, REASONS
+from helpers.errors import DataError
 from helpers.largelog import ParquetLog
 
 TEST_KEY = b"unit-test-key-not-the-project-key"
@@ -68,7 +69,9 @@ def assert_same_cleaning(expected: clean.Cleaned, got) -> None:
 
 
 def both_paths(path, tmp_path, monkeypatch, **options):
-    """``(pandas result, large-path result)`` of the file at ``path``, acquired both ways."""
+    """``(pandas result, large-path result)`` of the file at ``path``, acquired both ways (a CNY dataset unless
+    ``currency`` says otherwise)."""
+    options.setdefault("currency", "CNY")
     monkeypatch.setattr(paths, "PROCESSED", tmp_path / "processed")
     small = acquire.acquire("mine", source_path=path, max_rows_in_memory=None)
     large = acquire.acquire("mine", source_path=path, max_rows_in_memory=1)  # forced onto the large path
@@ -169,6 +172,12 @@ def messy_rows() -> list[dict]:
         ("CORP", "BULK", "2013-02-01 10:00:00", "119,940.00", "已完成", "phone", "60"),  # an extreme order
         ("CORP", "BULK", "2013-02-01 10:00:00", "39", None, "case", "1"),
         ("\xa0C40\u2003", " A40\t", "2013-01-20 10:00:00", "10", "已完成", " case\u3000", "1"),  # padded: stripped
+        ("C41", "A41", "2013-01-21 10:00:00", "1.234,50", "已完成", "case", "1"),    # continental convention
+        ("C42", "A42", "2013-01-21 10:00:00", "1.299", "已完成", "case", "1"),       # ambiguous: not guessed
+        ("C43", "A43", "2013-01-21 10:00:00", "1e308", "已完成", "case", "1"),       # implausible amount
+        ("C44", "A44", "2013-01-21 10:00:00", "€12.00", "已完成", "case", "1"),      # another currency
+        ("C45", "A45", "0000-00-00 00:00:00", "12", "已完成", "case", "1"),          # placeholder date
+        ("C46", "A46", "1970-01-01 08:00:00", "12", "已完成", "case", "1"),          # Unix time zero (UTC+8)
     ]
     rng = np.random.default_rng(7)
     for i in range(120):  # ordinary lines, so that the 99th percentile means something
@@ -199,9 +208,16 @@ def test_messy_export_cleans_the_same_on_both_paths(messy_file, returns, tmp_pat
     reason = dict(zip(quarantine["source_row"], quarantine["reason"]))
     detail = dict(zip(quarantine["source_row"], quarantine["detail"]))
     # the date and amount spellings parse on both paths (the large path ignored date_formats before)
-    assert set(kept["source_row"]) >= {3, 4, 5, 6, 7, 8, 24}
+    assert set(kept["source_row"]) >= {3, 4, 5, 6, 7, 24, 47}
+    assert kept.loc[kept["source_row"] == 47, "amount"].tolist() == [1234.5]
+    assert reason[8] == "currency_mismatch" and detail[8] == "$12.00"
     assert reason[9] == "unparseable_date" and detail[9] == "02/01/2013"
+    assert reason[10] == "implausible_date" and detail[10] == "9999-12-31"
     assert reason[11] == "missing_date" and reason[12] == "unparseable_date"
+    assert reason[48] == "unparseable_amount" and "ambiguous" in detail[48]
+    assert (reason[49], detail[49]) == ("implausible_amount", "1e308")
+    assert (reason[50], detail[50]) == ("currency_mismatch", "€12.00")
+    assert [reason[r] for r in (51, 52)] == ["implausible_date"] * 2
     assert reason[14] == "unparseable_amount" and detail[14] == "N/A"
     assert reason[16] == "unknown_status" and detail[16] == "待审核"
     assert [reason[r] for r in (18, 19, 20)] == ["cancelled"] * 3
@@ -267,6 +283,25 @@ def test_every_reason_is_chosen_in_the_order_of_the_reasons_table(tmp_path, monk
     assert rank == sorted(rank)
 
 
+def test_amounts_in_several_currencies_are_refused_naming_the_same_row_on_both_paths(tmp_path, monkeypatch):
+    """No dataset currency and amounts in two: both paths refuse, naming the first row (in file order) whose
+    amount disagrees with those before it; with the currency given, the other currency is quarantined."""
+    amounts = ["12", "$5.00", "¥10", "20元", "$7.00", "RMB 3"]
+    rows = [{"customer_id": f"C{i}", "order_id": f"O{i}", "timestamp": "2013-01-02", "amount": a}
+            for i, a in enumerate(amounts)]
+    path = tmp_path / "mixed.parquet"
+    pd.DataFrame(rows, dtype="string").to_parquet(path, index=False)
+    for limit in (None, 1):
+        monkeypatch.setattr(paths, "PROCESSED", tmp_path / f"p{limit}")
+        acquired = acquire.acquire("mine", source_path=path, max_rows_in_memory=limit)
+        with pytest.raises(DataError, match=r"mixed.parquet, column 'amount', row 3: amounts in more than one "
+                                            r"currency .*'¥10' here, '\$5.00' before it"):
+            clean.clean_transactions(acquired.transactions)
+    expected, got = both_paths(path, tmp_path, monkeypatch, currency="USD")
+    assert_same_cleaning(expected, got)
+    assert expected.quarantine["reason"].tolist() == ["currency_mismatch"] * 3
+
+
 # --------------------------------------------------------------------------- a typed log
 
 
@@ -301,8 +336,8 @@ def test_typed_log_cleans_the_same_on_both_paths(tmp_path, monkeypatch):
         assert_same_cleaning(expected, got)  # the quarantine's raw values too, as text as acquisition writes them
         q = expected.quarantine.set_index("source_row")
         assert q.loc[4, "reason"] == "missing_date" and q.loc[5, "reason"] == "missing_amount"
-        assert q.loc[7, "reason"] == "unparseable_date" and q.loc[7, "detail"] == "9999-12-31 00:00:00"
-        assert q.loc[8, "reason"] == "unparseable_amount" and q.loc[8, "detail"] == "inf"
+        assert q.loc[7, "reason"] == "implausible_date" and q.loc[7, "detail"] == "9999-12-31 00:00:00"
+        assert q.loc[8, "reason"] == "implausible_amount" and q.loc[8, "detail"] == "inf"
         assert q.loc[9, "amount"] == "20"  # a whole number written without ".0", as acquisition writes it
 
 

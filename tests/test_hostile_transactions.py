@@ -4,8 +4,7 @@ Each case of ``cases.yml`` names a tricky real-world file and what must come of 
 spend per customer, rows in = kept + quarantined, each quarantined row with its reason), or a short
 :class:`DataError` naming the file (and the column / row where there is one). Every file is hashed before and
 after: raw files stay byte-identical. Cases that can hang run first in a child process with a time limit.
-Cases marked ``xfail`` need the cleaning rewrite and are strict xfails until the lead switches them on; the
-acquisition half of those (the rows marked for cleaning) is checked now by its own test.
+The dataset's currency is CNY (``clean_transactions(currency="CNY")``), as for the user's own exports.
 """
 
 from __future__ import annotations
@@ -37,18 +36,10 @@ CASES: list[dict[str, Any]] = yaml.safe_load((CORPUS / "cases.yml").read_text(en
 TOTALS = {"10042": "258.50", "20077": "1387.80", "30015": "57.60"}  # the six orders of make_files.ORDERS
 MAX_MESSAGE = 300  # characters of an error message besides the file's path
 START_UP = 60  # seconds a child process may take to import the package, on top of a case's max_seconds
-XFAIL_REASONS = ("value parsing: after the cleaning rewrite",
-                 "acquisition marks: after the cleaning rewrite (rules honour every mark of "
-                 "helpers.schema.ACQUISITION_MARKS)")
 
 
 def _id(case: dict[str, Any]) -> str:
     return case.get("id", case["file"])
-
-
-def _param(case: dict[str, Any]):
-    marks = [pytest.mark.xfail(strict=True, reason=case["xfail"])] if "xfail" in case else []
-    return pytest.param(case, marks=marks, id=_id(case))
 
 
 def _sha(path: Path) -> str | None:
@@ -105,7 +96,7 @@ def _no_hang(case: dict[str, Any], path: Path) -> None:
 def _check_read(case: dict[str, Any], path: Path) -> None:
     df, notes, encoding = _read(case, path)
     assert len(df) == case.get("rows", 6)
-    clean, quarantine = clean_transactions(df)
+    clean, quarantine = clean_transactions(df, currency="CNY")
     check_accounting(df, clean, quarantine)
     assert len(clean) + len(quarantine) == len(df), "rows in = kept + quarantined"
     assert quarantine["reason"].notna().all() and set(quarantine["reason"]) <= set(REASONS)
@@ -161,7 +152,7 @@ def test_the_corpus_has_enough_cases_of_each_kind():
     assert len(ids) == len(set(ids))
     for case in CASES:
         assert {"file", "tool", "trap", "before", "outcome"} <= set(case), _id(case)
-        assert case.get("xfail", XFAIL_REASONS[0]) in XFAIL_REASONS, _id(case)
+        assert "xfail" not in case, _id(case)
         assert set(case.get("quarantined", {})) <= set(REASONS), _id(case)
         assert set(case.get("marks", {})) <= set(ACQUISITION_MARKS), _id(case)
     committed = {p.name for p in CORPUS.iterdir()} - {"cases.yml", "make_files.py", "__pycache__"}
@@ -201,7 +192,7 @@ def test_make_files_rebuilds_the_corpus_byte_for_byte(tmp_path):
         assert _cells(tmp_path / name) == _cells(CORPUS / name), name
 
 
-@pytest.mark.parametrize("case", [_param(c) for c in CASES])
+@pytest.mark.parametrize("case", [pytest.param(c, id=_id(c)) for c in CASES])
 def test_hostile_file(case: dict[str, Any], tmp_path: Path) -> None:
     path = _path(case, tmp_path)
     before = _sha(path)
@@ -216,8 +207,8 @@ def test_hostile_file(case: dict[str, Any], tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("case", [pytest.param(c, id=_id(c)) for c in CASES if "marks" in c])
 def test_rows_that_are_not_orders_are_marked_at_acquisition(case: dict[str, Any], tmp_path: Path) -> None:
-    """The acquisition half of the cases whose quarantine waits for the cleaning rewrite: each row that is not
-    an order carries its mark (column = reason code, value = detail), every other row none, values kept."""
+    """The acquisition half of the cases with rows that are not orders: each such row
+    carries its mark (column = reason code, value = detail), every other row none, values kept."""
     df, notes, _ = _read(case, _path(case, tmp_path))
     marks = [c for c in ACQUISITION_MARKS if c in df.columns]
     assert {c: int(df[c].notna().sum()) for c in marks} == case["marks"]

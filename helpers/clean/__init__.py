@@ -13,7 +13,8 @@ returns are the same functions, the row rules the same codes and details in SQL 
 
 Modules
 -------
-- :mod:`~helpers.clean.parse`: :func:`parse_timestamps`, :func:`parse_amounts`, :func:`normalise_status`, and
+- :mod:`~helpers.clean.parse`: :func:`parse_timestamps`, :func:`parse_amounts` (:func:`amount_parts`: value,
+  currency marks, ambiguity), :func:`normalise_status`, and
   the value checks both paths use (:func:`value_checks`: :func:`check_timestamps`, :func:`check_amounts`,
   :func:`check_statuses`, each a :class:`Checked` of value, reason and detail);
 - :mod:`~helpers.clean.returns`: :func:`net_returns` (returns netted into their sale lines);
@@ -37,7 +38,7 @@ from ..schema import (CANONICAL, DATE_FORMATS, DEFAULT_TEST_ID_PATTERN, LINEAGE,
 from .accounting import (check_accounting, compare_with_planted, plot_row_accounting, quarantine_examples,
                          quarantine_summary, row_accounting)
 from .large import CleanedLog, check_log_accounting, clean_log
-from .parse import (Checked, check_amounts, check_statuses, check_timestamps, normalise_status, parse_amounts,
+from .parse import (Checked, MixedCurrencies, amount_parts, check_amounts, check_statuses, check_timestamps, normalise_status, parse_amounts,
                     parse_timestamps, value_checks)
 from .returns import net_returns
 from .rules import Cleaned, clean_transactions, flag_extreme_orders
@@ -45,7 +46,7 @@ from .tables import breakdown_column, extreme_orders, returned_lines, revenue_by
 
 __all__ = [
     "CANONICAL", "DATE_FORMATS", "DEFAULT_TEST_ID_PATTERN", "LINEAGE", "REASONS", "REASONS_ZH", "STATUS_LOOKUP",
-    "STATUS_VALUES", "Checked", "Cleaned", "CleanedLog", "breakdown_column", "check_accounting", "check_amounts",
+    "STATUS_VALUES", "Checked", "MixedCurrencies", "amount_parts", "Cleaned", "CleanedLog", "breakdown_column", "check_accounting", "check_amounts",
     "check_log_accounting", "check_statuses", "check_timestamps", "net_returns", "value_checks",
     "clean_log", "clean_transactions", "compare_with_planted", "extreme_orders", "flag_extreme_orders",
     "normalise_status", "parse_amounts", "parse_timestamps", "plot_row_accounting",

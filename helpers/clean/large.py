@@ -38,7 +38,7 @@ from ..engines import connect, run_with_progress, sql_ident, sql_str
 from ..errors import DataError
 from ..largelog import LARGE_ROWS, ParquetLog
 from ..schema import CANONICAL, DATE_FORMATS, DEFAULT_TEST_ID_PATTERN, LINEAGE, SHEET_SUFFIX, clean_cell
-from .parse import REASON_RANK, Checked, parse_quantities, value_checks
+from .parse import REASON_RANK, Checked, MixedCurrencies, mixed_currencies, parse_quantities, value_checks
 from .returns import key_columns, net_returns
 
 #: Text columns of the clean lines, stripped of surrounding white space in both paths.
@@ -162,7 +162,8 @@ def _value_map(con, name: str, column: str, sql_type: str, check: Callable[[pd.S
     checked = check(raw)
     parsed = {"value": checked.value}
     if column == "amount":
-        parsed["value6"] = checked.value.round(6)
+        with np.errstate(over="ignore"):  # 1e308 × 10⁶ (an implausible amount: quarantined, never kept)
+            parsed["value6"] = checked.value.round(6)
     target = _TYPED.get(column)
     keep = np.ones(len(raw), dtype=bool)
     if target and sql_type == target:  # typed: a value the check leaves as it is needs no mapping row
@@ -249,10 +250,25 @@ class CleanedLog:
         return iter((self.clean, self.quarantine))
 
 
+def _mixed_currency_error(con, distinct: str, exc: MixedCurrencies) -> DataError:
+    """The pandas path's error for amounts in several currencies: the marked distinct amounts (table
+    ``distinct``: raw, k) in the order of their first row in the file, and the first that disagrees named."""
+    con.register("marked_k", pa.table({"k": pa.array(exc.marked.index.to_numpy(dtype="int64"))}))
+    first = con.execute(f"SELECT k, source_file, source_row FROM (SELECT d.k, c.source_file, c.source_row, "
+                        f"row_number() OVER (PARTITION BY d.k ORDER BY c.source_file, c.source_row) AS n FROM canon c "
+                        f"JOIN {distinct} d ON c.amount IS NOT DISTINCT FROM d.raw SEMI JOIN marked_k USING (k)) "
+                        f"WHERE n = 1 ORDER BY source_file, source_row").fetchall()
+    con.unregister("marked_k")
+    where = {k: (file, row) for k, file, row in first}
+    error = mixed_currencies(exc.marked[list(where)], exc.raw)
+    file, row = where[error.at]
+    return DataError(error.problem, file=file, column="amount", row=int(row), hint=error.hint)
+
+
 def clean_log(log: ParquetLog, out_dir: str | Path, *, test_accounts: Iterable[str] = (),
               test_id_pattern: Any = ..., returns: str = "net", extreme_factor: float = 5.0,
-              quantile: float = 0.99, date_formats: Iterable[str] = DATE_FORMATS, progress: bool = True,
-              **settings: Any) -> CleanedLog:
+              quantile: float = 0.99, date_formats: Iterable[str] = DATE_FORMATS, currency: str | None = None,
+              progress: bool = True, **settings: Any) -> CleanedLog:
     """Clean a large log in DuckDB with the definition of :func:`helpers.clean.clean_transactions`.
 
     Writes ``out_dir/transactions.parquet`` (the kept lines, the pandas path's columns in its order:
@@ -263,7 +279,9 @@ def clean_log(log: ParquetLog, out_dir: str | Path, *, test_accounts: Iterable[s
     whose total exceeds ``extreme_factor`` × the ``quantile`` of order totals, as
     :func:`helpers.clean.flag_extreme_orders`. ``returns``: ``"net"`` or ``"negative"``, as the pandas path
     (netting brings the return lines and their sale lines into memory, nothing else); ``date_formats``:
-    the ``strptime`` formats of text dates.
+    the ``strptime`` formats of text dates; ``currency``: the dataset's currency (amounts marked in another
+    go to quarantine as ``currency_mismatch``; without it, amounts in several currencies are refused, naming
+    a row).
 
     ``test_id_pattern``: ``...`` (the default) is :data:`helpers.clean.DEFAULT_TEST_ID_PATTERN`; ``None``
     turns the pattern off, as in :func:`helpers.clean.clean_transactions`. DuckDB runs it (RE2: no
@@ -295,11 +313,14 @@ def clean_log(log: ParquetLog, out_dir: str | Path, *, test_accounts: Iterable[s
         cols = [c for c in CANONICAL if c in types]
         # value rules: the pandas functions on the distinct raw values, joined back
         maps, values, joins, extra = {}, {}, [], []
-        checks = dict(value_checks(date_formats))
+        checks = dict(value_checks(date_formats, currency))
         checks.update({c: _quantities if c == "quantity" else _stripped for c in ("quantity", *_LABELS) if c in cols})
         for i, (column, check) in enumerate(checks.items()):
             if column in cols:
-                values[column], maps[i], join = _value_map(con, f"v{i}", column, types[column], check, quiet)
+                try:
+                    values[column], maps[i], join = _value_map(con, f"v{i}", column, types[column], check, quiet)
+                except MixedCurrencies as exc:  # name the first row in the file whose amount disagrees
+                    raise _mixed_currency_error(con, f"d_v{i}", exc) from None
                 if join:
                     joins.append(f"LEFT JOIN v{i} ON src.{sql_ident(column)} IS NOT DISTINCT FROM v{i}.raw")
                 extra += [f"v{i}.reason AS _r{i}", f"v{i}.detail AS _d{i}"] if join else \

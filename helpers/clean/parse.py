@@ -24,11 +24,12 @@ from typing import Callable, Iterable, NamedTuple
 import numpy as np
 import pandas as pd
 
-from ..schema import DATE_FORMATS, REASONS, STATUS_LOOKUP
+from ..errors import DataError
+from ..schema import AMOUNT_LIMIT, CURRENCY_MARKS, DATE_FORMATS, PLAUSIBLE_DATES, REASONS, STATUS_LOOKUP
 
-_EXCEL_SERIAL = re.compile(r"^[2-6]\d{4}(\.\d+)?$")  # 20000–69999: 1954-10-03 … 2091-08-05
+_EXCEL_SERIAL = re.compile(r"^[2-6]\d{4}(\.\d+)?$")  # 20000–69999: 1954-10-03 … 2091-08-05 (< 29221: before
+# 1980, read and then quarantined as implausible_date)
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-_CURRENCY = re.compile(r"(¥|\$|€|£|rmb|cny|usd|人民币|元|圆)", re.IGNORECASE)
 
 
 def _nfkc(text: pd.Series) -> pd.Series:
@@ -40,17 +41,19 @@ def _nfkc(text: pd.Series) -> pd.Series:
     return pd.Series(pc.utf8_normalize(arr, form="NFKC").to_pylist(), index=text.index, dtype="string")
 
 
-def _on_uniques(values: pd.Series, parse) -> pd.Series:
-    """Apply ``parse`` to the distinct values only and spread the result back (prices, days repeat)."""
+def _on_uniques(values: pd.Series, parse):
+    """Apply ``parse`` (a Series → Series or DataFrame function) to the distinct values only and spread
+    the result back (prices, days repeat)."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     if len(uniques) == 0 or len(uniques) > 0.7 * len(values):
         return parse(values)
-    parsed = parse(pd.Series(uniques, dtype=values.dtype if len(uniques) else object))
-    out = parsed.to_numpy()[codes]
-    result = pd.Series(out, index=values.index, dtype=parsed.dtype)
-    if (codes < 0).any():
-        result[codes < 0] = parse(pd.Series([None], dtype=values.dtype)).iloc[0]
-    return result
+    parsed = parse(pd.Series(uniques, dtype=values.dtype))
+    if (codes < 0).any():  # what a missing value gives (an integer column holds none: object)
+        missing = values.iloc[[int(np.argmax(codes < 0))]].reset_index(drop=True)
+        parsed = pd.concat([parsed, parse(missing)], ignore_index=True)
+    out = parsed.iloc[np.where(codes < 0, len(uniques), codes)]
+    out.index = values.index
+    return out
 
 
 def _as_ns(values: pd.Series) -> pd.Series:
@@ -90,7 +93,7 @@ def _parse_timestamps(values: pd.Series, formats: Iterable[str] = DATE_FORMATS) 
         is_dt = values.map(lambda v: isinstance(v, (pd.Timestamp, np.datetime64))
                            or (hasattr(v, "year") and not isinstance(v, str))).astype(bool)  # bool even when empty
     if is_dt.any():
-        out[is_dt] = pd.to_datetime(values[is_dt].astype(object), errors="coerce")
+        out[is_dt] = _as_ns(pd.to_datetime(values[is_dt].astype(object), errors="coerce"))  # 9999: NaT
     text = _nfkc(values[~is_dt & values.notna()].astype("string")).str.strip()
     text = text.str.replace(r"\s+", " ", regex=True)
     remaining = text
@@ -110,44 +113,92 @@ def _parse_timestamps(values: pd.Series, formats: Iterable[str] = DATE_FORMATS) 
 
 
 def parse_amounts(values: pd.Series) -> pd.Series:
-    """Parse money amounts (see :func:`_parse_amounts`), once per distinct value."""
+    """Parse money amounts (see :func:`amount_parts`), once per distinct value; what does not parse
+    (ambiguous amounts included) becomes ``NaN``."""
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         return values.astype(float)
-    return _on_uniques(values, _parse_amounts).astype(float)
+    return amount_parts(values)["value"]
 
 
-def _parse_amounts(values: pd.Series) -> pd.Series:
-    """Parse money amounts written the way exports write them; failures become ``NaN``.
+def amount_parts(values: pd.Series) -> pd.DataFrame:
+    """Money amounts as exports write them, read once per distinct value: a frame (same index) of
+    ``value`` (float, dataset currency; ``NaN`` where the text is no amount), ``currencies`` (the ISO codes
+    the amount's currency marks can mean, ``|``-joined, e.g. ``CNY|JPY`` for ``¥``; ``?`` when its marks
+    agree on none; ``<NA>`` without a mark; :data:`~helpers.schema.CURRENCY_MARKS`) and ``ambiguous``
+    (``True`` for an amount that reads as two different numbers).
 
-    Handles numbers, ``¥1,999.00``, full-width ``￥１９９９``, ``1999元``, ``RMB 1,999``,
-    ``$12.00``, accounting negatives ``(199.00)`` and decimal commas with one or two decimals
-    (``1999,00``; a comma followed by three digits is a thousands separator). Unit: the
-    dataset's currency.
+    Read: numbers; ``¥1,999.00``, full-width ``￥１９９９``, ``1999元``, ``RMB 1,999``, ``45.60 EUR``;
+    accounting negatives ``(199.00)``; English grouping ``1,234.50`` (and Indian ``1,23,456``); the
+    continental convention ``1.234,50``, ``1.234.567`` and a decimal comma with one or two decimals
+    (``1999,00``); Swiss ``1'234.50``; ``inf`` and overflowing exponents as infinite (implausible, not
+    unparseable). **Ambiguous:** one dot followed by exactly three digits and nothing else (``1.299``) is
+    1299 in the continental convention and 1.299 in the English one; it is not guessed. A comma followed
+    by three digits is a thousands separator (``1,299`` is 1299, as Chinese and English exports write it).
     """
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        return values.astype(float)
+        return pd.DataFrame({"value": values.astype(float), "currencies": pd.Series(pd.NA, index=values.index,
+                                                                                    dtype="string"),
+                             "ambiguous": False}, index=values.index)
+    return _on_uniques(values, _amount_parts)
+
+
+_MARK = "|".join(map(re.escape, sorted(CURRENCY_MARKS, key=len, reverse=True)))
+_LEADING_MARKS = rf"^(?P<sign>[+-]?)\s*(?:(?:{_MARK})\s*)+"  # ¥1,999  -¥12  RMB 1,999
+_TRAILING_MARKS = rf"(?:\s*(?:{_MARK}))+$"  # 1999元  45.60 EUR
+_NOT_NUMBER = r"[\d.,+\-\s'’()]"  # what is left of an amount without them: its currency marks (or junk)
+_CONTINENTAL = r"^[+-]?\d{1,3}(?:\.\d{3})+,\d{1,2}$|^[+-]?\d{1,3}(?:\.\d{3}){2,}$"  # 1.234,50  1.234.567
+_DECIMAL_COMMA = r"^[+-]?\d+,\d{1,2}$"  # 1999,00  49,9
+_GROUPED = r"^[+-]?(?:[1-9]\d{0,2}(?:,\d{3})+|[1-9]\d?(?:,\d{2})+,\d{3})(?:\.\d*)?$"  # 1,234.50  1,23,456
+_AMBIGUOUS = r"^[+-]?[1-9]\d{0,2}\.\d{3}$"  # 1.299: 1299 or 1.299
+_INFINITE = r"^[+-]?inf(?:inity)?$"
+
+
+def _currencies(marks: list[str]) -> str | None:
+    """The currencies a value's marks can all mean, ``|``-joined (``?``: none), ``None`` without marks."""
+    if not marks:
+        return None
+    common = frozenset.intersection(*(CURRENCY_MARKS[m] for m in marks))
+    return "|".join(sorted(common)) or "?"
+
+
+def _amount_parts(values: pd.Series) -> pd.DataFrame:
+    """:func:`amount_parts` on every value (no de-duplication)."""
+    out = pd.DataFrame({"value": np.nan, "currencies": pd.Series(pd.NA, index=values.index, dtype="string"),
+                        "ambiguous": False}, index=values.index)
     if pd.api.types.is_string_dtype(values) and values.dtype != object:
         numeric = pd.Series(np.nan, index=values.index)
     else:  # object column: numbers (Excel cells) next to text
         numeric = pd.to_numeric(values.where(values.map(lambda v: isinstance(v, (int, float, np.number))
                                                         and not isinstance(v, bool)).astype(bool)),
                                 errors="coerce")
+    out["value"] = numeric.astype(float)
     text = values[numeric.isna() & values.notna()].astype("string")
     if text.empty:
-        return numeric.astype(float)
-    norm = _nfkc(text).str.strip()
-    negative = norm.str.match(r"^\(.*\)$")
-    norm = norm.str.strip("()").str.replace(_CURRENCY.pattern, "", regex=True, case=False)
-    norm = norm.str.replace(r"\s+", "", regex=True)
-    decimal_comma = norm.str.match(r"^[+-]?\d+,\d{1,2}$")  # 1999,00 (European style), not 1,999
-    norm = norm.where(~decimal_comma, norm.str.replace(",", ".", regex=False))
-    norm = norm.str.replace(",", "", regex=False)
-    valid = norm.str.match(_NUMBER)
-    parsed = pd.to_numeric(norm.where(valid), errors="coerce")
+        return out
+    norm = _nfkc(text).str.strip().str.lower()
+    negative = norm.str.match(r"^\(.*\)$").fillna(False).to_numpy(dtype=bool)
+    norm = norm.str.strip("()")
+    residue = norm.str.replace(_NOT_NUMBER, "", regex=True)  # "¥", "rmb", "元", "n/a": few distinct
+    marks = {r: _currencies(re.findall(_MARK, r)) for r in residue.dropna().unique()}
+    out.loc[text.index, "currencies"] = residue.map(marks).astype("string")
+    norm = norm.str.replace(_LEADING_MARKS, r"\g<sign>", regex=True).str.replace(_TRAILING_MARKS, "", regex=True)
+    norm = norm.str.replace(r"\s+", "", regex=True)  # marks inside a number (1元2) stay: no amount
+    norm = norm.str.replace(r"(?<=\d)['’](?=\d{3}(?!\d))", "", regex=True)  # Swiss 1'234.50
+    number = norm.where(~norm.str.match(_CONTINENTAL).fillna(False),
+                        norm.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
+    number = number.where(~norm.str.match(_DECIMAL_COMMA).fillna(False), norm.str.replace(",", ".", regex=False))
+    number = number.where(~norm.str.match(_GROUPED).fillna(False), norm.str.replace(",", "", regex=False))
+    ambiguous = norm.str.match(_AMBIGUOUS).fillna(False)
+    infinite = number.str.match(_INFINITE).fillna(False)
+    valid = number.str.match(_NUMBER).fillna(False) & ~ambiguous
+    parsed = pd.to_numeric(number.where(valid & ~infinite), errors="coerce")
     parsed = pd.Series(parsed.to_numpy(dtype=float, na_value=np.nan), index=norm.index)
-    parsed = parsed.where(~negative.fillna(False).to_numpy(dtype=bool), -parsed)
-    numeric.loc[parsed.index] = parsed
-    return numeric.astype(float)
+    parsed[infinite.to_numpy(dtype=bool)] = np.where(number[infinite].str.startswith("-"), -np.inf, np.inf)
+    parsed = parsed.where(~negative, -parsed)
+    parsed[negative & number.str.startswith("-").fillna(False).to_numpy(dtype=bool)] = np.nan  # (-60): which sign?
+    out.loc[text.index, "value"] = parsed
+    out.loc[text.index, "ambiguous"] = ambiguous.to_numpy(dtype=bool)
+    return out
 
 
 def normalise_status(values: pd.Series) -> pd.Series:
@@ -213,9 +264,10 @@ def _raw_text(values: pd.Series) -> pd.Series:
     return values.astype("string")
 
 
-def _checked(value: pd.Series, raw: pd.Series, rules: list[tuple[pd.Series, str, bool]]) -> Checked:
-    """A :class:`Checked` from rules ``(mask, code, show the raw value as detail)``; the raw text is
-    made only for the values a rule sends to quarantine (a large log's distinct times are millions)."""
+def _checked(value: pd.Series, raw: pd.Series, rules: list[tuple[pd.Series, str, "bool | pd.Series"]]) -> Checked:
+    """A :class:`Checked` from rules ``(mask, code, detail)``: ``detail`` ``True`` shows the raw value, a Series
+    its own text, ``False`` nothing; the raw text is made only for the values a rule sends to quarantine (a
+    large log's distinct times are millions)."""
     hits = [(mask.fillna(False).to_numpy(dtype=bool), code, show) for mask, code, show in rules]
     hit = np.logical_or.reduce([h for h, _, _ in hits]) if hits else np.zeros(len(raw), dtype=bool)
     if not hit.any():  # the common case: every value usable
@@ -223,27 +275,130 @@ def _checked(value: pd.Series, raw: pd.Series, rules: list[tuple[pd.Series, str,
                        pd.Series(pd.NA, index=raw.index, dtype="string"))
     text = pd.Series(pd.NA, index=raw.index, dtype="string")
     text[hit] = _raw_text(raw[hit]).to_numpy()
-    reason, detail = first_reason(raw.index, [(pd.Series(h, index=raw.index), code, text if show else None)
-                                              for h, code, show in hits])
+    reason, detail = first_reason(raw.index, [
+        (pd.Series(h, index=raw.index), code, show if isinstance(show, pd.Series) else text if show else None)
+        for h, code, show in hits])
     return Checked(value, reason, detail)
 
 
+def _years(values: pd.Series) -> pd.Series:
+    """The year a raw time is written in, where one can be seen (``9999-12-31``, ``0000-00-00 00:00``,
+    ``99991231``, a datetime object beyond pandas' range), else ``NaN``."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values.dt.year.astype(float)
+    years = pd.Series(np.nan, index=values.index)
+    objects = values.map(lambda v: not isinstance(v, str) and hasattr(v, "year")).astype(bool)
+    if objects.any():
+        years[objects] = [float(v.year) for v in values[objects]]
+    text = _nfkc(values[~objects & values.notna()].astype("string")).str.strip()
+    if not text.empty:
+        found = text.str.extract(r"^(\d{4})(?:[-/.年]|\d{4}(?:\D|$))", expand=False)
+        years[found.index] = pd.to_numeric(found, errors="coerce").astype(float)
+    return years
+
+
 def check_timestamps(values: pd.Series, formats: Iterable[str] = DATE_FORMATS) -> Checked:
-    """Order times (:func:`parse_timestamps` with ``formats``); reasons ``missing_date`` (no value)
-    and ``unparseable_date`` (detail: the raw value)."""
+    """Order times (:func:`parse_timestamps` with ``formats``); reasons ``missing_date`` (no value),
+    ``unparseable_date`` and ``implausible_date`` (a time outside :data:`~helpers.schema.PLAUSIBLE_DATES`,
+    read or seen in its year: ``9999-12-31``, ``1900-01-01``, ``0000-00-00``, Unix time zero; detail: the
+    raw value)."""
     parsed = parse_timestamps(values, formats)
     missing = values.isna()
-    return _checked(parsed, values, [(missing, "missing_date", False), (parsed.isna() & ~missing,
-                                                                        "unparseable_date", True)])
+    start, end = PLAUSIBLE_DATES
+    implausible = parsed.notna() & ((parsed < start) | (parsed >= end))
+    unread = parsed.isna() & ~missing
+    if unread.any():
+        years = _years(values[unread])
+        implausible[years.index] = ((years < start.year) | (years >= end.year)).to_numpy()
+    return _checked(parsed, values, [(missing, "missing_date", False),
+                                     (unread & ~implausible, "unparseable_date", True),
+                                     (implausible, "implausible_date", True)])
 
 
-def check_amounts(values: pd.Series) -> Checked:
-    """Line amounts (:func:`parse_amounts`, dataset currency); reasons ``missing_amount`` and
-    ``unparseable_amount`` (detail: the raw value; an infinite number too, as its text ``inf`` is)."""
-    parsed = parse_amounts(values)
+class MixedCurrencies(DataError):
+    """Amounts in more than one currency and no dataset currency given. ``at``: the index label of the first
+    amount (in the order given) whose marks agree with none before it; ``marked``: the currencies of every
+    marked amount (index label → ``CNY|JPY``) and ``raw`` the raw values, so a caller that knows the file
+    order can name the first such row in the file (:func:`mixed_currencies`)."""
+
+    def __init__(self, problem: str, *, at, marked: pd.Series, raw: pd.Series) -> None:
+        self.at, self.marked, self.raw = at, marked, raw
+        super().__init__(problem, column="amount", hint="pass the dataset's currency (currency='CNY'); amounts in "
+                                                        "another go to quarantine as currency_mismatch")
+
+
+def _short(text: str, limit: int = 24) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def mixed_currencies(marked: pd.Series, raw: pd.Series) -> MixedCurrencies | None:
+    """The error for marked amounts (``marked``: their currencies as :func:`amount_parts` gives them, in file
+    order; ``raw``: the raw values by the same labels) that agree on no one currency, or ``None`` when they
+    agree (``¥``, ``元`` and ``RMB``: yuan). Loops over the distinct currency sets only."""
+    firsts = marked[~marked.duplicated()]
+    common, first = None, None
+    for at, code in firsts.items():
+        these = set(code.split("|"))
+        if common is not None and not common & these:
+            here, before = _raw_text(raw[[at, first]]).tolist()
+            return MixedCurrencies(f"amounts in more than one currency and no dataset currency given: "
+                                   f"{_short(here)!r} here, {_short(before)!r} before it", at=at, marked=marked,
+                                   raw=raw)
+        common, first = (these, at) if common is None else (common & these, first)
+    return None
+
+
+def dataset_currency(currency: str) -> str:
+    """``currency`` as an ISO 4217 code: three letters (``cny`` → ``CNY``), or a mark that means one currency
+    only (``RMB``, ``元`` → ``CNY``); anything else is refused rather than left to match no amount's mark."""
+    text = str(currency).strip()
+    known = CURRENCY_MARKS.get(text.lower())
+    if known is not None and len(known) == 1:
+        return next(iter(known))
+    if re.fullmatch(r"[A-Za-z]{3}", text):
+        return text.upper()
+    raise DataError(f"currency {currency!r} is not an ISO 4217 code", column="amount",
+                    hint="give the dataset's currency as three letters, e.g. currency='CNY'")
+
+
+def _agree(codes: pd.Series, currency: str) -> pd.Series:
+    """Whether each value's currencies (``CNY|JPY``) include ``currency``; ``<NA>`` (no mark) agrees."""
+    uniques = {c: currency in c.split("|") for c in codes.dropna().unique()}
+    return codes.map(uniques).fillna(True).astype(bool)
+
+
+def check_amounts(values: pd.Series, currency: str | None = None) -> Checked:
+    """Line amounts (:func:`amount_parts`, dataset currency ``currency``, an ISO 4217 code); reasons
+    ``missing_amount``; ``unparseable_amount`` (detail: the raw value; an ambiguous ``1.299`` says so);
+    ``implausible_amount`` (not finite, or beyond ±:data:`~helpers.schema.AMOUNT_LIMIT`: ``1e308``, ``inf``);
+    ``currency_mismatch`` (the amount's currency marks cannot mean ``currency``: ``$199.00`` in a CNY
+    dataset; marks that agree on no currency, ``$12 EUR``, always).
+
+    Without ``currency`` the marks must agree on one currency (``¥``, ``元`` and ``RMB`` do); amounts in
+    several currencies raise :class:`MixedCurrencies` (which currency the dataset is in cannot be guessed).
+    """
+    parts = amount_parts(values)
+    parsed, codes = parts["value"], parts["currencies"]
     missing = values.isna()
+    unparseable = parsed.isna() & ~missing
+    implausible = parsed.notna() & ~(parsed.abs() <= AMOUNT_LIMIT)
+    ambiguous = parts["ambiguous"].to_numpy(dtype=bool)
+    note = pd.Series(pd.NA, index=values.index, dtype="string")
+    if ambiguous.any():
+        note[ambiguous] = _raw_text(values[ambiguous]) + " (ambiguous: a dot grouping thousands or a decimal point?)"
+    if currency is None:
+        marked = codes.notna() & (codes != "?")
+        error = mixed_currencies(codes[marked], values) if marked.any() else None
+        if error is not None:
+            raise error
+        mismatch = codes == "?"
+    else:
+        mismatch = ~_agree(codes, dataset_currency(currency))
     return _checked(parsed, values, [(missing, "missing_amount", False),
-                                     (~np.isfinite(parsed) & ~missing, "unparseable_amount", True)])
+                                     (unparseable & ambiguous, "unparseable_amount", note),
+                                     (unparseable & ~ambiguous, "unparseable_amount", True),
+                                     (implausible, "implausible_amount", True),
+                                     (mismatch.fillna(False), "currency_mismatch", True)])
 
 
 def check_statuses(values: pd.Series) -> Checked:
@@ -261,10 +416,11 @@ def parse_quantities(values: pd.Series) -> pd.Series:
     return pd.to_numeric(values, errors="coerce")
 
 
-def value_checks(date_formats: Iterable[str] = DATE_FORMATS) -> dict[str, Callable[[pd.Series], Checked]]:
+def value_checks(date_formats: Iterable[str] = DATE_FORMATS,
+                 currency: str | None = None) -> dict[str, Callable[[pd.Series], Checked]]:
     """The value-level checks of cleaning by canonical column, the one definition both paths apply:
-    ``timestamp`` (:func:`check_timestamps` with ``date_formats``), ``amount``
-    (:func:`check_amounts`), ``status`` (:func:`check_statuses`)."""
+    ``timestamp`` (:func:`check_timestamps` with ``date_formats``), ``amount`` (:func:`check_amounts` with
+    the dataset's ``currency``), ``status`` (:func:`check_statuses`)."""
     formats = tuple(date_formats)
-    return {"timestamp": lambda values: check_timestamps(values, formats), "amount": check_amounts,
-            "status": check_statuses}
+    return {"timestamp": lambda values: check_timestamps(values, formats),
+            "amount": lambda values: check_amounts(values, currency), "status": check_statuses}

@@ -28,8 +28,11 @@
    ``test_id_pattern``; detail: the id).
 3. ``missing_customer`` — no customer id (guest orders, blank cells).
 4. Value rules, one definition for both paths (:func:`~helpers.clean.parse.value_checks`):
-   ``missing_date`` / ``unparseable_date`` (:func:`~helpers.clean.parse.check_timestamps`),
-   ``missing_amount`` / ``unparseable_amount`` (:func:`~helpers.clean.parse.check_amounts`),
+   ``missing_date`` / ``unparseable_date`` / ``implausible_date`` (a placeholder such as ``9999-12-31``,
+   outside :data:`~helpers.schema.PLAUSIBLE_DATES`; :func:`~helpers.clean.parse.check_timestamps`),
+   ``missing_amount`` / ``unparseable_amount`` (an ambiguous ``1.299`` too) / ``implausible_amount`` (``1e308``,
+   beyond :data:`~helpers.schema.AMOUNT_LIMIT`) / ``currency_mismatch`` (``$199.00`` in a CNY dataset;
+   :func:`~helpers.clean.parse.check_amounts`),
    ``unknown_status``, ``not_paid`` (status *unpaid*: 等待买家付款, Shopify's pending, authorized,
    expired) and ``cancelled`` (:func:`~helpers.clean.parse.check_statuses`); detail: the offending raw value.
 5. Returns — a line with status *returned*, or a negative amount (a refund) under a
@@ -72,7 +75,7 @@ from ..errors import DataError
 from ..largelog import ParquetLog
 from ..schema import ACQUISITION_MARKS, CANONICAL, DATE_FORMATS, DEFAULT_TEST_ID_PATTERN, LINEAGE, SHEET_SUFFIX
 from .large import TEXT_COLUMNS, clean_log
-from .parse import first_reason, parse_quantities, value_checks
+from .parse import MixedCurrencies, first_reason, mixed_currencies, parse_quantities, value_checks
 from .returns import key_columns, net_returns
 
 
@@ -100,6 +103,7 @@ def clean_transactions(
     returns: str = "net",
     extreme_factor: float = 5.0,
     date_formats: Iterable[str] = DATE_FORMATS,
+    currency: str | None = None,
 ) -> Cleaned:
     """Validate canonical transactions; return ``(clean, quarantine)`` (see module docstring).
 
@@ -118,6 +122,11 @@ def clean_transactions(
         percentile of order totals (:func:`flag_extreme_orders`).
     date_formats
         ``strptime`` formats tried in order by :func:`parse_timestamps`.
+    currency
+        The dataset's currency (ISO 4217, e.g. ``"CNY"``; :attr:`helpers.acquire.Acquired.currency`): an amount
+        marked in another currency (``$199.00`` in a CNY export) is quarantined as ``currency_mismatch``. Without
+        it, amounts marked in more than one currency raise :class:`~helpers.clean.parse.MixedCurrencies`
+        naming the file and row (:func:`~helpers.clean.parse.check_amounts`).
 
     Returns
     -------
@@ -131,7 +140,8 @@ def clean_transactions(
     if isinstance(df, ParquetLog):
         staging = paths.PROCESSED / "_staging" / hashlib.sha1(f"{df.path}:{df.rows}".encode()).hexdigest()[:12]
         result = clean_log(df, staging, test_accounts=test_accounts, test_id_pattern=test_id_pattern,
-                           returns=returns, extreme_factor=extreme_factor, date_formats=date_formats)
+                           returns=returns, extreme_factor=extreme_factor, date_formats=date_formats,
+                           currency=currency)
         return Cleaned(result.clean, result.quarantine)
     if returns not in ("net", "negative"):
         raise ValueError("returns must be 'net' or 'negative'")
@@ -139,7 +149,14 @@ def clean_transactions(
     work = df.reset_index(drop=True).copy()
     n = len(work)
     # value-level rules: one definition (helpers.clean.parse), shared with the large path
-    checks = {col: check(work[col]) for col, check in value_checks(date_formats).items() if col in work.columns}
+    try:
+        checks = {col: check(work[col]) for col, check in value_checks(date_formats, currency).items()
+                  if col in work.columns}
+    except MixedCurrencies as exc:  # name the first row, in file order, whose amount agrees with none before it
+        order = work.loc[exc.marked.index].sort_values(list(LINEAGE), kind="stable").index
+        first = mixed_currencies(exc.marked[order], exc.raw)
+        raise DataError(first.problem, file=work.at[first.at, "source_file"], column="amount",
+                        row=int(work.at[first.at, "source_row"]), hint=first.hint) from None
     quantity = parse_quantities(work["quantity"]) if "quantity" in work.columns else None
     # row-level rules (the large path has them in SQL, helpers.clean.large)
     cid = work["customer_id"].astype("string").str.strip()

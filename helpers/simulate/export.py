@@ -118,7 +118,7 @@ def messy_export(sim: SimulatedCRM, seed: int | None = None, rates: MessRates = 
     Returns ``(tables, injected)`` where ``tables`` maps ``online_mall``, ``carrier``,
     ``offline_store`` and ``customers`` to DataFrames with the source systems' own headers
     and value formats, and ``injected`` counts what was planted by cleaning reason
-    (``duplicate, cancelled, missing_customer, test_account, unparseable_date,
+    (``duplicate, cancelled, missing_customer, test_account, unparseable_date, implausible_date,
     unparseable_amount, return_netted, fully_returned``).
     """
     rng = np.random.default_rng((sim.seed if seed is None else seed) + 4)
@@ -213,6 +213,9 @@ def messy_export(sim: SimulatedCRM, seed: int | None = None, rates: MessRates = 
         dates = np.array(dates, dtype=object)
         amounts = np.array(amounts, dtype=object)
         dates[bad_d] = rng.choice(["0000-00-00 00:00:00", "未知", "2013-02-30 10:00:00", "#VALUE!"], bad_d.sum())
+        placeholder = int((dates[bad_d] == "0000-00-00 00:00:00").sum())  # a placeholder: implausible_date
+        injected["unparseable_date"] -= placeholder
+        injected["implausible_date"] = injected.get("implausible_date", 0) + placeholder
         amounts[bad_a] = rng.choice(["N/A", "待定", "--", "¥--"], bad_a.sum())
         frame = pd.DataFrame({
             columns["order_id"]: part["order_id"].to_numpy(),
