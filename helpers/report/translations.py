@@ -235,7 +235,11 @@ def _literal(dumper: yaml.SafeDumper, text: _Literal) -> yaml.Node:
     return dumper.represent_scalar("tag:yaml.org,2002:str", text, style="|")
 
 
-yaml.SafeDumper.add_representer(_Literal, _literal)
+class _StoreDumper(yaml.SafeDumper):
+    """Safe YAML with multi-line translations as literal blocks (the global SafeDumper untouched)."""
+
+
+_StoreDumper.add_representer(_Literal, _literal)
 
 
 def parse_sections(text: str) -> dict[str, str]:
@@ -280,7 +284,7 @@ def write_store(stem: str, translations: dict[str, str], lang: str = "zh", noteb
     path.parent.mkdir(parents=True, exist_ok=True)
     header = (f"# Chinese versions of the markdown cells of notebooks/{stem}.ipynb, by cell id.\n"
               "# source_sha: sha256 of the English cell source they translate (helpers.report.translations).\n")
-    path.write_text(header + yaml.safe_dump(ordered, allow_unicode=True, sort_keys=False, width=10_000),
+    path.write_text(header + yaml.dump(ordered, Dumper=_StoreDumper, allow_unicode=True, sort_keys=False, width=10_000),
                     encoding="utf-8")
     return path
 
