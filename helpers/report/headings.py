@@ -13,6 +13,7 @@ from typing import Any
 import nbformat
 
 from ..i18n import LANGUAGES, chinese_part
+from .translations import TRANSLATED_MARK, translate_cells
 
 
 def language_error(given: Any) -> ValueError:
@@ -39,7 +40,7 @@ def localise_markdown(text: str, lang: str) -> str:
     return "\n".join(lines)
 
 
-def localise_headings(nb: nbformat.NotebookNode, lang: str) -> nbformat.NotebookNode:
+def localise_headings(nb: nbformat.NotebookNode, lang: str, stem: str | None = None) -> nbformat.NotebookNode:
     """The notebook with every markdown heading in ``lang`` (in place; also returned).
 
     The workbook's headings are bilingual, "English 中文" (``## 3 · Differentiation by value:
@@ -47,6 +48,11 @@ def localise_headings(nb: nbformat.NotebookNode, lang: str) -> nbformat.Notebook
     (``## 3 · ABC 分类``, see :func:`helpers.i18n.chinese_part`) in markdown cells and in
     markdown outputs; a heading without Chinese stays as written. ``"en"`` changes nothing:
     English reports show the bilingual headings, as the notebooks do.
+
+    Given the notebook's ``stem``, markdown cells with an up-to-date translation in
+    ``notebooks/locale/<lang>/<stem>.yml`` are first replaced by it
+    (:func:`helpers.report.translations.translate_cells`; missing or stale ones stay English and
+    are logged); their headings are the translator's and are kept as translated.
 
     Raises
     ------
@@ -57,8 +63,10 @@ def localise_headings(nb: nbformat.NotebookNode, lang: str) -> nbformat.Notebook
         raise language_error(lang)
     if lang == "en":
         return nb
+    if stem is not None:
+        translate_cells(nb, stem, lang)
     for cell in nb.cells:
-        if cell.cell_type == "markdown":
+        if cell.cell_type == "markdown" and not cell.metadata.get(TRANSLATED_MARK):
             cell.source = localise_markdown(cell.source, lang)
         for out in cell.get("outputs", []):
             data = out.get("data", {})

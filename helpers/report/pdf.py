@@ -253,7 +253,7 @@ def notebook_to_html(executed_nb: Path, html_path: Path, lang: str = "en") -> Pa
     Path
         ``html_path``.
     """
-    nb = localise_headings(nbformat.read(Path(executed_nb), as_version=4), lang)
+    nb = localise_headings(nbformat.read(Path(executed_nb), as_version=4), lang, stem=Path(executed_nb).stem)
     body, _resources = _html_exporter().from_notebook_node(
         nb, resources={"metadata": {"name": Path(executed_nb).stem}}
     )
