@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..clean import extreme_orders
 from .. import store
-from ..i18n import tr
+from ..i18n import get_language, tr
 from ..largelog import ParquetLog, describe
 from .literature import CDNOW_CALIBRATION_END
 from .models import model_name
@@ -123,7 +123,8 @@ def count_claim(clean: pd.DataFrame, modelled: pd.DataFrame, *, export_customers
     parts.append(tr("{n:,} are modelled", n=len(scored))
                  + (tr(" (every customer with a kept purchase)") if same else
                     tr(" ({d:,} customers with a kept purchase are not)", d=len(kept - scored))))
-    text = "; ".join(parts) + ". " + tr("Customers without a kept purchase have no CLV and no segment; they appear "
+    zh = get_language() == "zh"
+    text = ("；" if zh else "; ").join(parts) + ("。" if zh else ". ") + tr("Customers without a kept purchase have no CLV and no segment; they appear "
                                         "only in tables of the whole customer base (community, knowledge base).")
     return text, numbers
 

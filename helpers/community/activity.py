@@ -207,22 +207,23 @@ def trend_claim(activity: pd.DataFrame, months: int = 3, recent: int = 6) -> tup
         return tr("{what} per month {word} ({a:,.0f} → {b:,.0f})", what=tr(key), word=values[2], a=values[0],
                   b=values[1])
 
+    sp, end = ("", "。") if get_language() == "zh" else (" ", ".")
     text = tr("From the first {w} months to the last {w} ({a} – {b}):", w=w, a=numbers["period"][0],
-              b=numbers["period"][1]) + " " + tr(" and ").join(phrase(k, numbers[k]) for k in series_list) + "."
+              b=numbers["period"][1]) + sp + tr(" and ").join(phrase(k, numbers[k]) for k in series_list) + end
     if len(wide) >= 2 * recent:
         numbers["recent_months"] = recent
         for series in series_list:
             before = float(wide[series].iloc[-2 * recent:-recent].mean())
             last = float(wide[series].iloc[-recent:].mean())
             numbers["recent"][series] = (before, last, direction_word(before, last))
-        text += " " + tr("Over the last {r} months against the {r} before:", r=recent) + " " + tr(" and ").join(
-            phrase(k, numbers["recent"][k]) for k in series_list) + "."
+        text += sp + tr("Over the last {r} months against the {r} before:", r=recent) + sp + tr(" and ").join(
+            phrase(k, numbers["recent"][k]) for k in series_list) + end
     head, tail = wide[types].iloc[:w].sum(), wide[types].iloc[-w:].sum()
     mix = (tail / max(tail.sum(), 1) - head / max(head.sum(), 1)) * 100
     numbers["mix_change_points"] = {t: float(mix[t]) for t in types}
     big = max(numbers["mix_change_points"].items(), key=lambda kv: abs(kv[1]))
     numbers["mix_stable"] = abs(big[1]) < 5
-    text += " " + (tr("The mix of post types stays within 5 points.") if numbers["mix_stable"] else
+    text += sp + (tr("The mix of post types stays within 5 points.") if numbers["mix_stable"] else
                    tr("The mix of post types shifts: {t} {d:+.0f} points.", t=tr(big[0]), d=big[1]))
     return text, numbers
 

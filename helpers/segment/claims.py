@@ -24,10 +24,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..i18n import tr
+from ..i18n import get_language, tr, tr_labels
 from .arrays import require
 from .profiles import TREATMENTS
-from .schemes import RFM_SCHEMES
+from .schemes import RFM_SCHEMES, SEGMENT_ZH
 
 Claim = tuple[str, dict[str, Any]]
 
@@ -68,7 +68,8 @@ def cluster_claim(profile: pd.DataFrame, currency: str = "", value_col: str = "m
     require(profile, ["cluster", "name", "share", value_col, share_col], "cluster_claim",
             hint="pass CustomerClusters.profile output")
     ranked = profile.sort_values(value_col, ascending=False, kind="mergesort")
-    rows = [(int(r["cluster"]), str(r["name"]), float(r[value_col]), float(r["share"]), float(r[share_col]))
+    name_col = "中文" if get_language() == "zh" and "中文" in ranked else "name"
+    rows = [(int(r["cluster"]), str(r[name_col]), float(r[value_col]), float(r["share"]), float(r[share_col]))
             for _, r in ranked.iterrows()]
     top = rows[0]
     text = tr("Ranked by mean CLV, cluster {c} ({name}) comes first: {v:,.1f} {cur} per customer, {s:.0%} of "
@@ -113,9 +114,12 @@ def advice_claim(profile: pd.DataFrame, scheme: str) -> Claim:
         service, marketing, channel = treatment(seg, scheme)
         numbers["segments"][seg] = {"share": float(row["share"]), "revenue_share": float(row["revenue_share"]),
                                     "treatment": (service, marketing, channel)}
+        shown_seg, shown_marketing, shown_channel = (
+            (SEGMENT_ZH.get(seg, seg), *tr_labels([marketing, channel], lenient=True)) if get_language() == "zh"
+            else (seg, marketing, channel))
         parts.append(tr("*{seg}* ({s:.0%} of customers, {rs:.0%} of revenue): {marketing}, through {channel}.",
-                        seg=seg, s=float(row["share"]), rs=float(row["revenue_share"]), marketing=marketing,
-                        channel=channel))
+                        seg=shown_seg, s=float(row["share"]), rs=float(row["revenue_share"]),
+                        marketing=shown_marketing, channel=shown_channel))
     numbers["largest"] = picked[0]
     text = tr("Largest by revenue first; the treatment comes from the scheme registry (the same table notebook 07 "
               "and the knowledge reports read):") + " " + " ".join(parts)
