@@ -271,6 +271,8 @@ def test_count_claim_reconciles_the_customer_counts(name):
     assert numbers["with_kept_purchase"] == c["tx"]["customer_id"].nunique()
     assert numbers["modelled"] == len(c["scores"])
     assert f"{numbers['with_kept_purchase']:,} have a purchase kept" in text
+    if "with_order" in numbers and numbers["with_order"] > numbers["with_kept_purchase"]:
+        assert f"the other {numbers['with_order'] - numbers['with_kept_purchase']:,} had every order" in text
     assert ("every customer with a kept purchase" in text) == (numbers["modelled"] == numbers["with_kept_purchase"])
     if acq is not None and acq.customers is not None:
         assert numbers["export"] == acq.customers["customer_id"].nunique()

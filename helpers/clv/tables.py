@@ -115,17 +115,20 @@ def count_claim(clean: pd.DataFrame, modelled: pd.DataFrame, *, export_customers
     if raw_transactions is not None:
         raw = ids(raw_transactions) - {str(t) for t in test_accounts}
         numbers["with_order"] = len(raw)
-        parts.append(tr("{n:,} have an order in the raw log", n=len(raw)))
-    parts.append(tr("{n:,} have a purchase kept by cleaning (the others' orders were all quarantined: cancelled, "
-                    "returned, duplicates …)", n=len(kept)) if raw_transactions is not None
+        parts.append(tr("{n:,} customers have an order in the raw log", n=len(raw)))
+    lost = numbers.get("with_order", len(kept)) - len(kept)
+    parts.append(tr("{n:,} have a purchase kept by cleaning (the other {d:,} had every order quarantined: cancelled, "
+                    "returned, duplicates …)", n=len(kept), d=lost) if lost > 0
                  else tr("{n:,} have a purchase kept by cleaning", n=len(kept)))
     same = scored == kept
     parts.append(tr("{n:,} are modelled", n=len(scored))
                  + (tr(" (every customer with a kept purchase)") if same else
                     tr(" ({d:,} customers with a kept purchase are not)", d=len(kept - scored))))
     zh = get_language() == "zh"
-    text = ("；" if zh else "; ").join(parts) + ("。" if zh else ". ") + tr("Customers without a kept purchase have no CLV and no segment; they appear "
-                                        "only in tables of the whole customer base (community, knowledge base).")
+    text = ("；" if zh else "; ").join(parts) + ("。" if zh else ".")
+    if numbers.get("without_purchase") or lost > 0:
+        text += ("" if zh else " ") + tr("Customers without a kept purchase have no CLV and no segment; they appear "
+                                         "only in tables of the whole customer base (community, knowledge base).")
     return text, numbers
 
 
