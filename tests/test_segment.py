@@ -476,8 +476,10 @@ def test_clusters_find_separated_groups_numbered_by_value_and_are_deterministic(
     profile = model.profile(data)
     assert profile["customers"].sum() == len(data) and profile["share"].sum() == pytest.approx(1)
     assert profile["revenue_share"].sum() == pytest.approx(1)
-    assert profile.loc[0, "name"].startswith("high value · recent")
-    assert profile.loc[2, "name"].startswith("low value · dormant · one-time")
+    # names carry the value rank and what it ranks by (issue 17: no "mid"/"low" tiers for nearly equal values)
+    assert profile.loc[0, "name"].startswith("value #1 of 3 (mean CLV) · recent")
+    assert profile.loc[2, "name"].startswith("value #3 of 3 (mean CLV) · dormant · one-time")
+    assert profile.attrs["rank_by"] == "mean_clv"
     assert profile["name"].is_unique and profile["中文"].str.contains("价值").all()
     fig = segment.plot_cluster_selection(model.selection_, model.k_)
     assert len(fig.axes) == 2

@@ -48,7 +48,8 @@ module             holds
 ``simulation``     :func:`simulate_bgnbd`, :func:`simulate_spend`, :func:`group_truth`,
                    :func:`recovery_table`
 ``tables``         :func:`describe_transactions`, :func:`default_calibration_end`,
-                   :func:`parameter_table`, :func:`fit_summary_table`, :func:`top_customers`
+                   :func:`parameter_table`, :func:`fit_summary_table`, :func:`top_customers`,
+                   :func:`count_claim` / :func:`dataset_count_claim` (the customer funnel behind the counts), :func:`flagged_top_claim`
 =================  ==========================================================================
 
 Why write the fitters here rather than use a library: ``lifetimes`` (the classic MLE package)
@@ -106,7 +107,8 @@ from .plots import (plot_calibration_holdout, plot_clv_distribution, plot_matrix
 from .simulation import group_truth, recovery_table, simulate_bgnbd, simulate_spend
 from .reference import rfm_summary_reference
 from .summary import rfm_summary, rfm_train_test_split
-from .tables import default_calibration_end, describe_transactions, fit_summary_table, parameter_table, top_customers
+from .tables import (count_claim, dataset_count_claim, default_calibration_end, flagged_top_claim, describe_transactions, fit_summary_table, parameter_table,
+                     top_customers)
 from .units import DAYS_PER_YEAR, MONTH_DAYS, STEP_DAYS, TIME_UNIT_DAYS, TimeUnit, horizon_text, with_time_unit
 from .value import customer_lifetime_value, per_step_discount, sample_customers, score_customers, write_scores
 
@@ -130,4 +132,5 @@ __all__ = [
     "PUBLISHED", "PUBLISHED_CHECK", "CDNOW_CALIBRATION_END", "cdnow_fhl_summary", "literature_check",
     "simulate_bgnbd", "simulate_spend", "group_truth", "recovery_table",
     "describe_transactions", "default_calibration_end", "parameter_table", "fit_summary_table", "top_customers",
+    "count_claim", "dataset_count_claim", "flagged_top_claim",
 ]

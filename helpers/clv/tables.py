@@ -7,6 +7,9 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
+from ..clean import extreme_orders
+from .. import store
+from ..i18n import get_language, tr
 from ..largelog import ParquetLog, describe
 from .literature import CDNOW_CALIBRATION_END
 from .models import model_name
@@ -84,3 +87,95 @@ def top_customers(scores: pd.DataFrame, summary: pd.DataFrame, n: int = 10) -> p
     table = table.sort_values("clv", ascending=False, kind="stable").head(n).reset_index(drop=True)
     table.insert(0, "rank", range(1, len(table) + 1))
     return table
+
+
+def count_claim(clean: pd.DataFrame, modelled: pd.DataFrame, *, export_customers: pd.DataFrame | None = None,
+                raw_transactions: pd.DataFrame | None = None, test_accounts: Iterable[str] = (),
+                customer_id_col: str = "customer_id") -> tuple[str, dict]:
+    """The customer funnel behind the counts different reports show, as a sentence with its numbers:
+    customers in the export (``export_customers``, e.g. ``store.load_interim(...).customers``) and its
+    internal test accounts, customers with an order in the raw log (``raw_transactions``), customers with a
+    kept purchase after cleaning (``clean``) and customers modelled (``modelled``: the CLV scores).
+
+    ``numbers``: ``export``, ``test_accounts``, ``export_real`` (export minus test accounts), ``with_order``,
+    ``with_kept_purchase``, ``modelled``, ``without_purchase`` (real export customers with no kept purchase).
+    """
+    ids = lambda frame: set(frame[customer_id_col].dropna().astype(str).unique())  # noqa: E731
+    kept, scored = ids(clean), ids(modelled)
+    numbers: dict = {"with_kept_purchase": len(kept), "modelled": len(scored)}
+    parts = []
+    if export_customers is not None:
+        export = ids(export_customers)
+        tests = export & {str(t) for t in test_accounts}
+        numbers.update(export=len(export), test_accounts=len(tests), export_real=len(export - tests),
+                       without_purchase=len(export - tests - kept))
+        parts.append(tr("The export lists {n:,} customers", n=len(export))
+                     + (tr(" ({t:,} internal test accounts, so {r:,} real)", t=len(tests), r=len(export - tests))
+                        if tests else ""))
+    if raw_transactions is not None:
+        raw = ids(raw_transactions) - {str(t) for t in test_accounts}
+        numbers["with_order"] = len(raw)
+        parts.append(tr("{n:,} customers have an order in the raw log", n=len(raw)))
+    lost = numbers.get("with_order", len(kept)) - len(kept)
+    parts.append(tr("{n:,} have a purchase kept by cleaning (the other {d:,} had every order quarantined: cancelled, "
+                    "returned, duplicates …)", n=len(kept), d=lost) if lost > 0
+                 else tr("{n:,} have a purchase kept by cleaning", n=len(kept)))
+    same = scored == kept
+    parts.append(tr("{n:,} are modelled", n=len(scored))
+                 + (tr(" (every customer with a kept purchase)") if same else
+                    tr(" ({d:,} customers with a kept purchase are not)", d=len(kept - scored))))
+    zh = get_language() == "zh"
+    text = ("；" if zh else "; ").join(parts) + ("。" if zh else ".")
+    if numbers.get("without_purchase") or lost > 0:
+        text += ("" if zh else " ") + tr("Customers without a kept purchase have no CLV and no segment; they appear "
+                                         "only in tables of the whole customer base (community, knowledge base).")
+    return text, numbers
+
+
+def flagged_top_claim(scores: pd.DataFrame, clean: pd.DataFrame, currency: str = "", top: int = 10) -> tuple[str, dict]:
+    """Orders flagged extreme in cleaning (``flag_extreme``, :func:`helpers.clean.extreme_orders`) among the ``top``
+    customers by CLV: "the customer with the highest CLV includes a flagged order of 75,981 CNY", computed.
+
+    ``numbers``: ``flagged_orders`` (all), ``top_flagged`` (customer id → largest flagged order total among the
+    ``top``), ``top_customer``, ``top_customer_flagged`` (bool).
+    """
+    if "flag_extreme" not in clean.columns:
+        return tr("The clean data carry no extreme-order flags."), {"flagged_orders": None}
+    orders = extreme_orders(clean)
+    ranked = scores.sort_values(["clv", "customer_id"], ascending=[False, True], kind="mergesort")
+    head = ranked["customer_id"].astype(str).head(top).tolist()
+    largest = orders.assign(customer_id=orders["customer_id"].astype(str)).groupby("customer_id")["total"].max()
+    hits = {c: float(largest[c]) for c in head if c in largest.index}
+    numbers = {"flagged_orders": len(orders), "top_flagged": hits, "top_customer": head[0] if head else None,
+               "top_customer_flagged": bool(head) and head[0] in hits}
+    if not len(orders):
+        return tr("Cleaning flagged no extreme order."), numbers
+    if numbers["top_customer_flagged"]:
+        text = tr("The customer with the highest CLV, {id}, includes an order flagged extreme in cleaning (notebook "
+                  "02) of {amount:,.0f} {cur}: their CLV rests on that one order.", id=head[0],
+                  amount=hits[head[0]], cur=currency)
+    else:
+        text = tr("The customer with the highest CLV, {id}, has no order flagged extreme in cleaning.", id=head[0])
+    others = len(hits) - int(numbers["top_customer_flagged"])
+    text += " " + tr("{k} of the top {n} by CLV have a flagged order; cleaning flagged {m:,} orders in all.",
+                     k=len(hits), n=len(head), m=len(orders)) if others or not numbers["top_customer_flagged"] else \
+        " " + tr("Cleaning flagged {m:,} orders in all.", m=len(orders))
+    return text, numbers
+
+
+def dataset_count_claim(dataset: str, scores: pd.DataFrame | None = None) -> tuple[str, dict]:
+    """:func:`count_claim` for a dataset of the store: notebook 01's export (customers, raw log, test
+    accounts; when acquired), notebook 02's clean transactions and notebook 03's CLV scores (``scores``,
+    default :func:`helpers.store.load_clv`). A large log (:class:`~helpers.largelog.ParquetLog`) is counted
+    without the raw-log step."""
+    clean_tx, _ = store.load_processed(dataset)
+    if isinstance(clean_tx, ParquetLog):
+        clean_tx = clean_tx.query("SELECT DISTINCT customer_id FROM log")
+    scores = store.load_clv(dataset) if scores is None else scores
+    export = raw = None
+    tests: Iterable[str] = ()
+    if store.has_interim(dataset):
+        acq = store.load_interim(dataset)
+        export, tests = acq.customers, acq.test_accounts or ()
+        raw = acq.transactions if isinstance(acq.transactions, pd.DataFrame) else None
+    return count_claim(clean_tx, scores, export_customers=export, raw_transactions=raw, test_accounts=tests)

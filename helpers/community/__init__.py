@@ -21,7 +21,7 @@ Modules
   :func:`read_community_table`, :func:`load_community`, :func:`check_integrity`,
   :class:`Community`, :func:`summary_table`.
 * :mod:`.activity` — per-customer :func:`engagement`, :func:`funnel`, activity and value by
-  engagement; :mod:`.adoption` — suggestions adopted into builds; :mod:`.polls` — feature polls;
+  engagement, :func:`trend_claim` (directions of posts and new members, computed), :func:`funnel_claim`, :func:`value_gap_claim`; :mod:`.adoption` — suggestions adopted into builds; :mod:`.polls` — feature polls;
   :mod:`.meetups` — meet-ups and purchases; :mod:`.plots` — their figures.
 * :mod:`.truth` — the planted truth of the simulation, for checking the analyses.
 
@@ -35,8 +35,9 @@ Goodman, L. A. (1965). On simultaneous confidence intervals for multinomial prop
 *Technometrics* 7(2), 247–254.
 """
 
-from .activity import (ENGAGEMENT_LEVELS, activity_by_month, engagement, funnel, member_overview,
-                         segment_engagement, value_by_engagement)
+from .activity import (ENGAGEMENT_LEVELS, activity_by_month, direction_word, engagement, funnel, funnel_claim,
+                       member_overview,
+                       segment_engagement, trend_claim, value_by_engagement, value_gap_claim)
 from .adoption import adoption_by_likes, adoption_lead_times, adoption_summary
 from .export import export_tables, main, write_community_export
 from .io import (ALIASES, COMMUNITY_DIR, COUNT_COLUMNS, DATE_COLUMNS, FILES, LABEL, PERSONAL, REQUIRED, SCHEMA,
@@ -62,7 +63,8 @@ __all__ = [
     "Community", "check_integrity", "empty_table", "load_community", "normalise_post_type", "read_community_manifest",
     "read_community_table", "resolve_community_columns", "summary_table",
     # analysis
-    "ENGAGEMENT_LEVELS", "engagement", "funnel", "member_overview", "activity_by_month", "value_by_engagement",
+    "ENGAGEMENT_LEVELS", "engagement", "funnel", "member_overview", "activity_by_month", "direction_word",
+    "trend_claim", "funnel_claim", "value_gap_claim", "value_by_engagement",
     "segment_engagement", "adoption_lead_times", "adoption_summary", "adoption_by_likes", "poll_results",
     "poll_winners", "meetup_panel", "meetup_groups", "meetup_effects",
     # figures

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..errors import DataError
+from ..i18n import get_language, tr
 from .io import Community
 from .phrases import POST_TYPES
 
@@ -120,6 +122,110 @@ def activity_by_month(c: Community) -> pd.DataFrame:
     wide.index = wide.index.to_timestamp()
     wide.index.name = "month"
     return wide.reset_index().melt(id_vars="month", var_name="series", value_name="count")
+
+
+#: A level change of less than this fraction (first vs last months) is "about the same", not a direction.
+FLAT_CHANGE = 0.05
+
+
+def direction_word(first: float, last: float, flat: float = FLAT_CHANGE) -> str:
+    """"grows" when ``last`` exceeds ``first`` by more than ``flat`` (a fraction of ``first``), "falls" when it
+    is below by more than that, otherwise "stays about the same"."""
+    if not (np.isfinite(first) and np.isfinite(last)):
+        raise ValueError(f"first and last must be numbers, not {first!r}, {last!r}")
+    if last > first * (1 + flat) and last > first:
+        return tr("grows")
+    if last < first * (1 - flat) and last < first:
+        return tr("falls")
+    return tr("stays about the same")
+
+
+def funnel_claim(fun: pd.DataFrame) -> tuple[str, dict]:
+    """The step of :func:`funnel` that loses the largest share of the previous stage, and whether most
+    members post ("most members read, few write" only when under half of them post)."""
+    steps = fun.iloc[1:].reset_index(drop=True)
+    loss = 100 - steps["share_of_previous"].astype(float)
+    worst = int(loss.idxmax())
+    numbers = {"from": str(fun["stage"].iloc[worst]), "to": str(steps["stage"].iloc[worst]),
+               "loss_pct": float(loss.iloc[worst]),
+               "members_posting_pct": float(fun["share_of_previous"].iloc[2]) if len(fun) > 2 else float("nan")}
+    names = fun["阶段"] if get_language() == "zh" and "阶段" in fun else fun["stage"]
+    text = tr("The biggest loss is from {a} to {b}: {p:.0f}% of the previous stage do not go on.",
+              a=names.iloc[worst], b=names.iloc[worst + 1], p=numbers["loss_pct"])
+    if np.isfinite(numbers["members_posting_pct"]):
+        text += " " + tr("{q:.0f}% of members post: {word} of them.", q=numbers["members_posting_pct"],
+                         word=tr("a majority") if numbers["members_posting_pct"] > 50 else
+                         tr("a minority") if numbers["members_posting_pct"] < 50 else tr("exactly half"))
+    return text, numbers
+
+
+def value_gap_claim(by_level: pd.DataFrame) -> tuple[str, dict]:
+    """Mean CLV of the most engaged level (last row of :func:`value_by_engagement`) against the least (first
+    row) with their 95 % intervals: "higher" or "lower" only when the intervals do not overlap, else no clear
+    difference. Always an association, never a cause."""
+    top, bottom = by_level.iloc[-1], by_level.iloc[0]
+    numbers = {"top": float(top["mean clv"]), "top_ci": (float(top["ci low"]), float(top["ci high"])),
+               "bottom": float(bottom["mean clv"]), "bottom_ci": (float(bottom["ci low"]), float(bottom["ci high"]))}
+    if numbers["top_ci"][0] > numbers["bottom_ci"][1]:
+        numbers["direction"] = "higher"
+    elif numbers["top_ci"][1] < numbers["bottom_ci"][0]:
+        numbers["direction"] = "lower"
+    else:
+        numbers["direction"] = "no clear difference"
+    text = (tr("The most engaged customers are *associated* with {d} value (the intervals do not overlap); this table "
+               "cannot say whether engagement causes it.", d=tr(numbers["direction"]))
+            if numbers["direction"] != "no clear difference" else
+            tr("The intervals overlap: no clear difference in value between the most and the least engaged."))
+    return text, numbers
+
+
+def trend_claim(activity: pd.DataFrame, months: int = 3, recent: int = 6) -> tuple[str, dict]:
+    """Directions of posts and of new members from :func:`activity_by_month`, each computed twice:
+
+    * over the whole period: the mean of the first ``months`` months against the mean of the last ``months``
+      (``min(months, n // 2)`` when the data are short);
+    * recently: the mean of the last ``recent`` months against the ``recent`` months before them (when the data
+      have ``2 × recent`` months) — a community can have grown since its start and still be shrinking now;
+
+    and whether the mix of post types shifts (any type's share moving by 5 points or more, first vs last months).
+    Words by :func:`direction_word`. Returns ``(sentence, numbers)``; ``numbers[series] = (first, last, word)``
+    and ``numbers["recent"][series] = (before, last, word)``.
+    """
+    wide = activity.pivot_table(index="month", columns="series", values="count", aggfunc="sum").sort_index()
+    if len(wide) < 2:
+        raise DataError(f"{len(wide)} month(s) of activity are too few for a direction", column="month")
+    w = max(1, min(months, len(wide) // 2))
+    types = [t for t in POST_TYPES if t in wide.columns]
+    wide["posts"] = wide[types].sum(axis=1)
+    series_list = [c for c in ("posts", "new members") if c in wide.columns]
+    numbers: dict = {"months": w, "period": (f"{wide.index[0]:%Y-%m}", f"{wide.index[-1]:%Y-%m}"), "recent": {}}
+    for series in series_list:
+        first, last = float(wide[series].iloc[:w].mean()), float(wide[series].iloc[-w:].mean())
+        numbers[series] = (first, last, direction_word(first, last))
+
+    def phrase(key: str, values: tuple[float, float, str]) -> str:
+        return tr("{what} per month {word} ({a:,.0f} → {b:,.0f})", what=tr(key), word=values[2], a=values[0],
+                  b=values[1])
+
+    sp, end = ("", "。") if get_language() == "zh" else (" ", ".")
+    text = tr("From the first {w} months to the last {w} ({a} – {b}):", w=w, a=numbers["period"][0],
+              b=numbers["period"][1]) + sp + tr(" and ").join(phrase(k, numbers[k]) for k in series_list) + end
+    if len(wide) >= 2 * recent:
+        numbers["recent_months"] = recent
+        for series in series_list:
+            before = float(wide[series].iloc[-2 * recent:-recent].mean())
+            last = float(wide[series].iloc[-recent:].mean())
+            numbers["recent"][series] = (before, last, direction_word(before, last))
+        text += sp + tr("Over the last {r} months against the {r} before:", r=recent) + sp + tr(" and ").join(
+            phrase(k, numbers["recent"][k]) for k in series_list) + end
+    head, tail = wide[types].iloc[:w].sum(), wide[types].iloc[-w:].sum()
+    mix = (tail / max(tail.sum(), 1) - head / max(head.sum(), 1)) * 100
+    numbers["mix_change_points"] = {t: float(mix[t]) for t in types}
+    big = max(numbers["mix_change_points"].items(), key=lambda kv: abs(kv[1]))
+    numbers["mix_stable"] = abs(big[1]) < 5
+    text += sp + (tr("The mix of post types stays within 5 points.") if numbers["mix_stable"] else
+                   tr("The mix of post types shifts: {t} {d:+.0f} points.", t=tr(big[0]), d=big[1]))
+    return text, numbers
 
 
 def _mean_ci(values: pd.Series, alpha: float = 0.05) -> tuple[float, float, float]:

@@ -22,7 +22,8 @@ hand-overs it reads through :mod:`helpers.store`:
   knowledge.duckdb`` joining profile, orders, segments (notebook 04), CLV (notebook 03),
   community interactions and coded feedback, with views (:data:`KB_TABLES`, :data:`KB_VIEWS`);
   :func:`open_knowledge_base`, :func:`schema_table`, :func:`join_checks` and friends.
-* :mod:`.actions` — :func:`segment_actions` / :func:`customer_actions`: recommended actions, each
+* :mod:`.actions` — :func:`segment_actions` / :func:`customer_actions`: recommended actions (rule R0: the
+  segment's treatment in the scheme registry, :func:`registry_action`; :func:`actions_claim`), each
   traced to the rule and the numbers (with their table and column) that triggered it.
 * :mod:`.reports` — :func:`customer_report` / :func:`segment_report`: the data of one customer's
   or one segment's knowledge report (pseudonymised: customer id and pseudonymous name only), and
@@ -35,7 +36,8 @@ Gibbert, M., Leibold, M. & Probst, G. (2002). Five styles of customer knowledge 
 *European Management Journal* 20(5), 459–469.
 """
 
-from .actions import SEGMENT_RULES, customer_actions, segment_actions, segment_metrics
+from .actions import (REGISTRY_RULE, SEGMENT_RULES, actions_claim, customer_actions, registry_action, segment_actions,
+                      segment_metrics)
 from .base import (KB_VIEWS, build_knowledge_base, ensure_knowledge_base, has_table, join_checks, meta,
                    open_knowledge_base, profile_columns, schema_table)
 from .coding import (CATEGORIES, CODE_PATTERN, CODE_SCHEME, KINDS, NEGATIVE_CUES, NEGATORS, PLANTED_CATEGORY,
@@ -44,7 +46,7 @@ from .coding import (CATEGORIES, CODE_PATTERN, CODE_SCHEME, KINDS, NEGATIVE_CUES
 from .inputs import KB_TABLES, KnowledgeInputs, gather_inputs, knowledge_tables, sources_table
 from .plots import plot_code_matrix, plot_customer_history, plot_segment_distribution
 from .reports import (PREDICTION_FIELDS, PROFILE_FIELDS, VALUE_FIELDS, customer_report, customer_sections,
-                      customers_by_clv, example_customer, report_title, segment_report, segment_sections, show)
+                      customers_by_clv, example_customer, flagged_text, report_title, segment_report, segment_sections, show)
 
 __all__ = [
     # classify and code (分类、编码)
@@ -56,7 +58,8 @@ __all__ = [
     "KB_TABLES", "KB_VIEWS", "build_knowledge_base", "ensure_knowledge_base", "open_knowledge_base", "schema_table",
     "meta", "has_table", "profile_columns", "join_checks",
     # apply: recommended actions
-    "SEGMENT_RULES", "segment_metrics", "segment_actions", "customer_actions",
+    "SEGMENT_RULES", "REGISTRY_RULE", "segment_metrics", "segment_actions", "customer_actions", "registry_action",
+    "actions_claim", "flagged_text",
     # share: knowledge reports
     "PROFILE_FIELDS", "VALUE_FIELDS", "PREDICTION_FIELDS", "customers_by_clv", "customer_report", "segment_report",
     "example_customer", "show", "report_title", "customer_sections", "segment_sections",

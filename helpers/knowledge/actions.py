@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from ..i18n import catalog, tr
+from ..segment import treatment
 from .base import has_table, meta
 
 #: Rules for segment-level actions: id → (action, 行动, basis in the seeds)
@@ -30,6 +32,23 @@ SEGMENT_RULES: dict[str, tuple[str, str, str]] = {
            "paper 1, mid/low price segment; flash sales"),
     "R0": ("Keep in touch: regular news and service", "常规维护：定期资讯与服务", "default when no rule fires"),
 }
+
+#: Rule R0 for a segment the scheme registry knows: its treatment is the action (one source of advice).
+REGISTRY_RULE = ("The segment's treatment", "分群方案的建议措施",
+                 "the segment scheme registry (helpers.segment.RFM_SCHEMES), as in notebook 04")
+
+
+def registry_action(segment: str) -> tuple[str, str, str] | None:
+    """``(action, 行动, basis)`` of rule R0 for ``segment`` from the scheme registry
+    (:func:`helpers.segment.treatment`: its marketing action and channel; Chinese through the catalog where it
+    has them), or ``None`` when the registry has no entry for it."""
+    try:
+        service, marketing, channel = treatment(str(segment))
+    except KeyError:
+        return None
+    en = f"{marketing} ({channel})"
+    zh = f"{catalog().get(marketing, marketing)}（{catalog().get(channel, channel)}）"  # 行动 is always Chinese
+    return f"{REGISTRY_RULE[0]}: {en}", f"{REGISTRY_RULE[1]}：{zh}", REGISTRY_RULE[2]
 
 
 def segment_metrics(con, column: str | None = None) -> pd.DataFrame:
@@ -97,13 +116,18 @@ def segment_actions(metrics: pd.DataFrame, min_posts: int = 20, min_customers: i
     * R4 invite into the community: member share < 0.8 × overall and mean expected purchases ≥ overall;
     * R5 reward contributors: suggester share ≥ 1.5 × overall;
     * R6 price-sensitive offers: ≥ ``min_posts`` posts and price-topic share ≥ 1.5 × overall;
-    * R0 keep in touch: when no other rule fires.
+    * R0 when no other rule fires: the segment's treatment in the scheme registry
+      (:func:`helpers.segment.treatment`, the table notebook 04 shows), "keep in touch" for a segment
+      the registry does not know.
+
+    Every row also carries ``treatment``, the registry's marketing action for the segment ("—" if none),
+    so a rule's action can be read beside the scheme's advice.
 
     The share rules R4–R6 need at least ``min_customers`` customers in the segment (a share of a
     handful of customers is noise).
 
     P(alive) is the mean over repeat buyers when :func:`segment_metrics` provides it (see there
-    why). Returns ``segment, rule, action, 行动, evidence, source, basis``; ``evidence`` gives the
+    why). Returns ``segment, rule, action, 行动, evidence, source, basis, treatment``; ``evidence`` gives the
     numbers compared, ``source`` the knowledge-base view and columns they come from.
     """
     allrow = metrics.loc[metrics["segment"] == "all"].iloc[0]
@@ -149,10 +173,15 @@ def segment_actions(metrics: pd.DataFrame, min_posts: int = 20, min_customers: i
                           "posts_coded.category = '06'"))
         if not fired:
             fired.append(("R0", "no rule threshold reached", "segment_metrics"))
+        registry = registry_action(r["segment"])
+        try:
+            advice = treatment(str(r["segment"]))[1]
+        except KeyError:
+            advice = "—"
         for rule, evidence, source in fired:
-            action, zh, basis = SEGMENT_RULES[rule]
+            action, zh, basis = registry if rule == "R0" and registry else SEGMENT_RULES[rule]
             out.append({"segment": r["segment"], "rule": rule, "action": action, "行动": zh, "evidence": evidence,
-                        "source": source, "basis": basis})
+                        "source": source, "basis": basis, "treatment": advice})
     return pd.DataFrame(out)
 
 
@@ -202,3 +231,21 @@ def customer_actions(profile: Mapping[str, Any], feedback: pd.DataFrame | None =
     if not rows:
         rows.append(("Keep in touch: regular news and service", "常规维护", "no rule threshold reached"))
     return pd.DataFrame(rows, columns=["action", "行动", "evidence"])
+
+
+def actions_claim(actions: pd.DataFrame) -> tuple[str, dict[str, Any]]:
+    """How many segments of :func:`segment_actions` trigger a specific rule (R1–R6) and how many get their
+    treatment from the scheme registry (R0), as a sentence with its numbers."""
+    segments = actions["segment"].nunique()
+    fired = int(actions.loc[actions["rule"] != "R0", "segment"].nunique())
+    from_registry = int(actions.loc[(actions["rule"] == "R0") & (actions["basis"] == REGISTRY_RULE[2]),
+                                    "segment"].nunique())
+    numbers = {"segments": int(segments), "fired": fired, "registry": from_registry,
+               "default": int(segments) - fired - from_registry}
+    text = tr("{fired} of {n} segments trigger at least one specific rule (R1–R6); {registry} get their treatment "
+              "from the segment scheme registry, the same advice notebook 04 shows.", fired=fired, n=int(segments),
+              registry=from_registry)
+    if numbers["default"]:
+        text += " " + tr("{k} segments the registry does not know get the default (keep in touch).",
+                         k=numbers["default"])
+    return text, numbers

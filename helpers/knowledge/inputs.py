@@ -19,6 +19,7 @@ from .. import store
 from ..clv import horizon_text
 from ..community import adoption_lead_times, engagement, load_community
 from ..errors import DataError
+from ..segment import flagged_orders
 from ..topics import load_or_fit
 from .coding import code_posts, code_scheme_table, topic_categories
 
@@ -122,6 +123,10 @@ def _orders_summary(tx: pd.DataFrame, orders: pd.DataFrame) -> pd.DataFrame:
         if "quantity" in t.columns:
             phones = t.loc[t["category"] == "手机"].groupby("customer_id")["quantity"].sum()
             s["phones"] = phones.reindex(s.index).fillna(0).astype("int64")
+    if "flag_extreme" in t.columns:  # cleaning's extreme orders travel with the customer
+        flags = flagged_orders(t)
+        s["flagged_orders"] = flags["flagged_orders"].reindex(s.index).fillna(0).astype("int64")
+        s["flagged_amount"] = flags["flagged_amount"].reindex(s.index).fillna(0.0).round(2)
     if "product" in t.columns:
         last = t.sort_values("timestamp", kind="stable").drop_duplicates("customer_id", keep="last")
         s["last_product"] = last.set_index("customer_id")["product"]

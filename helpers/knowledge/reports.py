@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from ..i18n import get_language, tr
 from .actions import customer_actions, segment_actions, segment_metrics
 from .base import has_table, meta, profile_columns
 from .plots import plot_customer_history, plot_segment_distribution
@@ -24,7 +25,7 @@ def customers_by_clv(con, segment: str | None = None, column: str | None = None,
     """The ``n`` customers with the highest CLV (optionally of one segment): id, name, value, P(alive)."""
     column = column or meta(con).get("segment_column", "rfm_segment")
     cols = [c for c in ("customer_id", "name", column, "clv", "p_alive", "expected_purchases", "orders", "revenue",
-                        "last_purchase") if c in profile_columns(con)]
+                        "last_purchase", "flagged_amount") if c in profile_columns(con)]
     where, params = "", []
     if segment is not None:
         where, params = f'WHERE "{column}" = ?', [segment]
@@ -42,7 +43,9 @@ VALUE_FIELDS: list[tuple[str, str]] = [
     ("last_purchase", "最近购买 last purchase"), ("top_category", "主要品类 top category"),
     ("abc_class", "ABC分类 ABC class"), ("r_score", "R 分"), ("f_score", "F 分"), ("m_score", "M 分"),
     ("rfm_segment", "RFM 细分 segment"), ("cluster", "聚类 cluster"), ("value_need_quadrant", "价值×需求 quadrant"),
-    ("lifecycle_stage", "生命周期 lifecycle stage"), ("clv", "客户终身价值 CLV")]
+    ("lifecycle_stage", "生命周期 lifecycle stage"), ("clv", "客户终身价值 CLV"),
+    ("flagged_orders", "清洗标记的极端订单 orders flagged extreme"),
+    ("flagged_amount", "最大标记订单金额 largest flagged order")]
 PREDICTION_FIELDS: list[tuple[str, str]] = [
     ("p_alive", "仍活跃概率 P(alive)"), ("expected_purchases", "预计购买次数 expected purchases"),
     ("expected_spend", "预计客单价 expected spend per purchase"), ("frequency", "重复购买次数 repeat purchases (frequency)"),
@@ -80,8 +83,9 @@ def customer_report(con, customer_id: str) -> dict[str, Any]:
     row = prof.iloc[0].to_dict()
     orders = con.execute("SELECT * FROM orders WHERE customer_id = ? ORDER BY timestamp", [str(customer_id)]).df()
     data_end = con.execute("SELECT max(timestamp) FROM orders").fetchone()[0]
+    shown = {k: v for k, v in row.items() if not (k.startswith("flagged_") and not row.get("flagged_orders"))}
     out: dict[str, Any] = {"meta": m, "row": row, "profile": _fields(row, PROFILE_FIELDS),
-                           "value": _fields(row, VALUE_FIELDS), "prediction": _fields(row, PREDICTION_FIELDS),
+                           "value": _fields(shown, VALUE_FIELDS), "prediction": _fields(row, PREDICTION_FIELDS),
                            "orders": orders, "feedback": pd.DataFrame(), "posts": pd.DataFrame(),
                            "community": pd.DataFrame()}
     if has_table(con, "customer_feedback"):
@@ -216,6 +220,17 @@ def _number(sections: list[tuple[str, Any]], level: int) -> list[tuple[str, Any]
     return out
 
 
+def flagged_text(row: Mapping[str, Any], currency: str = "") -> str:
+    """"Includes a flagged order of 75,981 CNY …" when the customer has an order cleaning flagged extreme
+    (``flagged_orders``/``flagged_amount`` of the profile), else ""."""
+    n, amount = row.get("flagged_orders"), row.get("flagged_amount")
+    if n is None or pd.isna(n) or int(n) <= 0:
+        return ""
+    return tr("Includes {n} order(s) flagged extreme in cleaning (notebook 02), the largest {amount:,.0f} {cur}: "
+              "revenue and CLV rest on it; check the order before acting on the value.",
+              n=int(n), amount=float(amount), cur=currency)
+
+
 def customer_sections(rep: Mapping[str, Any], level: int = 2) -> list[tuple[str, Any]]:
     """``(heading, content)`` pairs of a per-customer report; content is a table, figure or Markdown text.
 
@@ -235,11 +250,13 @@ def customer_sections(rep: Mapping[str, Any], level: int = 2) -> list[tuple[str,
         pred_text = (f"P(alive) = **{pa:.2f}**: the model's probability that the customer is still an active buyer."
                      + (f" Expected purchases over {horizon}: **{ep:.2f}**." if ep is not None and not pd.isna(ep)
                         else ""))
+    value_text = flagged_text(row, m.get("currency", ""))
     sections: list[tuple[str, Any]] = [
         ("## 客户概况 Profile", show(rep["profile"])),
         ("## 购买历史 Purchase history", fig),
         ("", show(hist) if len(hist) else "No purchases in the data. 无购买记录。"),
         ("## 客户价值 Value", show(rep["value"])),
+        *([("", value_text)] if value_text else []),
         ("## 预计购买与活跃概率 Predicted purchases and P(alive)", show(rep["prediction"])),
         ("", pred_text),
     ]
@@ -278,6 +295,12 @@ def segment_sections(rep: Mapping[str, Any], con, level: int = 2) -> list[tuple[
         ("## 价值分布 Value distribution", fig),
         (f"## 重点客户 Top {len(top)} customers by CLV", show(top)),
     ]
+    flagged = top.loc[top["flagged_amount"].fillna(0) > 0] if "flagged_amount" in top else top.iloc[:0]
+    if len(flagged):
+        sections.append(("", tr("{k} of these customers include an order flagged extreme in cleaning (notebook 02): "
+                                "{which}. Their CLV rests on that order.", k=len(flagged),
+                                which=", ".join(f"{r.customer_id} ({r.flagged_amount:,.0f} {rep['meta'].get('currency', '')})"
+                                                for r in flagged.itertuples()))))
     if rep["meta"].get("community"):
         fb = rep["feedback"].head(10)
         sections.append(("## 反馈主题 Feedback topics (top 10 codes)", show(fb, 4) if len(fb) else
@@ -288,5 +311,6 @@ def segment_sections(rep: Mapping[str, Any], con, level: int = 2) -> list[tuple[
         sections.append(("## 反馈主题 Feedback topics",
                          "Community data are not available for this dataset. 此数据集没有社区数据。"))
     sections.append(("## 建议行动 Recommended actions and evidence",
-                     show(rep["actions"][["rule", "行动", "evidence", "source", "basis"]])))
+                     show(rep["actions"][["rule", "action" if get_language() == "en" else "行动", "evidence",
+                                          "source", "basis"]])))
     return _number(sections, level)

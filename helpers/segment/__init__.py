@@ -28,7 +28,8 @@ revenue, product-category breadth, the last channel used and notebook 03's CLV s
 Modules
 -------
 =====================  ===========================================================================
-:mod:`.customers`      :func:`customer_table` (pandas, or DuckDB aggregates of a large ParquetLog)
+:mod:`.customers`      :func:`customer_table` (pandas, or DuckDB aggregates of a large ParquetLog),
+                       :func:`flagged_orders` (cleaning's extreme orders per customer)
 :mod:`.abc`            :func:`abc_classes`, :func:`abc_summary`, :func:`pareto_curve`, :func:`gini`,
                        :func:`plot_pareto`, :data:`ABC_ZH`
 :mod:`.rfm`            :func:`rfm_table`, :func:`quantile_scores` (tie rule), :func:`rfm_scores`,
@@ -43,6 +44,9 @@ Modules
 :mod:`.lifecycle`      :data:`LIFECYCLE_STAGES`, :data:`LIFECYCLE_THRESHOLDS`, :func:`lifecycle_stage`,
                        :func:`plot_lifecycle`
 :mod:`.profiles`       :data:`TREATMENTS`, :func:`segment_profile`, :func:`style_table`, :func:`plot_segment_sizes`
+:mod:`.claims`        sentences from the numbers: :func:`share_word`, :func:`abc_claim`, :func:`cluster_claim`,
+                       :func:`treatment` (the registry's advice), :func:`advice_claim`, :func:`flagged_claim`,
+                       :func:`value_claims`
 :mod:`.explorer`       :class:`SegmentExplorer`, :func:`segment_explorer`, :func:`explorer_static`,
                        :func:`show_explorer`
 :mod:`.arrays`         input checks and fast per-customer label arrays shared by the modules
@@ -66,7 +70,8 @@ References
 
 from .abc import ABC_ZH, abc_classes, abc_summary, gini, pareto_curve, plot_pareto
 from .clusters import CustomerClusters, plot_cluster_centres, plot_cluster_selection
-from .customers import customer_table
+from .claims import abc_claim, advice_claim, cluster_claim, flagged_claim, share_word, treatment, value_claims
+from .customers import customer_table, flagged_orders
 from .explorer import SegmentExplorer, explorer_static, segment_explorer, show_explorer
 from .lifecycle import LIFECYCLE_STAGES, LIFECYCLE_THRESHOLDS, lifecycle_stage, plot_lifecycle
 from .profiles import TREATMENTS, plot_segment_sizes, segment_profile, style_table
@@ -81,7 +86,8 @@ __all__ = [
     "ABC_ZH", "LIFECYCLE_STAGES", "LIFECYCLE_THRESHOLDS", "PYMC_SEGMENTS", "QUADRANTS", "RF_GRID",
     "RF_SEGMENT_MAP", "CN8_SEGMENTS", "RFM_SCHEMES", "SCHEMES", "SEGMENT_COLUMNS", "SEGMENT_ZH", "TREATMENTS",
     "CustomerClusters", "Scheme", "SegmentExplorer",
-    "abc_classes", "abc_summary", "assign_rfm_segments", "customer_table", "explorer_static",
+    "abc_claim", "advice_claim", "cluster_claim", "flagged_claim", "flagged_orders", "share_word", "treatment",
+    "value_claims", "abc_classes", "abc_summary", "assign_rfm_segments", "customer_table", "explorer_static",
     "gini", "lifecycle_stage", "need_measure", "pareto_curve", "plot_cluster_centres",
     "plot_cluster_selection", "plot_lifecycle", "plot_pareto", "plot_rf_heatmap", "plot_score_distribution",
     "plot_segment_sizes", "plot_value_need", "quadrant_summary", "quantile_scores", "rf_segments",

@@ -155,10 +155,11 @@ class CustomerClusters:
     def profile(self, frame: pd.DataFrame, value_col: str = "revenue") -> pd.DataFrame:
         """Cluster profile: size, share, mean and median of each feature, value share, name.
 
-        Names come from ranks among clusters: value tier by mean ``order_by`` (high / mid /
-        low value 高/中/低价值), activity tier by median days since last purchase (recent /
-        cooling / dormant 近期活跃/渐冷/沉睡), and repeat (复购) vs one-time (单次) by median
-        purchase periods. Same-named clusters get " #2", " #3".
+        Names come from ranks among clusters: the value rank by mean ``order_by``, said in the name
+        ("value #1 of 3 (mean CLV)" / "价值第1/3（平均CLV）"; a rank, not a tier, so two clusters of
+        nearly equal value are not called "mid" and "low"), activity tier by median days since last
+        purchase (recent / cooling / dormant 近期活跃/渐冷/沉睡), and repeat (复购) vs one-time (单次)
+        by median purchase periods. ``attrs["rank_by"]`` is the column the rank uses.
         """
         require(frame, [value_col], "CustomerClusters.profile")
         labels = self.labels_.reindex(frame.index)
@@ -175,7 +176,7 @@ class CustomerClusters:
         order_col = self.order_by or self.features_[-1]
         value_rank = table[f"mean_{order_col}"].rank(ascending=False, method="first").astype(int) - 1
         tiers = lambda rank: int(math.floor(rank * 2 / max(k - 1, 1) + 0.5))  # noqa: E731 - 0,1,2
-        value_names = [("high value", "高价值"), ("mid value", "中价值"), ("low value", "低价值")]
+        by_name = "CLV" if order_col == "clv" else order_col.replace("_", " ")
         act_names = [("recent", "近期活跃"), ("cooling", "渐冷"), ("dormant", "沉睡")]
         names, names_zh = [], []
         if "recency" in self.features_:
@@ -183,7 +184,8 @@ class CustomerClusters:
         else:
             rec_rank = pd.Series(0, index=table.index)
         for cl in table.index:
-            v = value_names[tiers(value_rank[cl])]
+            rank = int(value_rank[cl]) + 1
+            v = (f"value #{rank} of {k} (mean {by_name})", f"价值第{rank}/{k}（平均{by_name}）")
             a = act_names[tiers(rec_rank[cl])]
             rep = ("repeat", "复购") if table.loc[cl].get("median_frequency", 2) > 1 else ("one-time", "单次")
             names.append(f"{v[0]} · {a[0]} · {rep[0]}")
@@ -196,7 +198,9 @@ class CustomerClusters:
                 names_zh[i] += f" #{seen[name]}"
         table.insert(0, "name", names)
         table.insert(1, "中文", names_zh)
-        return table.reset_index()
+        out = table.reset_index()
+        out.attrs["rank_by"] = f"mean_{order_col}"
+        return out
 
 
 def plot_cluster_selection(selection: pd.DataFrame, k: int, *, label: str | None = None) -> Figure:

@@ -81,7 +81,9 @@ def customer_table(
         categories bought, at least 1 for every buyer (rows with a missing category are not
         counted: e.g. carrier contract phones without a category still make a buyer of one
         category), or missing (``<NA>``) when the data record no categories at all;
-        ``weeks_since_last`` = recency / 7.
+        ``weeks_since_last`` = recency / 7. When the transactions carry cleaning's ``flag_extreme``
+        (pandas input), ``flagged_orders`` and ``flagged_amount`` (:func:`flagged_orders`, 0 for customers
+        without one) travel with the customer into the segments and the knowledge base.
     """
     require(transactions, [ID, datetime_col, amount_col], "customer_table (transactions)")
     require(rfm, [ID, "recency", "frequency"], "customer_table (rfm)", hint="build it with segment.rfm_table")
@@ -134,6 +136,24 @@ def customer_table(
         for column in ("p_alive", "expected_purchases", "expected_spend", "clv"):
             if column in s.columns:
                 out[column] = s[column].reindex(key).to_numpy(dtype=float)
+    if not isinstance(tx, ParquetLog) and "flag_extreme" in tx.columns:
+        flags = flagged_orders(tx, amount_col)
+        out["flagged_orders"] = flags["flagged_orders"].reindex(key).fillna(0).astype("int64").to_numpy()
+        out["flagged_amount"] = flags["flagged_amount"].reindex(key).fillna(0.0).to_numpy(dtype=float)
     out.attrs.update(rfm.attrs)
     out.attrs["has_categories"] = bool(has_cat)
+    return out
+
+
+def flagged_orders(transactions: pd.DataFrame, amount_col: str = "amount") -> pd.DataFrame:
+    """Orders flagged extreme in cleaning (``flag_extreme`` of ``clean.clean_transactions``), per customer:
+    ``flagged_orders`` (count) and ``flagged_amount`` (total of the largest flagged order, dataset currency),
+    indexed by customer id as text. Orders are ``order_id`` (each line its own order without one)."""
+    require(transactions, [ID, amount_col, "flag_extreme"], "flagged_orders")
+    lines = transactions.loc[transactions["flag_extreme"].fillna(False).astype(bool)]
+    order = lines["order_id"] if "order_id" in lines.columns else pd.Series(lines.index, index=lines.index)
+    totals = lines.groupby([lines[ID].astype(str), order], observed=True)[amount_col].sum()
+    by = totals.groupby(level=0)
+    out = pd.DataFrame({"flagged_orders": by.size(), "flagged_amount": by.max()})
+    out.index.name = ID
     return out
