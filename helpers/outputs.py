@@ -21,6 +21,7 @@ Part of the bottom layer (``docs/architecture.md``): imports no analysis module.
 from __future__ import annotations
 
 import re
+import weakref
 from pathlib import Path
 
 import pandas as pd
@@ -97,6 +98,27 @@ def write_parquet(table: pd.DataFrame, path: Path, *, desc: str | None = None, c
     return path
 
 
+#: id of a table passed to :func:`save_table` → (weak reference to it, path written): lets the table formatter
+#: (:func:`helpers.tables.show`) point a cut table at its full CSV without writing it twice.
+_SAVED: dict[int, tuple[weakref.ref, Path]] = {}
+
+
+def saved_path(table: object) -> Path | None:
+    """The file :func:`save_table` last wrote this very table object to (``None`` if it was not saved)."""
+    found = _SAVED.get(id(table))
+    return found[1] if found is not None and found[0]() is table else None
+
+
+def _remember(table: pd.DataFrame, path: Path) -> None:
+    try:
+        ref = weakref.ref(table)
+    except TypeError:  # pragma: no cover - pandas objects take weak references
+        return
+    for key in [k for k, (r, _) in _SAVED.items() if r() is None]:
+        del _SAVED[key]
+    _SAVED[id(table)] = (ref, path)
+
+
 def save_table(table: pd.DataFrame, name: str, index: bool = False, label: str | None = None) -> Path:
     """Write ``table`` to ``reports/tables/<name>.csv`` and return the path.
 
@@ -112,6 +134,7 @@ def save_table(table: pd.DataFrame, name: str, index: bool = False, label: str |
     big = len(table) > CSV_MAX_ROWS
     path = folder / f"{_safe(name)}.{'parquet' if big else 'csv'}"
     (folder / f"{_safe(name)}.{'csv' if big else 'parquet'}").unlink(missing_ok=True)
+    _remember(table, path)
     if label is not None:
         table = table.copy()
         table.insert(0, "dataset", label)

@@ -26,7 +26,7 @@ import seaborn as sns
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
-from . import i18n
+from . import i18n, tables
 from .i18n import tr
 from .largelog import weekly_totals
 
@@ -68,9 +68,9 @@ def set_theme(context: str = "notebook", lang: str = "en") -> str | None:
         seaborn context (``"notebook"``, ``"paper"``, ``"talk"``).
     lang
         ``"en"`` or ``"zh"``: language of figure titles, axis labels, legend and category labels
-        (:mod:`helpers.i18n`) and of table headers shown in the notebook (in ``"zh"`` an IPython
-        HTML formatter translates the headers of displayed DataFrames and Stylers; the CSV files
-        of :func:`helpers.outputs.save_table` keep English names).
+        (:mod:`helpers.i18n`) and of table headers shown in the notebook (an IPython HTML formatter
+        shows every displayed DataFrame through :func:`helpers.tables.show`, and in ``"zh"`` translates
+        the headers of Stylers; the CSV files of :func:`helpers.outputs.save_table` keep English names).
 
     Report runs (``CRM_FIGURE_FORMAT=svg``, set by :mod:`helpers.report`) also switch inline
     figures to SVG with text kept as text (``svg.fonttype = "none"``), so figure titles and axis
@@ -138,8 +138,8 @@ def translate_table_html(html: str) -> str:
 
 
 def _dataframe_html(df: pd.DataFrame) -> str | None:
-    html = df._repr_html_()
-    return None if html is None else translate_table_html(html)
+    """A displayed DataFrame through the one table formatter (:func:`helpers.tables.show`)."""
+    return tables.to_html(df)
 
 
 def _styler_html(styler) -> str | None:
@@ -147,7 +147,8 @@ def _styler_html(styler) -> str | None:
 
 
 def _register_table_formatters(lang: str) -> None:
-    """In a notebook, show DataFrame and Styler headers in ``lang`` (``"en"`` removes the formatters)."""
+    """In a notebook, show every DataFrame through :func:`helpers.tables.show` (no index, human headers in
+    ``lang``, numbers by unit, long tables cut) and translate the headers of Stylers in Chinese."""
     try:
         from IPython import get_ipython
         from pandas.io.formats.style import Styler
@@ -157,11 +158,10 @@ def _register_table_formatters(lang: str) -> None:
     if shell is None:
         return
     html = shell.display_formatter.formatters["text/html"]
-    if lang == "en":
-        for kind in (pd.DataFrame, Styler):
-            html.type_printers.pop(kind, None)
-        return
     html.for_type(pd.DataFrame, _dataframe_html)
+    if lang == "en":
+        html.type_printers.pop(Styler, None)
+        return
     html.for_type(Styler, _styler_html)
 
 

@@ -35,8 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = "helpers"
 MAX_LINES = 600
 #: The bottom layer: may be used by every analysis module and imports none.
-BOTTOM = frozenset({"paths", "schema", "errors", "i18n", "plotting", "outputs", "engines", "largelog", "privacy",
-                    "store", "notebooks"})
+BOTTOM = frozenset({"paths", "schema", "errors", "i18n", "plotting", "outputs", "tables", "engines", "largelog",
+                    "privacy", "store", "notebooks"})
 #: The concept packages each concept package may import (besides the bottom layer), lowest first.
 #: ``None``: any concept package (the exercises' expected answers read every step's results).
 ALLOWED: dict[str, frozenset[str] | None] = {

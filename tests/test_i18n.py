@@ -109,7 +109,7 @@ def test_table_headers_are_translated_for_display_only():
     assert list(shown.columns) == ["客户终身价值", "my_own"] and shown.index.name == "客户编号"
     assert list(df.columns) == ["clv", "my_own"], "the original frame must not change"
     html = plotting.translate_table_html(segment.style_table(df.reset_index()).to_html())
-    assert ">客户终身价值</th>" in html and ">my own</th>" in html
+    assert ">客户终身价值 CLV</th>" in html and ">my own</th>" in html  # the formatter's label (issue 17)
     i18n.set_language("en")
     assert i18n.tr_columns(df) is df
 

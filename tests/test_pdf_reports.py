@@ -230,3 +230,65 @@ def test_workbook_runs_on_a_users_own_gb18030_export(tmp_path, monkeypatch):
     assert rows["quarantined: missing_customer"] == 1 and rows["quarantined: duplicate"] == 1
     assert rows["quarantined: unparseable_date"] == 1
     assert own.read_bytes() == before, "the user's raw file was modified"
+
+
+@NEEDS_CHROMIUM
+def test_pdf_tables_show_no_reprs_and_no_number_is_split_across_lines(built):
+    """Every page of every PDF (issue 17): no ``NaN``, ``<NA>``, e-notation anywhere; no ``None``/``True``/
+    ``False`` as a table cell (a word standing alone between column gaps of ``pdftotext -layout``; prose such
+    as "None of them" is not a cell); and no number broken over two lines inside a table cell.
+
+    A split number is read from the words' boxes (``pdftotext -bbox``): a numeric fragment with another
+    numeric fragment right below it (no line gap between the two boxes, same left or right edge, as a cell
+    aligns its lines) where either a word of another column sits half-way between them (a table row with a
+    two-line cell is centred on both lines) or both fragments start and end with digits. Rows of a table are
+    a padding apart, and prose lines do not start with a number at the same edge as a number above.
+    """
+    import html as html_lib
+
+    def split_numbers(pdf: Path) -> list[tuple[int, str]]:
+        xml = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True,
+                             check=True).stdout
+        number_shape = re.compile(r"[-+−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?")
+        word = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>')
+        found = []
+        for number, page in enumerate(re.split(r"<page\b", xml)[1:], start=1):
+            words = [(float(a), float(b), float(c), float(d), html_lib.unescape(t)) for a, b, c, d, t in word.findall(page)]
+            for x0, y0, x1, y1, first in words:
+                if not re.fullmatch(r"[-+−]?[\d,.]*\d[\d,.]*", first):
+                    continue
+                h = y1 - y0
+                for u0, v0, u1, v1, second in words:
+                    gap = v0 - y1
+                    if not (-0.05 * h <= gap <= 0.15 * h and re.fullmatch(r"\d[\d,.]*%?", second)
+                            and (abs(u0 - x0) < 1 or abs(u1 - x1) < 1)):
+                        continue
+                    if not number_shape.fullmatch(first + second):  # two whole numbers wrapped in prose
+                        continue
+                    top, bottom = (y0 + y1) / 2, (v0 + v1) / 2
+                    centred = any((a > x1 + 1 or c < x0 - 1) and top + 0.25 * h < (b + d) / 2 < bottom - 0.25 * h
+                                  for a, b, c, d, _ in words)
+                    if centred or (first[0].isdigit() and first[-1].isdigit() and gap <= 0.1 * h):
+                        found.append((number, f"{first}|{second}"))
+        return found
+
+    # the check finds a split it is shown: a number wrapped in a narrow cell, printed by the same route
+    probe = built["tmp"] / "split_probe.html"
+    probe.write_text('<table style="font-size:8pt"><tr><td>alpha</td><td style="width:28px;max-width:28px;'
+                     'overflow-wrap:anywhere">22047.89</td><td>x</td></tr><tr><td>beta</td><td>100</td><td>y</td>'
+                     '</tr></table><p>Prose ending in 2024\nand 15 more.</p>', encoding="utf-8")
+    probed = split_numbers(report.html_to_pdf(probe, probe.with_suffix(".pdf")))
+    assert [pair.replace("|", "") for _, pair in probed] == ["22047.89"], probed
+
+    reprs = re.compile(r"<NA>|\bNaN\b|\d\.\d+e[+-]\d|(?:^|\s{2})\s*(?:None|True|False)(?=\s{2}|\s*$)")
+    pdfs = sorted(built["out"].rglob("*.pdf"))
+    assert len(pdfs) >= 7
+    problems = []
+    for pdf in pdfs:
+        layout = subprocess.run(["pdftotext", "-layout", "-enc", "UTF-8", str(pdf), "-"], capture_output=True,
+                                text=True, check=True).stdout
+        for number, page in enumerate(layout.split("\f"), start=1):
+            problems += [f"{pdf.name} p{number}: {line.strip()[:120]!r}" for line in page.splitlines()
+                         if reprs.search(line)]
+        problems += [f"{pdf.name} p{number}: number split over two lines {pair!r}" for number, pair in split_numbers(pdf)]
+    assert not problems, "\n".join(problems[:40])

@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from .. import tables
 from ..errors import DataError
 from ..i18n import get_language, tr
 from .actions import customer_actions, segment_actions, segment_metrics
@@ -152,17 +153,13 @@ def segment_report(con, segment: str, column: str | None = None, top: int = 20) 
     return out
 
 
-def show(df: pd.DataFrame, precision: int = 2):
-    """A table for reports: no index column, floats rounded, text left-aligned, numbers never broken."""
-    text_cols = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
-    short_cols = [c for c in df.columns if c not in text_cols or df[c].astype(str).str.len().max() <= 12]
-    sty = df.style.hide(axis="index").format(precision=precision, thousands=",", na_rep="—")
-    if text_cols:
-        sty = sty.set_properties(subset=text_cols, **{"text-align": "left"})
-    if short_cols:
-        sty = sty.set_properties(subset=short_cols, **{"white-space": "nowrap !important",
-                                                       "overflow-wrap": "normal !important"})
-    return sty
+def show(df: pd.DataFrame, precision: int = 2, max_rows: int | None = tables.MAX_ROWS):
+    """A table for reports through the one formatter (:func:`helpers.tables.show`): no index column,
+    floats with ``precision`` decimals (shares as %), numbers never broken, text left-aligned, cut after
+    ``max_rows`` rows (``None``: all, e.g. a top-N list the reader asked for)."""
+    kinds = {c: f"{{:,.{precision}f}}".format for c in df.columns
+             if pd.api.types.is_float_dtype(df[c]) and "share" not in str(c) and c not in tables.COLUMNS}
+    return tables.show(df, kinds=kinds, max_rows=max_rows)
 
 
 def example_customer(con) -> str:
@@ -293,7 +290,7 @@ def segment_sections(rep: Mapping[str, Any], con, level: int = 2) -> list[tuple[
     sections: list[tuple[str, Any]] = [
         ("## 细分概况 Segment summary (vs all customers)", show(summary.reset_index(names="measure 指标"), 3)),
         ("## 价值分布 Value distribution", fig),
-        (f"## 重点客户 Top {len(top)} customers by CLV", show(top)),
+        (f"## 重点客户 Top {len(top)} customers by CLV", show(top, max_rows=None)),
     ]
     flagged = top.loc[top["flagged_amount"].fillna(0) > 0] if "flagged_amount" in top else top.iloc[:0]
     if len(flagged):

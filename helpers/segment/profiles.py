@@ -18,7 +18,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
-from .. import i18n
+from .. import i18n, tables
 from ..errors import DataError
 from ..i18n import tr
 from ..largelog import step_bar
@@ -151,34 +151,22 @@ _HEADERS = {"customer_share": "customers %", "share": "customers %", "value_shar
 
 
 def style_table(table: pd.DataFrame, precision: int = 1, columns: Sequence[str] | None = None):
-    """A pandas Styler for reports: shares as %, numbers with thousands separators, text left-aligned.
-
-    Columns whose name contains "share" are fractions shown as percentages; other floats get
-    ``precision`` decimals; object/string columns are left-aligned; the index is hidden and
-    headers are made readable (``revenue_share`` → "revenue %"). ``columns`` selects and
-    orders columns first. The underlying numbers are not changed.
+    """A report table through the one formatter (:func:`helpers.tables.show`): shares as whole %,
+    other floats with ``precision`` decimals, integers with thousands separators, readable headers
+    (``revenue_share`` → "revenue %"), no index. ``columns`` selects and orders columns first.
+    The underlying numbers are not changed.
     """
     data = table if columns is None else table[list(columns)]
-    fmt: dict[str, Any] = {}
-    text = []
+    kinds: dict[str, Any] = {}
     for column in data.columns:
         if "share" in str(column):
-            fmt[column] = "{:.0%}"
+            kinds[column] = "{:.0%}".format
         elif pd.api.types.is_float_dtype(data[column]):
-            fmt[column] = f"{{:,.{precision}f}}"
+            kinds[column] = f"{{:,.{precision}f}}".format
         elif pd.api.types.is_integer_dtype(data[column]):
-            fmt[column] = "{:,}"
-        else:
-            text.append(column)
-    styler = data.style.format(fmt, na_rep="—").hide(axis="index")
-    # break lines between words only (a narrow PDF column otherwise splits "4,118" or "champions")
-    keep_words = "word-break: normal; overflow-wrap: normal;"
-    styler = styler.set_properties(**{"word-break": "normal", "overflow-wrap": "normal"})
-    styler = styler.set_table_styles([{"selector": "th", "props": keep_words}], overwrite=False)
-    if text:
-        styler = styler.set_properties(subset=text, **{"text-align": "left"})
-    styler = styler.relabel_index([_HEADERS.get(str(c), str(c).replace("_", " ")) for c in data.columns], axis="columns")
-    return styler
+            kinds[column] = "{:,}".format
+    return tables.show(data, kinds=kinds, labels={c: h for c, h in _HEADERS.items() if c in data.columns},
+                       max_rows=None)
 
 
 def plot_segment_sizes(profile: pd.DataFrame, *, label: str | None = None, title: str | None = None) -> Figure:
