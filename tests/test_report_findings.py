@@ -181,3 +181,15 @@ def test_summary_is_chinese_in_the_chinese_set(zh):
     assert "offline_store 贡献的收入最多：60%，高于一半" in md
     for words in WORDS.values():
         assert all(i18n.tr(w) != w for w in words)
+
+
+def test_direction_words_compare_the_numbers_as_shown():
+    """23% against 23% is not "above", even when the unrounded shares differ."""
+    summary = pd.DataFrame({"all": [100, 50.0, 0.228], "champions": [10, 50.004, 0.231]},
+                           index=["customers", "mean_clv", "complaint_share"])
+    text = _texts(findings.segment_report_findings(summary, "champions"))
+    assert "Complaint share 23%, equal to the 23% of all customers." in text
+    assert "Mean CLV 50.00, equal to the 50.00 of all customers." in text
+    scores = _scores([10.0] * 4, [0.2, 0.2, 0.9, 0.9])
+    assert "50% of customers are more likely gone than active (P(alive) < 0.5): exactly half" in _texts(
+        findings.clv_findings(scores))

@@ -66,7 +66,7 @@ def cleaning_findings(accounting: pd.DataFrame, revenue_by: pd.DataFrame,
         top = revenue_by.sort_values("revenue", ascending=False).iloc[0]
         share = top["revenue"] / revenue_by["revenue"].sum()
         out.append(Finding("{group} brings the most revenue: {share:.0%}, {word} half.",
-                           {"group": top[group], "share": share, "word": compare(share, 0.5, "above")}))
+                           {"group": top[group], "share": share, "word": compare(share, 0.5, "above", 2)}))
     return out
 
 
@@ -88,10 +88,10 @@ def clv_findings(scores: pd.DataFrame, actual: float | None = None, predicted: f
                    {"top": top, "share": share, "ratio": share / 0.1})]
     lost = float((scores["p_alive"] < 0.5).mean())
     out.append(Finding("{share:.0%} of customers are more likely gone than active (P(alive) < 0.5): {word} of customers.",
-                       {"share": lost, "word": compare(lost, 0.5, "majority")}))
+                       {"share": lost, "word": compare(lost, 0.5, "majority", 2)}))
     if actual and predicted is not None:
         out.append(Finding("In the holdout period BG/NBD predicted {word} repeat purchases than observed: {pred:,.0f} vs {act:,.0f} ({diff:+.1%}).",
-                           {"word": compare(predicted, actual), "pred": predicted, "act": actual,
+                           {"word": compare(predicted, actual, places=0), "pred": predicted, "act": actual,
                             "diff": predicted / actual - 1}))
     return out
 
@@ -110,7 +110,7 @@ def segmentation_findings(profile: pd.DataFrame, abc_table: pd.DataFrame,
                     "n": int(top["customers"])})]
     a = abc_table.set_index("class").loc["A"]
     out.append(Finding("Class A is {word} of customers ({share:.0%}, {n:,}) and brings {rev:.0%} of revenue.",
-                       {"word": compare(float(a["customer_share"]), 0.5, "majority"),
+                       {"word": compare(float(a["customer_share"]), 0.5, "majority", 2),
                         "share": float(a["customer_share"]), "n": int(a["customers"]), "rev": float(a["value_share"])}))
     largest = profile.sort_values("customers", ascending=False).iloc[0]
     if largest["segment"] != top["segment"]:
@@ -177,7 +177,7 @@ def community_findings(funnel: pd.DataFrame, activity: pd.DataFrame | None = Non
                 continue
             first, last = float(series.iloc[:q].mean()), float(series.iloc[-q:].mean())
             out.append(Finding(template,
-                               {"word": compare(last, first, "grew"), "first": first, "last": last, "q": q}))
+                               {"word": compare(last, first, "grew", 0), "first": first, "last": last, "q": q}))
     return out
 
 
@@ -219,7 +219,7 @@ def customer_findings(row: Mapping[str, Any], orders: pd.DataFrame, currency: st
         out.append(Finding("Expected value (CLV): {clv:,.2f} {currency}.", {"clv": float(row["clv"]), "currency": currency}))
     if pd.notna(row.get("p_alive")):
         p = float(row["p_alive"])
-        out.append(Finding("P(alive) {p:.0%}: {word} the 50% line.", {"p": p, "word": compare(p, 0.5, "above")}))
+        out.append(Finding("P(alive) {p:.0%}: {word} the 50% line.", {"p": p, "word": compare(p, 0.5, "above", 2)}))
     if row.get("rfm_segment"):
         out.append(Finding("RFM segment: {segment}.", {"segment": row["rfm_segment"]}))
     return out
@@ -235,9 +235,10 @@ def segment_report_findings(summary: pd.DataFrame, segment: str) -> list[Finding
     n, total = float(seg.get("customers", 0) or 0), float(base.get("customers", 0) or 0)
     out = [Finding("{segment}: {n:,.0f} customers, {share:.0%} of all.",
                    {"segment": segment, "n": n, "share": n / total if total else 0.0})]
-    for measure, template in (("mean_clv", "Mean CLV {value:,.2f}, {word} the {base:,.2f} of all customers."),
-                              ("complaint_share", "Complaint share {value:.0%}, {word} the {base:.0%} of all customers.")):
+    for measure, places, template in (
+            ("mean_clv", 2, "Mean CLV {value:,.2f}, {word} the {base:,.2f} of all customers."),
+            ("complaint_share", 2, "Complaint share {value:.0%}, {word} the {base:.0%} of all customers.")):
         if measure in summary.index and pd.notna(seg[measure]) and pd.notna(base[measure]):
             v, b = float(seg[measure]), float(base[measure])
-            out.append(Finding(template, {"value": v, "base": b, "word": compare(v, b, "above")}))
+            out.append(Finding(template, {"value": v, "base": b, "word": compare(v, b, "above", places)}))
     return out

@@ -46,8 +46,14 @@ WORDS: dict[str, tuple[str, str, str]] = {
 }
 
 
-def compare(a: float, b: float, kind: str = "more") -> str:
-    """The word of :data:`WORDS` ``kind`` saying how ``a`` relates to ``b`` (translated)."""
+def compare(a: float, b: float, kind: str = "more", places: int | None = None) -> str:
+    """The word of :data:`WORDS` ``kind`` saying how ``a`` relates to ``b`` (translated).
+
+    ``places``: compare the numbers as the sentence shows them, rounded to that many decimals
+    (fractions shown as whole percentages: 2), so "23% above 23%" cannot be written.
+    """
+    if places is not None:
+        a, b = round(a, places), round(b, places)
     larger, smaller, equal = WORDS[kind]
     return tr(larger if a > b else smaller if a < b else equal)
 
