@@ -193,3 +193,10 @@ def test_direction_words_compare_the_numbers_as_shown():
     scores = _scores([10.0] * 4, [0.2, 0.2, 0.9, 0.9])
     assert "50% of customers are more likely gone than active (P(alive) < 0.5): exactly half" in _texts(
         findings.clv_findings(scores))
+
+
+def test_names_in_findings_follow_the_language(zh):
+    likert = pd.DataFrame({"label": ["I share · 我分享", "I apply · 我运用"], "agree_share": [0.62, 0.44]})
+    statements = pd.DataFrame({"text": ["A"], "share": [0.5], "ci_low": [0.4], "ci_high": [0.6]})
+    text = _texts(findings.survey_findings(statements, likert, 100))
+    assert "李克特题的同意比例从 44%（我运用）到 62%（我分享）" in text

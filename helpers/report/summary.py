@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from .. import paths, store
-from ..i18n import tr, tr_dataset
+from ..i18n import tr, tr_dataset, tr_given
 
 
 @dataclass(frozen=True)
@@ -33,8 +33,9 @@ class Finding:
     values: dict[str, Any] = field(default_factory=dict)
 
     def text(self) -> str:
-        """The sentence in the current language (:func:`helpers.i18n.tr`)."""
-        return tr(self.template, **self.values)
+        """The sentence in the current language (:func:`helpers.i18n.tr`); text values (segment,
+        channel and reason names, bilingual labels) through :func:`helpers.i18n.tr_given`."""
+        return tr(self.template, **{k: tr_given(v) if isinstance(v, str) else v for k, v in self.values.items()})
 
 
 #: Word pairs chosen by :func:`compare`: (larger, smaller, equal); each word goes through the catalog.
