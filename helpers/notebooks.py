@@ -25,6 +25,24 @@ EXERCISE_TAG, SOLUTION_TAG, ANSWER_TAG, CHECK_TAG, NOTE_TAG = "exercise", "solut
 COURSE_TAGS: frozenset[str] = frozenset({EXERCISE_TAG, SOLUTION_TAG, ANSWER_TAG, CHECK_TAG, NOTE_TAG})
 """Cell tags of the course kit; the PDF reports drop cells carrying any of them."""
 
+SUMMARY_TAG, APPENDIX_TAG = "summary", "appendix"
+REPORT_SECTION_TAGS: dict[str, str] = {SUMMARY_TAG: "## Summary 摘要", APPENDIX_TAG: "## Appendix 附录"}
+"""Report layout tags and the heading each section gets: the PDF/HTML route moves cells tagged ``summary``
+to right after the title cell and cells tagged ``appendix`` to the end (the notebooks keep their order)."""
+
+
+
+def intro_cell(nb):
+    """The markdown cell holding a notebook's learning objectives and key-terms table.
+
+    The first cell tagged ``appendix`` (the report shows it at the end; students see it right after
+    the title), or the first cell in a notebook that has none.
+    """
+    tagged = (c for c in nb.cells
+              if c.cell_type == "markdown" and APPENDIX_TAG in c.get("metadata", {}).get("tags", []))
+    return next(tagged, nb.cells[0])
+
+
 PARAMETERS_TAG = "parameters"
 REMOVE_OUTPUT_TAG = "remove-output"
 REMOVE_CELL_TAG = "remove-cell"

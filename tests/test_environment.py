@@ -8,8 +8,11 @@ import subprocess
 import tomllib
 from pathlib import Path
 
+import nbformat
 import pytest
 import yaml
+
+from helpers.notebooks import intro_cell
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -70,9 +73,11 @@ def test_notebook_is_committed_clean_and_parameterised(path: Path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_opens_with_objectives_and_chinese_terms(path: Path):
-    nb = json.loads(path.read_text(encoding="utf-8"))
-    first = "".join(nb["cells"][0]["source"])
-    assert nb["cells"][0]["cell_type"] == "markdown"
+    nb = nbformat.read(path, as_version=4)
+    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
+    intro = intro_cell(nb)  # the objectives and key terms: right after the title, the report's appendix
+    assert nb.cells.index(intro) <= 1, f"{path.name}: the objectives must open the notebook"
+    first = intro.source
     assert "Learning objectives" in first
     assert re.search(r"[\u4e00-\u9fff]{2,}", first), "no Chinese key terms in the opening cell"
     assert "| 中文 | English |" in first, "the key-terms table (中文 | English) is missing"

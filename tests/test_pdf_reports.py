@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from helpers import report
+from helpers import paths, report
 from helpers.paths import NOTEBOOKS, RAW
 
 NEEDS_CHROMIUM = pytest.mark.skipif(
@@ -205,6 +205,88 @@ def test_no_personal_data_reaches_any_output(built):
                for k in (3, 4) for i in range(len(run) - k + 1)}
     assert not names & windows, f"raw customer names reached an output: {sorted(names & windows)[:5]}"
 
+
+
+# --------------------------------------------------------------------------- report structure: summary, appendix, clean text
+
+NOISE_MARKERS = ["Warning", "warn(", "Traceback", "broken on this machine", "<helpers.", "object at 0x"]
+_NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?%?")
+
+
+def _page_text(pdf: Path, page: int = 1) -> str:
+    return subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", "-f", str(page), "-l", str(page), str(pdf), "-"],
+                          capture_output=True, text=True, check=True).stdout
+
+
+def _summary_numbers(page1: str) -> list[str]:
+    """Numbers on page 1 after the "Summary" heading (the title's own number excluded)."""
+    return _NUMBER.findall(page1[page1.index("Summary"):])
+
+
+@pytest.fixture(scope="session")
+def built_knowledge(built) -> list:
+    """One customer and one segment knowledge report, from the knowledge base the numbered run built."""
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in _isolated_env(built["tmp"]).items():
+            mp.setenv(key, value)
+        mp.setattr(paths, "PROCESSED", built["tmp"] / "processed")  # this process picks the customers
+        return report.build_knowledge_reports(NOTEBOOKS, built["out"] / "knowledge", dataset="xiaomi_sim",
+                                              segment="champions", top=1, progress=False)
+
+
+@NEEDS_CHROMIUM
+@pytest.mark.parametrize("stem", NUMBERED)
+def test_page_one_has_the_computed_summary_with_label_and_numbers(built, stem):
+    page1 = _page_text(built["results"][stem].pdf_path)
+    assert "Summary" in page1 and "摘要" in page1, f"{stem}: no summary on page 1"
+    assert "SIMULATED" in page1, f"{stem}: the data label is not on page 1"
+    numbers = _summary_numbers(page1)
+    assert len(numbers) >= 3, f"{stem}: page 1 summary shows {numbers}"
+    # the summary's numbers are this run's: e.g. 02's kept rows are the row account's
+    if stem == "02_cleaning":
+        rows = pd.read_csv(built["out"] / "tables" / "02_row_accounting_xiaomi_sim.csv",
+                           encoding="utf-8-sig").set_index("step")["rows"]
+        assert f"{int(rows['kept (clean)']):,} of {int(rows['rows in']):,} rows kept" in " ".join(page1.split())
+
+
+@NEEDS_CHROMIUM
+@pytest.mark.parametrize("stem", NUMBERED)
+def test_appendix_comes_after_the_last_body_section(built, stem):
+    text = _text(built["results"][stem].pdf_path)
+    source = json.loads((NOTEBOOKS / f"{stem}.ipynb").read_text(encoding="utf-8"))
+    sections = [line[3:].strip() for cell in source["cells"] if cell["cell_type"] == "markdown"
+                and "appendix" not in cell["metadata"].get("tags", [])
+                for line in "".join(cell["source"]).splitlines() if re.match(r"## \d+ · ", line)]
+    last = _squash(sections[-1])
+    assert "Appendix附录" in text, f"{stem}: no appendix"
+    assert text.rindex(last) < text.index("Appendix附录"), f"{stem}: the appendix is not after {sections[-1]!r}"
+    assert text.index("Summary摘要") < text.index(_squash(sections[0])), f"{stem}: the summary is not first"
+    assert "Learningobjectives" in text[text.index("Appendix附录"):], f"{stem}: learning objectives not in the appendix"
+
+
+@NEEDS_CHROMIUM
+def test_no_pdf_shows_warnings_tracebacks_build_notes_or_reprs(built, built_knowledge):
+    pdfs = [r.pdf_path for r in built["results"].values()] + [r.pdf_path for r in built_knowledge]
+    for pdf in pdfs:
+        raw = _raw_text(pdf)
+        found = [m for m in NOISE_MARKERS if m in raw or _squash(m) in _squash(raw)]
+        assert not found, f"{pdf.name} shows {found}"
+
+
+@NEEDS_CHROMIUM
+def test_knowledge_reports_open_with_the_customers_key_numbers(built, built_knowledge):
+    assert built_knowledge and all(r.ok for r in built_knowledge), [r.describe_failure() for r in built_knowledge]
+    customer = next(r for r in built_knowledge if "_customer_" in r.pdf_path.name)
+    cid = customer.pdf_path.stem.rsplit("_", 1)[-1]
+    clv = pd.read_csv(built["out"] / "tables" / "03_clv_xiaomi_sim.csv", encoding="utf-8-sig",
+                      dtype={"customer_id": str}).set_index("customer_id").loc[cid, "clv"]
+    for r in built_knowledge:
+        page1 = " ".join(_page_text(r.pdf_path).split())
+        assert "Summary" in page1 and "SIMULATED" in page1, r.pdf_path.name
+        assert len(_summary_numbers(page1)) >= 3, r.pdf_path.name
+    page1 = " ".join(_page_text(customer.pdf_path).split())
+    assert f"Expected value (CLV): {clv:,.2f} CNY" in page1
+    assert re.search(r"\d[\d,]* orders, [\d,]+\.\d\d CNY spent", page1)
 
 def test_workbook_runs_on_a_users_own_gb18030_export(tmp_path, monkeypatch):
     """papermill parameters alone point notebooks 01–02 at a user's file with a column map."""

@@ -123,14 +123,16 @@ def _outputs_text(executed: Path) -> str:
 @pytest.fixture(scope="module")
 def demo_build(tmp_path_factory) -> tuple[list[NotebookResult], Path]:
     """One real build of the demo notebook (executed once, shared by the PDF tests)."""
+    return _build_one(tmp_path_factory, "demo", _demo_notebook, "01_demo.ipynb", {"run_label": PARAM_VALUE})
+
+
+def _build_one(tmp_path_factory, name: str, write, file_name: str, parameters: dict) -> tuple[list[NotebookResult], Path]:
+    """Write one notebook with ``write`` into a fresh folder and build its report for real."""
     if not _chromium_available() and os.environ.get("CI", "").lower() != "true":
         pytest.skip("headless Chromium not installed")
-    root = tmp_path_factory.mktemp("demo")
-    _demo_notebook(root / "notebooks" / "01_demo.ipynb")
-    results = build_reports(
-        root / "notebooks", root / "reports", {"run_label": PARAM_VALUE}, progress=False
-    )
-    return results, root
+    root = tmp_path_factory.mktemp(name)
+    write(root / "notebooks" / file_name)
+    return build_reports(root / "notebooks", root / "reports", parameters, progress=False), root
 
 
 @pytest.fixture(scope="module")
@@ -390,3 +392,71 @@ def test_chromium_env_override(monkeypatch, tmp_path):
     monkeypatch.setenv(report.CHROMIUM_ENV_VAR, str(tmp_path / "nope"))
     with pytest.raises(RuntimeError, match=report.CHROMIUM_ENV_VAR):
         find_chromium()
+
+
+# --------------------------------------------------------------------------- report layout: summary and appendix
+
+SUMMARY_MARKER = "SummaryFinding-4711"
+APPENDIX_MARKER = "GlossaryTerm-0815"
+BODY_MARKER = "BodyResult-2025"
+STDERR_MARKER = "NoisyStderr-1234"
+
+
+def _layout_notebook(path: Path) -> Path:
+    """Student order: title, appendix text, body, a stderr warning, the summary at the end of the analysis."""
+    return _write_notebook(path, [
+        new_markdown_cell("# 09 · Layout demo 版式示例\n\nOne sentence of purpose."),
+        new_markdown_cell(f"### Learning objectives 学习目标\n\n{APPENDIX_MARKER} means something.",
+                          metadata={"tags": ["appendix"]}),
+        _params_cell("n = 3"),
+        new_markdown_cell("## 1 · Body section 正文"),
+        new_code_cell(f"import sys\nsys.stderr.write('Warning: {STDERR_MARKER}\\n')\nprint('{BODY_MARKER}', n)"),
+        new_code_cell("from IPython.display import Markdown, display\n"
+                      f"display(Markdown('- {SUMMARY_MARKER}: ' + str(n * 14)))", metadata={"tags": ["summary"]}),
+        new_markdown_cell("## 2 · Last body section 结尾\n\nThe end of the body."),
+    ])
+
+
+@pytest.fixture(scope="module")
+def layout_build(tmp_path_factory) -> tuple[list[NotebookResult], Path]:
+    return _build_one(tmp_path_factory, "layout", _layout_notebook, "09_layout.ipynb", {})
+
+
+@needs_chromium
+def test_report_moves_summary_after_title_and_appendix_to_the_end(layout_build):
+    results, root = layout_build
+    assert results[0].ok, results[0].error
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(results[0].pdf_path), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    order = [text.index(s) for s in ("Layout demo", "Summary", SUMMARY_MARKER, "Body section", BODY_MARKER,
+                                     "Last body section", "Appendix", APPENDIX_MARKER)]
+    assert order == sorted(order), order
+    assert f"{SUMMARY_MARKER}: 42" in text
+    page1 = PdfReader(results[0].pdf_path).pages[0].extract_text()
+    assert "Summary" in page1 and SUMMARY_MARKER in page1
+    # the executed notebook (what students open) keeps its own order
+    executed = nbformat.read(root / "reports" / "09_layout.ipynb", as_version=4)
+    tags = [c.metadata.get("tags", []) for c in executed.cells]
+    assert tags.index(["appendix"]) < tags.index(["summary"])
+
+
+@needs_chromium
+def test_report_drops_stderr_and_localises_the_section_headings(layout_build):
+    results, root = layout_build
+    assert STDERR_MARKER in _outputs_text(root / "reports" / "09_layout.ipynb")  # the kernel did write it
+    assert STDERR_MARKER not in _pdf_text(results[0].pdf_path)
+    html = report.notebook_to_html(root / "reports" / "09_layout.ipynb", root / "zh" / "09_layout.html", lang="zh")
+    body = html.read_text(encoding="utf-8")
+    assert ">摘要<" in body.replace("¶", "") or "摘要</h2>" in body
+    assert "附录" in body and "Summary 摘要" not in body and STDERR_MARKER not in body
+
+
+def test_arrange_leaves_untagged_notebooks_alone_and_finds_a_title_shown_by_code():
+    plain = new_notebook(cells=[new_markdown_cell("# T"), new_code_cell("1")])
+    assert [c.source for c in report.arrange(plain).cells] == ["# T", "1"]
+    title_by_code = new_code_cell("show_title()")
+    title_by_code.outputs = [nbformat.v4.new_output("display_data", data={"text/markdown": "# Customer report"})]
+    nb = new_notebook(cells=[_params_cell("x = 1"), title_by_code, new_code_cell("body"),
+                             new_code_cell("facts", metadata={"tags": ["summary"]})])
+    sources = [c.source for c in report.arrange(nb).cells]
+    assert sources == ["x = 1", "show_title()", "## Summary 摘要", "facts", "body"]

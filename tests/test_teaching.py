@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 from helpers import report, teaching
 from helpers.errors import DataError
+from helpers.notebooks import intro_cell
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -79,7 +80,7 @@ def test_glossary_rejects_duplicates_and_unknown_sources(tmp_path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_key_terms_table_is_generated_from_the_glossary(path: Path):
-    first = _nb(path).cells[0].source
+    first = intro_cell(_nb(path)).source
     assert teaching.TERMS_HEADER + "\n" + teaching.TERMS_RULE in first
     g = teaching.glossary()
     known = set(zip(g["zh"], g["en"]))
@@ -92,18 +93,19 @@ def test_key_terms_table_is_generated_from_the_glossary(path: Path):
 
 def test_sync_terms_rewrites_a_drifted_table(tmp_path):
     nb = _nb(NOTEBOOKS[0])
-    nb.cells[0].source = nb.cells[0].source.replace(teaching.TERMS_RULE, teaching.TERMS_RULE + "\n| 假词 | fake term |")
+    intro = intro_cell(nb)
+    intro.source = intro.source.replace(teaching.TERMS_RULE, teaching.TERMS_RULE + "\n| 假词 | fake term |")
     nbformat.write(nb, tmp_path / NOTEBOOKS[0].name)
     assert teaching.sync_terms(tmp_path, check=True) == [tmp_path / NOTEBOOKS[0].name]
     teaching.sync_terms(tmp_path)
     assert teaching.sync_terms(tmp_path, check=True) == []
-    assert "假词" not in _nb(tmp_path / NOTEBOOKS[0].name).cells[0].source
+    assert "假词" not in intro_cell(_nb(tmp_path / NOTEBOOKS[0].name)).source
     assert teaching.main(["sync-terms", "--check"]) == 0
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_learning_objectives_say_what_the_student_can_do(path: Path):
-    first = _nb(path).cells[0].source
+    first = intro_cell(_nb(path)).source
     objectives = re.findall(r"^\d+\.\s+(\S+)", first.split("**Learning objectives**")[1], flags=re.M)
     assert len(objectives) >= 3
     vague = [o for o in objectives if o.lower() in {"understand", "know", "learn", "appreciate", "see"}]

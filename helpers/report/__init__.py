@@ -15,6 +15,11 @@ Modules
 - :mod:`~helpers.report.pdf`        HTML and PDF export (:func:`notebook_to_html`, :func:`html_to_pdf`,
   :func:`notebook_to_pdf`, :func:`find_chromium`, :data:`PRINT_CSS`) — the route, and why;
 - :mod:`~helpers.report.headings`   headings in the report's language (:func:`localise_headings`);
+- :mod:`~helpers.report.layout`     report order: ``summary`` cells after the title, ``appendix`` cells at the end
+  (:func:`arrange`), stderr outputs dropped (:func:`drop_stderr`);
+- :mod:`~helpers.report.summary`    the executive summary: data label, period, funnel (:func:`data_facts`),
+  :class:`Finding`, :func:`render`;
+- :mod:`~helpers.report.findings`   each notebook's findings computed from its result tables;
 - :mod:`~helpers.report.build`      the whole workbook in order (:func:`build_reports`), the language folders;
 - :mod:`~helpers.report.knowledge`  per-customer / per-segment knowledge reports (:func:`build_knowledge_reports`);
 - :mod:`~helpers.report.cli`        the command line (:func:`main`).
@@ -54,7 +59,10 @@ segment, into ``reports/knowledge/`` with a progress bar (:func:`build_knowledge
 from ..notebooks import COURSE_TAGS, KNOWLEDGE_TEMPLATE, find_notebooks
 from .build import LANG_SUBDIR, build_reports
 from .cli import main, parse_parameter_value
+from . import findings, summary
 from .headings import localise_headings, localise_markdown
+from .layout import arrange, drop_stderr
+from .summary import Finding, compare, data_facts, render, stored_facts
 from .knowledge import KNOWLEDGE_SUBDIR, build_knowledge_reports, knowledge_jobs, parse_knowledge_spec
 from .pdf import (APT_INSTALL_LINE, CHROMIUM_ENV_VAR, CHROMIUM_FLAGS, CHROMIUM_TIMEOUT_S, MATHJAX_URL, PRINT_CSS,
                   SVG_DATA_IMG, find_chromium, html_to_pdf, notebook_to_html, notebook_to_pdf)
@@ -75,10 +83,16 @@ __all__ = [
     "PRINT_CSS",
     "SVG_DATA_IMG",
     "FailingCell",
+    "Finding",
     "NotebookResult",
+    "arrange",
     "build_knowledge_reports",
     "build_reports",
+    "compare",
+    "data_facts",
+    "drop_stderr",
     "find_chromium",
+    "findings",
     "find_notebooks",
     "html_to_pdf",
     "knowledge_jobs",
@@ -89,5 +103,8 @@ __all__ = [
     "notebook_to_pdf",
     "parse_knowledge_spec",
     "parse_parameter_value",
+    "render",
     "run_notebook",
+    "stored_facts",
+    "summary",
 ]

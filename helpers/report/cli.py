@@ -157,6 +157,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger(NBCONVERT_LOGGER).setLevel(logging.ERROR)  # e.g. "alt text missing"
+    # papermill reads the parameters cell to inject values; a trailing comment it cannot parse is not a problem
+    logging.getLogger("papermill.translators").setLevel(logging.ERROR)
     try:
         parameters = _collect_parameters(args)
         if args.lang is not None:

@@ -48,6 +48,7 @@ import nbformat
 from ..notebooks import COURSE_TAGS, REMOVE_CELL_TAG, REMOVE_OUTPUT_TAG
 from ..plotting import TABLE_HEADER
 from .headings import localise_headings
+from .layout import arrange, drop_stderr
 
 NBCONVERT_LOGGER = f"{__package__}.nbconvert"
 """The logger nbconvert's messages go to (the command line quiets it: e.g. "alt text missing")."""
@@ -111,7 +112,11 @@ body.jp-Notebook, main { padding: 0 !important; overflow: visible !important; }
   overflow: visible !important;
   max-width: 100% !important;
 }
-h1, h2, h3, h4 { page-break-after: avoid; break-after: avoid; }
+h1, h2, h3, h4 { page-break-after: avoid; break-after: avoid; break-inside: avoid; }
+/* a heading's cell stays with the output that follows it (the next cell) */
+.jp-MarkdownCell:has(h1, h2, h3, h4):not(:has(p, ul, ol, table)) { break-after: avoid; page-break-after: avoid; }
+/* figures are never cut in two (tables may break between rows: keeping them whole leaves pages half blank) */
+.jp-RenderedSVG, .jp-RenderedImage, figure { break-inside: avoid; page-break-inside: avoid; }
 /* tables: readable, never wider than the page (wide DataFrames shrink and wrap) */
 .jp-RenderedHTMLCommon table, table.dataframe {
   table-layout: auto !important;
@@ -248,12 +253,17 @@ def notebook_to_html(executed_nb: Path, html_path: Path, lang: str = "en") -> Pa
     lang
         ``"zh"``: headings in their Chinese form (:func:`localise_headings`); ``"en"``: as written.
 
+    Before export the cells are put in report order (:func:`helpers.report.layout.arrange`: the
+    ``summary`` cells after the title, the ``appendix`` cells at the end) and stderr outputs
+    (warnings, progress bars) are dropped (:func:`helpers.report.layout.drop_stderr`).
+
     Returns
     -------
     Path
         ``html_path``.
     """
-    nb = localise_headings(nbformat.read(Path(executed_nb), as_version=4), lang, stem=Path(executed_nb).stem)
+    nb = localise_headings(arrange(drop_stderr(nbformat.read(Path(executed_nb), as_version=4))), lang,
+                           stem=Path(executed_nb).stem)
     body, _resources = _html_exporter().from_notebook_node(
         nb, resources={"metadata": {"name": Path(executed_nb).stem}}
     )

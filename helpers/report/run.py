@@ -44,6 +44,11 @@ KERNEL_MPLBACKEND = "module://matplotlib_inline.backend_inline"
 KERNEL_FIGURE_FORMAT = "svg"
 """``CRM_FIGURE_FORMAT`` for report kernels: SVG figures whose text stays text (searchable PDF)."""
 
+KERNEL_QUIET_ARGUMENTS: tuple[str, ...] = ("--IPKernelApp.log_level=ERROR",)
+"""Added to every kernel's command line: the kernel's own log (e.g. "Kernel is running over TCP
+without encryption", which every local kernel prints) stays out of the report command's output;
+errors still show."""
+
 
 _PAPERMILL_ERROR_TAG = "papermill-error-cell-tag"
 
@@ -233,6 +238,7 @@ def run_notebook(
                 cwd=str(nb.parent),
                 progress_bar=False,
                 log_output=False,
+                extra_arguments=list(KERNEL_QUIET_ARGUMENTS),
             )
     except PapermillExecutionError as exc:
         failing = _failing_cell_from_error(exc, executed_path)

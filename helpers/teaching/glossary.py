@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..errors import DataError
 from ..i18n import load_unique_yaml
-from ..notebooks import find_notebooks, notebook_number
+from ..notebooks import find_notebooks, intro_cell, notebook_number
 from ..paths import NOTEBOOKS
 
 GLOSSARY_PATH: Path = Path(__file__).parent.parent / "glossary.yml"
@@ -147,8 +147,9 @@ def _with_table(source: str, table: str) -> str:
 def sync_terms(notebooks_dir: str | Path = NOTEBOOKS, check: bool = False) -> list[Path]:
     """Rewrite (or, with ``check``, only compare) each notebook's key-terms table from the glossary.
 
-    Each notebook is read, its first cell's table replaced and written back at once (the other
-    cells are untouched).
+    Each notebook is read, the table of its intro cell (:func:`helpers.notebooks.intro_cell`: the
+    cell tagged ``appendix`` with the objectives and key terms) replaced and written back at once
+    (the other cells are untouched).
 
     Returns
     -------
@@ -159,7 +160,7 @@ def sync_terms(notebooks_dir: str | Path = NOTEBOOKS, check: bool = False) -> li
     changed = []
     for path in find_notebooks(notebooks_dir):
         nb = nbformat.read(path, as_version=4)
-        first = nb.cells[0]
+        first = intro_cell(nb)
         new = _with_table(first.source, terms_table(path, terms))
         if new != first.source:
             changed.append(path)
