@@ -16,6 +16,8 @@ from __future__ import annotations
 import html as _html
 import os
 import re
+import textwrap
+import unicodedata
 import warnings
 from pathlib import Path
 
@@ -40,7 +42,19 @@ INSTALL_HINT = "apt-get install -y --no-install-recommends fonts-noto-cjk"
 FIGURE_FORMAT_ENV_VAR = "CRM_FIGURE_FORMAT"
 """``svg`` (set by the report command): inline figures as SVG with text as text."""
 PALETTE = "deep"
-FIGSIZE = (8.0, 4.2)
+PAGE_WIDTH_IN = 7.09
+"""Text width of an A4 report page (210 mm − 2 × 15 mm margins = 180 mm) in inches: the PDF route
+shrinks a wider figure to it (``max-width: 100%`` in :data:`helpers.report.pdf.PRINT_CSS`), which
+scales every font by ``PAGE_WIDTH_IN / width``; a narrower figure is printed at its own size."""
+FIGURE_WIDTH = 7.0
+"""Width of every workbook figure (inches, ≤ :data:`PAGE_WIDTH_IN`): fonts print at their size."""
+FIGSIZE = (FIGURE_WIDTH, 3.6)
+MIN_FONT_PT = 8.0
+"""Smallest text in a printed figure (points); the theme's sizes and every explicit ``fontsize`` ≥ it."""
+FONT_SIZES = {"font.size": 9.0, "axes.labelsize": 9.0, "axes.titlesize": 10.0, "xtick.labelsize": 8.5,
+              "ytick.labelsize": 8.5, "legend.fontsize": 8.5, "legend.title_fontsize": 8.5,
+              "figure.titlesize": 10.5}
+"""Theme font sizes (points), set after seaborn's context (which would scale them)."""
 
 
 def find_cjk_font() -> str | None:
@@ -93,7 +107,7 @@ def set_theme(context: str = "notebook", lang: str = "en") -> str | None:
     plt.rcParams["savefig.dpi"] = 150
     plt.rcParams["savefig.bbox"] = "tight"
     plt.rcParams["axes.titleweight"] = "bold"
-    plt.rcParams["axes.titlesize"] = 12
+    plt.rcParams.update(FONT_SIZES)
     if os.environ.get(FIGURE_FORMAT_ENV_VAR, "").strip().lower() == "svg":
         _use_svg_figures()
     _register_table_formatters(i18n.get_language())
@@ -165,9 +179,30 @@ def _register_table_formatters(lang: str) -> None:
     html.for_type(Styler, _styler_html)
 
 
+def wrap_label(text: str, width: int = 30) -> str:
+    """Break a long category label into lines of at most ``width`` columns (a Chinese character counts 2).
+
+    A bilingual ``"English · 中文"`` label puts each language on its own line first; words are not
+    split unless one is longer than a line.
+    """
+    lines: list[str] = []
+    for part in str(text).split(" · "):
+        wide = sum(unicodedata.east_asian_width(ch) in "WF" for ch in part)
+        cols = max(4, width // 2) if wide > len(part) / 2 else width
+        lines += textwrap.wrap(part, cols, break_long_words=wide > len(part) / 2) or [part]
+    return "\n".join(lines)
+
+
+def row_height(labels, pt: float = 8.0) -> float:
+    """Height (inches) of one bar row that holds the tallest of ``labels`` (lines of ``pt``-point text,
+    1.25 line spacing, plus a gap), so wrapped tick labels of neighbouring rows do not overlap."""
+    lines = max((str(t).count("\n") + 1 for t in labels), default=1)
+    return max(0.3, lines * pt * 1.25 / 72 + 0.1)
+
+
 def set_title(ax, title: str, label: str | None) -> None:
     """Left-aligned title, already translated, with the (translated) dataset label on a second line."""
-    ax.set_title(i18n.with_label(title, label), loc="left")
+    ax.set_title(i18n.with_label(title, label), loc="left", wrap=True)  # a long title breaks at the figure edge
 
 
 def plot_weekly(
@@ -200,7 +235,7 @@ def plot_weekly(
         ts = pd.Timestamp(day)
         if len(weekly) and weekly.index.min() <= ts <= weekly.index.max():
             ax.axvline(ts, color="grey", ls=":", lw=0.9)
-            ax.text(ts, top * 0.98, i18n.tr_given(text), rotation=90, va="top", ha="right", fontsize=7, color="dimgrey")
+            ax.text(ts, top * 0.98, i18n.tr_given(text), rotation=90, va="top", ha="right", fontsize=8, color="dimgrey")
     locator = mdates.AutoDateLocator(maxticks=10)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))

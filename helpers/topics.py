@@ -41,6 +41,7 @@ import pandas as pd
 from . import i18n, store
 from .errors import DataError
 from .i18n import tr
+from .plotting import FIGURE_WIDTH
 from .paths import RAW
 
 STOPWORDS_PATH = RAW / "stopwords_zh.txt"
@@ -366,7 +367,7 @@ def plot_topics(model: TopicModel, n_terms: int = 6, label: str | None = None):
     tt = model.top_terms_.loc[model.top_terms_["rank"] <= n_terms]
     weights = tt.pivot(index="topic", columns="rank", values="weight").to_numpy()
     terms = tt.pivot(index="topic", columns="rank", values="term").to_numpy()
-    fig, ax = plt.subplots(figsize=(8, 0.5 + 0.42 * model.n_topics))
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 0.6 + 0.42 * model.n_topics))
     ax.imshow(weights / weights.max(axis=1, keepdims=True), cmap="Blues", aspect="auto", vmin=0, vmax=1.4)
     for i in range(weights.shape[0]):
         for j in range(weights.shape[1]):

@@ -16,6 +16,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .. import i18n
+from ..plotting import FIGURE_WIDTH, row_height, wrap_label
 from ..i18n import tr, tr_given, with_label
 from .codebook import MULTI_SEP, Codebook
 from .groups import column_label
@@ -29,7 +30,7 @@ def _both() -> str:
 
 
 def _empty_figure(message: str, title: str, label: str | None) -> Figure:
-    fig, ax = plt.subplots(figsize=(8, 1.6))
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 1.6))
     ax.axis("off")
     ax.text(0.01, 0.4, tr(message), fontsize=10, color="dimgrey", transform=ax.transAxes)
     ax.set_title(with_label(title, label), loc="left")
@@ -59,7 +60,14 @@ def plot_likert(table: pd.DataFrame, codebook: Codebook, *, title: str, label: s
     pct = table[codes].astype(float).div(table["n"].astype(float), axis=0) * 100
     k = len(codes)
     mid = k // 2 if k % 2 else None
-    fig, ax = plt.subplots(figsize=(11, 1.4 + 0.3 * len(table)))
+    if i18n.get_language() == "zh" and "item" in table:
+        labels = [f"{codebook.items[r.item].label('zh') if r.item in codebook.items else r.label}"
+                  f"{' (R)' if r.reverse else ''}" for r in table.itertuples()]
+    else:
+        labels = [f"{r.label}{' (R)' if r.reverse else ''}" for r in table.itertuples()]
+    labels = [wrap_label(t, 34) for t in labels]
+    height = 1.6 + row_height(labels) * len(table)
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, height))
     y = np.arange(len(table))[::-1]
     left = -(pct[codes[: k // 2]].sum(axis=1) + (pct[codes[mid]] / 2 if mid is not None else 0))
     start = left.to_numpy(copy=True)
@@ -72,15 +80,10 @@ def plot_likert(table: pd.DataFrame, codebook: Codebook, *, title: str, label: s
                 edgecolor="white", linewidth=0.5, height=0.75)
         start = start + np.nan_to_num(width)
     ax.axvline(0, color="black", lw=0.8)
-    if i18n.get_language() == "zh" and "item" in table:
-        labels = [f"{codebook.items[r.item].label('zh') if r.item in codebook.items else r.label}"
-                  f"{' (R)' if r.reverse else ''}" for r in table.itertuples()]
-    else:
-        labels = [f"{r.label}{' (R)' if r.reverse else ''}" for r in table.itertuples()]
     for yi, (_, row) in zip(y, table.iterrows()):
         if pd.isna(row["n"]):
-            ax.text(0, yi, tr("suppressed (small group)"), va="center", ha="center", fontsize=7, color="dimgrey")
-    ax.set_yticks(y, labels, fontsize=7.5)
+            ax.text(0, yi, tr("suppressed (small group)"), va="center", ha="center", fontsize=8, color="dimgrey")
+    ax.set_yticks(y, labels, fontsize=8)
     reach = float(np.nanmax(np.abs(np.concatenate([left.to_numpy(dtype=float), start.astype(float)])))) if len(table) else 50
     limit = min(100, 10 * math.ceil((reach + 2) / 10))
     ax.set_xlim(-limit, limit)
@@ -93,11 +96,11 @@ def plot_likert(table: pd.DataFrame, codebook: Codebook, *, title: str, label: s
         for a, b in zip(bounds[:-1], bounds[1:]):
             if a > 0:
                 ax.axhline(y[a] + 0.5, color="grey", lw=0.6)
-            ax.text(1.01, (y[a] + y[b - 1]) / 2, codebook.dimension_label(dims[a], _both()).replace(" · ", "\n"),
-                    transform=ax.get_yaxis_transform(), va="center", ha="left", fontsize=7.5, color="dimgrey")
+            ax.text(1.01, (y[a] + y[b - 1]) / 2, wrap_label(codebook.dimension_label(dims[a], _both()), 14),
+                    transform=ax.get_yaxis_transform(), va="center", ha="left", fontsize=8, color="dimgrey")
     handles, names = ax.get_legend_handles_labels()
-    fig.legend(handles, names, ncol=k, fontsize=7.5, loc="lower center", frameon=False)
-    fig.tight_layout(rect=(0, 0.7 / (1.4 + 0.3 * len(table)), 1, 1))
+    fig.legend(handles, [wrap_label(n, 14) for n in names], ncol=k, fontsize=8, loc="lower center", frameon=False)
+    fig.tight_layout(rect=(0, 0.75 / height, 1, 1))
     return fig
 
 
@@ -108,7 +111,9 @@ def plot_statements(table: pd.DataFrame, codebook: Codebook, *, label: str | Non
     title = tr("The paper's six statements 论文的六个陈述")
     if table.empty:
         return _empty_figure("This survey has none of the paper's yes/no statements.", title, label)
-    fig, ax = plt.subplots(figsize=(9, 1.2 + 0.55 * len(table)))
+    names = [wrap_label(codebook.items[i].label(_both()) if i in codebook.items else i, 34) for i in table["item"]]
+    height = 2.0 + row_height(names) * len(table)
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, height))
     y = np.arange(len(table))[::-1]
     share = table["share"].astype(float) * 100
     ax.barh(y, share.fillna(0), color="#4C72B0", alpha=0.8, height=0.6, label=tr("data 数据"))
@@ -117,12 +122,11 @@ def plot_statements(table: pd.DataFrame, codebook: Codebook, *, label: str | Non
                 label=tr("Wilson 95% CI"))
     ax.scatter(table["published_share"].astype(float) * 100, y, marker="D", color="#C44E52", zorder=3, s=30,
                label=tr("published 论文"))
-    names = [codebook.items[i].label(_both()) if i in codebook.items else i for i in table["item"]]
     ax.set_yticks(y, names, fontsize=8)
     ax.set_xlim(0, 100)
     ax.set_xlabel(tr("share of respondents saying yes (%) 回答“是”的比例"))
     ax.set_title(with_label(title, label), loc="left")
-    ax.legend(fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.28 * 4 / (1.2 + 0.55 * len(table))),
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -1.2 / height),
               ncol=3, frameon=False)
     fig.tight_layout()
     return fig
@@ -138,12 +142,12 @@ def plot_group_shares(table: pd.DataFrame, codebook: Codebook, *, title: str, la
         return _empty_figure("No groups to compare (no attributes, or no statements).", title, label)
     groupings = list(dict.fromkeys(table["grouping"]))
     items = list(dict.fromkeys(table["item"]))
-    height = 0.75 + 0.3 * len(items)
-    fig, axes = plt.subplots(len(groupings), 1, figsize=(9.5, 0.6 + height * len(groupings)), sharex=True,
+    names = [wrap_label(column_label(codebook, i, _both() if MULTI_SEP not in i else
+                                     ("zh" if i18n.get_language() == "zh" else "en")), 30) for i in items]
+    height = 0.9 + row_height(names) * len(items)
+    fig, axes = plt.subplots(len(groupings), 1, figsize=(FIGURE_WIDTH, 0.6 + height * len(groupings)), sharex=True,
                              squeeze=False)
     markers = "osD^vP*X"
-    names = [column_label(codebook, i, _both() if MULTI_SEP not in i else
-                          ("zh" if i18n.get_language() == "zh" else "en")) for i in items]
     for ax, grouping in zip(axes[:, 0], groupings):
         sub = table[table["grouping"] == grouping]
         scale = codebook.items[grouping].scale
@@ -158,9 +162,9 @@ def plot_group_shares(table: pd.DataFrame, codebook: Codebook, *, title: str, la
                        label=f"{name} (n={int(rows['n'].max())})")
         ax.set_xlim(-2, 102)
         ax.set_ylim(-0.6, len(items) - 0.4)
-        ax.set_yticks(range(len(items))[::-1], names, fontsize=7.5)
-        ax.set_title(tr("by {grouping}", grouping=codebook.items[grouping].label(_both())), loc="left", fontsize=9.5)
-        ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+        ax.set_yticks(range(len(items))[::-1], names, fontsize=8)
+        ax.set_title(tr("by {grouping}", grouping=codebook.items[grouping].label(_both())), loc="left", fontsize=9)
+        ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     axes[-1, 0].set_xlabel(tr("share of the group (%) 组内比例"))
     fig.suptitle(with_label(title, label), x=0.01, ha="left", fontweight="bold", fontsize=11)
     fig.tight_layout()
@@ -174,19 +178,20 @@ def plot_loadings(loadings: pd.DataFrame, codebook: Codebook, *, label: str | No
         return _empty_figure("Not enough complete respondents (more than the number of items needed).", title, label)
     factor_cols = [c for c in loadings.columns if str(c).startswith("F")]
     values = loadings[factor_cols].astype(float).to_numpy()
-    fig, ax = plt.subplots(figsize=(0.9 * len(factor_cols) + 4.5, 1.2 + 0.3 * len(values)))
+    names = [wrap_label(codebook.items[i].label(_both()) + (" (R)" if codebook.items[i].reverse else ""), 40)
+             for i in loadings.index]
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 2.2 + row_height(names) * len(values)))
     image = ax.imshow(values, cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto")
     for (i, j), v in np.ndenumerate(values):
         if abs(v) >= 0.3:  # only loadings worth reading are printed
-            ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7, color="white" if abs(v) > 0.6 else "black")
-    names = [codebook.items[i].label(_both()) + (" (R)" if codebook.items[i].reverse else "") for i in loadings.index]
-    ax.set_yticks(range(len(values)), names, fontsize=7)
+            ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=8, color="white" if abs(v) > 0.6 else "black")
+    ax.set_yticks(range(len(values)), names, fontsize=8)
     if i18n.get_language() == "zh":  # "F1 culture" → "F1 企业文化"
         ticks = [f"{c.split(' ', 1)[0]} {codebook.dimension_label(c.split(' ', 1)[1], 'zh')}" if " " in str(c)
                  else str(c) for c in factor_cols]
     else:
         ticks = factor_cols
-    ax.set_xticks(range(len(factor_cols)), ticks, rotation=30, ha="right", fontsize=8)
+    ax.set_xticks(range(len(factor_cols)), ticks, rotation=90, fontsize=8)
     ax.grid(False)
     fig.colorbar(image, ax=ax, label=tr("loading 载荷 (|loading| ≥ 0.3 printed)"), shrink=0.8)
     ax.set_title(with_label(title, label), loc="left")
