@@ -14,6 +14,7 @@ in the title.
 from __future__ import annotations
 
 import html as _html
+import math
 import os
 import re
 import textwrap
@@ -23,6 +24,7 @@ from pathlib import Path
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib import font_manager
@@ -188,16 +190,31 @@ def wrap_label(text: str, width: int = 30) -> str:
     lines: list[str] = []
     for part in str(text).split(" · "):
         wide = sum(unicodedata.east_asian_width(ch) in "WF" for ch in part)
-        cols = max(4, width // 2) if wide > len(part) / 2 else width
-        lines += textwrap.wrap(part, cols, break_long_words=wide > len(part) / 2) or [part]
+        if wide > len(part) / 2:  # Chinese: no spaces to break at; lines of equal length, no orphan character
+            n = math.ceil(len(part) / max(4, width // 2))
+            cols = math.ceil(len(part) / n)
+            lines += [part[i:i + cols] for i in range(0, len(part), cols)] or [part]
+        else:
+            lines += textwrap.wrap(part, width, break_long_words=False) or [part]
     return "\n".join(lines)
 
 
 def row_height(labels, pt: float = 8.0) -> float:
     """Height (inches) of one bar row that holds the tallest of ``labels`` (lines of ``pt``-point text,
-    1.25 line spacing, plus a gap), so wrapped tick labels of neighbouring rows do not overlap."""
+    1.2 line spacing, plus a gap), so wrapped tick labels of neighbouring rows do not overlap."""
     lines = max((str(t).count("\n") + 1 for t in labels), default=1)
-    return max(0.3, lines * pt * 1.25 / 72 + 0.1)
+    return max(0.28, lines * pt * 1.2 / 72 + 0.07)
+
+
+def row_positions(labels, pt: float = 8.0) -> tuple[np.ndarray, np.ndarray]:
+    """Rows as tall as their own label: ``(centres, edges)`` in inches from the top (``len(edges) = n + 1``).
+
+    Row ``i`` is :func:`row_height` of its label alone, so a one-line label does not take the room of
+    the tallest; draw with the y axis in these units, top row first (``ax.set_ylim(edges[-1], 0)``).
+    """
+    heights = np.array([row_height([t], pt) for t in labels], dtype=float)
+    edges = np.concatenate([[0.0], np.cumsum(heights)])
+    return (edges[:-1] + edges[1:]) / 2, edges
 
 
 def set_title(ax, title: str, label: str | None) -> None:

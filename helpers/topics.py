@@ -38,10 +38,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import i18n, store
+from . import store
 from .errors import DataError
 from .i18n import tr
-from .plotting import FIGURE_WIDTH
+from .plotting import FIGURE_WIDTH, set_title
 from .paths import RAW
 
 STOPWORDS_PATH = RAW / "stopwords_zh.txt"
@@ -377,7 +377,7 @@ def plot_topics(model: TopicModel, n_terms: int = 6, label: str | None = None):
     ax.set_xlabel(tr("rank of the term in the topic (shade: weight relative to the top term)"))
     ax.grid(False)
     title = tr("Feedback topics: top terms (NMF) 反馈主题的高权重词")
-    ax.set_title(i18n.with_label(title, label), loc="left")
+    set_title(ax, title, label)
     fig.tight_layout()
     return fig
 

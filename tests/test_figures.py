@@ -11,6 +11,8 @@ the notebooks call, in English and in Chinese, and checked as it will be printed
   text: titles, axis labels, tick labels, legends, annotations, colour-bar labels, table cells;
 * no two tick labels of one axis overlap, and no tick label overlaps its axis label (bounding
   boxes from the renderer after ``fig.canvas.draw()``);
+* the figure is at least three quarters of the text width wide and no taller than the page's text
+  height (267 mm: figures are kept on one page);
 * the dataset label (SIMULATED …) is in a title.
 
 A notebook that calls a ``plot_*`` function this file does not draw fails
@@ -40,6 +42,7 @@ from helpers import (acquire, clean, clv, community, i18n, knowledge, paths, plo
 from helpers.paths import NOTEBOOKS  # noqa: E402
 
 PAGE_WIDTH_IN = 7.09  # 180 mm: A4 minus two 15 mm margins (PRINT_CSS: @page { size: A4; margin: 15mm })
+PAGE_HEIGHT_IN = 10.51  # 267 mm: a figure is kept on one page (break-inside: avoid), so it must fit one
 MIN_PT = 8.0
 PLOT_MODULES = (plotting, acquire, clean, segment, clv, survey, community, knowledge, topics)
 
@@ -260,6 +263,9 @@ def test_every_report_figure_is_readable_at_a4_width(data, lang):
             problems.append(f"{name}: {len(small)} texts below {MIN_PT} pt at width {width:.2f} in, e.g. {small[:3]}")
         if clash := overlaps(fig, renderer):
             problems.append(f"{name}: overlapping labels {clash[:3]}")
+        height = fig.get_tightbbox(renderer).height * min(1.0, PAGE_WIDTH_IN / width)
+        if height > PAGE_HEIGHT_IN:
+            problems.append(f"{name}: prints {height:.1f} in tall, more than the A4 text height {PAGE_HEIGHT_IN} in")
         if width < 0.75 * PAGE_WIDTH_IN:
             problems.append(f"{name}: {width:.2f} in wide, leaves the page width unused")
         label = i18n.tr_dataset(data.survey.label if name in ("plot_statements", "plot_likert", "plot_group_shares",

@@ -10,7 +10,7 @@ import seaborn as sns
 
 from .. import i18n
 from ..i18n import tr
-from ..plotting import FIGURE_WIDTH
+from ..plotting import FIGURE_WIDTH, set_title
 from .base import meta, profile_columns
 
 
@@ -23,7 +23,7 @@ def plot_code_matrix(table: pd.DataFrame, label: str | None = None):
     ax.set_xlabel(tr("kind 类型"))
     ax.set_ylabel(tr("category 类别"))
     title = tr("Coded feedback: posts per category and kind 编码后的客户反馈")
-    ax.set_title(i18n.with_label(title, label), loc="left")
+    set_title(ax, title, label)
     fig.tight_layout()
     return fig
 
@@ -42,7 +42,7 @@ def plot_customer_history(orders: pd.DataFrame, currency: str = "", label: str |
     ax.set_ylabel(tr("order amount ({currency})", currency=currency))
     ax.set_xlabel(tr("date (日期)"))
     title = tr("Purchase history 购买历史")
-    ax.set_title(i18n.with_label(title, label), loc="left")
+    set_title(ax, title, label)
     fig.tight_layout()
     return fig
 
