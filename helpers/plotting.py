@@ -248,11 +248,17 @@ def plot_weekly(
     ax.plot(weekly.index, weekly.to_numpy(), lw=1.2, color=sns.color_palette(PALETTE)[0])
     ax.fill_between(weekly.index, weekly.to_numpy(), alpha=0.15, color=sns.color_palette(PALETTE)[0])
     top = float(weekly.max()) if len(weekly) else 1.0
+    span = (weekly.index.max() - weekly.index.min()) if len(weekly) else pd.Timedelta(0)
+    previous = None
     for day, text in events or []:
         ts = pd.Timestamp(day)
         if len(weekly) and weekly.index.min() <= ts <= weekly.index.max():
             ax.axvline(ts, color="grey", ls=":", lw=0.9)
-            ax.text(ts, top * 0.98, i18n.tr_given(text), rotation=90, va="top", ha="right", fontsize=8, color="dimgrey")
+            # an event close to the previous one writes its label on the other side of its line
+            close = previous is not None and previous[1] == "right" and ts - previous[0] < span * 0.03
+            side = "left" if close else "right"
+            ax.text(ts, top * 0.98, i18n.tr_given(text), rotation=90, va="top", ha=side, fontsize=8, color="dimgrey")
+            previous = (ts, side)
     locator = mdates.AutoDateLocator(maxticks=10)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))

@@ -70,7 +70,8 @@ def too_small(fig: Figure, renderer) -> list[tuple[float, str]]:
 
 
 def overlaps(fig: Figure, renderer) -> list[tuple[str, str]]:
-    """Pairs of tick labels on one axis whose boxes overlap, and tick labels overlapping the axis label."""
+    """Pairs of tick labels on one axis whose boxes overlap, tick labels overlapping the axis label, and
+    annotations of one axes (bar labels, cell values, notes) overlapping each other."""
     found = []
     for ax in fig.axes:
         if not ax.get_visible():
@@ -85,6 +86,10 @@ def overlaps(fig: Figure, renderer) -> list[tuple[str, str]]:
                 label_box = axis.label.get_window_extent(renderer)
                 found += [(f"axis label {axis.label.get_text()[:30]!r}", t.get_text()[:30])
                           for t, box in zip(ticks, boxes) if label_box.overlaps(box)]
+        notes = [t for t in ax.texts if t.get_visible() and t.get_text().strip()]  # annotations, bar labels
+        boxes = [t.get_window_extent(renderer) for t in notes]
+        found += [(a.get_text()[:30], b.get_text()[:30]) for (a, box_a), (b, box_b)
+                  in itertools.combinations(zip(notes, boxes), 2) if box_a.overlaps(box_b)]
     return found
 
 
@@ -298,10 +303,14 @@ def test_the_checks_catch_small_text_and_overlapping_labels():
 
 
 def _notebook_plot_calls() -> set[str]:
+    """``plot_*`` functions the notebooks call (and ``explorer_static`` for ``show_explorer``); a figure drawn
+    with pyplot directly in a notebook cell is refused, since this file could not check it."""
     calls = set()
     for path in sorted(NOTEBOOKS.glob("*.ipynb")):
         for cell in nbformat.read(path, as_version=4).cells:
             if cell.cell_type == "code":
+                assert not re.search(r"\b(plt|pyplot)\.\w+\(|\.plot\(", cell.source), \
+                    f"{path.name} cell {cell.get('id')} draws with pyplot: move the figure into a tested plot_* helper"
                 calls |= set(re.findall(r"\b(plot_\w+)\s*\(", cell.source))
                 calls |= {"explorer_static"} if re.search(r"\bshow_explorer\s*\(", cell.source) else set()
     return calls
