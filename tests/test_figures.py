@@ -13,7 +13,7 @@ the notebooks call, in English and in Chinese, and checked as it will be printed
   boxes from the renderer after ``fig.canvas.draw()``);
 * the figure is at least three quarters of the text width wide and no taller than the page's text
   height (267 mm: figures are kept on one page);
-* the dataset label (SIMULATED …) is in a title.
+* the dataset label (SIMULATED …) is in a title, and drawing it raises no warning (it would print in the PDF).
 
 A notebook that calls a ``plot_*`` function this file does not draw fails
 :func:`test_every_figure_the_notebooks_draw_is_covered`.
@@ -24,6 +24,7 @@ from __future__ import annotations
 import inspect
 import itertools
 import re
+import warnings
 from types import SimpleNamespace
 
 import matplotlib
@@ -259,10 +260,15 @@ def test_every_report_figure_is_readable_at_a4_width(data, lang):
     plotting.set_theme(lang=lang)
     problems = []
     for name, draw in FIGURES.items():
-        fig = draw(data)
-        assert isinstance(fig, Figure), name
-        fig.canvas.draw()
-        renderer = fig.canvas.get_renderer()
+        with warnings.catch_warnings(record=True) as caught:  # a warning prints into the PDF next to the figure
+            warnings.simplefilter("always")
+            fig = draw(data)
+            assert isinstance(fig, Figure), name
+            fig.canvas.draw()
+            renderer = fig.canvas.get_renderer()
+            fig.get_tightbbox(renderer)
+        if said := [str(w.message)[:80] for w in caught if issubclass(w.category, UserWarning)]:
+            problems.append(f"{name}: warns {said[:2]}")
         width, _ = effective_scale(fig, renderer)
         if small := too_small(fig, renderer):
             problems.append(f"{name}: {len(small)} texts below {MIN_PT} pt at width {width:.2f} in, e.g. {small[:3]}")

@@ -64,7 +64,7 @@ def plot_tracking(table: pd.DataFrame, *, label: str | None = None, model_name: 
             ax.axvline(pd.Timestamp(cal), color="grey", ls=":", lw=1.2, label=tr("calibration end 校准期结束"))
         ax.set_xlabel(tr("date (日期)"))
         ax.set_ylabel(ylabel)
-        locator = mdates.AutoDateLocator(maxticks=5)
+        locator = mdates.AutoDateLocator(minticks=3, maxticks=7)  # fewer makes matplotlib warn for some spans
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
         ax.legend(loc="upper left" if kind == "cumulative" else "upper right", fontsize=8)
