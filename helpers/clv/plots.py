@@ -52,7 +52,7 @@ def plot_calibration_holdout(table: pd.DataFrame, *, unit: str = "week", holdout
 
 def plot_tracking(table: pd.DataFrame, *, label: str | None = None, model_name: str = "model") -> Figure:
     """Two panels: cumulative and weekly repeat purchases, actual vs model, calibration end marked."""
-    fig, axes = plt.subplots(1, 2, figsize=(plotting.FIGURE_WIDTH, 3.4))
+    fig, axes = plt.subplots(1, 2, figsize=(plotting.FIGURE_WIDTH, 3.7))
     step = table.attrs.get("step_days", 7)
     per = tr("week") if step == 7 else tr("{n} days", n=step)
     for ax, kind, ylabel in ((axes[0], "cumulative", tr("cumulative repeat purchases (累计)")),
@@ -67,9 +67,10 @@ def plot_tracking(table: pd.DataFrame, *, label: str | None = None, model_name: 
         locator = mdates.AutoDateLocator(minticks=3, maxticks=7)  # fewer makes matplotlib warn for some spans
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-        ax.legend(loc="upper left" if kind == "cumulative" else "upper right", fontsize=8)
+    handles, names = axes[0].get_legend_handles_labels()  # one legend below both panels: none covers a line
+    fig.legend(handles, names, loc="lower center", ncol=len(names), fontsize=8, frameon=False)
     fig.suptitle(with_label(tr("Tracking repeat purchases 重复购买跟踪"), label), x=0.01, ha="left", fontweight="bold")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.3 / 3.7, 1, 1))
     return fig
 
 
