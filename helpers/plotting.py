@@ -14,13 +14,17 @@ in the title.
 from __future__ import annotations
 
 import html as _html
+import math
 import os
 import re
+import textwrap
+import unicodedata
 import warnings
 from pathlib import Path
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib import font_manager
@@ -40,7 +44,19 @@ INSTALL_HINT = "apt-get install -y --no-install-recommends fonts-noto-cjk"
 FIGURE_FORMAT_ENV_VAR = "CRM_FIGURE_FORMAT"
 """``svg`` (set by the report command): inline figures as SVG with text as text."""
 PALETTE = "deep"
-FIGSIZE = (8.0, 4.2)
+PAGE_WIDTH_IN = 7.09
+"""Text width of an A4 report page (210 mm − 2 × 15 mm margins = 180 mm) in inches: the PDF route
+shrinks a wider figure to it (``max-width: 100%`` in :data:`helpers.report.pdf.PRINT_CSS`), which
+scales every font by ``PAGE_WIDTH_IN / width``; a narrower figure is printed at its own size."""
+FIGURE_WIDTH = 7.0
+"""Width of every workbook figure (inches, ≤ :data:`PAGE_WIDTH_IN`): fonts print at their size."""
+FIGSIZE = (FIGURE_WIDTH, 3.6)
+MIN_FONT_PT = 8.0
+"""Smallest text in a printed figure (points); the theme's sizes and every explicit ``fontsize`` ≥ it."""
+FONT_SIZES = {"font.size": 9.0, "axes.labelsize": 9.0, "axes.titlesize": 10.0, "xtick.labelsize": 8.5,
+              "ytick.labelsize": 8.5, "legend.fontsize": 8.5, "legend.title_fontsize": 8.5,
+              "figure.titlesize": 10.5}
+"""Theme font sizes (points), set after seaborn's context (which would scale them)."""
 
 
 def find_cjk_font() -> str | None:
@@ -93,7 +109,7 @@ def set_theme(context: str = "notebook", lang: str = "en") -> str | None:
     plt.rcParams["savefig.dpi"] = 150
     plt.rcParams["savefig.bbox"] = "tight"
     plt.rcParams["axes.titleweight"] = "bold"
-    plt.rcParams["axes.titlesize"] = 12
+    plt.rcParams.update(FONT_SIZES)
     if os.environ.get(FIGURE_FORMAT_ENV_VAR, "").strip().lower() == "svg":
         _use_svg_figures()
     _register_table_formatters(i18n.get_language())
@@ -165,9 +181,45 @@ def _register_table_formatters(lang: str) -> None:
     html.for_type(Styler, _styler_html)
 
 
+def wrap_label(text: str, width: int = 30) -> str:
+    """Break a long category label into lines of at most ``width`` columns (a Chinese character counts 2).
+
+    A bilingual ``"English · 中文"`` label puts each language on its own line first; words are not
+    split unless one is longer than a line.
+    """
+    lines: list[str] = []
+    for part in str(text).split(" · "):
+        wide = sum(unicodedata.east_asian_width(ch) in "WF" for ch in part)
+        if wide > len(part) / 2:  # Chinese: no spaces to break at; lines of equal length, no orphan character
+            n = math.ceil(len(part) / max(4, width // 2))
+            cols = math.ceil(len(part) / n)
+            lines += [part[i:i + cols] for i in range(0, len(part), cols)] or [part]
+        else:
+            lines += textwrap.wrap(part, width, break_long_words=False) or [part]
+    return "\n".join(lines)
+
+
+def row_height(labels, pt: float = 8.0) -> float:
+    """Height (inches) of one bar row that holds the tallest of ``labels`` (lines of ``pt``-point text,
+    1.2 line spacing, plus a gap), so wrapped tick labels of neighbouring rows do not overlap."""
+    lines = max((str(t).count("\n") + 1 for t in labels), default=1)
+    return max(0.28, lines * pt * 1.2 / 72 + 0.07)
+
+
+def row_positions(labels, pt: float = 8.0) -> tuple[np.ndarray, np.ndarray]:
+    """Rows as tall as their own label: ``(centres, edges)`` in inches from the top (``len(edges) = n + 1``).
+
+    Row ``i`` is :func:`row_height` of its label alone, so a one-line label does not take the room of
+    the tallest; draw with the y axis in these units, top row first (``ax.set_ylim(edges[-1], 0)``).
+    """
+    heights = np.array([row_height([t], pt) for t in labels], dtype=float)
+    edges = np.concatenate([[0.0], np.cumsum(heights)])
+    return (edges[:-1] + edges[1:]) / 2, edges
+
+
 def set_title(ax, title: str, label: str | None) -> None:
     """Left-aligned title, already translated, with the (translated) dataset label on a second line."""
-    ax.set_title(i18n.with_label(title, label), loc="left")
+    ax.set_title(i18n.with_label(title, label), loc="left", wrap=True)  # a long title breaks at the figure edge
 
 
 def plot_weekly(
@@ -196,11 +248,17 @@ def plot_weekly(
     ax.plot(weekly.index, weekly.to_numpy(), lw=1.2, color=sns.color_palette(PALETTE)[0])
     ax.fill_between(weekly.index, weekly.to_numpy(), alpha=0.15, color=sns.color_palette(PALETTE)[0])
     top = float(weekly.max()) if len(weekly) else 1.0
+    span = (weekly.index.max() - weekly.index.min()) if len(weekly) else pd.Timedelta(0)
+    previous = None
     for day, text in events or []:
         ts = pd.Timestamp(day)
         if len(weekly) and weekly.index.min() <= ts <= weekly.index.max():
             ax.axvline(ts, color="grey", ls=":", lw=0.9)
-            ax.text(ts, top * 0.98, i18n.tr_given(text), rotation=90, va="top", ha="right", fontsize=7, color="dimgrey")
+            # an event close to the previous one writes its label on the other side of its line
+            close = previous is not None and previous[1] == "right" and ts - previous[0] < span * 0.03
+            side = "left" if close else "right"
+            ax.text(ts, top * 0.98, i18n.tr_given(text), rotation=90, va="top", ha=side, fontsize=8, color="dimgrey")
+            previous = (ts, side)
     locator = mdates.AutoDateLocator(maxticks=10)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))

@@ -38,9 +38,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import i18n, store
+from . import store
 from .errors import DataError
 from .i18n import tr
+from .plotting import FIGURE_WIDTH, set_title
 from .paths import RAW
 
 STOPWORDS_PATH = RAW / "stopwords_zh.txt"
@@ -366,7 +367,7 @@ def plot_topics(model: TopicModel, n_terms: int = 6, label: str | None = None):
     tt = model.top_terms_.loc[model.top_terms_["rank"] <= n_terms]
     weights = tt.pivot(index="topic", columns="rank", values="weight").to_numpy()
     terms = tt.pivot(index="topic", columns="rank", values="term").to_numpy()
-    fig, ax = plt.subplots(figsize=(8, 0.5 + 0.42 * model.n_topics))
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 0.6 + 0.42 * model.n_topics))
     ax.imshow(weights / weights.max(axis=1, keepdims=True), cmap="Blues", aspect="auto", vmin=0, vmax=1.4)
     for i in range(weights.shape[0]):
         for j in range(weights.shape[1]):
@@ -376,7 +377,7 @@ def plot_topics(model: TopicModel, n_terms: int = 6, label: str | None = None):
     ax.set_xlabel(tr("rank of the term in the topic (shade: weight relative to the top term)"))
     ax.grid(False)
     title = tr("Feedback topics: top terms (NMF) 反馈主题的高权重词")
-    ax.set_title(i18n.with_label(title, label), loc="left")
+    set_title(ax, title, label)
     fig.tight_layout()
     return fig
 

@@ -19,6 +19,7 @@ from .. import i18n
 from ..clean import parse_timestamps
 from ..i18n import tr
 from ..largelog import ParquetLog, weekly_totals
+from ..plotting import FIGURE_WIDTH
 from ..schema import CANONICAL
 from ..store import Provenance
 
@@ -67,7 +68,7 @@ def peek_timestamps(transactions: pd.DataFrame) -> pd.Series:
 
 def plot_customer_profile(customers: pd.DataFrame, *, label: str | None = None) -> Figure:
     """Age distribution (years), acquisition channel and community membership of customers."""
-    fig, axes = plt.subplots(1, 3, figsize=(11, 3.6), gridspec_kw={"width_ratios": [1.4, 1, 1]})
+    fig, axes = plt.subplots(1, 3, figsize=(FIGURE_WIDTH, 3.4), gridspec_kw={"width_ratios": [1.2, 1, 1]})
     ages = pd.to_numeric(customers["age"], errors="coerce").dropna()
     sns.histplot(ages, bins=range(int(ages.min()), int(ages.max()) + 2), ax=axes[0])
     axes[0].axvspan(18, 36, color="orange", alpha=0.12, label="18–35")
@@ -91,7 +92,7 @@ def plot_customer_profile(customers: pd.DataFrame, *, label: str | None = None) 
     axes[2].set_ylabel("")
     axes[2].set_title(tr("Community 社区"), loc="left")
     if label:
-        fig.suptitle(i18n.with_label(tr("Customer profile 客户画像"), label, sep=" — "), x=0.01, ha="left",
+        fig.suptitle(i18n.with_label(tr("Customer profile 客户画像"), label), x=0.01, ha="left",
                      fontweight="bold")
     fig.tight_layout()
     return fig

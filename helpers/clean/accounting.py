@@ -133,6 +133,7 @@ def plot_row_accounting(accounting: pd.DataFrame, *, label: str | None = None) -
         ax.text(value, y, f" {value:,}", va="center", fontsize=8)
     ax.invert_yaxis()
     ax.set_xscale("symlog", linthresh=10)
+    ax.set_xlim(0, max(float(table["rows"].max()), 10.0) * 8)  # room for the count after the longest bar
     ax.set_xlabel(tr("rows (行, symmetric log scale)"))
     diff = int(accounting.loc[accounting["step"].str.startswith("difference"), "rows"].iloc[0])
     plotting.set_title(ax, tr("Row accounting 行数核对: in = kept + quarantined (difference {diff})", diff=diff), label)

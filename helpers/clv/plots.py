@@ -8,6 +8,7 @@ for simulated data) in the title (:func:`helpers.plotting.set_title`).
 
 from __future__ import annotations
 
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -51,7 +52,7 @@ def plot_calibration_holdout(table: pd.DataFrame, *, unit: str = "week", holdout
 
 def plot_tracking(table: pd.DataFrame, *, label: str | None = None, model_name: str = "model") -> Figure:
     """Two panels: cumulative and weekly repeat purchases, actual vs model, calibration end marked."""
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.0))
+    fig, axes = plt.subplots(1, 2, figsize=(plotting.FIGURE_WIDTH, 3.7))
     step = table.attrs.get("step_days", 7)
     per = tr("week") if step == 7 else tr("{n} days", n=step)
     for ax, kind, ylabel in ((axes[0], "cumulative", tr("cumulative repeat purchases (累计)")),
@@ -63,17 +64,20 @@ def plot_tracking(table: pd.DataFrame, *, label: str | None = None, model_name: 
             ax.axvline(pd.Timestamp(cal), color="grey", ls=":", lw=1.2, label=tr("calibration end 校准期结束"))
         ax.set_xlabel(tr("date (日期)"))
         ax.set_ylabel(ylabel)
-        ax.tick_params(axis="x", labelrotation=30)
-        ax.legend(loc="upper left" if kind == "cumulative" else "upper right", fontsize=8)
-    fig.suptitle(with_label(tr("Tracking repeat purchases 重复购买跟踪"), label, sep=" — "), x=0.01, ha="left", fontweight="bold")
-    fig.tight_layout()
+        locator = mdates.AutoDateLocator(minticks=3, maxticks=7)  # fewer makes matplotlib warn for some spans
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    handles, names = axes[0].get_legend_handles_labels()  # one legend below both panels: none covers a line
+    fig.legend(handles, names, loc="lower center", ncol=len(names), fontsize=8, frameon=False)
+    fig.suptitle(with_label(tr("Tracking repeat purchases 重复购买跟踪"), label), x=0.01, ha="left", fontweight="bold")
+    fig.tight_layout(rect=(0, 0.3 / 3.7, 1, 1))
     return fig
 
 
 def plot_matrix(matrix: pd.DataFrame, *, title: str, colorbar: str, unit: str = "week",
                 label: str | None = None, cmap: str = "viridis") -> Figure:
     """Heat map of a frequency × recency matrix (frequency up, recency right)."""
-    fig, ax = plt.subplots(figsize=(8.0, 4.4))
+    fig, ax = plt.subplots(figsize=(plotting.FIGURE_WIDTH, 4.0))
     values = np.ma.masked_invalid(matrix.to_numpy(float))
     rec = matrix.columns.to_numpy(float)
     step = rec[1] - rec[0] if len(rec) > 1 else 1.0
@@ -94,7 +98,7 @@ def plot_matrix(matrix: pd.DataFrame, *, title: str, colorbar: str, unit: str = 
 
 def plot_clv_distribution(scores: pd.DataFrame, *, currency: str = "", label: str | None = None) -> Figure:
     """Left: histogram of CLV (log scale); right: share of total CLV held by the top x% of customers."""
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.0))
+    fig, axes = plt.subplots(1, 2, figsize=(plotting.FIGURE_WIDTH, 3.4))
     values = scores["clv"].to_numpy(float)
     positive = values[values > 0]
     bins = np.logspace(np.log10(max(positive.min(), 1e-2)), np.log10(positive.max()), 40) if len(positive) else 10
@@ -117,7 +121,7 @@ def plot_clv_distribution(scores: pd.DataFrame, *, currency: str = "", label: st
     axes[1].set_xlabel(tr("top customers by CLV (% of customers)"))
     axes[1].set_ylabel(tr("share of total CLV (%)"))
     axes[1].set_title(tr("Concentration 价值集中度"), loc="left")
-    fig.suptitle(with_label(tr("Customer lifetime value 客户终身价值"), label, sep=" — "), x=0.01, ha="left", fontweight="bold")
+    fig.suptitle(with_label(tr("Customer lifetime value 客户终身价值"), label), x=0.01, ha="left", fontweight="bold")
     fig.tight_layout()
     return fig
 
@@ -129,7 +133,7 @@ def plot_parameter_recovery(table: pd.DataFrame, truth: pd.DataFrame, *, label: 
     """
     merged = table.merge(truth, on=["group", "parameter"], how="left")
     params = list(dict.fromkeys(merged["parameter"]))
-    fig, axes = plt.subplots(1, len(params), figsize=(11, 3.2), sharey=True)
+    fig, axes = plt.subplots(1, len(params), figsize=(plotting.FIGURE_WIDTH, 3.0), sharey=True)
     lo_col = [c for c in merged.columns if c.startswith("lower")][0]
     hi_col = [c for c in merged.columns if c.startswith("upper")][0]
     groups = list(dict.fromkeys(merged["group"]))
@@ -142,8 +146,8 @@ def plot_parameter_recovery(table: pd.DataFrame, truth: pd.DataFrame, *, label: 
         ax.set_title(param, loc="left")
         ax.set_yticks(ys, tr_labels(groups, lenient=True))
         ax.set_xlabel(tr("value"))
-    np.atleast_1d(axes)[0].legend(fontsize=7, loc="best")
-    fig.suptitle(with_label(tr("BG/NBD per group: fitted vs true 参数恢复"), label, sep=" — "), x=0.01, ha="left",
+    np.atleast_1d(axes)[0].legend(fontsize=8, loc="best")
+    fig.suptitle(with_label(tr("BG/NBD per group: fitted vs true 参数恢复"), label), x=0.01, ha="left",
                  fontweight="bold")
     fig.tight_layout()
     return fig

@@ -8,7 +8,7 @@ import pandas as pd
 
 from .. import i18n
 from ..i18n import tr
-from ..plotting import set_title
+from ..plotting import FIGURE_WIDTH, set_title, wrap_label
 from .activity import ENGAGEMENT_LEVELS
 from .phrases import POST_TYPES
 
@@ -19,7 +19,7 @@ def _zh() -> bool:
 
 def plot_funnel(table: pd.DataFrame, label: str | None = None):
     """Horizontal funnel bars with counts and the share kept from the previous stage."""
-    fig, ax = plt.subplots(figsize=(8, 3.4))
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 3.2))
     names = table["阶段"] if _zh() else table["stage"] + " " + table["阶段"]
     ax.barh(names, table["customers"], color="#4C72B0")
     for y, (n, prev) in enumerate(zip(table["customers"], table["share_of_previous"])):
@@ -36,7 +36,7 @@ def plot_funnel(table: pd.DataFrame, label: str | None = None):
 def plot_activity(activity: pd.DataFrame, label: str | None = None):
     """Monthly posts by type (stacked) and new members per month."""
     wide = activity.pivot(index="month", columns="series", values="count").fillna(0)
-    fig, axes = plt.subplots(2, 1, figsize=(8, 5.2), sharex=True, gridspec_kw={"height_ratios": [2, 1]})
+    fig, axes = plt.subplots(2, 1, figsize=(FIGURE_WIDTH, 4.6), sharex=True, gridspec_kw={"height_ratios": [2, 1]})
     types = [t for t in POST_TYPES if t in wide]
     axes[0].stackplot(wide.index, *[wide[t] for t in types],
                       labels=[POST_TYPES[t][0] if _zh() else f"{t} {POST_TYPES[t][0]}" for t in types], alpha=0.85)
@@ -52,7 +52,7 @@ def plot_activity(activity: pd.DataFrame, label: str | None = None):
 
 def plot_lead_times(lead: pd.DataFrame, label: str | None = None):
     """Histogram of lead times (days) from suggestion to the Friday build that shipped it."""
-    fig, ax = plt.subplots(figsize=(8, 3.4))
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 3.2))
     bins = np.arange(0, max(int(lead["lead_days"].max()) + 8, 15), 7) if len(lead) else 10
     ax.hist(lead["lead_days"], bins=bins, color="#4C72B0", edgecolor="white")
     if len(lead):
@@ -68,18 +68,22 @@ def plot_lead_times(lead: pd.DataFrame, label: str | None = None):
 
 
 def plot_polls(results: pd.DataFrame, label: str | None = None):
-    """Vote shares with simultaneous 95% intervals, one panel per poll."""
+    """Vote shares with simultaneous 95% intervals: one panel per poll, stacked, options as horizontal bars
+    (option names stay horizontal and readable at page width)."""
     polls = list(dict.fromkeys(results["poll_id"]))
-    fig, axes = plt.subplots(1, len(polls), figsize=(2.9 * len(polls), 3.2), squeeze=False, sharey=True)
-    for ax, pid in zip(axes[0], polls):
+    sizes = [int((results["poll_id"] == pid).sum()) for pid in polls]
+    fig, axes = plt.subplots(len(polls), 1, figsize=(FIGURE_WIDTH, 0.9 + sum(0.55 + 0.28 * n for n in sizes)),
+                             squeeze=False, sharex=True, gridspec_kw={"height_ratios": [max(n, 1) + 1 for n in sizes]})
+    for ax, pid in zip(axes[:, 0], polls):
         g = results.loc[results["poll_id"] == pid]
-        x = np.arange(len(g))
-        ax.bar(x, g["share (%)"], color="#4C72B0")
-        ax.errorbar(x, g["share (%)"], yerr=[g["share (%)"] - g["ci low (%)"], g["ci high (%)"] - g["share (%)"]],
+        y = np.arange(len(g))
+        ax.barh(y, g["share (%)"], color="#4C72B0", height=0.7)
+        ax.errorbar(g["share (%)"], y, xerr=[g["share (%)"] - g["ci low (%)"], g["ci high (%)"] - g["share (%)"]],
                     fmt="none", color="black", capsize=3, lw=1)
-        ax.set_xticks(x, i18n.tr_labels(g["option"], lenient=True), rotation=30, ha="right", fontsize=8)
+        ax.set_yticks(y, [wrap_label(t, 36) for t in i18n.tr_labels(g["option"], lenient=True)], fontsize=8)
+        ax.invert_yaxis()
         ax.set_title(f"{pid}: {i18n.tr_header(g['feature'].iloc[0])}", fontsize=9, loc="left")
-    axes[0][0].set_ylabel(tr("share of votes (%)"))
+    axes[-1][0].set_xlabel(tr("share of votes (%)"))
     fig.suptitle(i18n.with_label(tr("Feature polls: vote shares, 95% simultaneous intervals 功能投票"), label),
                  x=0.01, ha="left", fontweight="bold")
     fig.tight_layout()
@@ -89,7 +93,7 @@ def plot_polls(results: pd.DataFrame, label: str | None = None):
 def plot_value_by_engagement(table: pd.DataFrame, currency: str = "CNY", label: str | None = None,
                              by: str = "level"):
     """Mean CLV per engagement group with 95% intervals (and counts)."""
-    fig, ax = plt.subplots(figsize=(8, 3.4))
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 3.4))
     names = [ENGAGEMENT_LEVELS.get(str(v), i18n.tr_header(str(v))) if _zh() else f"{v}\n{ENGAGEMENT_LEVELS.get(str(v), '')}"
              for v in table[by]]
     x = np.arange(len(table))

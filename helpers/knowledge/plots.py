@@ -10,26 +10,27 @@ import seaborn as sns
 
 from .. import i18n
 from ..i18n import tr
+from ..plotting import FIGURE_WIDTH, set_title
 from .base import meta, profile_columns
 
 
 def plot_code_matrix(table: pd.DataFrame, label: str | None = None):
     """Heat map of posts per category × kind (the coded knowledge base at a glance)."""
-    fig, ax = plt.subplots(figsize=(7, 3.8))
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 3.8))
     sns.heatmap(table, annot=True, fmt="d", cmap="Blues", cbar=False, ax=ax)
     if i18n.get_language() == "zh":  # columns are "<kind> <中文>": keep the Chinese name
         ax.set_xticklabels([t.get_text().split(" ", 1)[-1] for t in ax.get_xticklabels()])
     ax.set_xlabel(tr("kind 类型"))
     ax.set_ylabel(tr("category 类别"))
     title = tr("Coded feedback: posts per category and kind 编码后的客户反馈")
-    ax.set_title(i18n.with_label(title, label), loc="left")
+    set_title(ax, title, label)
     fig.tight_layout()
     return fig
 
 
 def plot_customer_history(orders: pd.DataFrame, currency: str = "", label: str | None = None):
     """Order amounts over time (bars) and cumulative spend (line) of one customer."""
-    fig, ax = plt.subplots(figsize=(8, 3.0))
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 3.0))
     if len(orders):
         t = pd.to_datetime(orders["timestamp"])
         ax.bar(t, orders["amount"], width=6, color="#4C72B0", label=tr("order amount 订单金额"))
@@ -41,7 +42,7 @@ def plot_customer_history(orders: pd.DataFrame, currency: str = "", label: str |
     ax.set_ylabel(tr("order amount ({currency})", currency=currency))
     ax.set_xlabel(tr("date (日期)"))
     title = tr("Purchase history 购买历史")
-    ax.set_title(i18n.with_label(title, label), loc="left")
+    set_title(ax, title, label)
     fig.tight_layout()
     return fig
 
@@ -53,7 +54,7 @@ def plot_segment_distribution(con, segment: str, column: str | None = None, labe
     wanted = [c for c in ("clv", "p_alive") if c in cols]
     df = con.execute(f'SELECT "{column}" AS seg, {", ".join(wanted) or "NULL AS clv"} FROM customer_profile '
                      f'WHERE "{column}" IS NOT NULL').df()
-    fig, axes = plt.subplots(1, max(len(wanted), 1), figsize=(9, 3.0), squeeze=False)
+    fig, axes = plt.subplots(1, max(len(wanted), 1), figsize=(FIGURE_WIDTH, 3.0), squeeze=False)
     for ax, col in zip(axes[0], wanted):
         allv = pd.to_numeric(df[col], errors="coerce").dropna()
         segv = pd.to_numeric(df.loc[df["seg"] == segment, col], errors="coerce").dropna()

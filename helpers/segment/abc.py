@@ -27,7 +27,7 @@ from .. import i18n
 from ..errors import DataError
 from ..i18n import tr
 from ..largelog import step_bar
-from ..plotting import set_title
+from ..plotting import FIGURE_WIDTH, set_title
 from .arrays import ID, customer_ids, lookup, numeric, require, strictly_increasing
 
 
@@ -229,7 +229,7 @@ def plot_pareto(
         What the value is, for the axis label (e.g. "revenue (CNY)").
     """
     curve = pareto_curve(classified["value"])
-    fig, ax = (plt.subplots(figsize=(7.2, 4.6)) if ax is None else (ax.figure, ax))
+    fig, ax = (plt.subplots(figsize=(FIGURE_WIDTH, 4.5)) if ax is None else (ax.figure, ax))
     step = max(1, len(curve) // 4000)  # a few thousand points draw the same line
     shown = curve.iloc[::step] if (len(curve) - 1) % step == 0 else pd.concat([curve.iloc[::step], curve.iloc[[-1]]])
     g = gini(classified["value"])

@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 from .. import i18n
 from ..errors import DataError
 from ..i18n import tr
-from ..plotting import set_title
+from ..plotting import FIGURE_WIDTH, set_title
 from .arrays import numeric, require
 
 
@@ -205,20 +205,20 @@ class CustomerClusters:
 
 def plot_cluster_selection(selection: pd.DataFrame, k: int, *, label: str | None = None) -> Figure:
     """Elbow (inertia) and silhouette against k, with the chosen k marked."""
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3.6))
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(FIGURE_WIDTH, 3.2))
     a1.plot(selection["k"], selection["inertia"], marker="o")
     a1.set_xlabel(tr("number of clusters k"))
     a1.set_ylabel(tr("inertia (WCSS)"))
-    a1.set_title(tr("Elbow 肘部法则"), loc="left", fontsize=10)
+    a1.set_title(tr("Elbow 肘部法则"), loc="left", fontsize=9)
     a2.plot(selection["k"], selection["silhouette"], marker="o", color=sns.color_palette("deep")[1])
     a2.set_xlabel(tr("number of clusters k"))
     a2.set_ylabel(tr("mean silhouette"))
-    a2.set_title(tr("Silhouette 轮廓系数"), loc="left", fontsize=10)
+    a2.set_title(tr("Silhouette 轮廓系数"), loc="left", fontsize=9)
     for ax in (a1, a2):
         ax.axvline(k, color="firebrick", ls="--", lw=1)
         ax.set_xticks(selection["k"])
     a2.text(k, a2.get_ylim()[0], tr(" chosen k = {k}", k=k), color="firebrick", va="bottom", fontsize=8)
-    fig.suptitle(i18n.with_label(tr("Choosing k 选择聚类数"), label, sep=" — "), x=0.01, ha="left", fontweight="bold")
+    fig.suptitle(i18n.with_label(tr("Choosing k 选择聚类数"), label), x=0.01, ha="left", fontweight="bold")
     fig.tight_layout()
     return fig
 
@@ -232,10 +232,11 @@ def plot_cluster_centres(clusters: CustomerClusters, names: Sequence[str] | None
     short = {"recency": "R: days since\nlast purchase", "frequency": "F: purchase\ndays",
              "monetary_value": "M: spend per\npurchase day", "clv": "CLV"}
     centres.columns = [tr(short[c]) if c in short else i18n.tr_header(c) for c in centres.columns]
-    fig, ax = plt.subplots(figsize=(8.5, 1.6 + 0.45 * len(centres)))
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 1.6 + 0.45 * len(centres)))
     sns.heatmap(centres, cmap="RdBu_r", center=0, annot=True, fmt=".1f", cbar=False, ax=ax)
     ax.set_xlabel(tr("feature (log(1 + x), standardised: 0 = average customer)"))
     ax.set_ylabel("")
     ax.tick_params(axis="x", rotation=0, labelsize=8)
     set_title(ax, tr("Cluster centres 聚类中心 (z-scores)"), label)
+    fig.tight_layout()
     return fig

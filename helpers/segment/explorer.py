@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from .. import i18n
 from ..errors import DataError
 from ..largelog import progress
+from ..plotting import FIGURE_WIDTH
 from .abc import abc_classes, abc_summary, plot_pareto
 from .profiles import plot_segment_sizes, segment_profile, share_bars
 from .schemes import RFM_SCHEMES, SCHEMES, SEGMENT_COLUMNS
@@ -120,7 +121,7 @@ def explorer_static(customers: pd.DataFrame, *, label: str | None = None, value_
     per segment (one panel per scheme, its height by the scheme's number of segments), with the ABC
     class shares at ``abc_cutoffs`` in the title (the Pareto curve itself is :func:`plot_pareto`)."""
     summary = abc_summary(abc_classes(customers, value_col, abc_cutoffs)).set_index("class")
-    fig, axes = plt.subplots(len(RFM_SCHEMES), 1, figsize=(8.2, 10.5), squeeze=False,
+    fig, axes = plt.subplots(len(RFM_SCHEMES), 1, figsize=(FIGURE_WIDTH, 10.5), squeeze=False,
                              gridspec_kw={"height_ratios": [len(s.segments) for s in RFM_SCHEMES.values()]})
     schemes = progress(zip(RFM_SCHEMES.values(), axes[:, 0]), len(customers), "explorer: segment schemes")
     for scheme, ax in schemes:

@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 
 from .. import i18n
 from ..i18n import tr
+from ..plotting import FIGURE_WIDTH
 from .arrays import lookup, numeric, require
 
 
@@ -82,17 +83,17 @@ def plot_lifecycle(customers: pd.DataFrame, stage_col: str = "lifecycle_stage", 
     g = customers.groupby(stage_col)
     counts = g.size().reindex(order, fill_value=0)
     value = g[value_col].sum().reindex(order, fill_value=0.0)
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(9.5, 3.4))
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(FIGURE_WIDTH, 3.4))
     ticks = ([LIFECYCLE_STAGES[s].replace("（", "\n（") for s in order] if i18n.get_language() == "zh"
              else [f"{s}\n{LIFECYCLE_STAGES[s].split('（')[0]}" for s in order])
     colors = sns.color_palette("deep", 4)
     a1.bar(ticks, counts.to_numpy(), color=colors)
     a1.set_ylabel(tr("customers (客户数)"))
-    a1.set_title(tr("Customers per stage 各阶段客户数"), loc="left", fontsize=10)
+    a1.set_title(tr("Customers per stage 各阶段客户数"), loc="left", fontsize=9)
     total = value.sum()
     a2.bar(ticks, (value / total * 100 if total else value).to_numpy(), color=colors)
     a2.set_ylabel(tr("share of {value} (%)", value=i18n.tr_header(value_col)))
-    a2.set_title(tr("Share of {value} 价值占比", value=i18n.tr_header(value_col)), loc="left", fontsize=10)
-    fig.suptitle(i18n.with_label(tr("Lifecycle stages 客户生命周期"), label, sep=" — "), x=0.01, ha="left", fontweight="bold")
+    a2.set_title(tr("Share of {value} 价值占比", value=i18n.tr_header(value_col)), loc="left", fontsize=9)
+    fig.suptitle(i18n.with_label(tr("Lifecycle stages 客户生命周期"), label), x=0.01, ha="left", fontweight="bold")
     fig.tight_layout()
     return fig

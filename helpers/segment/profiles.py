@@ -22,7 +22,7 @@ from .. import i18n, tables
 from ..errors import DataError
 from ..i18n import tr
 from ..largelog import step_bar
-from ..plotting import set_title
+from ..plotting import FIGURE_WIDTH, set_title
 from .abc import ABC_ZH
 from .arrays import numeric, require
 from .lifecycle import LIFECYCLE_STAGES
@@ -172,9 +172,10 @@ def style_table(table: pd.DataFrame, precision: int = 1, columns: Sequence[str] 
 def plot_segment_sizes(profile: pd.DataFrame, *, label: str | None = None, title: str | None = None) -> Figure:
     """Share of customers vs share of revenue per segment (horizontal bars) from :func:`segment_profile`."""
     require(profile, ["segment", "share", "revenue_share"], "plot_segment_sizes", hint="pass segment_profile output")
-    fig, ax = plt.subplots(figsize=(8.2, 0.9 + 0.42 * len(profile)))
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 0.9 + 0.42 * len(profile)))
     share_bars(ax, profile, labels=True)
     set_title(ax, i18n.tr_given(title) if title else tr("Segment sizes 客户群规模: customers vs revenue"), label)
+    fig.tight_layout()
     return fig
 
 
@@ -192,8 +193,10 @@ def share_bars(ax, profile: pd.DataFrame, *, labels: bool, fontsize: float = 9) 
                                         (0.2, "revenue_share", "revenue 收入占比", colors[1])):
         bars = ax.barh(y + offset, profile[column].to_numpy() * 100, height=0.4, label=tr(text), color=color)
         if labels:
-            ax.bar_label(bars, fmt="%.0f%%", fontsize=7, padding=2)
+            ax.bar_label(bars, fmt="%.0f%%", fontsize=8, padding=2)
     ax.set_yticks(y, list(names), fontsize=fontsize)
     ax.invert_yaxis()
+    if labels:  # room for the "%" after the longest bar
+        ax.set_xlim(0, float(np.nanmax(profile[["share", "revenue_share"]].to_numpy(float))) * 100 * 1.15 + 1)
     ax.set_xlabel(tr("share (%)"))
-    ax.legend(loc="lower right", fontsize=7)
+    ax.legend(loc="lower right", fontsize=8)

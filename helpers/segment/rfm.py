@@ -29,6 +29,7 @@ from .. import i18n
 from ..errors import DataError
 from ..i18n import tr
 from ..largelog import step_bar
+from ..plotting import FIGURE_WIDTH
 from .arrays import ID, customer_ids, digit_strings, numeric, require
 
 
@@ -189,14 +190,14 @@ def rfm_scores(rfm: pd.DataFrame, q: int = 5, *, ties: TieMethod = "min") -> pd.
 def plot_score_distribution(scores: pd.DataFrame, *, label: str | None = None) -> Figure:
     """Customers per R, F and M score (bars); empty scores (skipped by ties) are shown as 0."""
     q = int(scores.attrs.get("q", max(scores[["r_score", "f_score", "m_score"]].max())))
-    fig, axes = plt.subplots(1, 3, figsize=(10, 3.3), sharey=True)
+    fig, axes = plt.subplots(1, 3, figsize=(FIGURE_WIDTH, 3.2), sharey=True)
     names = {"r_score": "R · recency 最近购买", "f_score": "F · frequency 购买频率", "m_score": "M · monetary 消费金额"}
     for ax, (column, name), color in zip(axes, names.items(), sns.color_palette("deep", 3)):
         counts = scores[column].value_counts().reindex(range(1, q + 1), fill_value=0)
         ax.bar(counts.index.astype(str), counts.to_numpy(), color=color)
-        ax.set_title(tr(name), loc="left", fontsize=10)
+        ax.set_title(tr(name), loc="left", fontsize=9)
         ax.set_xlabel(tr("score (1–{q}, {q} = best)", q=q))
     axes[0].set_ylabel(tr("customers (客户数)"))
-    fig.suptitle(i18n.with_label(tr("RFM scores 评分分布"), label, sep=" — "), x=0.01, ha="left", fontweight="bold")
+    fig.suptitle(i18n.with_label(tr("RFM scores 评分分布"), label), x=0.01, ha="left", fontweight="bold")
     fig.tight_layout()
     return fig

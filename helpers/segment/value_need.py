@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from .. import i18n
 from ..i18n import tr
 from ..largelog import step_bar
-from ..plotting import set_title
+from ..plotting import FIGURE_WIDTH, set_title
 from .arrays import ID, customer_ids, lookup, numeric, require
 
 
@@ -137,7 +137,7 @@ def plot_value_need(matrix: pd.DataFrame, *, label: str | None = None, value_nam
     positive = matrix.loc[matrix["value"] > 0, "value"]
     floor = float(positive.quantile(0.01)) if len(positive) else 1e-3  # near-zero CLVs would stretch the log axis
     value = np.maximum(value, floor)
-    fig, ax = plt.subplots(figsize=(8, 5))
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 4.6))
     palette = dict(zip([v[0] for v in QUADRANTS.values()], sns.color_palette("deep", 4)))
     for name, color in palette.items():
         mask = (data["quadrant"] == name).to_numpy()

@@ -16,6 +16,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .. import i18n
+from ..plotting import FIGURE_WIDTH, row_height, row_positions, set_title, wrap_label
 from ..i18n import tr, tr_given, with_label
 from .codebook import MULTI_SEP, Codebook
 from .groups import column_label
@@ -29,10 +30,10 @@ def _both() -> str:
 
 
 def _empty_figure(message: str, title: str, label: str | None) -> Figure:
-    fig, ax = plt.subplots(figsize=(8, 1.6))
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 1.6))
     ax.axis("off")
     ax.text(0.01, 0.4, tr(message), fontsize=10, color="dimgrey", transform=ax.transAxes)
-    ax.set_title(with_label(title, label), loc="left")
+    set_title(ax, title, label)
     return fig
 
 
@@ -59,8 +60,15 @@ def plot_likert(table: pd.DataFrame, codebook: Codebook, *, title: str, label: s
     pct = table[codes].astype(float).div(table["n"].astype(float), axis=0) * 100
     k = len(codes)
     mid = k // 2 if k % 2 else None
-    fig, ax = plt.subplots(figsize=(11, 1.4 + 0.3 * len(table)))
-    y = np.arange(len(table))[::-1]
+    if i18n.get_language() == "zh" and "item" in table:
+        labels = [f"{codebook.items[r.item].label('zh') if r.item in codebook.items else r.label}"
+                  f"{' (R)' if r.reverse else ''}" for r in table.itertuples()]
+    else:
+        labels = [f"{r.label}{' (R)' if r.reverse else ''}" for r in table.itertuples()]
+    labels = [wrap_label(t, 44) for t in labels]
+    y, edges = row_positions(labels)  # inches from the top: each row as tall as its label
+    height = 1.8 + edges[-1]
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, height))
     left = -(pct[codes[: k // 2]].sum(axis=1) + (pct[codes[mid]] / 2 if mid is not None else 0))
     start = left.to_numpy(copy=True)
     colors = LIKERT_COLORS if k == 5 else plt.get_cmap("BrBG")(np.linspace(0.1, 0.9, k))
@@ -69,35 +77,31 @@ def plot_likert(table: pd.DataFrame, codebook: Codebook, *, title: str, label: s
         name = ((levels[j].zh if i18n.get_language() == "zh" else f"{levels[j].en} {levels[j].zh}")
                 if levels and k == len(levels) else str(code))
         ax.barh(y, np.nan_to_num(width), left=np.nan_to_num(start), color=colors[j], label=name,
-                edgecolor="white", linewidth=0.5, height=0.75)
+                edgecolor="white", linewidth=0.5, height=0.24)
         start = start + np.nan_to_num(width)
     ax.axvline(0, color="black", lw=0.8)
-    if i18n.get_language() == "zh" and "item" in table:
-        labels = [f"{codebook.items[r.item].label('zh') if r.item in codebook.items else r.label}"
-                  f"{' (R)' if r.reverse else ''}" for r in table.itertuples()]
-    else:
-        labels = [f"{r.label}{' (R)' if r.reverse else ''}" for r in table.itertuples()]
     for yi, (_, row) in zip(y, table.iterrows()):
         if pd.isna(row["n"]):
-            ax.text(0, yi, tr("suppressed (small group)"), va="center", ha="center", fontsize=7, color="dimgrey")
-    ax.set_yticks(y, labels, fontsize=7.5)
+            ax.text(0, yi, tr("suppressed (small group)"), va="center", ha="center", fontsize=8, color="dimgrey")
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.set_ylim(edges[-1], 0)
     reach = float(np.nanmax(np.abs(np.concatenate([left.to_numpy(dtype=float), start.astype(float)])))) if len(table) else 50
     limit = min(100, 10 * math.ceil((reach + 2) / 10))
     ax.set_xlim(-limit, limit)
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{abs(v):.0f}"))
     ax.set_xlabel(tr("% of respondents (← disagree 不同意 | agree 同意 →)"))
-    ax.set_title(with_label(title, label), loc="left")
+    set_title(ax, title, label)
     if "dimension" in table:
         dims = table["dimension"].tolist()
         bounds = [0] + [i for i in range(1, len(dims)) if dims[i] != dims[i - 1]] + [len(dims)]
         for a, b in zip(bounds[:-1], bounds[1:]):
             if a > 0:
-                ax.axhline(y[a] + 0.5, color="grey", lw=0.6)
-            ax.text(1.01, (y[a] + y[b - 1]) / 2, codebook.dimension_label(dims[a], _both()).replace(" · ", "\n"),
-                    transform=ax.get_yaxis_transform(), va="center", ha="left", fontsize=7.5, color="dimgrey")
+                ax.axhline(edges[a], color="grey", lw=0.6)
+            ax.text(1.01, (y[a] + y[b - 1]) / 2, wrap_label(codebook.dimension_label(dims[a], _both()), 14),
+                    transform=ax.get_yaxis_transform(), va="center", ha="left", fontsize=8, color="dimgrey")
     handles, names = ax.get_legend_handles_labels()
-    fig.legend(handles, names, ncol=k, fontsize=7.5, loc="lower center", frameon=False)
-    fig.tight_layout(rect=(0, 0.7 / (1.4 + 0.3 * len(table)), 1, 1))
+    fig.legend(handles, [wrap_label(n, 14) for n in names], ncol=k, fontsize=8, loc="lower center", frameon=False)
+    fig.tight_layout(rect=(0, 0.55 / height, 1, 1))
     return fig
 
 
@@ -108,7 +112,9 @@ def plot_statements(table: pd.DataFrame, codebook: Codebook, *, label: str | Non
     title = tr("The paper's six statements 论文的六个陈述")
     if table.empty:
         return _empty_figure("This survey has none of the paper's yes/no statements.", title, label)
-    fig, ax = plt.subplots(figsize=(9, 1.2 + 0.55 * len(table)))
+    names = [wrap_label(codebook.items[i].label(_both()) if i in codebook.items else i, 34) for i in table["item"]]
+    height = 2.0 + row_height(names) * len(table)
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, height))
     y = np.arange(len(table))[::-1]
     share = table["share"].astype(float) * 100
     ax.barh(y, share.fillna(0), color="#4C72B0", alpha=0.8, height=0.6, label=tr("data 数据"))
@@ -117,12 +123,11 @@ def plot_statements(table: pd.DataFrame, codebook: Codebook, *, label: str | Non
                 label=tr("Wilson 95% CI"))
     ax.scatter(table["published_share"].astype(float) * 100, y, marker="D", color="#C44E52", zorder=3, s=30,
                label=tr("published 论文"))
-    names = [codebook.items[i].label(_both()) if i in codebook.items else i for i in table["item"]]
     ax.set_yticks(y, names, fontsize=8)
     ax.set_xlim(0, 100)
     ax.set_xlabel(tr("share of respondents saying yes (%) 回答“是”的比例"))
-    ax.set_title(with_label(title, label), loc="left")
-    ax.legend(fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.28 * 4 / (1.2 + 0.55 * len(table))),
+    set_title(ax, title, label)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -1.2 / height),
               ncol=3, frameon=False)
     fig.tight_layout()
     return fig
@@ -138,29 +143,44 @@ def plot_group_shares(table: pd.DataFrame, codebook: Codebook, *, title: str, la
         return _empty_figure("No groups to compare (no attributes, or no statements).", title, label)
     groupings = list(dict.fromkeys(table["grouping"]))
     items = list(dict.fromkeys(table["item"]))
-    height = 0.75 + 0.3 * len(items)
-    fig, axes = plt.subplots(len(groupings), 1, figsize=(9.5, 0.6 + height * len(groupings)), sharex=True,
-                             squeeze=False)
+    names = [wrap_label(column_label(codebook, i, _both() if MULTI_SEP not in i else
+                                     ("zh" if i18n.get_language() == "zh" else "en")), 48) for i in items]
+    y_of, edges = row_positions(names)  # inches from the top: each row as tall as its label
     markers = "osD^vP*X"
-    names = [column_label(codebook, i, _both() if MULTI_SEP not in i else
-                          ("zh" if i18n.get_language() == "zh" else "en")) for i in items]
-    for ax, grouping in zip(axes[:, 0], groupings):
+    panels = {}  # grouping → legend entries (label, shares or None when suppressed, rows)
+    for grouping in groupings:
         sub = table[table["grouping"] == grouping]
         scale = codebook.items[grouping].scale
-        for m, (group, rows) in enumerate(sub.groupby("group", sort=False)):
+        entries = []
+        for group, rows in sub.groupby("group", sort=False):
             level = scale.level(group) if group in map(str, scale.codes) else None
             name = group if level is None else (level.zh if i18n.get_language() == "zh" else level.en)
-            y = [len(items) - 1 - items.index(i) for i in rows["item"]]
             if rows["n"].isna().all():
-                ax.scatter([], [], marker=markers[m % 8], color="lightgrey", label=tr("{name}: suppressed", name=name))
-                continue
-            ax.scatter(rows["share"].astype(float) * 100, y, marker=markers[m % 8], s=34, alpha=0.85, zorder=3,
-                       label=f"{name} (n={int(rows['n'].max())})")
+                entries.append((tr("{name}: suppressed", name=name), None, None))
+            else:
+                entries.append((f"{name} (n={int(rows['n'].max())})", rows["share"].astype(float) * 100,
+                                [y_of[items.index(i)] for i in rows["item"]]))
+        panels[grouping] = entries
+    ncols = {g: 2 if sum(len(e[0]) for e in entries) <= 64 else 1 for g, entries in panels.items()}
+    # each panel: its rows, plus the legend above it (title line and entry lines, 8–9 pt)
+    heights = [edges[-1] + 0.2 * (1 + math.ceil(len(panels[g]) / ncols[g])) + 0.25 for g in groupings]
+    fig, axes = plt.subplots(len(groupings), 1, figsize=(FIGURE_WIDTH, 1.0 + sum(heights)), sharex=True,
+                             squeeze=False, gridspec_kw={"height_ratios": heights})
+    for ax, grouping in zip(axes[:, 0], groupings):
+        for m, (text, shares, ys) in enumerate(panels[grouping]):
+            if shares is None:
+                ax.scatter([], [], marker=markers[m % 8], color="lightgrey", label=text)
+            else:
+                ax.scatter(shares, ys, marker=markers[m % 8], s=34, alpha=0.85, zorder=3, label=text)
         ax.set_xlim(-2, 102)
-        ax.set_ylim(-0.6, len(items) - 0.4)
-        ax.set_yticks(range(len(items))[::-1], names, fontsize=7.5)
-        ax.set_title(tr("by {grouping}", grouping=codebook.items[grouping].label(_both())), loc="left", fontsize=9.5)
-        ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+        ax.set_ylim(edges[-1], 0)
+        ax.set_yticks(y_of, names, fontsize=8)
+        # the grouping names the legend, above its panel: the dots keep the page width
+        legend = ax.legend(fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.0), frameon=False, ncol=ncols[grouping],
+                           title=tr("by {grouping}", grouping=codebook.items[grouping].label(_both())),
+                           title_fontproperties={"size": 9, "weight": "bold"}, alignment="left",
+                           borderaxespad=0.2, handletextpad=0.3, columnspacing=1.2)
+        legend.set_in_layout(True)
     axes[-1, 0].set_xlabel(tr("share of the group (%) 组内比例"))
     fig.suptitle(with_label(title, label), x=0.01, ha="left", fontweight="bold", fontsize=11)
     fig.tight_layout()
@@ -174,21 +194,25 @@ def plot_loadings(loadings: pd.DataFrame, codebook: Codebook, *, label: str | No
         return _empty_figure("Not enough complete respondents (more than the number of items needed).", title, label)
     factor_cols = [c for c in loadings.columns if str(c).startswith("F")]
     values = loadings[factor_cols].astype(float).to_numpy()
-    fig, ax = plt.subplots(figsize=(0.9 * len(factor_cols) + 4.5, 1.2 + 0.3 * len(values)))
-    image = ax.imshow(values, cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto")
+    names = [wrap_label(codebook.items[i].label(_both()) + (" (R)" if codebook.items[i].reverse else ""), 44)
+             for i in loadings.index]
+    y, edges = row_positions(names)  # inches from the top: each row as tall as its label
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 2.3 + edges[-1]))
+    image = ax.pcolormesh(np.arange(len(factor_cols) + 1) - 0.5, edges, values, cmap="RdBu_r", vmin=-1, vmax=1)
     for (i, j), v in np.ndenumerate(values):
         if abs(v) >= 0.3:  # only loadings worth reading are printed
-            ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7, color="white" if abs(v) > 0.6 else "black")
-    names = [codebook.items[i].label(_both()) + (" (R)" if codebook.items[i].reverse else "") for i in loadings.index]
-    ax.set_yticks(range(len(values)), names, fontsize=7)
+            ax.text(j, y[i], f"{v:.2f}", ha="center", va="center", fontsize=8,
+                    color="white" if abs(v) > 0.6 else "black")
+    ax.set_yticks(y, names, fontsize=8)
+    ax.set_ylim(edges[-1], 0)
     if i18n.get_language() == "zh":  # "F1 culture" → "F1 企业文化"
         ticks = [f"{c.split(' ', 1)[0]} {codebook.dimension_label(c.split(' ', 1)[1], 'zh')}" if " " in str(c)
                  else str(c) for c in factor_cols]
     else:
         ticks = factor_cols
-    ax.set_xticks(range(len(factor_cols)), ticks, rotation=30, ha="right", fontsize=8)
+    ax.set_xticks(range(len(factor_cols)), ticks, rotation=90, fontsize=8)
     ax.grid(False)
     fig.colorbar(image, ax=ax, label=tr("loading 载荷 (|loading| ≥ 0.3 printed)"), shrink=0.8)
-    ax.set_title(with_label(title, label), loc="left")
+    set_title(ax, title, label)
     fig.tight_layout()
     return fig

@@ -19,7 +19,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ...i18n import tr
-from ...plotting import set_title
+from ...plotting import FIGURE_WIDTH, set_title, wrap_label
 from ..arrays import digit_strings, lookup, require
 from ..rfm import TieMethod, rfm_scores
 from .base import Assigned, Scheme
@@ -91,7 +91,7 @@ def plot_rf_heatmap(scores: pd.DataFrame, segment_map: Mapping[Any, str] | None 
     cells = np.bincount(6 * r + f, minlength=36).reshape(6, 6)  # counts by (r, f); a crosstab, ~10× faster
     counts = pd.DataFrame(cells[5:0:-1, 1:6], index=pd.Index(range(5, 0, -1), name="r_score"),
                           columns=pd.Index(range(1, 6), name="f_score"))
-    fig, ax = plt.subplots(figsize=(8.2, 5.4))
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 5.0))
     values = counts.to_numpy()
     image = ax.imshow(values, cmap="Blues", aspect="auto")
     fig.colorbar(image, ax=ax, label=tr("customers (客户数)"))
@@ -99,7 +99,7 @@ def plot_rf_heatmap(scores: pd.DataFrame, segment_map: Mapping[Any, str] | None 
     for i, r in enumerate(counts.index):
         for j, f in enumerate(counts.columns):
             n = int(values[i, j])
-            ax.text(j, i, f"{n:,}\n{tr(grid[(r, f)])}", ha="center", va="center", fontsize=7.5,
+            ax.text(j, i, f"{n:,}\n{wrap_label(tr(grid[(r, f)]), 14)}", ha="center", va="center", fontsize=8,
                     color="white" if n > 0.6 * top else "black")
     ax.set_xticks(range(5), [str(f) for f in counts.columns])
     ax.set_yticks(range(5), [str(r) for r in counts.index])
