@@ -82,7 +82,7 @@ def customer_table(
         counted: e.g. carrier contract phones without a category still make a buyer of one
         category), or missing (``<NA>``) when the data record no categories at all;
         ``weeks_since_last`` = recency / 7. When the transactions carry cleaning's ``flag_extreme``
-        (pandas input), ``flagged_orders`` and ``flagged_amount`` (:func:`flagged_orders`, 0 for customers
+        (a DataFrame or a large log), ``flagged_orders`` and ``flagged_amount`` (:func:`flagged_orders`, 0 for customers
         without one) travel with the customer into the segments and the knowledge base.
     """
     require(transactions, [ID, datetime_col, amount_col], "customer_table (transactions)")
@@ -136,13 +136,19 @@ def customer_table(
         for column in ("p_alive", "expected_purchases", "expected_spend", "clv"):
             if column in s.columns:
                 out[column] = s[column].reindex(key).to_numpy(dtype=float)
-    if not isinstance(tx, ParquetLog) and "flag_extreme" in tx.columns:
-        flags = flagged_orders(tx, amount_col)
+    if "flag_extreme" in tx.columns:  # flagged lines are few: a large log hands over only those
+        flags = flagged_orders(_flagged_lines(tx, amount_col) if isinstance(tx, ParquetLog) else tx, amount_col)
         out["flagged_orders"] = flags["flagged_orders"].reindex(key).fillna(0).astype("int64").to_numpy()
         out["flagged_amount"] = flags["flagged_amount"].reindex(key).fillna(0.0).to_numpy(dtype=float)
     out.attrs.update(rfm.attrs)
     out.attrs["has_categories"] = bool(has_cat)
     return out
+
+
+def _flagged_lines(log: ParquetLog, amount_col: str) -> pd.DataFrame:
+    """The lines of a large log flagged extreme, with the columns :func:`flagged_orders` reads."""
+    cols = [c for c in (ID, "order_id", amount_col, "flag_extreme") if c in log.columns]
+    return log.query(f"SELECT {', '.join(map(sql_ident, cols))} FROM log WHERE flag_extreme")
 
 
 def flagged_orders(transactions: pd.DataFrame, amount_col: str = "amount") -> pd.DataFrame:
