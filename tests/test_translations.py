@@ -19,6 +19,7 @@ from nbclient import NotebookClient
 from helpers import i18n
 from helpers.paths import NOTEBOOKS, PROJECT_ROOT
 from helpers.report.headings import localise_headings
+from helpers.report.layout import LAYOUT_MARK, arrange
 from helpers.report.translate import main as translate_main
 from helpers.report.translations import (
     ALLOWED_WORDS, TRANSLATED_MARK, chinese_share, check, english_outputs, load_store, parse_sections,
@@ -101,6 +102,19 @@ def test_up_to_date_cells_are_replaced_missing_ones_stay_english_and_are_logged(
     assert nb.cells[3].source == "**Exercise.** Count the rows."    # course kit: not in the report
     assert [(p.cell_id, p.kind, p.first_line) for p in problems] == [("cell2", "missing", "The first rows as read.")]
     assert "cell2" in caplog.text and "The first rows as read." in caplog.text
+
+
+def test_the_report_layouts_own_headings_are_not_reported_as_untranslated(small):
+    """arrange() adds "## Summary 摘要" / "## Appendix 附录" cells: no notebook cell, so no stored translation."""
+    path, locale = small
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[2].metadata["tags"] = ["summary"]
+    nb, problems = translate_cells(arrange(nb), "01_small", "zh", locale_dir=locale)
+    added = [c for c in nb.cells if c.metadata.get(LAYOUT_MARK)]
+    assert [c.source for c in added] == ["## Summary 摘要"]
+    assert [p.cell_id for p in problems] == ["cell2"]   # the moved English cell is still listed, the heading is not
+    localised = localise_headings(nb, "zh")
+    assert "## 摘要" in [c.source for c in localised.cells]
 
 
 def test_a_stale_translation_is_not_used(small):

@@ -244,9 +244,9 @@ def customer_sections(rep: Mapping[str, Any], level: int = 2) -> list[tuple[str,
     if pa is None or pd.isna(pa):
         pred_text = "No prediction: this customer has no purchases in the data. 无购买记录，无法预测。"
     else:
-        pred_text = (f"P(alive) = **{pa:.2f}**: the model's probability that the customer is still an active buyer."
-                     + (f" Expected purchases over {horizon}: **{ep:.2f}**." if ep is not None and not pd.isna(ep)
-                        else ""))
+        pred_text = (tr("P(alive) = **{p:.2f}**: the model's probability that the customer is still an active buyer.", p=pa)
+                     + (" " + tr("Expected purchases over {horizon}: **{n:.2f}**.", horizon=horizon, n=ep)
+                        if ep is not None and not pd.isna(ep) else ""))
     value_text = flagged_text(row, m.get("currency", ""))
     sections: list[tuple[str, Any]] = [
         ("## 客户概况 Profile", show(rep["profile"])),

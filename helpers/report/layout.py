@@ -18,6 +18,10 @@ from nbformat.v4 import new_markdown_cell
 
 from ..notebooks import APPENDIX_TAG, REPORT_SECTION_TAGS, SUMMARY_TAG
 
+LAYOUT_MARK = "crm_layout"
+"""Metadata key of the heading cells :func:`arrange` adds ("## Summary 摘要", "## Appendix 附录"): not notebook
+cells, so they have no stored translation and are localised like any bilingual heading."""
+
 
 def _tags(cell: nbformat.NotebookNode) -> set[str]:
     return set(cell.get("metadata", {}).get("tags", []))
@@ -58,10 +62,10 @@ def arrange(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     head_end = _title_index(body) + 1
     out = body[:head_end]
     if summary:
-        out += [new_markdown_cell(REPORT_SECTION_TAGS[SUMMARY_TAG]), *summary]
+        out += [new_markdown_cell(REPORT_SECTION_TAGS[SUMMARY_TAG], metadata={LAYOUT_MARK: True}), *summary]
     out += body[head_end:]
     if appendix:
-        out += [new_markdown_cell(REPORT_SECTION_TAGS[APPENDIX_TAG]), *appendix]
+        out += [new_markdown_cell(REPORT_SECTION_TAGS[APPENDIX_TAG], metadata={LAYOUT_MARK: True}), *appendix]
     nb.cells = out
     return nb
 

@@ -41,6 +41,7 @@ import yaml
 from ..i18n import chinese_part, load_unique_yaml
 from ..notebooks import COURSE_TAGS, find_notebooks
 from ..paths import NOTEBOOKS
+from .layout import LAYOUT_MARK
 
 __all__ = [
     "LOCALE_DIR", "TRANSLATED_MARK", "Problem", "source_sha", "store_path", "load_store", "reaches_report",
@@ -152,7 +153,7 @@ def translate_cells(nb: nbformat.NotebookNode, stem: str, lang: str = "zh",
         if entry is not None and entry["source_sha"] == source_sha(cell.source):
             cell.source = entry[lang].rstrip("\n")
             cell.metadata[TRANSLATED_MARK] = lang
-        elif reaches_report(cell):
+        elif reaches_report(cell) and not cell.metadata.get(LAYOUT_MARK):  # arrange()'s own headings
             kind = "missing" if entry is None else "stale"
             problems.append(Problem(stem, cell.get("id", "?"), kind, _first_line(cell.source)))
     for p in problems if log else []:

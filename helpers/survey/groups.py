@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..i18n import get_language, tr, tr_given
 from .codebook import MULTI_SEP, Codebook
 from .reader import SurveyData
 from .suppression import groups_to_withhold
@@ -186,13 +187,13 @@ def describe_tests(tests: pd.DataFrame, codebook: Codebook, top: int = 3) -> str
     """Plain-words summary of :func:`compare_groups`: how many differences survive Holm, the largest."""
     tested = tests[tests["p_value"].notna()]
     sig = tested[tested["significant"]].sort_values("cramers_v", ascending=False)
-    text = (f"{len(tested)} tests were run; **{len(sig)}** remain significant at the 5% level after Holm's "
-            f"correction for running them all (uncorrected, {int((tested['p_value'] < 0.05).sum())} would have).")
+    text = tr("{tests} tests were run; **{significant}** remain significant at the 5% level after Holm's correction "
+              "for running them all (uncorrected, {raw} would have).", tests=len(tested), significant=len(sig),
+              raw=int((tested["p_value"] < 0.05).sum()))
     if len(sig):
-        parts = []
-        for r in sig.head(top).itertuples():
-            name = column_label(codebook, r.item)
-            parts.append(f"*{name}* by {r.grouping} (Cramér's V = {r.cramers_v:.2f}; highest {r.highest}, "
-                         f"lowest {r.lowest})")
-        text += " The largest: " + "; ".join(parts) + "."
+        parts = [tr("*{name}* by {grouping} (Cramér's V = {v:.2f}; highest {highest}, lowest {lowest})",
+                    name=column_label(codebook, r.item, get_language()), grouping=tr_given(r.grouping),
+                    v=r.cramers_v, highest=tr_given(str(r.highest)), lowest=tr_given(str(r.lowest)))
+                 for r in sig.head(top).itertuples()]
+        text += " " + tr("The largest: {parts}.", parts="; ".join(parts))
     return text

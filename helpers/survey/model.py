@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..i18n import get_language, tr, tr_given
 from .reader import SurveyData
 from .shares import AGREE_CODES
 
@@ -132,29 +133,31 @@ class AttitudeModel:
     def interpret(self) -> str:
         """The model in plain words (Markdown), with its caveats (including design confounding)."""
         item = self.codebook_.items.get(self.item) if hasattr(self, "codebook_") else None
-        wording = f"“{item.text_en}”" if item else self.item
+        zh = get_language() == "zh"
+        wording = f"“{item.text_zh if zh else item.text_en}”" if item else self.item
         if self.skipped_:
-            return f"The ordinal model of {wording} was not fitted: {self.skipped_}."
-        lines = [f"Ordinal logistic model of agreement with {wording} (n = {self.n_}):"]
+            return tr("The ordinal model of {wording} was not fitted: {reason}.", wording=wording, reason=self.skipped_)
+        lines = [tr("Ordinal logistic model of agreement with {wording} (n = {n}):", wording=wording, n=self.n_)]
         for r in self.odds_ratios_.itertuples():
             scale = self.codebook_.items[r.term].scale
-            lvl, ref = scale.level(r.level).en, scale.level(r.reference).en
-            sure = ("the interval excludes 1, so the direction is clear" if (r.ci_low > 1 or r.ci_high < 1)
-                    else "the interval includes 1, so these data cannot tell whether the effect is up or down")
-            lines.append(f"- **{r.term}** — {lvl} (n = {r.n}) compared with {ref.lower()}: the odds of answering "
-                         f"one step higher on the agreement scale are multiplied by **{r.odds_ratio:.2f}** "
-                         f"(95% CI {r.ci_low:.2f}–{r.ci_high:.2f}, p = {r.p_value:.3f}), the other predictor held "
-                         f"fixed; {sure}.")
+            lvl, ref = scale.level(r.level), scale.level(r.reference)
+            sure = tr("the interval excludes 1, so the direction is clear" if (r.ci_low > 1 or r.ci_high < 1)
+                      else "the interval includes 1, so these data cannot tell whether the effect is up or down")
+            lines.append(tr("- **{term}** — {level} (n = {n}) compared with {reference}: the odds of answering one step "
+                            "higher on the agreement scale are multiplied by **{ratio:.2f}** (95% CI {low:.2f}–{high:.2f}, "
+                            "p = {p:.3f}), the other predictor held fixed; {sure}.", term=tr_given(r.term),
+                            level=lvl.zh if zh else lvl.en, n=r.n, reference=ref.zh if zh else ref.en.lower(),
+                            ratio=r.odds_ratio, low=r.ci_low, high=r.ci_high, p=r.p_value, sure=sure))
         if len(self.predictors) == 2:
             a, b = self.predictors
             table = pd.crosstab(self.frame_[a], self.frame_[b])
             empty = [(i, j) for i in table.index for j in table.columns if table.loc[i, j] == 0]
             if empty:
                 cells = ", ".join(f"{i} · {j}" for i, j in empty)
-                lines.append(f"- Nobody in the data is {cells}: the two predictors are partly confounded by the "
-                             "survey design, so each effect is estimated only from the respondents where the other "
-                             "one varies — which is why the intervals are wide. The raw difference between groups "
-                             "can be clear while its attribution to one predictor is not.")
-        lines.append("- The odds ratio is assumed equal at every step of the scale (proportional odds), not "
-                     "checked here; with groups of a few dozen people, intervals this wide are normal.")
+                lines.append(tr("- Nobody in the data is {cells}: the two predictors are partly confounded by the survey "
+                                "design, so each effect is estimated only from the respondents where the other one "
+                                "varies — which is why the intervals are wide. The raw difference between groups can be "
+                                "clear while its attribution to one predictor is not.", cells=cells))
+        lines.append(tr("- The odds ratio is assumed equal at every step of the scale (proportional odds), not checked "
+                        "here; with groups of a few dozen people, intervals this wide are normal."))
         return "\n".join(lines)

@@ -14,6 +14,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from ..i18n import tr, tr_given
 from .reader import SurveyData
 from .shares import margin_of_error
 
@@ -138,38 +139,38 @@ def anonymity_statement(min_size: int, tables: Iterable[pd.DataFrame]) -> str:
     for t in tables:
         for group, why in t.attrs.get("suppressed", []):
             blanked.setdefault(group, why)
-    rule = (f"Any reported group with fewer than {min_size} respondents is suppressed (left blank) in every "
-            f"table and figure of this report, and where a blanked group could be recovered as a total minus "
-            f"the other groups, a second (complementary) group is blanked too.")
+    rule = tr("Any reported group with fewer than {min_size} respondents is suppressed (left blank) in every table and "
+              "figure of this report, and where a blanked group could be recovered as a total minus the other groups, a "
+              "second (complementary) group is blanked too.", min_size=min_size)
     if not blanked:
-        return rule + " In this run no group had to be suppressed."
+        return rule + " " + tr("In this run no group had to be suppressed.")
     shown_groups = list(blanked.items())[:10]
     listed = "; ".join(f"{g} ({why})" for g, why in shown_groups)
-    more = f"; and {len(blanked) - len(shown_groups)} more rows" if len(blanked) > len(shown_groups) else ""
-    return rule + f" Suppressed in this run: {listed}{more}."
+    more = tr("; and {n} more rows", n=len(blanked) - len(shown_groups)) if len(blanked) > len(shown_groups) else ""
+    return rule + " " + tr("Suppressed in this run: {listed}{more}.", listed=listed, more=more)
 
 
 def limitations(data: SurveyData, predictors: Sequence[str] = ("role", "channel")) -> str:
     """What the numbers can and cannot say, computed from the data (Markdown bullet list)."""
     moe, moe20 = margin_of_error(max(data.n, 1)), margin_of_error(20)
-    lines = [f"- **Precision.** n = {data.n}: a share is known to about ±{moe * 100:.1f} points at best, a "
-             f"subgroup of 20 people to about ±{moe20 * 100:.1f} points, so differences between groups of that "
-             "size must be large to show.",
-             "- **Sampling.** Every interval here assumes the respondents are a random sample; interviews at a "
-             "store counter and a link sent to staff are convenience samples, so the intervals are optimistic."]
+    lines = [tr("- **Precision.** n = {n}: a share is known to about ±{moe:.1f} points at best, a subgroup of 20 people "
+                "to about ±{moe20:.1f} points, so differences between groups of that size must be large to show.",
+                n=data.n, moe=moe * 100, moe20=moe20 * 100),
+             tr("- **Sampling.** Every interval here assumes the respondents are a random sample; interviews at a store "
+                "counter and a link sent to staff are convenience samples, so the intervals are optimistic.")]
     a, b = (list(predictors) + [None, None])[:2]
     if a in data.responses and b in data.responses:
         table = pd.crosstab(data.responses[a].astype(object), data.responses[b].astype(object))
         empty = [f"{i} · {j}" for i in table.index for j in table.columns if table.loc[i, j] == 0]
         if empty:
-            lines.append(f"- **Design.** No respondent is {', '.join(empty)}: {a} and {b} are partly confounded by "
-                         "how the survey was run, so their effects cannot be fully separated (section 5); an "
-                         "interviewer's presence can also change answers (mode effect).")
+            lines.append(tr("- **Design.** No respondent is {cells}: {a} and {b} are partly confounded by how the survey "
+                            "was run, so their effects cannot be fully separated (section 5); an interviewer's presence "
+                            "can also change answers (mode effect).", cells=", ".join(empty), a=tr_given(a), b=tr_given(b)))
     if data.simulated:
-        lines.append("- **Simulation.** These data are SIMULATED. They reproduce the paper's six marginal shares "
-                     "exactly; every subgroup difference, correlation, alpha and factor shown comes from the "
-                     "generator's assumptions (`helpers.survey.SIM_DESIGN`) and is *not* a finding about Xiaomi's "
-                     "staff.")
+        lines.append(tr("- **Simulation.** These data are SIMULATED. They reproduce the paper's six marginal shares "
+                        "exactly; every subgroup difference, correlation, alpha and factor shown comes from the "
+                        "generator's assumptions (`helpers.survey.SIM_DESIGN`) and is *not* a finding about Xiaomi's "
+                        "staff."))
     else:
-        lines.append("- **Your data.** These results describe your respondents, within the limits above.")
+        lines.append(tr("- **Your data.** These results describe your respondents, within the limits above."))
     return "\n".join(lines)
