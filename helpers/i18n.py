@@ -34,7 +34,7 @@ from __future__ import annotations
 import os
 import re
 import string
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -60,6 +60,9 @@ __all__ = [
     "tr_given",
     "tr_header",
     "tr_labels",
+    "tr_value",
+    "add_values",
+    "value_catalog",
     "with_label",
 ]
 
@@ -67,12 +70,15 @@ LANGUAGES: tuple[str, ...] = ("en", "zh")
 """The languages the workbook speaks: English and (simplified) Chinese."""
 
 CATALOG_PATH = Path(__file__).with_name("locale") / "zh.yml"
+VALUES_PATH = Path(__file__).with_name("locale") / "zh_values.yml"
 STRICT_ENV_VAR = "CRM_I18N_STRICT"
 
 _state: dict[str, Any] = {"lang": "en", "strict": None}
 _missing: set[str] = set()
+_values: dict[str, str] = {}
 _LATIN = re.compile(r"[A-Za-z]")
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+_WITH_SHARE = re.compile(r"(.+?) \((\d+(?:\.\d+)?%)\)")
 _NUMBERED = re.compile(r"^(\s*\d+[A-Za-z]?\s*·\s*)(.*)$", re.S)
 
 
@@ -259,16 +265,66 @@ def tr(text: str, /, **fields: Any) -> str:
 def tr_given(text: str | None) -> str | None:
     """Text a caller passed in (e.g. a notebook's figure title) in the current language.
 
-    In Chinese: the catalog entry if there is one, else the Chinese part of a bilingual
+    In Chinese: the catalog entry if there is one, else a known data value (:func:`tr_value`),
+    else the Chinese part of a bilingual
     string (:func:`chinese_part`), else the text unchanged. Never raises: the caller owns
     the text (a notebook can pass ``tr("…")`` itself for a full translation).
     """
     if text is None or _state["lang"] == "en":
         return text
     found = catalog().get(text)
+    if found is None and tr_value(text) != text:  # a data value: a segment, a reason, a level with its share
+        found = tr_value(text)
     if found is not None:
         return found
     return chinese_part(text) or text
+
+
+def add_values(names: Mapping[str, str]) -> None:
+    """Register the Chinese names of data values a package owns: value (a code or an English name,
+    e.g. a quarantine reason, a segment, a survey statement's wording) → Chinese. ``helpers.schema``
+    registers the reasons, ``helpers.segment`` the segment names and treatments, ``helpers.survey``
+    the codebook's wording, ``helpers.knowledge`` the kinds and categories; other vocabularies are
+    in ``helpers/locale/zh_values.yml``. Read by :func:`tr_value` and :func:`tr_given`.
+    """
+    _values.update({str(k): str(v) for k, v in names.items() if str(v).strip()})
+
+
+@lru_cache(maxsize=1)
+def value_catalog() -> dict[str, str]:
+    """The data-value vocabulary ``helpers/locale/zh_values.yml`` (value → Chinese), loaded once; a
+    separate file from the catalog of source strings, so that a value is translated only where it is
+    known as a value (the catalog's "customers" → 客户数 is a header, not the knowledge-base table
+    ``customers``). Raises ``ValueError`` like :func:`catalog`."""
+    data = load_unique_yaml(VALUES_PATH)
+    if not isinstance(data, dict) or any(not isinstance(k, str) or not isinstance(v, str) for k, v in data.items()):
+        raise ValueError(f"{VALUES_PATH}: expected a mapping of value: Chinese, strings only (quote them)")
+    return data
+
+
+def _known_value(text: str) -> str | None:
+    found = _values.get(text)
+    return value_catalog().get(text) if found is None else found
+
+
+def tr_value(value: Any) -> Any:
+    """A data value (a table cell) in the current language: in Chinese its registered name
+    (:func:`add_values`) or its entry in ``zh_values.yml`` (:func:`value_catalog`) — also for
+    ``"word: value"`` when both parts are known (``"quarantined: duplicate"``) and for a known value
+    with its share (``"employee (35%)"``) —, else the value
+    unchanged (never recorded as missing: a user's own data are no catalog's business). Non-strings
+    are returned as they are. Saved files keep the values: this is for display only."""
+    if _state["lang"] == "en" or not isinstance(value, str):
+        return value
+    found = _known_value(value)
+    share = _WITH_SHARE.fullmatch(value)
+    if found is None and share and _known_value(share.group(1)) is not None:  # "employee (35%)": a value and its share
+        found = f"{_known_value(share.group(1))} ({share.group(2)})"
+    if found is None and ": " in value:
+        head, tail = value.split(": ", 1)
+        head_zh, tail_zh = catalog().get(head, _known_value(head)), _known_value(tail)
+        found = f"{head_zh}：{tail_zh}" if head_zh is not None and tail_zh is not None else None
+    return value if found is None else found
 
 
 def tr_labels(labels: Iterable[Any], lenient: bool = False) -> list[str]:

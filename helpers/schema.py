@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from . import i18n
 from .errors import DataError
 
 # --------------------------------------------------------------------------- transactions
@@ -211,6 +212,10 @@ REASONS_ZH: dict[str, str] = {
     "unparseable_amount": "金额无法解析", "unknown_status": "未知订单状态", "cancelled": "已取消订单",
     "return_netted": "退货已冲抵", "fully_returned": "全额退货", "return_unmatched": "无对应销售的退货",
 }
+# In the Chinese set a table shows a reason as "日期无法解析 (unparseable_date)": the Chinese, and the code that
+# finds its rows in the quarantine CSV; its English description as the Chinese. Files keep the codes.
+i18n.add_values({code: f"{zh} ({code})" for code, zh in REASONS_ZH.items()})
+i18n.add_values({REASONS[code]: zh for code, zh in REASONS_ZH.items() if code in REASONS})
 
 #: The reasons acquisition can tell from the raw file alone. :func:`helpers.acquire.read_transactions` marks such
 #: a row in a column named by the code, holding the detail (``"7 fields where the header has 8"``, ``"its cells

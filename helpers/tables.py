@@ -14,6 +14,10 @@ package's report table):
 - **no line break inside a number**: numeric cells, and text cells that are short tokens (ids, dates,
   codes), are ``white-space: nowrap``; other text wraps between words only (with ``!important`` and the
   table's own id, so the PDF's stylesheet, which lets cells wrap anywhere, does not split them);
+- **values in the current language**: in the Chinese set a text cell from a known vocabulary (quarantine
+  reasons as "日期无法解析 (unparseable_date)", segment names, survey wording, statuses, channels: registered
+  with :func:`helpers.i18n.add_values` or in the catalog) shows its Chinese (:func:`helpers.i18n.tr_value`);
+  other values, and every saved CSV, keep their text;
 - **long tables cut** to the top :data:`MAX_ROWS` rows with a line "n more rows in
   ``reports/tables/<name>.csv``": the full table is written there by :func:`helpers.outputs.save_table`
   (or was already, :func:`helpers.outputs.saved_path`).
@@ -319,6 +323,8 @@ def show(table: pd.DataFrame | pd.Series, name: str | None = None, *, labels: Ma
         if callable(kind):
             text[j] = [format_value(v, "text") if _missing(v) or not isinstance(v, numbers.Number)
                        or isinstance(v, (bool, np.bool_)) else kind(v) for v in data[column].tolist()]
+        elif kind in ("text", "date"):  # known vocabularies (reasons, segments, statuses …) in the current language
+            text[j] = [format_value(i18n.tr_value(v), kind) for v in data[column].tolist()]
         else:
             text[j] = [format_value(v, kind) for v in data[column].tolist()]
     headers = [_html.escape(h, quote=False) for h in headers]

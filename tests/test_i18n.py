@@ -424,3 +424,37 @@ def test_chinese_report_has_chinese_headings_and_figure_labels(zh_build):
     assert (out / "tables").is_dir() and any((out / "tables").glob("04_*.csv"))
     header = (out / "tables" / "02_row_accounting_xiaomi_sim.csv").read_text(encoding="utf-8-sig").splitlines()[0]
     assert "step" in header and "rows" in header, "CSV files keep their English column names"
+
+
+def test_value_catalog_is_well_formed_and_tr_value_translates_known_values_only():
+    """Issue 17: helpers/locale/zh_values.yml (table values) is a flat mapping with Chinese values; tr_value
+    passes English and unknown values through, and never records them as missing."""
+    values = i18n.value_catalog()
+    assert values and all(re.search(r"[\u4e00-\u9fff]", v) for v in values.values())
+    assert not set(values) & set(i18n.catalog()), "a value belongs in one of the two files"
+    i18n.set_language("en")
+    assert i18n.tr_value("online_mall") == "online_mall"
+    i18n.set_language("zh", strict=True)
+    i18n.clear_missing()
+    assert i18n.tr_value("online_mall") == values["online_mall"]
+    assert i18n.tr_value("my own shop") == "my own shop" and i18n.tr_value(3) == 3
+    assert i18n.tr_value("rows in: mystery") == "rows in: mystery"  # both parts must be known
+    assert i18n.missing() == []
+    i18n.set_language("en")
+
+
+def test_clv_horizon_in_words_in_both_languages():
+    from helpers import clv
+    assert clv.horizon_text("52 W") == "52 weeks" and clv.horizon_text("6 M") == "6 months"
+    i18n.set_language("zh", strict=True)
+    assert clv.horizon_text("52 W") == "52 周" and clv.horizon_text("2 Y") == "2 年"
+    assert clv.horizon_text("soon") == "soon"
+    i18n.set_language("en")
+
+
+def test_tr_value_keeps_a_known_values_share():
+    i18n.set_language("zh", strict=True)
+    assert i18n.tr_value("online_mall (76%)") == f"{i18n.value_catalog()['online_mall']} (76%)"
+    assert i18n.tr_value("my shop (76%)") == "my shop (76%)"
+    i18n.set_language("en")
+    assert i18n.tr_value("online_mall (76%)") == "online_mall (76%)"

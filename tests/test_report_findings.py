@@ -177,8 +177,9 @@ def test_summary_is_chinese_in_the_chinese_set(zh):
     md = render(findings.cleaning_findings(_accounting(880, 90, 30), revenue), facts)
     assert "**数据：** my_orders.csv（自有数据）" in md
     assert "读取行数 10 → 保留行数 8" in md
-    assert "最主要的隔离原因是 cancelled：90 行" in md
-    assert "offline_store 贡献的收入最多：60%，高于一半" in md
+    # issue 17: reasons and channels in Chinese, with the code that finds their rows in the CSV
+    assert "最主要的隔离原因是 已取消订单 (cancelled)：90 行" in md
+    assert "线下门店 (offline_store) 贡献的收入最多：60%，高于一半" in md
     for words in WORDS.values():
         assert all(i18n.tr(w) != w for w in words)
 
@@ -200,3 +201,14 @@ def test_names_in_findings_follow_the_language(zh):
     statements = pd.DataFrame({"text": ["A"], "share": [0.5], "ci_low": [0.4], "ci_high": [0.6]})
     text = _texts(findings.survey_findings(statements, likert, 100))
     assert "李克特题的同意比例从 44%（我运用）到 62%（我分享）" in text
+
+
+def test_survey_statements_are_quoted_in_chinese_in_the_zh_set(zh):
+    """Issue 17: the 05 summary quotes the weakest/strongest statement in the codebook's Chinese wording."""
+    from helpers import survey
+    items = [it for it in survey.load_codebook().items.values() if it.kind == "statement" and it.text_zh][:2]
+    statements = pd.DataFrame({"text": [it.text_en for it in items], "share": [0.31, 0.78], "ci_low": [0.23, 0.69],
+                               "ci_high": [0.41, 0.85]})
+    text = _texts(findings.survey_findings(statements, None, 100))
+    assert items[0].text_zh in text and items[1].text_zh in text
+    assert items[0].text_en not in text and items[1].text_en not in text

@@ -146,3 +146,32 @@ def test_cells_and_headers_are_text_not_markup_and_long_words_wrap_at_joints():
     assert "<script>" not in html and "&lt;script&gt;" in html and "&lt;b&gt;x&lt;/b&gt;" in html
     assert "orders_<wbr>online_<wbr>mall.csv" in html
     assert _cells(tables.show(df))[2] == "1"
+
+
+def test_known_values_show_in_chinese_in_the_zh_set_only_and_files_keep_the_codes(tmp_path, monkeypatch):
+    """Issue 17: table values of known vocabularies (quarantine reasons with their code, row-account steps,
+    channels, segment names, the codebook's wording) are Chinese in the zh set; English and saved CSVs unchanged."""
+    from helpers import schema, segment, survey  # noqa: F401  (registering their vocabularies is part of importing them)
+    monkeypatch.setenv("CRM_REPORTS_DIR", str(tmp_path))
+    statement = next(it for it in survey.load_codebook().items.values() if it.kind == "statement" and it.text_zh)
+    df = pd.DataFrame({"reason": ["unparseable_date", "duplicate"] * 10,
+                       "step": ["quarantined: unparseable_date", "rows in"] * 10,
+                       "channel": ["online_mall", "my own shop"] * 10,
+                       "segment": ["champions", "at risk"] * 10,
+                       "text": [statement.text_en, "free text"] * 10,
+                       "rows": range(20)})
+    english = _cells(tables.show(df, max_rows=None))
+    assert english[:6] == ["unparseable_date", "quarantined: unparseable_date", "online_mall", "champions",
+                           statement.text_en, "0"]
+    i18n.set_language("zh", strict=True)
+    zh = _cells(tables.show(df, "demo_reasons"))
+    assert zh[:6] == [f"{schema.REASONS_ZH['unparseable_date']} (unparseable_date)",
+                      f"隔离：{schema.REASONS_ZH['unparseable_date']} (unparseable_date)",
+                      "线上商城 (online_mall)", segment.SEGMENT_ZH["champions"], statement.text_zh, "0"]
+    assert zh[6:12] == [f"{schema.REASONS_ZH['duplicate']} (duplicate)", "读入行数", "my own shop",
+                        segment.SEGMENT_ZH["at risk"], "free text", "1"]  # a user's own value stays as it is
+    saved = pd.read_csv(tmp_path / "tables" / "demo_reasons.csv", encoding="utf-8-sig")
+    assert saved["reason"].tolist() == df["reason"].tolist() and saved["segment"].tolist() == df["segment"].tolist()
+    # a source string of the catalog is no data value: the knowledge-base table "customers" is not 客户数
+    assert i18n.catalog()["customers"] == "客户数" and _cells(tables.show(pd.DataFrame({"table": ["customers"]}))) == [
+        "customers"]

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from ..i18n import tr
 
 #: Default length of a month in days, for ``time_unit="M"``: a Julian year / 12.
 MONTH_DAYS = 365.25 / 12.0
@@ -213,8 +214,9 @@ def money_units(amounts: Any) -> np.ndarray:
 
 
 def horizon_text(horizon: Any) -> str:
-    """``"52 W"`` → ``"52 weeks"``: a CLV horizon as :func:`helpers.clv.score_customers` writes it (a count and a
-    time-unit letter of :data:`STEP_DAYS`), in words; anything else is returned as text, unchanged."""
-    units = {"D": "days", "W": "weeks", "M": "months", "Q": "quarters", "Y": "years"}
+    """``"52 W"`` → ``"52 weeks"`` (``"52 周"`` in Chinese, through the catalog :func:`helpers.i18n.tr`): a CLV
+    horizon as :func:`helpers.clv.score_customers` writes it (a count and a time-unit letter of :data:`STEP_DAYS`),
+    in words; anything else is returned as text, unchanged."""
+    units = {"D": "{n} days", "W": "{n} weeks", "M": "{n} months", "Q": "{n} quarters", "Y": "{n} years"}
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([DWMQY])\s*", str(horizon or ""))
-    return f"{match.group(1)} {units[match.group(2)]}" if match else str(horizon or "")
+    return tr(units[match.group(2)], n=match.group(1)) if match else str(horizon or "")

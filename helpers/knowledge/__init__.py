@@ -36,6 +36,7 @@ Gibbert, M., Leibold, M. & Probst, G. (2002). Five styles of customer knowledge 
 *European Management Journal* 20(5), 459–469.
 """
 
+from ..i18n import add_values
 from .actions import (REGISTRY_RULE, SEGMENT_RULES, actions_claim, customer_actions, registry_action, segment_actions,
                       segment_metrics)
 from .base import (KB_VIEWS, build_knowledge_base, ensure_knowledge_base, has_table, join_checks, meta,
@@ -66,3 +67,6 @@ __all__ = [
     # figures
     "plot_code_matrix", "plot_customer_history", "plot_segment_distribution",
 ]
+
+# What the Chinese set shows for the kinds and categories of customer knowledge in tables (helpers.tables.show).
+add_values({en: zh for en, zh, *_ in (*KINDS.values(), *CATEGORIES.values())})

@@ -44,10 +44,12 @@ KERNEL_MPLBACKEND = "module://matplotlib_inline.backend_inline"
 KERNEL_FIGURE_FORMAT = "svg"
 """``CRM_FIGURE_FORMAT`` for report kernels: SVG figures whose text stays text (searchable PDF)."""
 
-KERNEL_QUIET_ARGUMENTS: tuple[str, ...] = ("--IPKernelApp.log_level=ERROR",)
-"""Added to every kernel's command line: the kernel's own log (e.g. "Kernel is running over TCP
-without encryption", which every local kernel prints) stays out of the report command's output;
-errors still show."""
+KERNEL_QUIET_ARGUMENTS: tuple[str, ...] = ("--IPKernelApp.log_level=CRITICAL",)
+"""Added to every kernel's command line: the kernel's own log stays out of the report command's
+output — "Kernel is running over TCP without encryption" (every local kernel, WARNING) and
+"KeyboardInterrupt caught in kernel." (ERROR, logged when the kernel is interrupted while it shuts
+down after the last cell). A failing cell is still reported: its exception reaches papermill in the
+execute reply (:class:`FailingCell`), not through this log."""
 
 
 _PAPERMILL_ERROR_TAG = "papermill-error-cell-tag"

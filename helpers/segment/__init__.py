@@ -68,6 +68,7 @@ References
 - BG/NBD P(alive): Fader, Hardie & Lee (2005), used by :func:`lifecycle_stage` through ``clv``.
 """
 
+from ..i18n import add_values, catalog
 from .abc import ABC_ZH, abc_classes, abc_summary, gini, pareto_curve, plot_pareto
 from .clusters import CustomerClusters, plot_cluster_centres, plot_cluster_selection
 from .claims import abc_claim, advice_claim, cluster_claim, flagged_claim, share_word, treatment, value_claims
@@ -94,3 +95,10 @@ __all__ = [
     "rfm8_segments", "rfm_scores", "rfm_table", "pymc_quartile_scores", "pymc_segments",
     "segment_explorer", "segment_profile", "show_explorer", "style_table", "value_need_matrix",
 ]
+
+# What the Chinese set shows for segment, lifecycle-stage and quadrant names and the treatments (their Chinese in
+# the catalog) in tables (helpers.tables.show).
+add_values(LIFECYCLE_STAGES | {name: zh for name, zh, _ in QUADRANTS.values()} | SEGMENT_ZH  # "at risk": the segment
+           | {text: catalog()[text] for scheme in RFM_SCHEMES.values() for advice in scheme.treatments.values()
+              for text in advice if text in catalog()}
+           | {focus: catalog()[focus] for *_, focus in QUADRANTS.values() if focus in catalog()})

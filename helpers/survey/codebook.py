@@ -18,6 +18,7 @@ import pandas as pd
 import yaml
 
 from ..errors import DataError
+from ..i18n import add_values
 from ..paths import RAW, resolve_user_path
 
 SURVEY_DIR: Path = RAW / "survey"
@@ -222,7 +223,15 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
         raise _codebook_error("codebook has no items", path)
     meta = {k: v for k, v in raw.items() if k not in ("scales", "items", "dimensions", "assumptions", "references")}
     assumptions = {a["id"]: str(a["text"]) for a in raw.get("assumptions") or []}
-    return Codebook(path=path, meta=meta, scales=scales, items=items, dimensions=raw.get("dimensions") or {},
+    dimensions = raw.get("dimensions") or {}
+    # what the Chinese set shows for the codebook's English wording (tables, summary sentences)
+    add_values({it.text_en: it.text_zh for it in items.values() if it.text_zh}
+               | {it.short_en: it.short_zh for it in items.values()}
+               | {lv.en: lv.zh for sc in scales.values() for lv in sc.levels if lv.zh}
+               | {lv.code: lv.zh for sc in scales.values() for lv in sc.levels if lv.zh and isinstance(lv.code, str)}
+               | {str(d.get("en", k)): str(d["zh"]) for k, d in dimensions.items() if isinstance(d, dict) and "zh" in d}
+               | {str(k): str(d["zh"]) for k, d in dimensions.items() if isinstance(d, dict) and "zh" in d})
+    return Codebook(path=path, meta=meta, scales=scales, items=items, dimensions=dimensions,
                     assumptions=assumptions, references=raw.get("references") or {})
 
 
