@@ -913,3 +913,13 @@ def test_literature_check_same_table_in_fresh_processes():
     code = "from helpers import clv; print(clv.literature_check().to_csv())"
     first, second = _run_fresh(code), _run_fresh(code)
     assert first == second and "False" not in first  # same bytes, every published value reproduced
+
+
+def test_simulated_groups_are_the_truths_groups_aligned_with_the_summary(tmp_path):
+    truth = pd.DataFrame({"customer_id": ["007", "8", "9"], "group": ["fans", "casual", "fans"]})
+    (tmp_path / "truth").mkdir()
+    truth.to_csv(tmp_path / "truth" / "customers_truth.csv", index=False)
+    summary = pd.DataFrame({"customer_id": ["9", "007", "10"], "frequency": [1.0, 0.0, 2.0]}, index=[5, 6, 7])
+    groups = clv.simulated_groups(summary, tmp_path)
+    assert groups.index.tolist() == [5, 6, 7]  # ids compared as text: "007" keeps its zeros
+    assert groups.iloc[:2].tolist() == ["fans", "fans"] and pd.isna(groups.iloc[2])

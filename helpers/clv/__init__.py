@@ -104,7 +104,7 @@ from .models.gamma_gamma import GammaGamma
 from .models.pareto_nbd import ParetoNBD
 from .plots import (plot_calibration_holdout, plot_clv_distribution, plot_matrix, plot_parameter_recovery,
                     plot_period_transactions, plot_tracking)
-from .simulation import group_truth, recovery_table, simulate_bgnbd, simulate_spend
+from .simulation import group_truth, recovery_table, simulate_bgnbd, simulate_spend, simulated_groups
 from .reference import rfm_summary_reference
 from .summary import rfm_summary, rfm_train_test_split
 from .tables import (count_claim, dataset_count_claim, default_calibration_end, flagged_top_claim, describe_transactions, fit_summary_table, parameter_table,
@@ -130,7 +130,7 @@ __all__ = [
     "plot_clv_distribution", "plot_parameter_recovery",
     # literature, simulation, tables
     "PUBLISHED", "PUBLISHED_CHECK", "CDNOW_CALIBRATION_END", "cdnow_fhl_summary", "literature_check",
-    "simulate_bgnbd", "simulate_spend", "group_truth", "recovery_table",
+    "simulate_bgnbd", "simulate_spend", "simulated_groups", "group_truth", "recovery_table",
     "describe_transactions", "default_calibration_end", "parameter_table", "fit_summary_table", "top_customers",
     "count_claim", "dataset_count_claim", "flagged_top_claim",
 ]

@@ -2,11 +2,14 @@
 
 :func:`simulate_bgnbd` and :func:`simulate_spend` draw per-customer summaries exactly from the
 BG/NBD and Gamma-Gamma processes; :func:`group_truth` gives the true BG/NBD parameters of the groups
-of :mod:`helpers.simulate`'s transaction logs, and :func:`recovery_table` sets fitted estimates
+of :mod:`helpers.simulate`'s transaction logs, :func:`simulated_groups` the group of each customer of the
+SIMULATED export, and :func:`recovery_table` sets fitted estimates
 (:func:`helpers.clv.fit_by_group`) beside them.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -51,6 +54,13 @@ def simulate_spend(frequency: np.ndarray, p: float, q: float, v: float, seed: in
     pos = x > 0
     mean[pos] = rng.gamma(p * x[pos], 1.0 / (x[pos] * nu[pos]))
     return mean
+
+
+def simulated_groups(summary: pd.DataFrame, raw_dir: str | Path) -> pd.Series:
+    """The simulated group of each customer of ``summary`` (aligned with it), from the SIMULATED export's
+    ``truth/customers_truth.csv`` in ``raw_dir``; missing (``NaN``) for a customer the truth does not list."""
+    truth = pd.read_csv(Path(raw_dir) / "truth" / "customers_truth.csv", dtype={"customer_id": str})
+    return summary["customer_id"].astype(str).map(truth.set_index("customer_id")["group"])
 
 
 def group_truth(period_days: float = 7.0) -> pd.DataFrame:
