@@ -47,8 +47,8 @@ PAGE_WIDTH_IN = 7.09  # 180 mm: A4 minus two 15 mm margins (PRINT_CSS: @page { s
 PAGE_HEIGHT_IN = 10.51  # 267 mm: a figure is kept on one page (break-inside: avoid), so it must fit one
 MIN_PT = 8.0
 MAX_FIGURE_HEIGHT_IN = 0.6 * PAGE_HEIGHT_IN  # 6.3 in: fits below a heading and a paragraph (no half-blank page)
-TALL_FIGURES = {"plot_likert", "plot_loadings", "plot_polls"}
-"""Figures still taller than :data:`MAX_FIGURE_HEIGHT_IN` (one row per survey item / poll option; issue 17
+TALL_FIGURES = {"plot_likert", "plot_loadings"}
+"""Figures still taller than :data:`MAX_FIGURE_HEIGHT_IN` (one row per survey item; issue 17
 left them for later): they must still fit one page. The test fails once one of them is short enough."""
 PLOT_MODULES = (plotting, acquire, clean, segment, clv, survey, community, knowledge, topics)
 
