@@ -241,7 +241,8 @@ def test_figures_refuse_unsuppressed_tables(sim, theme):
 def test_figures_from_suppressed_tables(sim, theme):
     shares = suppress(survey.group_shares(sim), 5)
     fig = survey.plot_group_shares(shares, CB, title="x", label=sim.label)
-    legend_text = " ".join(t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts())
+    legend_text = " ".join(t.get_text().replace("\n", " ")  # entries wrap to the panel's width
+                           for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts())
     assert "Supply chain: suppressed" in legend_text and "Marketing: suppressed" in legend_text
     assert "R&D / MIUI (n=20)" in legend_text
     for maker, table in [(survey.plot_statements, suppress(statement_table(sim))),

@@ -72,7 +72,7 @@ def plot_polls(results: pd.DataFrame, label: str | None = None):
     (option names stay horizontal and readable at page width)."""
     polls = list(dict.fromkeys(results["poll_id"]))
     sizes = [int((results["poll_id"] == pid).sum()) for pid in polls]
-    fig, axes = plt.subplots(len(polls), 1, figsize=(FIGURE_WIDTH, 0.9 + sum(0.55 + 0.28 * n for n in sizes)),
+    fig, axes = plt.subplots(len(polls), 1, figsize=(FIGURE_WIDTH, 0.9 + sum(0.5 + 0.25 * n for n in sizes)),
                              squeeze=False, sharex=True, gridspec_kw={"height_ratios": [max(n, 1) + 1 for n in sizes]})
     for ax, pid in zip(axes[:, 0], polls):
         g = results.loc[results["poll_id"] == pid]

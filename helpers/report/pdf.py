@@ -140,6 +140,12 @@ table.dataframe:has(tr > :nth-child(9)) { font-size: 7pt !important; }
 table.dataframe:has(tr > :nth-child(14)) { font-size: 6pt !important; }
 table.dataframe:has(tr > :nth-child(14)) :is(td, th) { padding: 1px 2px !important; }
 tr { page-break-inside: avoid; break-inside: avoid; }
+/* an output may split between pages (nbconvert's lab print CSS keeps each output whole, its
+   `overflow: hidden` table box cannot split at all): a long table then breaks between rows instead of
+   moving whole to the next page and leaving the rest of this one blank; figures stay whole (above) */
+.jp-OutputArea-child { display: block !important; overflow: visible !important;
+  break-inside: auto !important; page-break-inside: auto !important; }
+.jp-OutputArea-output { display: block !important; }
 /* figures: scale to the page width, keep on one page */
 img, svg, .jp-RenderedImage img {
   max-width: 100% !important;

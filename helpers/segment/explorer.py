@@ -17,10 +17,16 @@ from matplotlib.figure import Figure
 from .. import i18n
 from ..errors import DataError
 from ..largelog import progress
+from .. import plotting
 from ..plotting import FIGURE_WIDTH
 from .abc import abc_classes, abc_summary, plot_pareto
 from .profiles import plot_segment_sizes, segment_profile, share_bars
 from .schemes import RFM_SCHEMES, SCHEMES, SEGMENT_COLUMNS
+
+ROW_IN = 0.2
+"""Printed height of one segment's pair of bars in :func:`explorer_static` (inches; 8 pt labels need ≥ 0.14)."""
+PANEL_ROWS = 3
+"""Rows' worth of height a panel's title and axis labels take in :func:`explorer_static`."""
 
 
 def _profile_for(customers: pd.DataFrame, scheme: str) -> pd.DataFrame:
@@ -119,20 +125,39 @@ def explorer_static(customers: pd.DataFrame, *, label: str | None = None, value_
                     abc_cutoffs: tuple[float, float] = (0.8, 0.95)) -> Figure:
     """Static stand-in for the explorer (PDF / papermill): every scheme's customer and revenue shares
     per segment (one panel per scheme, its height by the scheme's number of segments), with the ABC
-    class shares at ``abc_cutoffs`` in the title (the Pareto curve itself is :func:`plot_pareto`)."""
+    class shares at ``abc_cutoffs`` in the title (the Pareto curve itself is :func:`plot_pareto`).
+
+    The panels sit in two columns (the scheme with most segments left, the others stacked right), so
+    the figure prints at about half the A4 text height (``ROW_IN`` inches per segment, 8 pt labels;
+    the segment's name alone, in the report's language)."""
     summary = abc_summary(abc_classes(customers, value_col, abc_cutoffs)).set_index("class")
-    fig, axes = plt.subplots(len(RFM_SCHEMES), 1, figsize=(FIGURE_WIDTH, 10.5), squeeze=False,
-                             gridspec_kw={"height_ratios": [len(s.segments) for s in RFM_SCHEMES.values()]})
-    schemes = progress(zip(RFM_SCHEMES.values(), axes[:, 0]), len(customers), "explorer: segment schemes")
-    for scheme, ax in schemes:
+    schemes = sorted(RFM_SCHEMES.values(), key=lambda s: -len(s.segments))
+    columns: list[list] = [[], []]
+    for scheme in schemes:  # greedy: each scheme into the column with fewer rows so far
+        rows = [sum(len(s.segments) + PANEL_ROWS for s in c) for c in columns]
+        columns[rows.index(min(rows))].append(scheme)
+    rows = max(sum(len(s.segments) + PANEL_ROWS for s in c) for c in columns)
+    fig = plt.figure(figsize=(FIGURE_WIDTH - 0.4, 1.2 + ROW_IN * rows), layout="constrained")  # ticks overhang
+    panels = []
+    for sub, column in zip(fig.subfigures(1, 2), columns):  # a blank spacer keeps rows equally tall
+        ratios = [len(s.segments) + PANEL_ROWS for s in column]
+        axes = sub.subplots(len(column) + 1, 1, squeeze=False,
+                            gridspec_kw={"height_ratios": ratios + [max(rows - sum(ratios), 1e-3)]})[:, 0]
+        axes[-1].remove()  # its slot stays empty
+        panels += list(zip(column, axes))
+    for scheme, ax in progress(panels, len(customers), "explorer: segment schemes"):
         share_bars(ax, segment_profile(customers, scheme.column, clv_col=None, channel_col=None), labels=False,
                    fontsize=8)
-        ax.set_title(scheme.name, loc="left", fontsize=9)
+        ax.set_title(plotting.wrap_label(scheme.name, 34), loc="right", fontsize=9)  # over the labels
+        ax.set_yticks(ax.get_yticks(), [t.get_text().split(" · ")[0] for t in ax.get_yticklabels()],
+                      fontsize=8)
+        handles, names = ax.get_legend_handles_labels()
+        ax.get_legend().remove()  # one legend for the figure, below it
+    fig.legend(handles, names, loc="outside lower center", ncol=2, fontsize=8, frameon=False)
     abc_text = "; ".join(f"{c} {r['customer_share']:.0%} → {r['value_share']:.0%}" for c, r in summary.iterrows())
     fig.suptitle(i18n.with_label("Segment explorer (static) 客户分群浏览", label) + "\n"
-                 f"ABC at {abc_cutoffs[0]:.0%}/{abc_cutoffs[1]:.0%} (customers → {value_col}): {abc_text}",
+                 f"ABC at {abc_cutoffs[0]:.0%}/{abc_cutoffs[1]:.0%} (customers → {value_col}):\n{abc_text}",
                  x=0.01, ha="left", fontsize=10, fontweight="bold")
-    fig.tight_layout()
     return fig
 
 

@@ -24,6 +24,10 @@ from .groups import column_label
 LIKERT_COLORS = ("#a6611a", "#dfc27d", "#d9d9d9", "#80cdc1", "#018571")  # ColorBrewer BrBG, grey middle
 
 
+GROUP_COLUMNS = 3
+"""Panels side by side in :func:`plot_group_shares` (one per grouping: channel, role, department …)."""
+
+
 def _both() -> str:
     """Codebook label language: "both" (``English · 中文``) in English figures, "zh" in Chinese ones."""
     return "zh" if i18n.get_language() == "zh" else "both"
@@ -144,7 +148,7 @@ def plot_group_shares(table: pd.DataFrame, codebook: Codebook, *, title: str, la
     groupings = list(dict.fromkeys(table["grouping"]))
     items = list(dict.fromkeys(table["item"]))
     names = [wrap_label(column_label(codebook, i, _both() if MULTI_SEP not in i else
-                                     ("zh" if i18n.get_language() == "zh" else "en")), 48) for i in items]
+                                     ("zh" if i18n.get_language() == "zh" else "en")), 30) for i in items]
     y_of, edges = row_positions(names)  # inches from the top: each row as tall as its label
     markers = "osD^vP*X"
     panels = {}  # grouping → legend entries (label, shares or None when suppressed, rows)
@@ -161,13 +165,21 @@ def plot_group_shares(table: pd.DataFrame, codebook: Codebook, *, title: str, la
                 entries.append((f"{name} (n={int(rows['n'].max())})", rows["share"].astype(float) * 100,
                                 [y_of[items.index(i)] for i in rows["item"]]))
         panels[grouping] = entries
-    ncols = {g: 2 if sum(len(e[0]) for e in entries) <= 64 else 1 for g, entries in panels.items()}
-    # each panel: its rows, plus the legend above it (title line and entry lines, 8–9 pt)
-    heights = [edges[-1] + 0.2 * (1 + math.ceil(len(panels[g]) / ncols[g])) + 0.25 for g in groupings]
-    fig, axes = plt.subplots(len(groupings), 1, figsize=(FIGURE_WIDTH, 1.0 + sum(heights)), sharex=True,
+    # the groupings side by side (at most GROUP_COLUMNS a row), the statements named once on the left:
+    # the figure stays well under the A4 text height; each legend (wrapped, one column) above its panel
+    ncols = min(GROUP_COLUMNS, len(groupings))
+    nrows = math.ceil(len(groupings) / ncols)
+    titles = {g: wrap_label(tr("by {grouping}", grouping=codebook.items[g].label(_both())), 18) for g in groupings}
+    entries = {g: [(wrap_label(text, 20), shares, ys) for text, shares, ys in panels[g]] for g in groupings}
+    lines = [max(t.count("\n") + 1 + sum(e[0].count("\n") + 1 for e in entries[g])
+                 for g, t in titles.items() if groupings.index(g) // ncols == r) for r in range(nrows)]
+    heights = [edges[-1] + 0.21 * n + 0.7 for n in lines]  # rows, legend lines (8–9 pt), the x axis
+    fig, axes = plt.subplots(nrows, ncols, figsize=(FIGURE_WIDTH, 0.8 + sum(heights)), sharex=True, sharey=True,
                              squeeze=False, gridspec_kw={"height_ratios": heights})
-    for ax, grouping in zip(axes[:, 0], groupings):
-        for m, (text, shares, ys) in enumerate(panels[grouping]):
+    for ax in axes.flat[len(groupings):]:
+        ax.set_visible(False)
+    for ax, grouping in zip(axes.flat, groupings):
+        for m, (text, shares, ys) in enumerate(entries[grouping]):
             if shares is None:
                 ax.scatter([], [], marker=markers[m % 8], color="lightgrey", label=text)
             else:
@@ -175,15 +187,15 @@ def plot_group_shares(table: pd.DataFrame, codebook: Codebook, *, title: str, la
         ax.set_xlim(-2, 102)
         ax.set_ylim(edges[-1], 0)
         ax.set_yticks(y_of, names, fontsize=8)
-        # the grouping names the legend, above its panel: the dots keep the page width
-        legend = ax.legend(fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.0), frameon=False, ncol=ncols[grouping],
-                           title=tr("by {grouping}", grouping=codebook.items[grouping].label(_both())),
-                           title_fontproperties={"size": 9, "weight": "bold"}, alignment="left",
-                           borderaxespad=0.2, handletextpad=0.3, columnspacing=1.2)
+        ax.tick_params(axis="x", labelbottom=True)
+        # the grouping names the legend, above its panel: the dots keep the panel's width
+        legend = ax.legend(fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.0), frameon=False, ncol=1,
+                           title=titles[grouping], title_fontproperties={"size": 9, "weight": "bold"},
+                           alignment="left", borderaxespad=0.2, handletextpad=0.3)
         legend.set_in_layout(True)
-    axes[-1, 0].set_xlabel(tr("share of the group (%) 组内比例"))
+    fig.supxlabel(tr("share of the group (%) 组内比例"), fontsize=9)
     fig.suptitle(with_label(title, label), x=0.01, ha="left", fontweight="bold", fontsize=11)
-    fig.tight_layout()
+    fig.tight_layout(w_pad=1.5)
     return fig
 
 
