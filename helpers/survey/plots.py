@@ -3,7 +3,9 @@
 :func:`plot_statements` (the paper's statements with Wilson intervals and the published shares),
 :func:`plot_likert` (diverging stacked bars), :func:`plot_group_shares` (shares by group) and
 :func:`plot_loadings` (the factor loadings as a heatmap). Labels follow the figure language
-(:mod:`helpers.i18n`): English · 中文 in English figures, Chinese alone in Chinese ones.
+(:mod:`helpers.i18n`): English · 中文 in English figures, Chinese alone in Chinese ones; the item rows of
+the Likert and loadings figures carry the item's short label in the figure language alone (two columns of
+panels by dimension, bilingual dimension headers; the full wording is in the codebook table).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ LIKERT_COLORS = ("#a6611a", "#dfc27d", "#d9d9d9", "#80cdc1", "#018571")  # Color
 
 SINGLE_COLUMN_ROWS = 6
 """Up to this many items, :func:`plot_likert` and :func:`plot_loadings` draw one column of panels, else two."""
-HEADER_ROW_IN = 0.24
+HEADER_ROW_IN = 0.2
 """Height (inches) of a dimension's header row in :func:`plot_likert` and :func:`plot_loadings`."""
 
 GROUP_COLUMNS = 3
@@ -267,7 +269,7 @@ def plot_loadings(loadings: pd.DataFrame, codebook: Codebook, *, label: str | No
     factor_cols = [c for c in loadings.columns if str(c).startswith("F")]
     values = loadings[factor_cols].astype(float).to_numpy()
     items = list(loadings.index)
-    labels = [_item_label(i, str(i), codebook, bool(codebook.items[i].reverse) if i in codebook.items else False)
+    labels = [_item_label(i, str(i), codebook, bool(codebook.items[i].reverse) if i in codebook.items else False, 33)
               for i in items]
     dims = [codebook.items[i].dimension if i in codebook.items else None for i in items]
     if i18n.get_language() == "zh":  # "F1 culture" → "F1 企业文化"
@@ -278,8 +280,10 @@ def plot_loadings(loadings: pd.DataFrame, codebook: Codebook, *, label: str | No
     columns = _columns_by_dimension(dims)
     layouts = [_rows_with_headers(rows, labels, dims, codebook) for rows in columns]
     bottom = max(lay[4] for lay in layouts)
-    tick_room = 0.06 * max(len(t) for t in ticks) + 0.15  # rotated factor names below the cells (8 pt)
-    height = bottom + tick_room + 1.0
+    # the factors as short ticks (F1 …) and named once in a key under the panels: rotated names would take an inch
+    key = wrap_label("   ".join(t.replace(" ", "\u00a0", 1) for t in ticks), 150)
+    key_lines = key.count("\n") + 1
+    height = bottom + 1.3 + 0.17 * key_lines
     fig, axes = plt.subplots(1, len(columns), figsize=(FIGURE_WIDTH, height), squeeze=False)
     image = None
     for ax, rows, (y, yticks, tick_names, bold, _) in zip(axes.flat, columns, layouts):
@@ -293,11 +297,12 @@ def plot_loadings(loadings: pd.DataFrame, codebook: Codebook, *, label: str | No
                             color="white" if abs(v) > 0.6 else "black")
         _label_ticks(ax, yticks, tick_names, bold, bottom)
         ax.set_xlim(-0.5, len(factor_cols) - 0.5)
-        ax.set_xticks(range(len(factor_cols)), ticks, rotation=90, fontsize=8)
+        ax.set_xticks(range(len(factor_cols)), [t.split(" ", 1)[0] for t in ticks], fontsize=8)
         ax.grid(False)
     fig.suptitle(with_label(title, label), x=0.01, ha="left", fontweight="bold", fontsize=11)
-    fig.tight_layout(rect=(0, 0.6 / height, 1, 1), w_pad=1.0)
-    bar = fig.add_axes((0.3, 0.2 / height, 0.4, 0.1 / height))
+    fig.tight_layout(rect=(0, (0.5 + 0.17 * key_lines) / height, 1, 1), w_pad=1.0)
+    fig.text(0.01, 0.47 / height, key, fontsize=8, va="bottom", ha="left")
+    bar = fig.add_axes((0.3, 0.12 / height, 0.4, 0.1 / height))
     fig.colorbar(image, cax=bar, orientation="horizontal")
     bar.tick_params(labelsize=8)
     bar.set_title(tr("loading 载荷 (|loading| ≥ 0.3 printed)"), fontsize=8)
