@@ -14,6 +14,7 @@ import re
 import subprocess
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 SECTION = re.compile(r"^\s*(?:\d+\s*·|Summary|摘要|Appendix|附录|Exercises?|练习|✏️)")
@@ -35,11 +36,11 @@ def content_ends(pdf: Path, folder: Path) -> list[float]:
     subprocess.run(["pdftoppm", "-r", "30", "-gray", "-png", str(pdf), str(folder / "p")], check=True)
     ends = []
     for png in sorted(folder.glob("p-*.png"), key=lambda p: int(p.stem.split("-")[-1])):
-        image = Image.open(png).convert("L")
-        w, h = image.size
+        pixels = np.asarray(Image.open(png).convert("L"))
+        h = pixels.shape[0]
         top, bottom = int(h * 0.03), int(h * 0.97)
-        dark = [y for y in range(top, bottom) if min(image.crop((0, y, w, y + 1)).getdata()) < DARK]
-        ends.append(max(dark) / h if dark else 0.0)
+        dark = np.flatnonzero((pixels[top:bottom] < DARK).any(axis=1))
+        ends.append((top + int(dark.max())) / h if dark.size else 0.0)
     return ends
 
 
