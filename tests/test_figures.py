@@ -13,7 +13,7 @@ the notebooks call, in English and in Chinese, and checked as it will be printed
   boxes from the renderer after ``fig.canvas.draw()``);
 * the figure is at least three quarters of the text width wide and no taller than 60 % of the page's
   text height (267 mm; figures are kept on one page, so a taller one after a few lines of text moves
-  to the next page and leaves this one half blank; :data:`TALL_FIGURES` are the known exceptions);
+  to the next page and leaves this one half blank; no exceptions);
 * the dataset label (SIMULATED …) is in a title, and drawing it raises no warning (it would print in the PDF).
 
 A notebook that calls a ``plot_*`` function this file does not draw fails
@@ -47,9 +47,6 @@ PAGE_WIDTH_IN = 7.09  # 180 mm: A4 minus two 15 mm margins (PRINT_CSS: @page { s
 PAGE_HEIGHT_IN = 10.51  # 267 mm: a figure is kept on one page (break-inside: avoid), so it must fit one
 MIN_PT = 8.0
 MAX_FIGURE_HEIGHT_IN = 0.6 * PAGE_HEIGHT_IN  # 6.3 in: fits below a heading and a paragraph (no half-blank page)
-TALL_FIGURES = {"plot_likert", "plot_loadings"}
-"""Figures still taller than :data:`MAX_FIGURE_HEIGHT_IN` (one row per survey item; issue 17
-left them for later): they must still fit one page. The test fails once one of them is short enough."""
 PLOT_MODULES = (plotting, acquire, clean, segment, clv, survey, community, knowledge, topics)
 
 
@@ -282,11 +279,9 @@ def test_every_report_figure_is_readable_at_a4_width(data, lang):
         height = fig.get_tightbbox(renderer).height * min(1.0, PAGE_WIDTH_IN / width)
         if height > PAGE_HEIGHT_IN:
             problems.append(f"{name}: prints {height:.1f} in tall, more than the A4 text height {PAGE_HEIGHT_IN} in")
-        elif height > MAX_FIGURE_HEIGHT_IN and name not in TALL_FIGURES:
+        elif height > MAX_FIGURE_HEIGHT_IN:
             problems.append(f"{name}: prints {height:.1f} in tall, more than {MAX_FIGURE_HEIGHT_IN:.1f} in: it cannot "
                             "follow a few lines of text and leaves the page before it half blank")
-        elif height <= MAX_FIGURE_HEIGHT_IN and name in TALL_FIGURES:
-            problems.append(f"{name}: prints {height:.1f} in tall now: take it off TALL_FIGURES")
         if width < 0.75 * PAGE_WIDTH_IN:
             problems.append(f"{name}: {width:.2f} in wide, leaves the page width unused")
         label = i18n.tr_dataset(data.survey.label if name in ("plot_statements", "plot_likert", "plot_group_shares",

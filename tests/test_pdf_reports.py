@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
+import pdfpages
 from helpers import paths, report
 from helpers.paths import NOTEBOOKS, RAW
 
@@ -379,38 +380,12 @@ def test_pdf_tables_show_no_reprs_and_no_number_is_split_across_lines(built):
 def test_no_page_is_more_than_half_blank_except_before_a_new_section(built):
     """Issue 17: no page of a numbered PDF is more than half blank, except the last page and a page the
     next section starts after (its first text line is a numbered heading "5 · …", Summary, Appendix or an
-    exercise). Blank = no pixel darker than 200/255 below the content's last row; pages rendered at 30 dpi
-    by poppler's ``pdftoppm`` and read with PIL, inside the 3 % top and bottom margins."""
-    from PIL import Image
-
-    section = re.compile(r"^\s*(?:\d+\s*·|Summary|摘要|Appendix|附录|Exercises?|练习|✏️)")
-
-    def content_ends(pdf: Path) -> list[float]:
-        """Per page: where the content ends, as a fraction of the page height from the top."""
-        folder = built["tmp"] / "blank" / pdf.stem
-        folder.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["pdftoppm", "-r", "30", "-gray", "-png", str(pdf), str(folder / "p")], check=True)
-        ends = []
-        for png in sorted(folder.glob("p-*.png"), key=lambda p: int(p.stem.split("-")[-1])):
-            image = Image.open(png).convert("L")
-            w, h = image.size
-            top, bottom = int(h * 0.03), int(h * 0.97)
-            dark = [y for y in range(top, bottom) if min(image.crop((0, y, w, y + 1)).getdata()) < 200]
-            ends.append(max(dark) / h if dark else 0.0)
-        return ends
-
-    def half_blank(pdf: Path) -> list[int]:
-        ends = content_ends(pdf)
-        first_lines = [next((line for line in _page_text(pdf, n + 1).splitlines() if line.strip()), "")
-                       for n in range(1, len(ends))]  # the first line of pages 2 … last
-        return [n + 1 for n, end in enumerate(ends[:-1]) if end < 0.5 and not section.match(first_lines[n])]
-
-    probe = built["tmp"] / "blank_probe.html"  # the measure itself: a tall block after one line leaves page 1 blank
-    probe.write_text('<p>One line.</p><div style="height: 260mm; background: black; break-inside: avoid"></div>'
-                     '<p>Last page.</p>', encoding="utf-8")
-    assert half_blank(report.html_to_pdf(probe, probe.with_suffix(".pdf"))) == [1]
+    exercise). The measure: :func:`pdfpages.half_blank_pages` (shared with the Chinese set's test)."""
+    probe = pdfpages.probe_pdf(built["tmp"] / "blank", report.html_to_pdf)
+    assert pdfpages.half_blank_pages(probe, built["tmp"] / "blank" / "probe") == [1]  # the measure itself
 
     pdfs = [built["results"][stem].pdf_path for stem in sorted(built["results"])]
     assert len(pdfs) == 7
-    problems = {pdf.name: pages for pdf in pdfs if (pages := half_blank(pdf))}
+    problems = {pdf.name: pages for pdf in pdfs
+                if (pages := pdfpages.half_blank_pages(pdf, built["tmp"] / "blank" / pdf.stem))}
     assert not problems, f"pages more than half blank (not before a new section): {problems}"

@@ -27,9 +27,11 @@ import subprocess
 import sys
 
 import nbformat
+import pdfpages
 import pytest
 
 from helpers.paths import NOTEBOOKS, PROJECT_ROOT
+from helpers.report import html_to_pdf
 from helpers.report.translations import chinese_share, load_store, reaches_report
 
 NEEDS_TOOLS = pytest.mark.skipif(
@@ -103,3 +105,15 @@ def test_the_zh_report_command_prints_no_kernel_log(zh_reports):
     _, stderr = zh_reports
     assert "IPKernelApp" not in stderr and "KeyboardInterrupt" not in stderr, stderr[-2000:]
 
+
+
+@NEEDS_TOOLS
+def test_no_zh_page_is_more_than_half_blank_except_before_a_new_section(zh_reports, tmp_path):
+    """Issue 17 for the Chinese set: no page more than half blank except the last and one before a new
+    section (:func:`pdfpages.half_blank_pages`, the measure of the English set's test)."""
+    out, _ = zh_reports
+    assert pdfpages.half_blank_pages(pdfpages.probe_pdf(tmp_path, html_to_pdf), tmp_path / "probe") == [1]
+    pdfs = sorted(out.glob("[0-9][0-9]_*.pdf"))
+    assert len(pdfs) == len(FLOORS), [p.name for p in pdfs]
+    problems = {pdf.name: pages for pdf in pdfs if (pages := pdfpages.half_blank_pages(pdf, tmp_path / pdf.stem))}
+    assert not problems, f"pages more than half blank (not before a new section): {problems}"
