@@ -11,6 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 
 
+def clip(text: str, limit: int) -> str:
+    """``text`` as a message shows it: at most ``limit`` characters, cut with "…" (a cell of a broken file can
+    hold a whole line)."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 class DataError(ValueError):
     """Bad input data: names the file, column and row where it can, and the fix.
 

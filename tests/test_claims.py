@@ -300,3 +300,17 @@ def test_claims_are_chinese_in_the_chinese_set():
     assert "多数" in texts[0] if words["customer_share"] > 0.5 else "少数" in texts[0]
     for text in texts:
         assert len(re.findall(r"[\u4e00-\u9fff]", text)) > 10, text
+
+
+def test_the_core_quadrant_is_called_most_valuable_only_when_it_is_per_customer():
+    splits = {"need_label": "categories bought", "need_threshold": 1, "value_threshold": 500.0}
+    quadrants = pd.DataFrame({"quadrant": ["core customers", "potential customers", "focused high-value",
+                                           "basic customers"],
+                              "share": [0.2, 0.3, 0.1, 0.4], "value_share": [0.5, 0.1, 0.2, 0.2]})
+    text, numbers = segment.quadrant_claim(quadrants, splits, "CNY")
+    assert numbers["top_per_customer"] == "core customers" and "*most valuable*" in text  # 2.5 per share vs 2.0
+    flipped = quadrants.assign(value_share=[0.4, 0.1, 0.4, 0.1])  # core 2.0 per share, focused high-value 4.0
+    text, numbers = segment.quadrant_claim(flipped, splits, "CNY")
+    assert numbers["top_per_customer"] == "focused high-value"
+    assert "most valuable" not in text and "per customer the **focused high-value** hold more" in text
+    assert "20% of customers and hold 40%" in text

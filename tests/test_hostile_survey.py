@@ -9,8 +9,6 @@ numbers untouched. Every file is hashed before and after: raw files stay byte-id
 from __future__ import annotations
 
 import csv
-import hashlib
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,8 @@ from typing import Any
 import pandas as pd
 import pytest
 import yaml
+
+import hostile
 
 from helpers import outputs
 from helpers.acquire import read_table
@@ -30,21 +30,9 @@ EXPECTED = pd.read_csv(SAMPLES_DIR / "expected.csv", dtype=str, keep_default_na=
 MAX_MESSAGE = 300  # characters of an error message besides the file's path
 
 
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _generate(kind: str, folder: Path, name: str) -> Path:
-    """Files too big or too odd to commit: a 20 MB line with no line break, a symbolic link to itself."""
-    path = folder / name
-    if kind == "symlink_loop":
-        os.symlink(path, path)
-    elif kind == "long_line":
-        header = (SAMPLES_DIR / "plain_codes.csv").read_bytes().splitlines()[0]
-        path.write_bytes(header + b"\n" + b'1,"a ""b"", ' * (20 * (1 << 20) // 12))
-    else:  # pragma: no cover - a typo in cases.yml
-        raise ValueError(kind)
-    return path
+    """A file too big or too odd to commit (:func:`hostile.generate`), with this corpus's header."""
+    return hostile.generate(kind, folder, name, header=(SAMPLES_DIR / "plain_codes.csv").read_bytes().splitlines()[0])
 
 
 def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -152,7 +140,7 @@ def test_the_corpus_has_enough_cases_of_each_kind():
 @pytest.mark.parametrize("case", CASES, ids=[c.get("id", c["file"]) for c in CASES])
 def test_hostile_file(case: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = _generate(case["generate"], tmp_path, case["file"]) if "generate" in case else CORPUS / case["file"]
-    before = None if path.is_symlink() else _sha(path)
+    before = None if path.is_symlink() else hostile.sha(path)
     if case["outcome"] == "error":
         _check_error(case, path)
     elif case["outcome"] == "neutralised":
@@ -160,4 +148,4 @@ def test_hostile_file(case: dict[str, Any], tmp_path: Path, monkeypatch: pytest.
     else:
         _check_read(case, path)
     if before is not None:
-        assert _sha(path) == before, "the raw file was modified"
+        assert hostile.sha(path) == before, "the raw file was modified"

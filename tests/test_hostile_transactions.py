@@ -9,7 +9,6 @@ The dataset's currency is CNY (``clean_transactions(currency="CNY")``), as for t
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import os
 import subprocess
@@ -24,6 +23,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 import yaml
+
+import hostile
 
 from helpers.acquire import acquire, read_transactions
 from helpers.clean import check_accounting, clean_transactions
@@ -42,31 +43,9 @@ def _id(case: dict[str, Any]) -> str:
     return case.get("id", case["file"])
 
 
-def _sha(path: Path) -> str | None:
-    """SHA-256 of a file, or of a folder's files in order; ``None`` for a link that cannot be followed."""
-    if path.is_symlink() and not path.exists():
-        return None
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    digest = hashlib.sha256()
-    for file in files:
-        digest.update(file.name.encode() + b"\0" + file.read_bytes())
-    return digest.hexdigest()
-
-
 def _generate(kind: str, folder: Path, name: str) -> Path:
-    """Files too big or too odd to commit: a 20 MB line, a symbolic link to itself, a folder without data."""
-    path = folder / name
-    if kind == "symlink_loop":
-        os.symlink(path, path)
-    elif kind == "long_line":
-        header = (CORPUS / "header_only.csv").read_bytes().splitlines()[0]
-        path.write_bytes(header + b"\n" + b'1,"a ""b"", ' * (20 * (1 << 20) // 12))
-    elif kind == "folder_without_data":
-        path.mkdir()
-        (path / "notes.txt").write_text("exported by hand; the orders are still to come\n", encoding="utf-8")
-    else:  # pragma: no cover - a typo in cases.yml
-        raise ValueError(kind)
-    return path
+    """A file too big or too odd to commit (:func:`hostile.generate`), with this corpus's header."""
+    return hostile.generate(kind, folder, name, header=(CORPUS / "header_only.csv").read_bytes().splitlines()[0])
 
 
 def _read(case: dict[str, Any], path: Path) -> tuple[pd.DataFrame, list[str], str | None]:
@@ -195,14 +174,14 @@ def test_make_files_rebuilds_the_corpus_byte_for_byte(tmp_path):
 @pytest.mark.parametrize("case", [pytest.param(c, id=_id(c)) for c in CASES])
 def test_hostile_file(case: dict[str, Any], tmp_path: Path) -> None:
     path = _path(case, tmp_path)
-    before = _sha(path)
+    before = hostile.sha(path)
     if "max_seconds" in case:
         _no_hang(case, path)
     if case["outcome"] == "error":
         _check_error(case, path)
     else:
         _check_read(case, path)
-    assert _sha(path) == before, "the raw file was modified"
+    assert hostile.sha(path) == before, "the raw file was modified"
 
 
 @pytest.mark.parametrize("case", [pytest.param(c, id=_id(c)) for c in CASES if "marks" in c])

@@ -24,7 +24,7 @@ from typing import Callable, Iterable, NamedTuple
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError
+from ..errors import DataError, clip
 from ..schema import AMOUNT_LIMIT, CURRENCY_MARKS, DATE_FORMATS, PLAUSIBLE_DATES, REASONS, STATUS_LOOKUP
 
 _EXCEL_SERIAL = re.compile(r"^[2-6]\d{4}(\.\d+)?$")  # 20000–69999: 1954-10-03 … 2091-08-05 (< 29221: before
@@ -327,10 +327,6 @@ class MixedCurrencies(DataError):
                                                         "another go to quarantine as currency_mismatch")
 
 
-def _short(text: str, limit: int = 24) -> str:
-    return text if len(text) <= limit else text[:limit - 1] + "…"
-
-
 def mixed_currencies(marked: pd.Series, raw: pd.Series) -> MixedCurrencies | None:
     """The error for marked amounts (``marked``: their currencies as :func:`amount_parts` gives them, in file
     order; ``raw``: the raw values by the same labels) that agree on no one currency, or ``None`` when they
@@ -342,7 +338,7 @@ def mixed_currencies(marked: pd.Series, raw: pd.Series) -> MixedCurrencies | Non
         if common is not None and not common & these:
             here, before = _raw_text(raw[[at, first]]).tolist()
             return MixedCurrencies(f"amounts in more than one currency and no dataset currency given: "
-                                   f"{_short(here)!r} here, {_short(before)!r} before it", at=at, marked=marked,
+                                   f"{clip(here, 24)!r} here, {clip(before, 24)!r} before it", at=at, marked=marked,
                                    raw=raw)
         common, first = (these, at) if common is None else (common & these, first)
     return None

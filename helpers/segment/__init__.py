@@ -46,7 +46,7 @@ Modules
 :mod:`.profiles`       :data:`TREATMENTS`, :func:`segment_profile`, :func:`style_table`, :func:`plot_segment_sizes`
 :mod:`.claims`        sentences from the numbers: :func:`share_word`, :func:`abc_claim`, :func:`cluster_claim`,
                        :func:`treatment` (the registry's advice), :func:`advice_claim`, :func:`flagged_claim`,
-                       :func:`value_claims`
+                       :func:`quadrant_claim`, :func:`value_claims`
 :mod:`.explorer`       :class:`SegmentExplorer`, :func:`segment_explorer`, :func:`explorer_static`,
                        :func:`show_explorer`
 :mod:`.arrays`         input checks and fast per-customer label arrays shared by the modules
@@ -71,7 +71,8 @@ References
 from ..i18n import add_values, catalog
 from .abc import ABC_ZH, abc_classes, abc_summary, gini, pareto_curve, plot_pareto
 from .clusters import CustomerClusters, plot_cluster_centres, plot_cluster_selection
-from .claims import abc_claim, advice_claim, cluster_claim, flagged_claim, share_word, treatment, value_claims
+from .claims import (abc_claim, advice_claim, cluster_claim, flagged_claim, quadrant_claim, share_word, treatment,
+                     value_claims)
 from .customers import customer_table, flagged_orders
 from .explorer import SegmentExplorer, explorer_static, segment_explorer, show_explorer
 from .lifecycle import LIFECYCLE_STAGES, LIFECYCLE_THRESHOLDS, lifecycle_stage, plot_lifecycle
@@ -84,6 +85,7 @@ from .schemes import (
 from .value_need import QUADRANTS, need_measure, plot_value_need, quadrant_summary, value_need_matrix
 
 __all__ = [
+    "quadrant_claim",
     "ABC_ZH", "LIFECYCLE_STAGES", "LIFECYCLE_THRESHOLDS", "PYMC_SEGMENTS", "QUADRANTS", "RF_GRID",
     "RF_SEGMENT_MAP", "CN8_SEGMENTS", "RFM_SCHEMES", "SCHEMES", "SEGMENT_COLUMNS", "SEGMENT_ZH", "TREATMENTS",
     "CustomerClusters", "Scheme", "SegmentExplorer",

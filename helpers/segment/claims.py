@@ -13,6 +13,8 @@ Each function returns ``(sentence, numbers)``: the sentence in the current langu
   one source of advice, the scheme registry :data:`~helpers.segment.schemes.RFM_SCHEMES`;
 - :func:`flagged_claim` — orders flagged extreme in cleaning (``flag_extreme``) that travel with
   their customer: does the customer with the highest CLV include one?
+- :func:`quadrant_claim` — how the value × need matrix splits, and whether the core quadrant is the most
+  valuable per customer;
 - :func:`value_claims` — the closing interpretation (concentration of value) from the ABC table, the
   value × need quadrants and the clusters.
 """
@@ -24,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..i18n import get_language, tr, tr_labels
+from ..i18n import get_language, tr, tr_given, tr_labels
 from .arrays import require
 from .profiles import TREATMENTS
 from .schemes import RFM_SCHEMES, SEGMENT_ZH
@@ -171,3 +173,35 @@ def value_claims(abc_table: pd.DataFrame, quadrants: pd.DataFrame | None = None,
                          s=numbers["top_cluster_share"], word=share_word(numbers["top_cluster_share"]),
                          rs=numbers["top_cluster_revenue_share"])
     return text, numbers
+
+
+def quadrant_claim(quadrants: pd.DataFrame, splits: dict[str, Any], currency: str = "") -> Claim:
+    """The value × need matrix in words: how needs and value are split (``splits``: the matrix's ``attrs``,
+    ``need_label``, ``need_threshold``, ``value_threshold``), the core and potential quadrants' shares of
+    customers and of expected future value (:func:`~helpers.segment.quadrant_summary`), and "the most valuable
+    customers to keep" only when the core quadrant's value per customer (value share ÷ customer share) is the
+    highest of the quadrants; otherwise the quadrant that has it is named."""
+    require(quadrants, ["quadrant", "share", "value_share"], "quadrant_claim")
+    q = quadrants.set_index("quadrant")
+    core, potential = q.loc["core customers"], q.loc["potential customers"]
+    per_customer = (q["value_share"] / q["share"]).where(q["share"] > 0).dropna()
+    top = str(per_customer.idxmax()) if len(per_customer) else "core customers"
+    numbers = {"core_share": float(core["share"]), "core_value_share": float(core["value_share"]),
+               "potential_share": float(potential["share"]), "potential_value_share": float(potential["value_share"]),
+               "value_per_customer": per_customer.to_dict(), "top_per_customer": top}
+    pct = "{:.0%}".format
+    parts = [tr("Needs are measured by **{need}** (split above {need_split:g}); value by CLV (split above "
+                "{value_split:,.1f} {currency}).", need=tr_given(splits["need_label"]),
+                need_split=splits["need_threshold"], value_split=splits["value_threshold"], currency=currency)]
+    if top == "core customers":
+        parts.append(tr("The **core customers** (高价值·多需求) are {share} of customers and hold {value_share} of "
+                        "the expected future value: the *most valuable* customers to keep.",
+                        share=pct(core["share"]), value_share=pct(core["value_share"])))
+    else:
+        parts.append(tr("The **core customers** (高价值·多需求) are {share} of customers and hold {value_share} of "
+                        "the expected future value; per customer the **{top}** hold more.",
+                        share=pct(core["share"]), value_share=pct(core["value_share"]), top=tr_given(top)))
+    parts.append(tr("The **potential customers** (低价值·多需求, {share}) already show broad needs but little value "
+                    "so far ({value_share} of the expected future value): the group to develop.",
+                    share=pct(potential["share"]), value_share=pct(potential["value_share"])))
+    return " ".join(parts), numbers

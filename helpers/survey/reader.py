@@ -41,7 +41,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError
+from ..errors import DataError, clip
 from ..paths import display_path, sha256_of
 from ..schema import clean_cell
 from ..store import read_time
@@ -314,7 +314,7 @@ def _decode_column(
 
     def fail(raw: str, row: int, what: str) -> DataError:
         line = f", file line {row + first_line - 1}" if first_line else ""
-        shown = raw if len(raw) <= 40 else raw[:39] + "…"
+        shown = clip(raw, 40)
         return DataError(
             f"{what} {shown!r} is not in the codebook for item {item.id!r}; respondent {ids.loc[row - 1]!r}{line}",
             file=path, column=column, row=row,

@@ -15,6 +15,8 @@ from typing import Any, Callable
 
 import pandas as pd
 
+from ...errors import clip
+
 
 @dataclass(frozen=True)
 class ReadOptions:
@@ -83,7 +85,7 @@ def title_note(rows: list[list], position: int, where: str = "") -> str:
     """The provenance note for a title block skipped above the header (``rows[:position]``)."""
     words = [str(c).strip() for row in rows[:position] for c in row if filled(c)]
     title = " / ".join(words)
-    title = title if len(title) <= 60 else title[:59] + "…"
+    title = clip(title, 60)
     return (f"{where}{position} row(s) above the header skipped as a title block ({title!r}): the header is "
             f"row {position + 1} of the file, source_row counts the data rows below it")
 
