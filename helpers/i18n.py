@@ -34,7 +34,9 @@ from __future__ import annotations
 import os
 import re
 import string
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -49,6 +51,7 @@ __all__ = [
     "chinese_part",
     "clear_missing",
     "get_language",
+    "language",
     "load_unique_yaml",
     "is_strict",
     "missing",
@@ -74,6 +77,7 @@ VALUES_PATH = Path(__file__).with_name("locale") / "zh_values.yml"
 STRICT_ENV_VAR = "CRM_I18N_STRICT"
 
 _state: dict[str, Any] = {"lang": "en", "strict": None}
+_local = threading.local()  # a thread's own language (language()), over the process-wide _state
 _missing: set[str] = set()
 _values: dict[str, str] = {}
 _LATIN = re.compile(r"[A-Za-z]")
@@ -158,8 +162,29 @@ def set_language(lang: str = "en", strict: bool | None = None) -> str:
 
 
 def get_language() -> str:
-    """The current language, ``"en"`` or ``"zh"``."""
-    return _state["lang"]
+    """The current language, ``"en"`` or ``"zh"``: the thread's own (:func:`language`), else the process's."""
+    return getattr(_local, "lang", None) or _state["lang"]
+
+
+@contextmanager
+def language(lang: str) -> Iterator[str]:
+    """Speak ``lang`` in this thread only, for the ``with`` block: a web server answers two readers in
+    two languages at once (:mod:`helpers.sharing`), while :func:`set_language` sets the whole process's.
+
+    Raises
+    ------
+    ValueError
+        For a language other than :data:`LANGUAGES`.
+    """
+    value = str(lang).strip().lower() if lang is not None else ""
+    if value not in LANGUAGES:
+        raise ValueError(f"lang must be one of {', '.join(repr(x) for x in LANGUAGES)}, not {lang!r}")
+    before = getattr(_local, "lang", None)
+    _local.lang = value
+    try:
+        yield value
+    finally:
+        _local.lang = before
 
 
 def is_strict() -> bool:
@@ -258,7 +283,7 @@ def tr(text: str, /, **fields: Any) -> str:
     MissingTranslation
         In Chinese strict mode, when the catalog has no entry for ``text``.
     """
-    out = text if _state["lang"] == "en" else _lookup(text, lenient=False)
+    out = text if get_language() == "en" else _lookup(text, lenient=False)
     return out.format(**fields) if fields else out
 
 
@@ -270,7 +295,7 @@ def tr_given(text: str | None) -> str | None:
     string (:func:`chinese_part`), else the text unchanged. Never raises: the caller owns
     the text (a notebook can pass ``tr("…")`` itself for a full translation).
     """
-    if text is None or _state["lang"] == "en":
+    if text is None or get_language() == "en":
         return text
     found = catalog().get(text)
     if found is None and tr_value(text) != text:  # a data value: a segment, a reason, a level with its share
@@ -314,7 +339,7 @@ def tr_value(value: Any) -> Any:
     with its share (``"employee (35%)"``) —, else the value
     unchanged (never recorded as missing: a user's own data are no catalog's business). Non-strings
     are returned as they are. Saved files keep the values: this is for display only."""
-    if _state["lang"] == "en" or not isinstance(value, str):
+    if get_language() == "en" or not isinstance(value, str):
         return value
     found = _known_value(value)
     share = _WITH_SHARE.fullmatch(value)
@@ -333,7 +358,7 @@ def tr_labels(labels: Iterable[Any], lenient: bool = False) -> list[str]:
     ``lenient=True`` for labels that come from the data (a user's own category names):
     translated when the catalog knows them, kept otherwise, never recorded as missing.
     """
-    if _state["lang"] == "en":
+    if get_language() == "en":
         return [str(x) for x in labels]
     return [_lookup(str(x), lenient=lenient) for x in labels]
 
@@ -343,7 +368,7 @@ def tr_dataset(label: str | None) -> str | None:
 
     Known labels (the bundled datasets) are translated; a user's own dataset keeps its name.
     """
-    if label is None or _state["lang"] == "en":
+    if label is None or get_language() == "en":
         return label
     return _lookup(str(label), lenient=True)
 
@@ -357,7 +382,7 @@ def with_label(title: str, label: str | None, sep: str = "\n") -> str:
 
 def tr_header(name: Any) -> Any:
     """A table header or index label in the current language; unknown names are kept as they are."""
-    if _state["lang"] == "en" or not isinstance(name, str):
+    if get_language() == "en" or not isinstance(name, str):
         return name
     return _lookup(name, lenient=True)
 
@@ -367,7 +392,7 @@ def tr_columns(table: Any) -> Any:
 
     For display only: keep English names in files (``save_table``) so they stay machine-readable.
     """
-    if _state["lang"] == "en":
+    if get_language() == "en":
         return table
     out = table.rename(columns=tr_header)
     out.columns.names = [tr_header(n) for n in out.columns.names]

@@ -41,6 +41,16 @@ def reports_dir() -> Path:
     return Path(os.environ.get("CRM_REPORTS_DIR", REPORTS))
 
 
+USERS_ENV = "CRM_USERS_FILE"
+
+
+def users_file() -> Path:
+    """The sharing end's accounts (``CRM_USERS_FILE``, read at call time, or ``data/processed/users.sqlite``;
+    git-ignored like everything under ``data/processed``)."""
+    given = os.environ.get(USERS_ENV, "").strip()
+    return Path(given) if given else PROCESSED / "users.sqlite"
+
+
 def ensure(path: Path) -> Path:
     """Create ``path`` (a folder) if needed and return it."""
     path.mkdir(parents=True, exist_ok=True)

@@ -419,3 +419,10 @@ def load_topics(dataset: str) -> tuple[pd.DataFrame, pd.DataFrame] | None:
 def knowledge_path(dataset: str) -> Path:
     """``data/processed/<dataset>/knowledge.duckdb``, the customer knowledge base (notebook 07)."""
     return paths.processed_dir(dataset) / "knowledge.duckdb"
+
+
+def sharing_path(dataset: str) -> Path:
+    """``data/processed/<dataset>/sharing.sqlite``: what staff share back into the knowledge base (notes and
+    codes on customers) and the audit trail of the sharing end (:mod:`helpers.knowledge.notes`). Never rebuilt:
+    notebook 07 rebuilds ``knowledge.duckdb`` from notebooks 01–06, and staff's notes must survive that."""
+    return paths.processed_dir(dataset) / "sharing.sqlite"

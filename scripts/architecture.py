@@ -48,6 +48,7 @@ ALLOWED: dict[str, frozenset[str] | None] = {
     "community": frozenset({"acquire", "clean", "simulate", "topics"}),
     "knowledge": frozenset({"acquire", "clean", "clv", "community", "segment", "topics"}),
     "report": frozenset({"knowledge", "teaching"}),
+    "sharing": frozenset({"knowledge", "report"}),
     "exercises": None,
 }
 

@@ -27,7 +27,13 @@ hand-overs it reads through :mod:`helpers.store`:
   traced to the rule and the numbers (with their table and column) that triggered it.
 * :mod:`.reports` — :func:`customer_report` / :func:`segment_report`: the data of one customer's
   or one segment's knowledge report (pseudonymised: customer id and pseudonymous name only), and
-  their sections, rendered by ``notebooks/knowledge_report.ipynb``; :mod:`.plots` — the figures.
+  their sections, rendered by ``notebooks/knowledge_report.ipynb`` and by the sharing end's pages
+  (:mod:`helpers.sharing`); :mod:`.plots` — the figures.
+* :mod:`.notes` — :class:`SharingStore`: what staff share back (notes and codes on a customer, with
+  author, role and time) and the audit trail, in ``sharing.sqlite`` beside the knowledge base (kept
+  across rebuilds); the knowledge report shows the notes.
+* :mod:`.search` — :func:`search_customers`, :func:`knowledge_entries`, :func:`segment_overview`:
+  the sharing end's paged, parameterised queries over the knowledge base.
 
 References
 ----------
@@ -46,8 +52,12 @@ from .coding import (CATEGORIES, CODE_PATTERN, CODE_SCHEME, KINDS, NEGATIVE_CUES
                      coding_accuracy, kinds_table, polarity, polarity_scores, topic_categories)
 from .inputs import KB_TABLES, KnowledgeInputs, gather_inputs, knowledge_tables, sources_table
 from .plots import plot_code_matrix, plot_customer_history, plot_segment_distribution
-from .reports import (PREDICTION_FIELDS, PROFILE_FIELDS, VALUE_FIELDS, customer_report, customer_sections,
-                      customers_by_clv, example_customer, flagged_text, report_title, segment_report, segment_sections, show)
+from .notes import AUDIT_ACTIONS, NOTE_MAX_CHARS, InvalidNote, SharingStore, customer_notes, validate_note
+from .reports import (PREDICTION_FIELDS, PROFILE_FIELDS, VALUE_FIELDS, Deferred, customer_report, customer_sections,
+                      customers_by_clv, example_customer, flagged_text, notes_table, report_title, segment_report,
+                      segment_sections, show)
+from .search import (ENTRY_FILTERS, SEARCH_FILTERS, filter_options, knowledge_entries, search_customers,
+                     segment_overview)
 
 __all__ = [
     # classify and code (分类、编码)
@@ -63,7 +73,10 @@ __all__ = [
     "actions_claim", "flagged_text",
     # share: knowledge reports
     "PROFILE_FIELDS", "VALUE_FIELDS", "PREDICTION_FIELDS", "customers_by_clv", "customer_report", "segment_report",
-    "example_customer", "show", "report_title", "customer_sections", "segment_sections",
+    "example_customer", "show", "report_title", "customer_sections", "segment_sections", "Deferred", "notes_table",
+    # share back (共享/运用): staff notes and codes, the audit trail; search for the sharing end
+    "SharingStore", "InvalidNote", "NOTE_MAX_CHARS", "AUDIT_ACTIONS", "validate_note", "customer_notes",
+    "SEARCH_FILTERS", "ENTRY_FILTERS", "search_customers", "knowledge_entries", "filter_options", "segment_overview",
     # figures
     "plot_code_matrix", "plot_customer_history", "plot_segment_distribution",
 ]

@@ -7,7 +7,8 @@ forum nicknames.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -19,7 +20,26 @@ from ..errors import DataError
 from ..i18n import get_language, tr
 from .actions import customer_actions, segment_actions, segment_metrics
 from .base import has_table, meta, profile_columns
+from .coding import CODE_SCHEME
+from .notes import SharingStore
 from .plots import plot_customer_history, plot_segment_distribution
+
+
+@dataclass(frozen=True)
+class Deferred:
+    """A figure of a report section not drawn yet: the sharing end (:mod:`helpers.sharing`) shows it as an
+    image it draws on request, so a page is not held up by matplotlib; ``draw()`` returns the figure."""
+
+    name: str
+    draw: Callable[[], Any]
+
+
+def _figure(name: str, draw: Callable[[], Any], now: bool):
+    if not now:
+        return Deferred(name, draw)
+    fig = draw()
+    plt.close(fig)
+    return fig
 
 
 def customers_by_clv(con, segment: str | None = None, column: str | None = None, n: int = 20) -> pd.DataFrame:
@@ -68,13 +88,16 @@ def _fields(row: Mapping[str, Any], fields: list[tuple[str, str]]) -> pd.DataFra
     return pd.DataFrame(out)
 
 
-def customer_report(con, customer_id: str) -> dict[str, Any]:
+def customer_report(con, customer_id: str, sharing: SharingStore | None = None) -> dict[str, Any]:
     """Data of one customer's knowledge report (客户个人知识报告), pseudonymised.
 
     Returns a dict: ``meta``, ``profile`` / ``value`` / ``prediction`` (two-column tables),
     ``row`` (the customer_profile row), ``orders`` (purchase history), ``feedback`` (codes),
     ``posts`` (their coded posts, newest first), ``community`` (meet-ups, votes, adoptions),
-    ``actions`` (:func:`customer_actions`). Raises :class:`DataError` for an unknown id.
+    ``actions`` (:func:`customer_actions`), ``notes`` (what staff shared on the customer, oldest first:
+    ``sharing``, default the dataset's :class:`~.notes.SharingStore`). The PDF report and the sharing
+    end's profile page both render it through :func:`customer_sections`. Raises :class:`DataError` for an
+    unknown id.
     """
     m = meta(con)
     prof = con.execute("SELECT * FROM customer_profile WHERE customer_id = ?", [str(customer_id)]).df()
@@ -110,6 +133,7 @@ def customer_report(con, customer_id: str) -> dict[str, Any]:
             out["community"] = pd.concat(parts, ignore_index=True).sort_values("date", ascending=False,
                                                                               kind="stable").reset_index(drop=True)
     out["actions"] = customer_actions(row, out["feedback"], data_end)
+    out["notes"] = (sharing or SharingStore.of(m.get("dataset", ""))).notes(str(customer_id))
     return out
 
 
@@ -228,15 +252,15 @@ def flagged_text(row: Mapping[str, Any], currency: str = "") -> str:
               n=int(n), amount=float(amount), cur=currency)
 
 
-def customer_sections(rep: Mapping[str, Any], level: int = 2) -> list[tuple[str, Any]]:
+def customer_sections(rep: Mapping[str, Any], level: int = 2, draw: bool = True) -> list[tuple[str, Any]]:
     """``(heading, content)`` pairs of a per-customer report; content is a table, figure or Markdown text.
 
-    ``level`` is the Markdown heading level of the sections (2 = ``##``).
+    ``level`` is the Markdown heading level of the sections (2 = ``##``). ``draw=False``: figures are
+    :class:`Deferred` (drawn when asked for), everything else the same.
     """
     m, row = rep["meta"], rep["row"]
     orders = rep["orders"]
-    fig = plot_customer_history(orders, m.get("currency", ""))
-    plt.close(fig)
+    fig = _figure("history", lambda: plot_customer_history(orders, m.get("currency", "")), draw)
     hist = orders.sort_values("timestamp", ascending=False).head(10)
     hist = _dates(hist[[c for c in ("timestamp", "amount", "products", "channel") if c in hist.columns]], "timestamp")
     pa, ep = row.get("p_alive"), row.get("expected_purchases")
@@ -272,16 +296,28 @@ def customer_sections(rep: Mapping[str, Any], level: int = 2) -> list[tuple[str,
         sections.append(("## 反馈主题 Feedback topics",
                          "Community data are not available for this dataset. 此数据集没有社区数据。"))
     sections.append(("## 建议行动 Recommended action", show(rep["actions"])))
+    sections.append(("## 员工笔记 Staff notes", notes_table(rep["notes"]) if len(rep.get("notes", ())) else
+                     tr("No staff notes yet: staff add them on the customer's page of the sharing end.")))
     return _number(sections, level)
 
 
-def segment_sections(rep: Mapping[str, Any], con, level: int = 2) -> list[tuple[str, Any]]:
-    """``(heading, content)`` pairs of a per-segment report (``level``: Markdown heading level)."""
+def notes_table(notes: pd.DataFrame):
+    """Staff notes as a report table: time (UTC, to the minute), author, role, code with its meaning, text."""
+    out = pd.DataFrame({
+        "time (UTC)": notes["created_at"].str.slice(0, 16).str.replace("T", " ", regex=False),
+        "author": notes["author"], "role": notes["role"], "code": notes["code"].fillna(""),
+        "说明": notes["code"].map(lambda c: CODE_SCHEME[c]["说明"] if c in CODE_SCHEME else ""),
+        "note": notes["text"]})
+    return show(out, max_rows=None)
+
+
+def segment_sections(rep: Mapping[str, Any], con, level: int = 2, draw: bool = True) -> list[tuple[str, Any]]:
+    """``(heading, content)`` pairs of a per-segment report (``level``: Markdown heading level; ``draw=False``:
+    figures are :class:`Deferred`, drawn on ``con`` while it is open)."""
     summary = rep["summary"].rename(index=_SUMMARY_ROWS)
     summary = summary.map(lambda v: f"{v:.3f}" if isinstance(v, float) and abs(v) < 10 else
                           (f"{v:,.1f}" if isinstance(v, float) else v))
-    fig = plot_segment_distribution(con, rep["segment"], rep["column"])
-    plt.close(fig)
+    fig = _figure("distribution", lambda: plot_segment_distribution(con, rep["segment"], rep["column"]), draw)
     top = rep["top"].copy()
     for col in ("clv", "revenue"):
         if col in top:
