@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import store
+from ..i18n import tr
 from ..schema import EMAIL_PATTERN, PHONE_PATTERN
 from .coding import CODE_SCHEME
 
@@ -92,16 +93,17 @@ def validate_note(text: str | None, code: str | None) -> tuple[str, str | None]:
     text = (text or "").strip()
     code = (code or "").strip() or None
     if code is not None and code not in CODE_SCHEME:
-        raise InvalidNote(f"code {code[:20]!r} is not in the code scheme (e.g. C-03, S-01)")
+        raise InvalidNote(tr("code {code} is not in the code scheme (e.g. C-03, S-01)", code=repr(code[:20])))
     if not text and code is None:
-        raise InvalidNote("write a note or choose a code")
+        raise InvalidNote(tr("write a note or choose a code"))
     if len(text) > NOTE_MAX_CHARS:
-        raise InvalidNote(f"a note has at most {NOTE_MAX_CHARS:,} characters; this one has {len(text):,}")
+        raise InvalidNote(tr("a note has at most {limit:,} characters; this one has {n:,}", limit=NOTE_MAX_CHARS,
+                             n=len(text)))
     if _CONTROL.search(text):
-        raise InvalidNote("the note holds control characters")
+        raise InvalidNote(tr("the note holds control characters"))
     if re.search(PHONE_PATTERN, text) or re.search(EMAIL_PATTERN, text):
-        raise InvalidNote("a note must not hold a phone number or e-mail address: the knowledge base keeps "
-                          "pseudonyms only")
+        raise InvalidNote(tr("a note must not hold a phone number or e-mail address: the knowledge base keeps "
+                             "pseudonyms only"))
     return text, code
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import DataError
+from ..i18n import tr
 from .actions import registry_action, segment_metrics
 from .base import has_table, meta, profile_columns
 
@@ -50,9 +51,9 @@ def _page_number(page: Any) -> int:
     try:
         value = int(page)
     except (TypeError, ValueError):
-        raise DataError(f"page must be a whole number, not {str(page)[:20]!r}") from None
+        raise DataError(tr("page must be a whole number, not {given}", given=repr(str(page)[:20]))) from None
     if value < 1:
-        raise DataError(f"page must be 1 or more, not {value}")
+        raise DataError(tr("page must be 1 or more, not {given}", given=value))
     return value
 
 
@@ -62,9 +63,9 @@ def _number(value: Any, name: str) -> float | None:
     try:
         out = float(str(value).replace(",", ""))
     except ValueError:
-        raise DataError(f"{name} must be a number, not {str(value)[:20]!r}") from None
+        raise DataError(tr("{name} must be a number, not {given}", name=tr(name), given=repr(str(value)[:20]))) from None
     if not math.isfinite(out):
-        raise DataError(f"{name} must be a finite number")
+        raise DataError(tr("{name} must be a finite number", name=tr(name)))
     return out
 
 
@@ -81,7 +82,7 @@ def search_customers(con, q: str | None = None, segment: str | None = None, stag
     seg_col = meta(con).get("segment_column", "rfm_segment")
     lo, hi = _number(clv_min, "lowest CLV"), _number(clv_max, "highest CLV")
     if lo is not None and hi is not None and lo > hi:
-        raise DataError(f"the lowest CLV ({lo:,.0f}) is above the highest ({hi:,.0f})")
+        raise DataError(tr("the lowest CLV ({lo:,.0f}) is above the highest ({hi:,.0f})", lo=lo, hi=hi))
     page = _page_number(page)
     where, params = [], []
     if q and q.strip():

@@ -19,7 +19,8 @@ import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from ..knowledge.notes import now
+from ..i18n import tr
+from ..store import read_time
 
 ROLES: dict[str, str] = {
     "sales": "search customers, read profiles and segments, add notes",
@@ -60,15 +61,15 @@ class User:
 
 def check_role(role: str) -> str:
     if role not in ROLES:
-        raise AccountError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+        raise AccountError(tr("role must be one of {roles}, not {given}", roles=", ".join(ROLES), given=repr(role)))
     return role
 
 
 def check_password(password: str) -> str:
     if len(password) < MIN_PASSWORD:
-        raise AccountError(f"a password needs at least {MIN_PASSWORD} characters")
+        raise AccountError(tr("a password needs at least {n} characters", n=MIN_PASSWORD))
     if password.strip() != password or "\n" in password:
-        raise AccountError("a password must not start or end with a blank or hold a line break")
+        raise AccountError(tr("a password must not start or end with a blank or hold a line break"))
     return password
 
 
@@ -96,16 +97,16 @@ class Accounts:
         """Add an account (name: 2–32 of ``a-z 0-9 . _ -``, starting with a letter or digit)."""
         name = name.strip()
         if not NAME_PATTERN.match(name):
-            raise AccountError("a user name has 2–32 characters: a-z, 0-9, '.', '_' or '-', starting with a letter "
-                               "or digit")
+            raise AccountError(tr("a user name has 2–32 characters: a-z, 0-9, '.', '_' or '-', starting with a "
+                                  "letter or digit"))
         check_role(role)
         check_password(password)
         with closing(self._connect()) as con:
             try:
                 con.execute("INSERT INTO users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)",
-                            (name, role, _HASHER.hash(password), now()))
+                            (name, role, _HASHER.hash(password), read_time()))
             except sqlite3.IntegrityError:
-                raise AccountError(f"user {name!r} exists already") from None
+                raise AccountError(tr("user {name} exists already", name=repr(name))) from None
         return User(name, role)
 
     def set_role(self, name: str, role: str) -> None:
@@ -122,7 +123,7 @@ class Accounts:
     def _update(self, name: str, sql: str, values: tuple) -> None:
         with closing(self._connect()) as con:
             if con.execute(sql, values).rowcount != 1:
-                raise AccountError(f"no user {name!r}")
+                raise AccountError(tr("no user {name}", name=repr(name)))
 
     def get(self, name: str) -> User | None:
         """The active user of that name, or ``None``."""

@@ -75,7 +75,7 @@ def create_app(dataset: str = "xiaomi_sim", users_file: str | Path | None = None
     limiter = Limiter(get_remote_address, app=app, storage_uri=app.config["RATELIMIT_STORAGE_URI"])
     app.extensions["crm"]["limiter"] = limiter
     logins = LoginManager(app)
-    logins.login_view = "pages.sign_in"
+    logins.login_view = "sign_in"
     logins.session_protection = "strong"
 
     @logins.user_loader

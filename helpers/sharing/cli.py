@@ -40,7 +40,7 @@ def read_password(stream=None) -> str:
     return stream.readline().rstrip("\r\n")
 
 
-def _parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="crm-knowledge", description="The sharing end of the customer knowledge system.")
     p.add_argument("--users-file", help=f"accounts file (default ${paths.USERS_ENV} or data/processed/users.sqlite)")
     sub = p.add_subparsers(dest="command", required=True)
@@ -71,7 +71,7 @@ def _is_local(host: str) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = build_parser().parse_args(argv)
     users = Accounts(args.users_file or paths.users_file())
     try:
         if args.command == "add-user":

@@ -286,11 +286,11 @@ def users():
                 _log("set_role", detail=f"{name} → {request.form.get('role')}")
             elif action == "disable":
                 if name == current_user.name:
-                    raise AccountError("you cannot disable your own account")
+                    raise AccountError(i18n.tr("you cannot disable your own account"))
                 accounts().set_active(name, False)
                 _log("disable_user", detail=name)
             else:
-                raise AccountError(f"unknown action {action[:20]!r}")
+                raise AccountError(i18n.tr("unknown action {action}", action=repr(action[:20])))
             message = i18n.tr("Done: {action} {name}.", action=action, name=name)
         except AccountError as exc:
             message, status = str(exc), 400

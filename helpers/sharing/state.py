@@ -153,7 +153,7 @@ def requires(role: str) -> Callable:
         @functools.wraps(view)
         def checked(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_authenticated:
-                return redirect(login_url("pages.sign_in", request.url))
+                return redirect(login_url("sign_in", request.full_path))
             if not current_user.may(role):
                 abort(403)
             return view(*args, **kwargs)
