@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Debian packages the PDF reports need: headless Chromium (HTML → PDF), CJK fonts (Chinese in
 # figures and documents), MathJax (formulas, offline) and poppler-utils (reading PDFs back in tests),
-# and a Java runtime for the Spark path of the per-customer summary (tests/test_engines.py).
+# a Java runtime for the Spark path of the per-customer summary (tests/test_engines.py), and
+# Chromium's driver for the sharing end's browser test (tests/test_sharing_browser.py, Selenium).
 # Installs them when run as root and something is missing; otherwise prints the exact command.
 set -euo pipefail
-PACKAGES="chromium fonts-noto-cjk libjs-mathjax poppler-utils openjdk-17-jre-headless"
+PACKAGES="chromium chromium-driver fonts-noto-cjk libjs-mathjax poppler-utils openjdk-17-jre-headless"
 missing=()
 command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || [ -n "${CRM_CHROMIUM:-}" ] || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 [ -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || missing+=(fonts-noto-cjk)
 [ -f /usr/share/javascript/mathjax/MathJax.js ] || missing+=(libjs-mathjax)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)

@@ -17,6 +17,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 
 from .. import i18n, paths, tables
 from ..errors import DataError
@@ -199,7 +200,7 @@ def customer_pdf(customer_id: str):
 def segments():
     with crm()["kb"].cursor() as con:
         table = segment_overview(con)
-    return _page("segments.html", table=tables.to_html(table, max_rows=None), names=list(table["segment"]))
+    return _page("segments.html", table=Markup(tables.to_html(table, max_rows=None)), names=list(table["segment"]))
 
 
 @requires("sales")
@@ -247,7 +248,7 @@ def entries():
             return _page("entries.html", 400, args=args, options=options, error=str(exc.args[0]), table=None)
     _log("view_entries", detail=" ".join(f"{k}={v}" for k, v in args.items() if v)[:200])
     return _page("entries.html", args=args, options=options, where=pager(total, int(page), PER_PAGE),
-                 table=tables.to_html(rows, max_rows=None) if len(rows) else None)
+                 table=Markup(tables.to_html(rows, max_rows=None)) if len(rows) else None)
 
 
 @requires("analyst")
@@ -303,7 +304,7 @@ def audit():
     user, action = request.args.get("user", "").strip(), request.args.get("action", "").strip()
     rows, total = sharing().audit(limit=50, offset=(page - 1) * 50, user=user or None, action=action or None)
     _log("view_audit")
-    return _page("audit.html", table=tables.to_html(rows, max_rows=None) if len(rows) else None,
+    return _page("audit.html", table=Markup(tables.to_html(rows, max_rows=None)) if len(rows) else None,
                  where=pager(total, page, 50), args={"user": user, "action": action}, actions=AUDIT_ACTIONS)
 
 
