@@ -458,3 +458,26 @@ def test_tr_value_keeps_a_known_values_share():
     assert i18n.tr_value("my shop (76%)") == "my shop (76%)"
     i18n.set_language("en")
     assert i18n.tr_value("online_mall (76%)") == "online_mall (76%)"
+
+
+def test_language_is_per_thread_and_restored():
+    import threading
+    seen = {}
+
+    def reader(lang: str) -> None:
+        with i18n.language(lang):
+            barrier.wait()
+            seen[lang] = (i18n.get_language(), i18n.tr("Customers"))
+
+    before = i18n.get_language()
+    barrier = threading.Barrier(2)
+    threads = [threading.Thread(target=reader, args=(lang,)) for lang in ("en", "zh")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen == {"en": ("en", "Customers"), "zh": ("zh", "客户")}
+    assert i18n.get_language() == before
+    with pytest.raises(ValueError, match="lang must be one of"):
+        with i18n.language("fr"):
+            pass

@@ -307,6 +307,9 @@ def test_numbered_run_skips_the_report_template():
     assert (paths.NOTEBOOKS / report.KNOWLEDGE_TEMPLATE).exists()
 
 
+STAFF_NOTE = "Phone ran hot while gaming; offered the cooling case."
+
+
 @pytest.fixture(scope="module")
 def built_reports(world, tmp_path_factory):
     out = tmp_path_factory.mktemp("knowledge_reports")
@@ -316,6 +319,8 @@ def built_reports(world, tmp_path_factory):
         con = kn.open_knowledge_base(DATASET)
         cid = kn.example_customer(con)
         con.close()
+        # what staff shared on the sharing end is part of the next knowledge report
+        kn.SharingStore.of(DATASET).create().add_note(cid, "ling", "sales", STAFF_NOTE, "C-03")
         results = report.build_knowledge_reports(paths.NOTEBOOKS, out, dataset=DATASET, customers=[cid],
                                                  segment="champions", top=0, progress=False)
     return {"results": results, "cid": cid}
@@ -336,7 +341,7 @@ def test_per_customer_and_per_segment_pdfs_have_chinese_headings_and_no_personal
     squash = lambda s: re.sub(r"\s+", "", s)  # noqa: E731
     ctext, stext = squash(_pdf_text(customer_pdf)), squash(_pdf_text(segment_pdf))
     for heading in ("客户个人知识报告", "客户概况", "购买历史", "客户价值", "预计购买与活跃概率", "反馈主题", "社区互动",
-                    "建议行动", "SIMULATED", built_reports["cid"]):
+                    "建议行动", "员工笔记", "C-03", "ling", squash(STAFF_NOTE), "SIMULATED", built_reports["cid"]):
         assert squash(heading) in ctext, heading
     for heading in ("细分客户知识报告", "细分概况", "价值分布", "重点客户", "建议行动", "champions"):
         assert squash(heading) in stext, heading
@@ -352,3 +357,70 @@ def test_per_customer_and_per_segment_pdfs_have_chinese_headings_and_no_personal
     assert not [n for n in nicks if squash(n) in blob]
     pseudonym = world["inputs"].customers.set_index("customer_id").loc[built_reports["cid"], "name"]
     assert pseudonym in ctext
+
+
+# --------------------------------------------------------------------------- the sharing end's queries and notes
+
+
+def test_search_customers_obeys_every_filter_and_pages(con):
+    prof = con.execute("SELECT * FROM customer_profile").df()
+    fb = con.execute("SELECT customer_id, code FROM customer_feedback").df()
+    topic = fb["code"].value_counts().index[0]
+    lo, hi = prof["clv"].quantile([0.2, 0.95])
+    rows, total = kn.search_customers(con, segment="champions", clv_min=lo, clv_max=f"{hi:,.2f}", topic=topic,
+                                      per_page=5)
+    want = prof.loc[(prof["rfm_segment"] == "champions") & prof["clv"].between(lo, round(hi, 2))
+                    & prof["customer_id"].isin(fb.loc[fb["code"] == topic, "customer_id"])]
+    assert total == len(want) > 5
+    assert list(rows["customer_id"]) == list(want.sort_values(["clv", "customer_id"], ascending=[False, True])
+                                              ["customer_id"].head(5))
+    page2, _ = kn.search_customers(con, segment="champions", clv_min=lo, clv_max=f"{hi:,.2f}", topic=topic,
+                                   per_page=5, page=2)
+    assert not set(page2["customer_id"]) & set(rows["customer_id"])
+    one = prof["customer_id"].iloc[3]
+    assert one in set(kn.search_customers(con, q=one[:6], per_page=1000)[0]["customer_id"])
+    assert kn.search_customers(con, q="%")[1] == 0  # a wildcard is a character, not a pattern
+    for bad, message in (({"clv_min": "lots"}, "must be a number"), ({"clv_min": 9, "clv_max": 1}, "above the highest"),
+                         ({"page": 0}, "1 or more"), ({"page": "2; --"}, "whole number")):
+        with pytest.raises(DataError, match=message):
+            kn.search_customers(con, **bad)
+
+
+def test_knowledge_entries_filter_by_kind_code_and_words(con):
+    posts = con.execute("SELECT * FROM posts_coded").df()
+    rows, total = kn.knowledge_entries(con, kind="C", per_page=10)
+    assert total == int((posts["kind"] == "C").sum()) and set(rows["code"].str[0]) == {"C"}
+    assert rows["timestamp"].is_monotonic_decreasing
+    word = posts["title"].iloc[0][:2]
+    _, total = kn.knowledge_entries(con, q=word)
+    assert total == int((posts["title"].str.contains(word, regex=False)
+                         | posts["text"].str.contains(word, regex=False)).sum())
+
+
+def test_segment_overview_gives_each_segment_its_size_and_treatment(con):
+    overview = kn.segment_overview(con)
+    sizes = con.execute("SELECT rfm_segment, count(*) FROM customer_profile WHERE rfm_segment IS NOT NULL "
+                        "GROUP BY 1").fetchall()
+    assert dict(zip(overview["segment"], overview["customers"])) == dict(sizes)
+    assert overview.loc[overview["segment"] == "champions", "treatment"].iloc[0]
+
+
+def test_sharing_store_keeps_notes_and_an_append_only_audit(tmp_path):
+    store_ = kn.SharingStore(tmp_path / "sharing.sqlite")
+    assert store_.notes().empty and store_.audit()[1] == 0  # no file yet: nothing, no error
+    store_.create()
+    first = store_.add_note("c1", "ann", "sales", "  Asked for a repair slot.  ", "N-08")
+    store_.add_note("c2", "bo", "analyst", "", "C-03")
+    notes = store_.notes()
+    assert notes["note_id"].tolist() == [first, first + 1]
+    assert notes.iloc[0][["customer_id", "author", "role", "code", "text"]].tolist() == \
+        ["c1", "ann", "sales", "N-08", "Asked for a repair slot."]
+    assert store_.notes("c2")["code"].tolist() == ["C-03"]
+    with pytest.raises(kn.InvalidNote, match="not in the code scheme"):
+        store_.add_note("c1", "ann", "sales", "x", "C-42")
+    with pytest.raises(ValueError, match="unknown audit action"):
+        store_.log("delete_everything", "ann", "sales")
+    for action in ("view_profile", "add_note", "view_profile"):
+        store_.log(action, "ann", "sales", "c1")
+    events, total = store_.audit(limit=2, action="view_profile")
+    assert total == 2 and len(events) == 2 and events["event_id"].is_monotonic_decreasing

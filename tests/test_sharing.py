@@ -10,8 +10,11 @@ writers, the language switch, and the command line (no default account, password
 from __future__ import annotations
 
 import io
+import os
 import re
+import shutil
 import sqlite3
+import subprocess
 import threading
 
 import pytest
@@ -424,3 +427,31 @@ def test_add_user_reads_the_password_from_standard_input(tmp_path, monkeypatch, 
 def test_the_default_host_is_this_machine_only():
     args = cli.build_parser().parse_args(["serve"])
     assert args.host == "127.0.0.1" and args.port == 8866 and args.dataset == "xiaomi_sim"
+
+
+NEEDS_CHROMIUM = pytest.mark.skipif(
+    os.environ.get("CI") != "true" and not (shutil.which("chromium") or os.environ.get("CRM_CHROMIUM")),
+    reason="Chromium not installed (make test installs it as root); in CI this never skips",
+)
+
+
+@NEEDS_CHROMIUM
+def test_the_pdf_link_serves_the_same_profile_with_the_latest_notes(sessions, server, world, customer, tmp_path,
+                                                                    monkeypatch):
+    monkeypatch.setenv("CRM_REPORTS_DIR", str(tmp_path))
+    s = sessions["sales"]
+    page = f"{server.url}/customers/{customer}"
+    assert 'href="/customers/%s/report.pdf"' % customer in s.get(page, timeout=30).text
+    _post(s, f"{page}/notes", page, text="Prefers pick-up in the Beijing store.", code="S-08")
+    r = s.get(f"{page}/report.pdf", timeout=300)
+    assert r.status_code == 200 and r.headers["Content-Type"] == "application/pdf" and r.content[:5] == b"%PDF-"
+    pdf = tmp_path / "knowledge" / f"knowledge_{DATASET}_customer_{customer}.pdf"
+    text = re.sub(r"\s+", "", subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True,
+                                             text=True, check=True).stdout)
+    for part in ("客户个人知识报告", "Profile", "Recommendedaction", "Staffnotes", "Prefers", "S-08", customer):
+        assert part in text, part
+    built = pdf.stat().st_mtime_ns
+    assert s.get(f"{page}/report.pdf", timeout=60).content == r.content  # fresh: served, not rebuilt
+    assert pdf.stat().st_mtime_ns == built
+    events, _ = _store(world).audit(limit=1, user="sales")
+    assert events.iloc[0]["action"] == "download_pdf" and events.iloc[0]["customer_id"] == customer

@@ -261,7 +261,7 @@ def customer_sections(rep: Mapping[str, Any], level: int = 2, draw: bool = True)
     m, row = rep["meta"], rep["row"]
     orders = rep["orders"]
     fig = _figure("history", lambda: plot_customer_history(orders, m.get("currency", "")), draw)
-    hist = orders.sort_values("timestamp", ascending=False).head(10)
+    hist = orders.sort_values("timestamp", ascending=False).head(10).reset_index(drop=True)
     hist = _dates(hist[[c for c in ("timestamp", "amount", "products", "channel") if c in hist.columns]], "timestamp")
     pa, ep = row.get("p_alive"), row.get("expected_purchases")
     horizon = m.get("horizon") or "notebook 03's horizon (default 52 weeks)"

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+import pandas as pd
 from flask import Flask, Response, abort, redirect, render_template, request, send_file, session, url_for
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -182,7 +183,8 @@ def customer_pdf(customer_id: str):
     out = paths.reports_dir() / LANG_SUBDIR[lang] / KNOWLEDGE_SUBDIR
     stem = knowledge_jobs(dataset, [customer_id], segment_report=False)[0][0]
     pdf = out / f"{stem}.pdf"
-    newest = max(kb.stamp, sharing().path.stat().st_mtime_ns if len(rep["notes"]) else 0)
+    notes = rep["notes"]["created_at"]
+    newest = max(kb.stamp, pd.Timestamp(notes.max()).value if len(notes) else 0)  # ns since 1970, UTC
     with _PDF_LOCK:
         if not pdf.exists() or pdf.stat().st_mtime_ns < newest:
             result = build_knowledge_reports(paths.NOTEBOOKS, out, dataset, customers=[customer_id],
