@@ -14,7 +14,7 @@ DATASET ?=
 REPORT_LANG ?= en
 REPORT_PARAMS := $(if $(DATASET),-p dataset $(DATASET),) --lang $(REPORT_LANG)
 
-.PHONY: large-log help setup system-deps report report-zh test lab simulate clean-generated knowledge-reports
+.PHONY: large-log help setup system-deps report report-zh test lab simulate clean-generated knowledge-reports serve
 
 help:
 	@echo "make report    run every notebook with papermill and write PDFs to reports/"
@@ -25,6 +25,8 @@ help:
 	@echo "make simulate  regenerate the simulated export in data/raw/xiaomi_sim (same seed, same files)"
 	@echo "make knowledge-reports SEGMENT=champions TOP=20   per-customer knowledge reports (PDF + HTML)"
 	@echo "make editions  course kit: editions/student/ (answers blank) and editions/instructor/ (solutions, notes)"
+	@echo "make serve     the sharing end (web) on http://127.0.0.1:8866/ after make report and an account:"
+	@echo "               .venv/bin/crm-knowledge add-user NAME --role admin   (DATASET=, HOST=, PORT=)"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +47,13 @@ report-zh:
 
 test: setup system-deps
 	$(BIN)/python -m pytest
+
+# The sharing end of the customer knowledge system (helpers.sharing): a web application over the knowledge base
+# notebook 07 builds. Needs an account first: .venv/bin/crm-knowledge add-user NAME --role sales|analyst|admin
+HOST ?= 127.0.0.1
+PORT ?= 8866
+serve: setup
+	$(BIN)/crm-knowledge serve --host $(HOST) --port $(PORT) $(if $(DATASET),--dataset $(DATASET),)
 
 lab: setup
 	$(BIN)/python -m pip install --quiet -e ".[dev,lab]"
