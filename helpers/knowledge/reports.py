@@ -208,8 +208,8 @@ _SUMMARY_ROWS: dict[str, str] = {
 
 
 def report_title(rep: Mapping[str, Any], mode: str) -> str:
-    """Markdown title block of a knowledge report (says SIMULATED when the data are)."""
-    m = rep["meta"]
+    """Markdown title block of a knowledge report. The data's label (SIMULATED where they are) is the first line
+    of the summary under it (:func:`helpers.report.render`), in the PDF and on the sharing end's pages alike."""
     if mode == "customer":
         row = rep["row"]
         name = row.get("name")
@@ -218,8 +218,8 @@ def report_title(rep: Mapping[str, Any], mode: str) -> str:
     else:
         head = (f"# 细分客户知识报告 Segment knowledge report\n\n**{rep['column']} = {rep['segment']}** · "
                 f"{int(rep['summary'].loc['customers', rep['segment']]):,} customers")
-    return (f"{head}\n\nData: {m.get('label', m.get('dataset'))}. Pseudonymised: customer ids and pseudonymous "
-            "names only (仅显示客户ID与化名); no phone numbers, e-mail addresses or forum nicknames.")
+    return (f"{head}\n\nPseudonymised: customer ids and pseudonymous names only (仅显示客户ID与化名); no phone "
+            "numbers, e-mail addresses or forum nicknames.")
 
 
 def _dates(frame: pd.DataFrame, *cols: str) -> pd.DataFrame:

@@ -302,7 +302,8 @@ def users():
 
 @requires("admin")
 def audit():
-    page = max(1, int(request.args.get("page", "1") or 1)) if request.args.get("page", "1").isdigit() else 1
+    given = request.args.get("page", "1")
+    page = int(given) if given.isdigit() and int(given) > 0 else 1
     user, action = request.args.get("user", "").strip(), request.args.get("action", "").strip()
     rows, total = sharing().audit(limit=50, offset=(page - 1) * 50, user=user or None, action=action or None)
     _log("view_audit")
@@ -323,6 +324,7 @@ def _error(code: int, message: str):
 ERRORS: dict[Any, Callable[[Any], Any]] = {
     403: lambda e: _error(403, i18n.tr("Your role does not allow this page.")),
     404: lambda e: _error(404, i18n.tr("Not found.")),
+    500: lambda e: _error(500, i18n.tr("Something went wrong on the server; the error is in its log.")),
     429: lambda e: _error(429, i18n.tr("Too many failed sign-ins: wait a minute and try again.")),
     CSRFError: lambda e: _error(400, i18n.tr("The form expired or did not come from this site: reload the page and "
                                              "send it again.")),
