@@ -265,6 +265,8 @@ def test_every_registered_model(key, cdnow_calibration):
     spec = MODELS[key]
     assert spec.key == key and spec.kind in KINDS and spec.data in DATA and spec.name and spec.paper
     assert clv.find_model(spec.name) is spec and clv.find_model(key) is spec and clv.model_name(spec.model) == spec.name
+    if spec.data == "discrete":  # issue 19: BG/BB counts discrete opportunities, checked on the donations
+        return check_discrete_model(spec, cdnow_calibration)
     model = spec.model()
     assert model.fit(cdnow_calibration) is model
     names = list(spec.model.param_names)
@@ -300,17 +302,7 @@ def test_every_registered_model(key, cdnow_calibration):
             spec.model().fit(broken)
         assert why in str(refused.value)
     if spec.kind == "transaction":
-        assert issubclass(spec.model, TransactionModel)
-        p_alive = model.probability_alive(cdnow_calibration)
-        assert p_alive.index.equals(cdnow_calibration.index) and p_alive.between(0, 1).all()
-        e13, e26 = model.expected_purchases(13, cdnow_calibration), model.expected_purchases(26, cdnow_calibration)
-        assert (e13 >= 0).all() and (e26 >= e13 - 1e-9).all()
-        x, t_x, T = (cdnow_calibration[c].to_numpy(float) for c in ("frequency", "recency", "T"))
-        np.testing.assert_array_equal(model.conditional_expected_purchases(0.0, x, t_x, T), 0.0)
-        np.testing.assert_allclose(model.conditional_expected_purchases(26.0, x, t_x, T), e26)
-        total = sum(model.probability_of_n_purchases(np.array([39.0]), n) for n in range(300))
-        np.testing.assert_allclose(total, 1.0, atol=1e-6)
-        assert 0 < model.expected_purchases_new_customer(13.0) <= model.expected_purchases_new_customer(26.0)
+        check_transaction_promises(spec, model, cdnow_calibration, "T", (13.0, 26.0), 39.0, range(300), atol=1e-6)
     elif spec.kind == "spend":
         spend = model.expected_spend(cdnow_calibration)
         assert spend.index.equals(cdnow_calibration.index) and (spend > 0).all()
@@ -361,6 +353,89 @@ def _free_repeat_purchase(summary: pd.DataFrame):
 REQUIREMENT_BREAKERS = {"repeat_buyers": _nobody_repeats, "positive_spend": _free_repeat_purchase}
 
 
+# ---- issue 19 (discrete)
+def check_discrete_model(spec, continuous: pd.DataFrame) -> None:
+    """What a registered model of discrete purchase opportunities (data "discrete") honours, fitted on the
+    donation table (22 patterns with weights): the same promises as the continuous-time models above."""
+    donations = clv.load_donations()
+    model = spec.model()
+    assert model.fit(donations) is model
+    names, params = list(spec.model.param_names), model.params_
+    assert list(params.index) == names and np.isfinite(params.to_numpy()).all() and (params > 0).all()
+    assert np.isfinite(model.standard_errors_.to_numpy()).all() and (model.standard_errors_ > 0).all()
+    assert np.isfinite(model.log_likelihood_) and model.n_customers_ == int(donations["weights"].sum())
+    table = model.summary()
+    assert list(table.index) == names and (table["meaning"].str.len() > 0).all()
+    again = spec.model(initial_params=(params * 1.5).to_dict()).fit(donations)
+    assert again.log_likelihood_ == pytest.approx(model.log_likelihood_, abs=1e-6)
+    for column in spec.columns:
+        with pytest.raises(DataError, match=f"column '{column}'"):
+            spec.model().fit(donations.drop(columns=column))
+    with pytest.raises(DataError, match="continuous-time summary"):  # frequency, recency, T of rfm_summary
+        spec.model().fit(continuous)
+    for broken, message in _invalid_discrete(donations):
+        with pytest.raises(DataError, match=message):
+            spec.model().fit(broken)
+        with pytest.raises(DataError, match=message):
+            model.probability_alive(broken)
+    weekly = donations.copy()
+    weekly.attrs = {**donations.attrs, "period": "W"}
+    with pytest.raises(DataError, match="fitted on opportunities Y but this summary counts W"):
+        model.probability_alive(weekly)
+    assert set(spec.model.requirements) <= set(REQUIREMENT_BREAKERS) and "repeat_buyers" in spec.model.requirements
+    for requirement, why in spec.model.requirements.items():
+        broken, message = REQUIREMENT_BREAKERS[requirement](donations)
+        with pytest.raises(DataError, match=message) as refused:
+            spec.model().fit(broken)
+        assert why in str(refused.value)
+    assert spec.kind == "transaction"
+    check_transaction_promises(spec, model, donations, "n_periods", (1.0, 5.0), 6.0, range(7), atol=1e-9)
+
+
+def check_transaction_promises(spec, model, summary: pd.DataFrame, age: str, horizons: tuple[float, float],
+                               t_pmf: float, counts: range, atol: float) -> None:
+    """What a fitted transaction model predicts for ``summary`` (``age``: its T, or n opportunities): P(alive)
+    in [0, 1] aligned with it, expected purchases ≥ 0 and growing with the horizon, the array form agreeing
+    (0 at t = 0), P(X(t_pmf) = n) summing to 1 over ``counts``, a new customer's expectation growing."""
+    short, long = horizons
+    assert issubclass(spec.model, TransactionModel)
+    p_alive = model.probability_alive(summary)
+    assert p_alive.index.equals(summary.index) and p_alive.between(0, 1).all()
+    e_short, e_long = model.expected_purchases(short, summary), model.expected_purchases(long, summary)
+    assert (e_short >= 0).all() and (e_long >= e_short - 1e-9).all()
+    x, t_x, T = (summary[c].to_numpy(float) for c in ("frequency", "recency", age))
+    np.testing.assert_array_equal(model.conditional_expected_purchases(0.0, x, t_x, T), 0.0)
+    np.testing.assert_allclose(model.conditional_expected_purchases(long, x, t_x, T), e_long)
+    total = sum(model.probability_of_n_purchases(np.array([t_pmf]), n) for n in counts)
+    np.testing.assert_allclose(total, 1.0, atol=atol)
+    assert 0 < model.expected_purchases_new_customer(short) <= model.expected_purchases_new_customer(long)
+
+
+def _invalid_discrete(table: pd.DataFrame):
+    """``(broken table, message)``: one for each rule of a valid discrete-time summary."""
+    def changed(row: int, **values) -> pd.DataFrame:
+        out = table.astype(float)  # room for the non-whole values below
+        for column, value in values.items():
+            out.loc[out.index[row], column] = value
+        return out
+
+    repeat = int(np.argmax(table["frequency"].to_numpy() == 3))
+    yield changed(3, frequency=-1.0), "frequency must be a whole number ≥ 0"
+    yield changed(3, frequency=1.5), "frequency must be a whole number ≥ 0"
+    yield changed(3, recency=7.0), "recency > n_periods"
+    yield changed(repeat, recency=2.0), "frequency > recency"
+    yield changed(0, recency=2.0), "recency must be 0 for a customer with frequency 0"
+    yield changed(3, n_periods=5.5), "n_periods must be a whole number ≥ 0"
+    yield changed(3, weights=2.5), "weights must be whole numbers ≥ 0"
+    yield changed(3, weights=-1.0), "weights must be whole numbers ≥ 0"
+    per_customer = table.loc[table.index.repeat(table["weights"])].drop(columns="weights").reset_index(drop=True)
+    per_customer.insert(0, "customer_id", [f"d{i}" for i in range(len(per_customer))])
+    per_customer.loc[1, "customer_id"] = "d0"
+    per_customer.attrs = dict(table.attrs)
+    yield per_customer, "appear more than once \\(e.g. 'd0'\\)"
+# ---- end issue 19 (discrete)
+
+
 def test_registry_names_models_in_tables_and_choices(cdnow_calibration):
     bg, gg = clv.BetaGeo().fit(cdnow_calibration), clv.GammaGamma().fit(cdnow_calibration)
     by_name = clv.parameter_table({"BG/NBD": bg, "Gamma-Gamma": gg})
@@ -369,7 +444,7 @@ def test_registry_names_models_in_tables_and_choices(cdnow_calibration):
                                                                                          "Gamma-Gamma": gg}))
     assert clv.find_model("pareto", kind="transaction") is MODELS["pareto_nbd"]
     assert clv.find_model("gamma_gamma", kind="transaction") is None
-    with pytest.raises(ValueError, match="model must be 'bgnbd' or 'pareto', not 'gamma_gamma'"):
+    with pytest.raises(ValueError, match="model must be 'bgnbd' or 'pareto' or 'mbgnbd', not 'gamma_gamma'"):
         clv.score_customers(cdnow_calibration, model="gamma_gamma")
     groups = pd.Series(np.where(cdnow_calibration.index % 2 == 0, "even", "odd"), index=cdnow_calibration.index)
     pd.testing.assert_frame_equal(clv.fit_by_group(cdnow_calibration, groups, model="BG/NBD"),

@@ -134,3 +134,5 @@ def test_benchmark_record_keeps_the_runs_the_issues_ask_for_with_their_commands(
                    "memory_limit 2GB", "benchmarks/bench_clv.py --sizes 1M 10M 50M",  # summary and fits
                    "grouping / floor"):  # the floor ratio's explanation, measured in the same run
         assert needed in record, needed
+    # issue 19 (discrete): MBG/NBD and BG/BB fit times at 1M customers
+    assert "python benchmarks/bench_clv_models.py`" in record and "MBG/NBD and BG/BB fits at scale" in record

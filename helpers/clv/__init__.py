@@ -44,6 +44,11 @@ module             holds
                    :func:`frequency_recency_matrix`, :func:`probability_alive_matrix`,
                    :func:`fit_by_group`
 ``plots``          every ``plot_*``
+``discrete``       :func:`discrete_summary` (purchase opportunities: calendar periods or sale
+                   events), :func:`discrete_patterns` (the BG/BB's sufficient statistics),
+                   :func:`load_donations` (FHS 2010's data), :func:`simulate_bgbb`; with
+                   :class:`ModifiedBetaGeo` (MBG/NBD) and :class:`BetaGeoBetaBinom` (BG/BB) in
+                   ``models`` (issue 19)
 ``literature``     the published CDNOW estimates and :func:`literature_check`
 ``simulation``     :func:`simulate_bgnbd`, :func:`simulate_spend`, :func:`group_truth`,
                    :func:`recovery_table`
@@ -111,6 +116,12 @@ from .tables import (count_claim, dataset_count_claim, default_calibration_end, 
                      top_customers)
 from .units import DAYS_PER_YEAR, MONTH_DAYS, STEP_DAYS, TIME_UNIT_DAYS, TimeUnit, horizon_text, with_time_unit
 from .value import customer_lifetime_value, per_step_discount, sample_customers, score_customers, write_scores
+# ---- issue 19 (discrete)
+from .discrete import OPPORTUNITY_PERIODS, discrete_patterns, discrete_summary, load_donations, simulate_bgbb
+from .literature import DISCRETE_PUBLISHED, discrete_literature_check
+from .models.beta_geo_beta_binom import BetaGeoBetaBinom
+from .models.modified_beta_geo import ModifiedBetaGeo
+# ---- end issue 19 (discrete)
 
 __all__ = [
     # summaries
@@ -133,4 +144,7 @@ __all__ = [
     "simulate_bgnbd", "simulate_spend", "simulated_groups", "group_truth", "recovery_table",
     "describe_transactions", "default_calibration_end", "parameter_table", "fit_summary_table", "top_customers",
     "count_claim", "dataset_count_claim", "flagged_top_claim",
+    # issue 19 (discrete): MBG/NBD, BG/BB and discrete purchase opportunities
+    "ModifiedBetaGeo", "BetaGeoBetaBinom", "OPPORTUNITY_PERIODS", "discrete_summary", "discrete_patterns",
+    "load_donations", "simulate_bgbb", "DISCRETE_PUBLISHED", "discrete_literature_check",
 ]

@@ -12,10 +12,12 @@ http://brucehardie.com/notes/025/
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..acquire import load_cdnow
 from ..clean import clean_transactions
+from .discrete import load_donations  # issue 19 (discrete)
 from .models import MODELS
 from .summary import rfm_summary
 from .units import summary_unit, unit_attrs
@@ -73,3 +75,89 @@ def literature_check(summary: pd.DataFrame | None = None) -> pd.DataFrame:
     table["match"] = table["fitted (printed digits)"] == table["published"]
     table.attrs = {"customers": len(summary), "repeat customers": int((summary["frequency"] > 0).sum())}
     return table
+
+
+# ---- issue 19 (discrete): MBG/NBD on CDNOW, BG/BB on the donations --------------------------------------------
+#: Numbers the new models must reproduce, by registry key, **as printed** (text: the printed digits count),
+#: each with where it comes from. MBG/NBD: the paper's own data (Turkish grocery panel) are not public; the
+#: nearest honest anchor is BTYDplus's MBG/NBD maximum-likelihood estimates on the same FHL-prepared CDNOW
+#: sample, as the lifetimes 0.11.3 test suite prints them (tests/test_estimation.py,
+#: ``test_params_out_is_close_to_BTYDplus``: r 0.525, α 6.183, a 0.891, b 1.614; no log-likelihood printed).
+#: BG/BB: Fader, Hardie & Shang (2010), Marketing Science 29(6), on the 11,104 donors of 1995 over six
+#: yearly opportunities — α 1.204, β 0.750, γ 0.657, δ 2.783, LL −33,225.6 (the paper's estimates, quoted by
+#: lifetimes 0.11.3's ``test_params_out_is_close_to_Hardie_paper`` and PyMC-Marketing's BG/BB tests as
+#: 1.2035, 0.7497, 0.6567, 2.7834); P(alive in 2002) of the paper's Table 6 for three histories (quoted by
+#: lifetimes 0.11.3's ``test_prob_alive_is_close_to_Hardie_paper_table_6``); and figures of the authors'
+#: BG/BB spreadsheet (Hardie's note 010, BGBB_2011-01-20_XLSX.zip) as lifetimes 0.11.3 and PyMC-Marketing
+#: quote them: the in-sample fit (expected donors with 0 and 6 repeat gifts, cells C18 and C24), the
+#: conditional expectations' total over 2002–2006 (sheet "Conditional Expectations (II)", column F), and a
+#: new donor's E[X(n)] (sheet "Tracking Plot", cells B7:B17).
+DISCRETE_SOURCES: dict[str, str] = {
+    "mbg_nbd": "BTYDplus MBG/NBD estimates on the FHL CDNOW sample, as printed in lifetimes 0.11.3's tests "
+               "(Batislam et al. 2007's own data are not public)",
+    "bg_bb": "Fader, Hardie & Shang (2010), Marketing Science 29(6): estimates and Table 6; Hardie's BG/BB "
+             "spreadsheet (note 010): in-sample fit, conditional expectations, tracking (as lifetimes 0.11.3 "
+             "and PyMC-Marketing quote them)",
+}
+DISCRETE_PUBLISHED: dict[str, dict[str, str]] = {
+    "mbg_nbd": {"r": "0.525", "alpha": "6.183", "a": "0.891", "b": "1.614"},
+    "bg_bb": {"alpha": "1.204", "beta": "0.750", "gamma": "0.657", "delta": "2.783", "log-likelihood": "-33225.6"},
+}
+#: FHS 2010 Table 6, P(alive in 2002) for donors last seen in 1995, 1999, 2001: ``(x, t_x, n) → printed``.
+BGBB_P_ALIVE_2002: dict[tuple[int, int, int], str] = {(0, 0, 6): "0.11", (2, 4, 6): "0.59", (6, 6, 6): "0.93"}
+#: Hardie's BG/BB spreadsheet: donors expected with x repeat gifts in 1996–2001 (x → printed).
+BGBB_IN_SAMPLE: dict[int, str] = {0: "3454.9", 6: "1253.1"}
+#: Hardie's BG/BB spreadsheet: Σ over donors of E[X(6, 6+5) | x, t_x, 6], repeat gifts expected in 2002–2006.
+BGBB_CONDITIONAL_TOTAL = "12884.2"
+#: Hardie's BG/BB spreadsheet ("Tracking Plot"): a new donor's E[X(n)], n = 1..11 opportunities.
+BGBB_TRACKING: dict[int, str] = {1: "0.4985", 2: "0.9233", 3: "1.2969", 4: "1.6323", 5: "1.9381", 6: "2.2202",
+                                  7: "2.4826", 8: "2.7285", 9: "2.9603", 10: "3.1798", 11: "3.3887"}
+
+
+def _printed_row(model: str, quantity: str, printed: str, fitted: float) -> tuple[str, str, float, float, float, bool]:
+    digits = len(printed.split(".")[1]) if "." in printed else 0
+    rounded = round(float(fitted), digits)
+    return model, quantity, float(printed), float(fitted), rounded, rounded == float(printed)
+
+
+def discrete_literature_check(summary: pd.DataFrame | None = None, donations: pd.DataFrame | None = None,
+                              tracking: tuple[int, ...] = (1, 6, 11)) -> pd.DataFrame:
+    """MBG/NBD fitted on the FHL-prepared CDNOW summary and BG/BB on the donation data, each number beside
+    its printed value (:data:`DISCRETE_PUBLISHED` and the BG/BB figures above), rounded to the printed digits.
+
+    Same columns as :func:`literature_check` (``model, quantity, published, fitted, fitted (printed digits),
+    match``); ``attrs["sources"]`` says where each model's numbers come from (:data:`DISCRETE_SOURCES`).
+    ``tracking`` picks the new-donor expectations shown (all eleven are in :data:`BGBB_TRACKING`).
+    """
+    summary = cdnow_fhl_summary() if summary is None else summary
+    donations = load_donations() if donations is None else donations
+    mbg, bgbb = MODELS["mbg_nbd"], MODELS["bg_bb"]
+    fitted = {"mbg_nbd": mbg.model().fit(summary), "bg_bb": bgbb.model().fit(donations)}
+    rows = []
+    for key, published in DISCRETE_PUBLISHED.items():
+        model = fitted[key]
+        for quantity, printed in published.items():
+            got = model.log_likelihood_ if quantity == "log-likelihood" else float(model.params_[quantity])
+            rows.append(_printed_row(MODELS[key].name, quantity, printed, got))
+    m = fitted["bg_bb"]
+    histories = pd.DataFrame(list(BGBB_P_ALIVE_2002), columns=["frequency", "recency", "n_periods"])
+    histories.attrs = {"period": donations.attrs.get("period"), "opportunity_col": None}
+    p_alive = m.probability_alive(histories, future=1).to_numpy()
+    for (x, t_x, n), printed, got in zip(BGBB_P_ALIVE_2002, BGBB_P_ALIVE_2002.values(), p_alive):
+        rows.append(_printed_row(bgbb.name, f"P(alive in 2002 | x={x}, t_x={t_x}, n={n})", printed, got))
+    donors = float(donations["weights"].sum())
+    for x, printed in BGBB_IN_SAMPLE.items():
+        rows.append(_printed_row(bgbb.name, f"donors with x={x} in 1996–2001 (expected)", printed,
+                                 donors * float(m.probability_of_n_purchases(6, x))))
+    total = float(np.dot(donations["weights"], m.expected_purchases(5, donations)))
+    rows.append(_printed_row(bgbb.name, "Σ E[X(6, 11) | x, t_x, n]: gifts expected in 2002–2006",
+                             BGBB_CONDITIONAL_TOTAL, total))
+    for n in tracking:
+        rows.append(_printed_row(bgbb.name, f"E[X({n})] of a new donor", BGBB_TRACKING[n],
+                                 float(m.expected_purchases_new_customer(n))))
+    table = pd.DataFrame(rows, columns=["model", "quantity", "published", "fitted", "fitted (printed digits)",
+                                        "match"])
+    table.attrs = {"sources": {MODELS[k].name: v for k, v in DISCRETE_SOURCES.items()},
+                   "customers": {mbg.name: len(summary), bgbb.name: int(donors)}}
+    return table
+# ---- end issue 19 (discrete)

@@ -19,7 +19,7 @@ from .models.beta_geo import BetaGeo
 
 
 def simulate_bgnbd(n_customers: int, r: float, alpha: float, a: float, b: float, T: float | np.ndarray,
-                   seed: int = 0) -> pd.DataFrame:
+                   seed: int = 0, dropout_at_zero: bool = False) -> pd.DataFrame:
     """Summaries ``(frequency, recency, T)`` drawn exactly from the BG/NBD process, in continuous time.
 
     ``λ ~ Gamma(r, α)``, ``p ~ Beta(a, b)``; ``N ~ Poisson(λT)`` events while alive, the customer
@@ -27,6 +27,10 @@ def simulate_bgnbd(n_customers: int, r: float, alpha: float, a: float, b: float,
     times are uniform order statistics, so ``t_x = T · Beta(x, N − x + 1)``. ``T`` is a number
     or one value per customer (model periods). For testing estimators against known parameters;
     :mod:`helpers.simulate` produces whole transaction logs.
+
+    ``dropout_at_zero=True`` draws the MBG/NBD process (Batislam et al. 2007) instead: the customer also
+    drops out with probability ``p`` right after the first purchase (then ``x = 0``, dead). The draws
+    before it are the same, so the BG/NBD sample of a seed is unchanged.
     """
     rng = np.random.default_rng(seed)
     T = np.broadcast_to(np.asarray(T, dtype=float), (n_customers,)).copy()
@@ -35,11 +39,15 @@ def simulate_bgnbd(n_customers: int, r: float, alpha: float, a: float, b: float,
     N = rng.poisson(lam * T)
     K = rng.geometric(p)
     x = np.minimum(N, K)
+    alive = N < K
+    if dropout_at_zero:  # issue 19 (discrete): MBG/NBD's dropout chance at time 0
+        at_zero = rng.random(n_customers) < p
+        x, alive = np.where(at_zero, 0, x), alive & ~at_zero
     t_x = np.zeros(n_customers)
     has = x > 0
     t_x[has] = T[has] * rng.beta(x[has], N[has] - x[has] + 1)
     out = pd.DataFrame({"customer_id": np.arange(n_customers), "frequency": x.astype(float), "recency": t_x, "T": T})
-    out.attrs = {"true_params": {"r": r, "alpha": alpha, "a": a, "b": b}, "alive": N < K}
+    out.attrs = {"true_params": {"r": r, "alpha": alpha, "a": a, "b": b}, "alive": alive}
     return out
 
 
@@ -85,3 +93,4 @@ def recovery_table(fitted: pd.DataFrame, truth: pd.DataFrame | None = None) -> p
     out["relative error"] = (out["estimate"] - out["true"]) / out["true"]
     return out[["group", "parameter", "true", "estimate", "std_err", lo, hi, "covered", "relative error",
                 "customers"]]
+

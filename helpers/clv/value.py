@@ -164,8 +164,9 @@ def score_customers(
     discount_rate
         Annual discount rate (0.10 = 10% a year), converted per step by :func:`per_step_discount`.
     model
-        ``"bgnbd"`` (:class:`BetaGeo`) or ``"pareto"`` (:class:`ParetoNBD`): a transaction model of the
-        registry :data:`helpers.clv.models.MODELS` fitted on an RFM summary, by key, display name or alias.
+        ``"bgnbd"`` (:class:`BetaGeo`), ``"pareto"`` (:class:`ParetoNBD`) or ``"mbgnbd"`` (:class:`ModifiedBetaGeo`):
+        a transaction model of the registry :data:`helpers.clv.models.MODELS` fitted on an RFM summary, by key,
+        display name or alias.
     model_period_days
         Days per model period, when ``summary`` does not state its unit in ``attrs`` (as ``rfm_summary``
         writes it); it then states the unit of the summary and of the models.

@@ -13,8 +13,12 @@ module              holds
 ``gamma_gamma``     :class:`GammaGamma`, spend per transaction (Fader & Hardie 2013)
 ==================  =======================================================================
 
+and ``modified_beta_geo`` (:class:`ModifiedBetaGeo`, MBG/NBD, Batislam, Denizel & Filiztekin 2007),
+``beta_geo_beta_binom`` (:class:`BetaGeoBetaBinom`, BG/BB at discrete opportunities, Fader, Hardie &
+Shang 2010, fitted on per-customer or per-pattern tables checked by ``checks.discrete_arrays``).
+
 :data:`MODELS` is the registry: one :class:`ModelSpec` per model, keyed ``"bg_nbd"``,
-``"pareto_nbd"``, ``"gamma_gamma"``. Whatever goes through every model — the parameter and fit
+``"pareto_nbd"``, ``"gamma_gamma"``, ``"mbg_nbd"``, ``"bg_bb"``. Whatever goes through every model — the parameter and fit
 tables' names (:func:`model_name`), the choice of transaction model in
 :func:`helpers.clv.score_customers` and :func:`helpers.clv.fit_by_group` (:func:`find_model`), the
 literature check, the one test that fits every model (``tests/test_clv.py``) — reads it. Adding a
@@ -33,11 +37,13 @@ unit than the one it was fitted in, and its class states what a fit needs beyond
 (``requirements``: repeat buyers; Gamma-Gamma also positive spend), each with the reason; the registry's
 test breaks every rule and requirement for every model.
 
-Its ``data`` says what it is fitted on (:data:`DATA`): today ``"rfm"`` (:func:`helpers.clv.rfm_summary`'s
-``frequency, recency, T`` of a non-contractual, continuous-time log) and ``"rfm_spend"`` (the
-same summary's ``frequency`` and ``monetary_value``). Models to come read other data and get
-words of their own: discrete purchase opportunities (BG/BB), renewals of a contract (sBG),
-a summary with covariates; a function that needs one kind of data filters the registry on it.
+Its ``data`` says what it is fitted on (:data:`DATA`): ``"rfm"`` (:func:`helpers.clv.rfm_summary`'s
+``frequency, recency, T`` of a non-contractual, continuous-time log), ``"rfm_spend"`` (the
+same summary's ``frequency`` and ``monetary_value``) and ``"discrete"`` (counts of discrete purchase
+opportunities, :func:`helpers.clv.discrete_summary`: BG/BB, whose ``T`` argument of the transaction
+methods is the number of opportunities ``n``). Models to come read other data and get words of their
+own: renewals of a contract (sBG), a summary with covariates; a function that needs one kind of data
+filters the registry on it (:func:`helpers.clv.score_customers` takes ``"rfm"`` models only).
 """
 
 from __future__ import annotations
@@ -48,12 +54,20 @@ from .base import ConvergenceError, MaximumLikelihoodModel, TransactionModel
 from .beta_geo import BetaGeo
 from .gamma_gamma import GammaGamma
 from .pareto_nbd import ParetoNBD
+# ---- issue 19 (discrete)
+from .beta_geo_beta_binom import BetaGeoBetaBinom
+from .modified_beta_geo import ModifiedBetaGeo
+# ---- end issue 19 (discrete)
 
 #: What a model is fitted on (:attr:`ModelSpec.data`).
 DATA: dict[str, str] = {
     "rfm": "per-customer summary of a non-contractual log in continuous time: frequency, recency, T "
            "(helpers.clv.rfm_summary)",
     "rfm_spend": "the same summary's frequency and monetary_value (mean spend of the repeat purchases)",
+    # ---- issue 19 (discrete)
+    "discrete": "per-customer (or per-pattern, with weights) frequency, recency and n_periods of purchase "
+                "opportunities in discrete time (helpers.clv.discrete_summary, discrete_patterns)",
+    # ---- end issue 19 (discrete)
 }
 #: What a model predicts (:attr:`ModelSpec.kind`).
 KINDS: dict[str, str] = {
@@ -93,6 +107,13 @@ MODELS: dict[str, ModelSpec] = {spec.key: spec for spec in (
               "Fader & Hardie (2005 note), http://brucehardie.com/notes/009/", aliases=("pareto", "paretonbd")),
     ModelSpec("gamma_gamma", GammaGamma, "Gamma-Gamma", "spend", "rfm_spend", ("frequency", "monetary_value"),
               "Fader & Hardie (2013 note), http://brucehardie.com/notes/025/; Colombo & Jiang (1999)"),
+    # ---- issue 19 (discrete)
+    ModelSpec("mbg_nbd", ModifiedBetaGeo, "MBG/NBD", "transaction", "rfm", ("frequency", "recency", "T"),
+              "Batislam, Denizel & Filiztekin (2007), International Journal of Research in Marketing 24(3), "
+              "201–209; Wagner & Hoppe (2008), IJRM 25(3), 225–226", aliases=("mbgnbd", "mbg")),
+    ModelSpec("bg_bb", BetaGeoBetaBinom, "BG/BB", "transaction", "discrete", ("frequency", "recency", "n_periods"),
+              "Fader, Hardie & Shang (2010), Marketing Science 29(6), 1086–1108", aliases=("bgbb",)),
+    # ---- end issue 19 (discrete)
 )}
 
 
@@ -108,4 +129,5 @@ def model_name(model: MaximumLikelihoodModel | type) -> str:
 
 
 __all__ = ["BetaGeo", "ConvergenceError", "DATA", "GammaGamma", "KINDS", "MODELS", "MaximumLikelihoodModel",
-           "ModelSpec", "ParetoNBD", "TransactionModel", "find_model", "model_name"]
+           "ModelSpec", "ParetoNBD", "TransactionModel", "find_model", "model_name",
+           "BetaGeoBetaBinom", "ModifiedBetaGeo"]  # issue 19 (discrete)

@@ -84,3 +84,61 @@ def spend_arrays(summary: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     refuse(m < 0, summary, "monetary_value", "monetary_value (mean spend) must be ≥ 0")
     check_ids(summary)
     return x, m
+
+
+# ---- issue 19 (discrete): summaries of discrete purchase opportunities (BG/BB) --------------------------------
+#: The columns of a discrete-time summary (lifetimes' ``BetaGeoBetaBinomFitter.fit`` names): repeat
+#: opportunities with a purchase, the opportunity of the last one, opportunities observed; ``weights``
+#: (optional) is the number of customers with that pattern.
+DISCRETE_COLUMNS = ("frequency", "recency", "n_periods")
+
+
+def discrete_arrays(summary: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Validated ``(x, t_x, n, weights)`` of a discrete-time summary: whole numbers with
+    ``0 ≤ x ≤ t_x ≤ n`` (``x`` purchases among opportunities ``1..t_x``, the last at ``t_x``; ``t_x = 0``
+    exactly when ``x = 0``), and ``weights`` (customers per row; 1 when the column is absent) whole and ≥ 0.
+
+    A continuous-time summary (``T`` but no ``n_periods``: :func:`helpers.clv.rfm_summary`) is refused: its
+    times are not counts of opportunities. Rows of one customer each (no ``weights``) must have distinct ids.
+    """
+    if isinstance(summary, pd.DataFrame) and "n_periods" not in summary.columns and "T" in summary.columns:
+        raise DataError("this is a continuous-time summary (frequency, recency, T), not one of discrete purchase "
+                        "opportunities", file="summary", column="n_periods",
+                        hint="count opportunities (one per period or sale event) with clv.discrete_summary("
+                        "transactions, period=...), or use a continuous-time model (BG/NBD, Pareto/NBD, MBG/NBD)")
+    x, t_x, n = (summary_column(summary, name) for name in DISCRETE_COLUMNS)
+    weighted = "weights" in summary.columns
+    w = summary_column(summary, "weights") if weighted else np.ones(len(x))
+
+    def whole(v: np.ndarray) -> np.ndarray:
+        return (v < 0) | (v != np.round(v))
+
+    checks = [
+        (whole(x), "frequency", "frequency must be a whole number ≥ 0 (repeat opportunities with a purchase)"),
+        (whole(t_x), "recency", "recency must be a whole number ≥ 0 (the opportunity of the last purchase)"),
+        (whole(n), "n_periods", "n_periods must be a whole number ≥ 0 (opportunities after the first purchase)"),
+        (t_x > n, "recency", "recency > n_periods (the last purchase lies beyond the opportunities observed)"),
+        (x > t_x, "frequency", "frequency > recency (more purchases than opportunities up to the last one)"),
+        ((x == 0) & (t_x != 0), "recency", "recency must be 0 for a customer with frequency 0"),
+        (whole(w), "weights", "weights must be whole numbers ≥ 0 (customers with this pattern)"),
+    ]
+    for mask, column, problem in checks:
+        refuse(mask, summary, column, problem,
+               lambda i: f" (frequency={x[i]:g}, recency={t_x[i]:g}, n_periods={n[i]:g}"
+                         + (f", weights={w[i]:g})" if weighted else ")"),
+               hint="rebuild the summary with clv.discrete_summary")
+    if not weighted:
+        check_ids(summary)
+    return x, t_x, n, w
+
+
+def opportunity_of(summary: pd.DataFrame) -> str | None:
+    """What one opportunity of a discrete-time summary is, from its ``attrs`` (as
+    :func:`helpers.clv.discrete_summary` writes them): ``"Y"``, ``"Q"``, ``"M"``, ``"W"``, ``"D"`` (calendar
+    periods) or ``"event:<column>"`` (one per sale event named in that column); None when not stated."""
+    attrs = getattr(summary, "attrs", {}) or {}
+    period = attrs.get("period")
+    if period is None:
+        return None
+    return f"event:{attrs.get('opportunity_col')}" if period == "event" else str(period)
+# ---- end issue 19 (discrete)
