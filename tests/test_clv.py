@@ -259,54 +259,70 @@ def test_convergence_error_instead_of_garbage():
 # --------------------------------------------------------------------------- the model registry
 
 
+@pytest.fixture(scope="module")
+def fh2007_regular() -> pd.DataFrame:
+    """Fader & Hardie's (2007) "regular" cohort, years 0–7: a cohort survival table (data "contract")."""
+    return clv.sbg_table("regular")
+
+
+#: The sample each kind of data (DATA) is tested on, by fixture name; its invalid variants; the requirements every
+#: model fitted on it must state; its number of customers.
+SAMPLES = {"rfm": "cdnow_calibration", "rfm_spend": "cdnow_calibration", "contract": "fh2007_regular"}
+
+
 @pytest.mark.parametrize("key", list(MODELS))
-def test_every_registered_model(key, cdnow_calibration):
-    """What every model of the registry honours, fitted on the CDNOW calibration summary."""
+def test_every_registered_model(key, request):
+    """What every model of the registry honours, fitted on a sample of its data (:data:`SAMPLES`: the CDNOW
+    calibration summary for the RFM models)."""
     spec = MODELS[key]
     assert spec.key == key and spec.kind in KINDS and spec.data in DATA and spec.name and spec.paper
     assert clv.find_model(spec.name) is spec and clv.find_model(key) is spec and clv.model_name(spec.model) == spec.name
     if spec.data == "discrete":  # issue 19: BG/BB counts discrete opportunities, checked on the donations
-        return check_discrete_model(spec, cdnow_calibration)
+        return check_discrete_model(spec, request.getfixturevalue("cdnow_calibration"))
+    assert spec.data in SAMPLES, "add a sample of the new data to SAMPLES (and INVALID, REQUIRED, CUSTOMERS)"
+    sample = request.getfixturevalue(SAMPLES[spec.data])
     model = spec.model()
-    assert model.fit(cdnow_calibration) is model
+    assert model.fit(sample) is model
     names = list(spec.model.param_names)
     params = model.params_
     assert list(params.index) == names
     assert np.isfinite(params.to_numpy()).all() and (params > 0).all()
     assert np.isfinite(model.standard_errors_.to_numpy()).all() and (model.standard_errors_ > 0).all()
     assert np.isfinite(model.log_likelihood_)
-    assert 0 < model.n_customers_ <= len(cdnow_calibration)
-    assert model.period_days_ == cdnow_calibration.attrs["period_days"]  # the model keeps the summary's unit
+    assert 0 < model.n_customers_ <= CUSTOMERS[spec.data](sample)
+    assert model.period_days_ == sample.attrs["period_days"]  # the model keeps the summary's unit
     table = model.summary()
     assert list(table.index) == names  # one row per parameter, each saying what it means
     assert (table["meaning"].str.len() > 0).all() and table.attrs["log_likelihood"] == model.log_likelihood_
     # the estimate is the maximum: a start 50% away from it climbs back to the same log-likelihood
-    again = spec.model(initial_params=(params * 1.5).to_dict()).fit(cdnow_calibration)
+    again = spec.model(initial_params=(params * 1.5).to_dict()).fit(sample)
     assert again.log_likelihood_ == pytest.approx(model.log_likelihood_, abs=1e-6)
     # the fit reads the columns the registry names, and names the one that is missing
     for column in spec.columns:
         with pytest.raises(DataError, match=f"column '{column}'"):
-            spec.model().fit(cdnow_calibration.drop(columns=column))
+            spec.model().fit(sample.drop(columns=column))
     # no model is fitted on, or predicts for, a summary that is not one (issue 16)
-    for broken, column, message in _invalid_summaries(cdnow_calibration, spec.columns):
+    for broken, column, message in INVALID[spec.data](sample, spec.columns):
         with pytest.raises(DataError, match=message):
             spec.model().fit(broken)
         with pytest.raises(DataError, match=message):
             _predict(model, spec.kind, broken)
     # ... nor on one it cannot estimate, refused with the reason the model states (its ``requirements``)
     assert set(spec.model.requirements) <= set(REQUIREMENT_BREAKERS), "add a breaker for the new requirement"
-    assert "repeat_buyers" in spec.model.requirements  # every model of the registry needs repeat buyers
+    assert REQUIRED[spec.data] <= set(spec.model.requirements)  # every RFM model of the registry needs repeat buyers
     for requirement, why in spec.model.requirements.items():
-        broken, message = REQUIREMENT_BREAKERS[requirement](cdnow_calibration)
+        broken, message = REQUIREMENT_BREAKERS[requirement](sample)
         with pytest.raises(DataError, match=message) as refused:
             spec.model().fit(broken)
         assert why in str(refused.value)
     if spec.kind == "transaction":
-        check_transaction_promises(spec, model, cdnow_calibration, "T", (13.0, 26.0), 39.0, range(300), atol=1e-6)
+        check_transaction_promises(spec, model, sample, "T", (13.0, 26.0), 39.0, range(300), atol=1e-6)
     elif spec.kind == "spend":
-        spend = model.expected_spend(cdnow_calibration)
-        assert spend.index.equals(cdnow_calibration.index) and (spend > 0).all()
+        spend = model.expected_spend(sample)
+        assert spend.index.equals(sample.index) and (spend > 0).all()
         assert 0 < model.population_mean_spend() < np.inf
+    elif spec.kind == "retention":
+        _check_retention(model, sample)
     else:
         pytest.fail(f"no checks for models of kind {spec.kind!r}: add them here")
 
@@ -336,6 +352,8 @@ def _invalid_summaries(summary: pd.DataFrame, columns: tuple[str, ...]):
 
 
 def _predict(model, kind: str, summary: pd.DataFrame):
+    if kind == "retention":
+        return model.expected_survivors(summary, horizon=2)
     return model.probability_alive(summary) if kind == "transaction" else model.expected_spend(summary)
 
 
@@ -349,8 +367,66 @@ def _free_repeat_purchase(summary: pd.DataFrame):
     return out, "repeat buyer\\(s\\) with monetary_value ≤ 0, e.g. customer"
 
 
+def _invalid_contract_tables(table: pd.DataFrame, columns: tuple[str, ...]):
+    """``(broken table, column, message)``: one for each rule of a valid cohort survival table."""
+    def changed(row: int, column: str, value) -> pd.DataFrame:
+        out = table.copy()
+        out[column] = out[column].astype(object)
+        out.loc[out.index[row], column] = value
+        return out
+
+    yield changed(3, "survivors", -5), "survivors", "survivors must be a whole number ≥ 0"
+    yield table.assign(survivors=table["survivors"] / 1000), "survivors", "a count of customers, not a share"
+    yield (changed(4, "survivors", table["survivors"].iloc[2] + 10), "survivors",
+           "survivors increase from 382 \\(period 3\\) to 478 \\(period 4\\)")
+    yield changed(2, "survivors", "abc"), "survivors", "value 'abc' is not a finite number"
+    yield changed(3, "period", 2), "period", "period 2 appears twice"
+    yield table.drop(index=table.index[3]), "period", "period 3 is missing"
+    yield changed(1, "period", -1), "period", "period must be a whole number ≥ 0"
+    yield changed(5, "cohort", None), "cohort", "a row without a cohort"
+    yield changed(0, "survivors", 0), "survivors", "starts with 0 customers"
+
+
+#: The invalid variants of each kind of data (DATA), for the registry test.
+INVALID = {"rfm": _invalid_summaries, "rfm_spend": _invalid_summaries, "contract": _invalid_contract_tables}
+#: The requirements every model fitted on each kind of data states.
+REQUIRED = {"rfm": {"repeat_buyers"}, "rfm_spend": {"repeat_buyers"},
+            "contract": {"renewal_periods", "lapses_and_renewals"}}
+#: The number of customers in a sample of each kind of data.
+CUSTOMERS = {"rfm": len, "rfm_spend": len,
+             "contract": lambda table: int(table.loc[table["period"] == 0, "survivors"].sum())}
+
+
+def _one_period(table: pd.DataFrame):
+    return table[table["period"] <= 1], "every cohort is observed for fewer than 2 periods"
+
+
+def _nobody_lapses(table: pd.DataFrame):
+    return table.assign(survivors=table.groupby("cohort")["survivors"].transform("first")), "no customer lapses"
+
+
+def _check_retention(model, table: pd.DataFrame) -> None:
+    """What a model of kind "retention" promises (Fader & Hardie 2007): S(0) = 1 and falling, P(T = t) the drops
+    of S, the retention rate S(t)/S(t−1) rising, DEL(d) finite and falling in d, projections of every cohort."""
+    t = np.arange(1, 16)
+    S = model.survival(np.arange(16))
+    assert S[0] == 1 and (np.diff(S) < 0).all()
+    np.testing.assert_allclose(np.cumsum(model.churn_probability(t)), 1 - S[1:], rtol=1e-12)
+    rate = model.retention_rate(t)
+    np.testing.assert_allclose(rate, S[1:] / S[:-1], rtol=1e-12)
+    assert (np.diff(rate) > 0).all() and (rate < 1).all()
+    assert 1 < model.discounted_expected_lifetime(0.2) < model.discounted_expected_lifetime(0.1) < np.inf
+    projected = model.expected_survivors(table, horizon=3)
+    observed = projected.dropna(subset=["survivors"])
+    assert len(observed) == len(table) and len(projected) == len(table) + 3 * table["cohort"].nunique()
+    np.testing.assert_array_equal(observed["survivors"].to_numpy(), table["survivors"].to_numpy(float))
+    sizes = observed.loc[observed["period"] == 0, "survivors"].to_numpy()
+    np.testing.assert_array_equal(projected.loc[projected["period"] == 0, "expected"].to_numpy(), sizes)
+
+
 #: How to break each requirement a model may state (MaximumLikelihoodModel.requirements), with the error.
-REQUIREMENT_BREAKERS = {"repeat_buyers": _nobody_repeats, "positive_spend": _free_repeat_purchase}
+REQUIREMENT_BREAKERS = {"repeat_buyers": _nobody_repeats, "positive_spend": _free_repeat_purchase,
+                        "renewal_periods": _one_period, "lapses_and_renewals": _nobody_lapses}
 
 
 # ---- issue 19 (discrete)

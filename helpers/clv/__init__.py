@@ -19,7 +19,9 @@ Three layers, each usable on its own:
 2. **Models** — :class:`BetaGeo` (BG/NBD), :class:`ParetoNBD` and :class:`GammaGamma`,
    maximum-likelihood fitters written with numpy/scipy over one base
    (:class:`~helpers.clv.models.base.MaximumLikelihoodModel`), with standard errors, confidence
-   intervals and a ``summary()`` table; the registry :data:`MODELS` lists them.
+   intervals and a ``summary()`` table; the registry :data:`MODELS` lists them. BG/NBD and Pareto/NBD
+   take time-invariant covariates (``purchase_covariate_cols``, ``dropout_covariate_cols``; Fader & Hardie
+   2007 note 019); :class:`ShiftedBetaGeo` (sBG, Fader & Hardie 2007) models contract renewals by cohort.
 3. **Value** — :func:`customer_lifetime_value` (explicit time units and discounting) and the
    one-call :func:`score_customers`; plus the classic diagnostics (period transactions,
    calibration vs holdout, tracking, frequency/recency and P(alive) matrices) with plots.
@@ -37,7 +39,9 @@ module             holds
                    them), :func:`with_time_unit`, :data:`TIME_UNIT_DAYS`, :data:`MONTH_DAYS`,
                    :data:`STEP_DAYS`, :data:`DAYS_PER_YEAR`, dates, money in millionths
 ``models``         the registry :data:`MODELS`; ``base`` (fit, standard errors, ``summary()``,
-                   :class:`ConvergenceError`), ``beta_geo``, ``pareto_nbd``, ``gamma_gamma``
+                   :class:`ConvergenceError`), ``beta_geo``, ``pareto_nbd``, ``gamma_gamma``;
+                   ``covariates`` (:func:`with_covariates`), ``shifted_beta_geo`` (:class:`ShiftedBetaGeo`,
+                   :func:`cohort_table`, :func:`fit_by_plan`)
 ``value``          :func:`per_step_discount`, :func:`customer_lifetime_value`,
                    :func:`score_customers`, :func:`sample_customers`, :func:`write_scores`
 ``diagnostics``    :func:`period_transactions`, :func:`calibration_vs_holdout`, :func:`tracking`,
@@ -49,9 +53,11 @@ module             holds
                    :func:`load_donations` (FHS 2010's data), :func:`simulate_bgbb`; with
                    :class:`ModifiedBetaGeo` (MBG/NBD) and :class:`BetaGeoBetaBinom` (BG/BB) in
                    ``models`` (issue 19)
-``literature``     the published CDNOW estimates and :func:`literature_check`
+``literature``     the published CDNOW estimates and :func:`literature_check`; the sBG's worked example
+                   (:data:`SBG_SURVIVORS`, :data:`SBG_PUBLISHED`, :func:`sbg_literature_check`)
 ``simulation``     :func:`simulate_bgnbd`, :func:`simulate_spend`, :func:`group_truth`,
-                   :func:`recovery_table`
+                   :func:`recovery_table`; :func:`simulate_pareto_nbd`, :func:`simulate_with_covariates`
+                   (known covariate effects, :data:`COVARIATE_TRUTH`)
 ``tables``         :func:`describe_transactions`, :func:`default_calibration_end`,
                    :func:`parameter_table`, :func:`fit_summary_table`, :func:`top_customers`,
                    :func:`count_claim` / :func:`dataset_count_claim` (the customer funnel behind the counts), :func:`flagged_top_claim`
@@ -93,6 +99,12 @@ Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005). RFM and CLV: using iso-value
 customer base analysis. *Journal of Marketing Research* 42(4), 415–430.
 Fader, P. S. & Hardie, B. G. S. (2013). The Gamma-Gamma model of monetary value.
 http://brucehardie.com/notes/025/
+Fader, P. S. & Hardie, B. G. S. (2007). How to project customer retention. *Journal of Interactive
+Marketing* 21(1), 76–90.
+Fader, P. S. & Hardie, B. G. S. (2007). Incorporating time-invariant covariates into the Pareto/NBD and
+BG/NBD models. http://brucehardie.com/notes/019/
+Fader, P. S. & Hardie, B. G. S. (2010). Customer-base valuation in a contractual setting: the perils of
+ignoring heterogeneity. *Marketing Science* 29(1), 85–93.
 Schmittlein, D. C., Morrison, D. G. & Colombo, R. (1987). Counting your customers: who are
 they and what will they do next? *Management Science* 33(1), 1–24.
 """
@@ -107,6 +119,12 @@ from .models.base import ConvergenceError, MaximumLikelihoodModel, TransactionMo
 from .models.beta_geo import BetaGeo
 from .models.gamma_gamma import GammaGamma
 from .models.pareto_nbd import ParetoNBD
+# --- issue 19, contract (sBG) and covariates
+from .literature import SBG_PUBLISHED, SBG_SURVIVORS, sbg_literature_check, sbg_table
+from .models import ShiftedBetaGeo, cohort_table, fit_by_plan, with_covariates
+from .simulation import (COVARIATE_TRUTH, covariate_columns, simulate_pareto_nbd, simulate_with_covariates,
+                         simulated_covariates)
+# --- end issue 19, contract
 from .plots import (plot_calibration_holdout, plot_clv_distribution, plot_matrix, plot_parameter_recovery,
                     plot_period_transactions, plot_tracking)
 from .simulation import group_truth, recovery_table, simulate_bgnbd, simulate_spend, simulated_groups
@@ -147,4 +165,8 @@ __all__ = [
     # issue 19 (discrete): MBG/NBD, BG/BB and discrete purchase opportunities
     "ModifiedBetaGeo", "BetaGeoBetaBinom", "OPPORTUNITY_PERIODS", "discrete_summary", "discrete_patterns",
     "load_donations", "simulate_bgbb", "DISCRETE_PUBLISHED", "discrete_literature_check",
+    # issue 19, contract: the sBG, covariates
+    "ShiftedBetaGeo", "cohort_table", "fit_by_plan", "with_covariates", "SBG_PUBLISHED", "SBG_SURVIVORS",
+    "sbg_literature_check", "sbg_table", "COVARIATE_TRUTH", "covariate_columns", "simulate_pareto_nbd",
+    "simulate_with_covariates", "simulated_covariates",
 ]

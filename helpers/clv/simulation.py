@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..simulate import GROUPS
+from ..simulate import CHANNELS, GROUPS
 from .models.beta_geo import BetaGeo
 
 
@@ -51,6 +51,29 @@ def simulate_bgnbd(n_customers: int, r: float, alpha: float, a: float, b: float,
     return out
 
 
+def simulate_pareto_nbd(n_customers: int, r: float, alpha: float | np.ndarray, s: float, beta: float | np.ndarray,
+                        T: float | np.ndarray, seed: int = 0) -> pd.DataFrame:
+    """Summaries ``(frequency, recency, T)`` drawn exactly from the Pareto/NBD process, in continuous time.
+
+    ``λ ~ Gamma(r, α)``, ``μ ~ Gamma(s, β)``; the customer is alive for ``τ ~ Exponential(μ)`` periods and buys
+    ``x ~ Poisson(λ·min(τ, T))`` times in ``(0, min(τ, T)]``; given ``x`` the purchase times are uniform there, so
+    ``t_x = min(τ, T) · Beta(x, 1)``. ``alpha``, ``beta`` and ``T`` are numbers or one value per customer.
+    """
+    rng = np.random.default_rng(seed)
+    T = np.broadcast_to(np.asarray(T, dtype=float), (n_customers,)).copy()
+    lam = rng.gamma(r, 1.0 / np.asarray(alpha, dtype=float), n_customers)
+    mu = rng.gamma(s, 1.0 / np.asarray(beta, dtype=float), n_customers)
+    tau = rng.exponential(1.0 / mu)
+    active = np.minimum(tau, T)
+    x = rng.poisson(lam * active)
+    t_x = np.zeros(n_customers)
+    has = x > 0
+    t_x[has] = active[has] * rng.beta(x[has], 1.0)
+    out = pd.DataFrame({"customer_id": np.arange(n_customers), "frequency": x.astype(float), "recency": t_x, "T": T})
+    out.attrs = {"alive": tau > T}
+    return out
+
+
 def simulate_spend(frequency: np.ndarray, p: float, q: float, v: float, seed: int = 0) -> np.ndarray:
     """Mean spend of ``frequency`` repeat transactions under Gamma-Gamma: ``ν ~ Gamma(q, rate v)``,
     each transaction ``~ Gamma(p, rate ν)``, so the mean of ``x`` of them is ``Gamma(px, rate xν)``.
@@ -62,6 +85,72 @@ def simulate_spend(frequency: np.ndarray, p: float, q: float, v: float, seed: in
     pos = x > 0
     mean[pos] = rng.gamma(p * x[pos], 1.0 / (x[pos] * nu[pos]))
     return mean
+
+
+#: True parameters for the covariate recovery checks (time unit: weeks), in the parametrisation of Fader & Hardie
+#: (2007 note 019): BG/NBD at the simulation's "mainstream" group, Pareto/NBD near the CDNOW estimates, with effects
+#: of being a 小米社区 community member, attending a 同城会 meet-up and the acquisition channel (carrier / offline
+#: store; the online mall is the reference level). ``gamma1[·]``: purchase (α), ``gamma2[·]``: dropout (BG/NBD a,
+#: Pareto/NBD β), ``gamma3[·]``: BG/NBD b.
+COVARIATE_TRUTH: dict[str, dict[str, float]] = {
+    "bg_nbd": {"r": 0.5, "alpha0": 14.0, "a0": 0.8, "b0": 3.2,
+               "gamma1[community_member]": 0.4, "gamma1[meetup]": 0.3, "gamma1[carrier]": -0.5,
+               "gamma1[offline_store]": -0.2, "gamma2[community_member]": -0.5, "gamma3[community_member]": 0.4},
+    "pareto_nbd": {"r": 0.55, "alpha0": 10.6, "s": 0.6, "beta0": 11.7,
+                   "gamma1[community_member]": 0.4, "gamma1[meetup]": 0.3, "gamma1[carrier]": -0.5,
+                   "gamma1[offline_store]": -0.2, "gamma2[community_member]": -0.6, "gamma2[meetup]": -0.4},
+}
+
+
+def simulated_covariates(n_customers: int, seed: int = 0) -> pd.DataFrame:
+    """Time-invariant covariates of ``n_customers`` SIMULATED customers, as 0/1 columns: ``community_member``
+    (小米社区, 35%), ``meetup`` (attended a 同城会 meet-up: 40% of members, no one else), and the acquisition
+    channel as dummies ``carrier`` and ``offline_store`` (shares of :data:`helpers.simulate.CHANNELS`; the online
+    mall is the reference level)."""
+    rng = np.random.default_rng(seed)
+    member = rng.random(n_customers) < 0.35
+    meetup = member & (rng.random(n_customers) < 0.40)
+    codes = list(CHANNELS)
+    channel = rng.choice(codes, size=n_customers, p=[CHANNELS[c][1] for c in codes])
+    return pd.DataFrame({"customer_id": np.arange(n_customers), "community_member": member.astype(float),
+                         "meetup": meetup.astype(float), "carrier": (channel == "carrier").astype(float),
+                         "offline_store": (channel == "offline_store").astype(float)})
+
+
+def covariate_columns(truth: dict[str, float]) -> tuple[list[str], list[str]]:
+    """``(purchase_covariate_cols, dropout_covariate_cols)`` named by the coefficients of ``truth``."""
+    def named(prefix: str) -> list[str]:
+        return [k[len(prefix) + 1:-1] for k in truth if k.startswith(prefix + "[")]
+    return named("gamma1"), list(dict.fromkeys(named("gamma2") + named("gamma3")))
+
+
+def simulate_with_covariates(model: str, n_customers: int, T: float | np.ndarray, seed: int = 0,
+                             truth: dict[str, float] | None = None) -> pd.DataFrame:
+    """A summary drawn exactly from BG/NBD (``model="bg_nbd"``) or Pareto/NBD (``"pareto_nbd"``) whose customers'
+    parameters depend on their covariates (:func:`simulated_covariates`, seed ``seed``) as in Fader & Hardie's
+    note 019: ``αᵢ = α₀ exp(−γ₁ᵀxᵢ)``; BG/NBD ``aᵢ = a₀ exp(γ₂ᵀxᵢ)``, ``bᵢ = b₀ exp(γ₃ᵀxᵢ)``; Pareto/NBD
+    ``βᵢ = β₀ exp(−γ₂ᵀxᵢ)``. ``truth`` defaults to :data:`COVARIATE_TRUTH`; ``attrs["true_params"]`` keeps it.
+    The summary's columns: ``customer_id, frequency, recency, T`` and the covariates (``T`` in weeks).
+    """
+    truth = dict(COVARIATE_TRUTH[model] if truth is None else truth)
+    covariates = simulated_covariates(n_customers, seed=seed)
+
+    def effect(prefix: str) -> np.ndarray:
+        names = [k for k in truth if k.startswith(prefix + "[")]
+        return covariates[[k[len(prefix) + 1:-1] for k in names]].to_numpy() @ np.array([truth[k] for k in names])
+
+    alpha = truth["alpha0"] * np.exp(-effect("gamma1"))
+    if model == "bg_nbd":
+        out = simulate_bgnbd(n_customers, truth["r"], alpha, truth["a0"] * np.exp(effect("gamma2")),
+                             truth["b0"] * np.exp(effect("gamma3")), T, seed=seed + 1)
+    elif model == "pareto_nbd":
+        beta = truth["beta0"] * np.exp(-effect("gamma2"))
+        out = simulate_pareto_nbd(n_customers, truth["r"], alpha, truth["s"], beta, T, seed=seed + 1)
+    else:
+        raise ValueError(f"model must be 'bg_nbd' or 'pareto_nbd', not {model!r}")
+    result = pd.concat([out, covariates.drop(columns="customer_id")], axis=1)
+    result.attrs = {"true_params": truth, "period_days": 7.0}
+    return result
 
 
 def simulated_groups(summary: pd.DataFrame, raw_dir: str | Path) -> pd.Series:

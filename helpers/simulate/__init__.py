@@ -20,11 +20,16 @@ Modules
   :class:`MessRates`, the source systems' column maps, :func:`personal_data`), :func:`write_export`
   and :func:`write_simulated_workbook`;
 - :mod:`~helpers.simulate.large`: :func:`write_large_log`, a large SIMULATED log for the scale runs;
+- :mod:`~helpers.simulate.contracts`: carrier contract phones (运营商定制机), cohorts of one-year contracts that
+  renew or lapse with known sBG parameters per plan (:data:`CARRIER_PLANS`, :func:`carrier_contract_cohorts`,
+  :func:`carrier_contract_truth`); a function, not a file of the export;
 - :mod:`~helpers.simulate.cli`: the command line, ``python -m helpers.simulate --out DIR`` (the committed
   export) and ``python -m helpers.simulate --large-log 50M --out DIR``.
 """
 
 from .cli import main
+from .contracts import (CARRIER_PLANS, CONTRACT_AS_OF, CONTRACT_LABEL, CONTRACT_PERIOD_DAYS, CarrierPlan,
+                        carrier_contract_cohorts, carrier_contract_truth)
 from .crm import SimulatedCRM, simulate_crm, simulate_order_lines, simulate_transactions
 from .export import (CARRIER_COLUMNS, CUSTOMER_COLUMNS, FILES, GIVEN, MALL_COLUMNS, STATUS_TEXT, STORE_COLUMNS,
                      SURNAMES, MessRates, messy_export, personal_data, write_export, write_simulated_workbook)
@@ -42,4 +47,7 @@ __all__ = [
     "daily_intensity", "event_markers", "group_parameters_table", "main", "messy_export", "personal_data",
     "simulate_crm", "simulate_customers", "simulate_order_lines", "simulate_purchases", "simulate_transactions",
     "write_export", "write_large_log", "write_simulated_workbook",
+    # issue 19: carrier contract cohorts
+    "CARRIER_PLANS", "CONTRACT_AS_OF", "CONTRACT_LABEL", "CONTRACT_PERIOD_DAYS", "CarrierPlan",
+    "carrier_contract_cohorts", "carrier_contract_truth",
 ]

@@ -11,6 +11,10 @@ module              holds
 ``beta_geo``        :class:`BetaGeo`, BG/NBD (Fader, Hardie & Lee 2005)
 ``pareto_nbd``      :class:`ParetoNBD`, Pareto/NBD (Schmittlein, Morrison & Colombo 1987)
 ``gamma_gamma``     :class:`GammaGamma`, spend per transaction (Fader & Hardie 2013)
+``covariates``      time-invariant covariates of BG/NBD and Pareto/NBD (Fader & Hardie
+                    2007 note 019): :class:`CovariateOptions`, :func:`with_covariates`
+``shifted_beta_geo`` :class:`ShiftedBetaGeo`, sBG contract retention (Fader & Hardie 2007),
+                    :func:`cohort_table`
 ==================  =======================================================================
 
 and ``modified_beta_geo`` (:class:`ModifiedBetaGeo`, MBG/NBD, Batislam, Denizel & Filiztekin 2007),
@@ -30,7 +34,10 @@ A model's ``kind`` says what it predicts and so which methods it offers:
   :class:`~helpers.clv.models.base.TransactionModel` with ``probability_alive(summary)``,
   ``expected_purchases(t, summary)``, ``conditional_expected_purchases(t, x, t_x, T)``,
   ``expected_purchases_new_customer(t)``, ``probability_of_n_purchases(t, n)``;
-- ``"spend"`` — value per purchase: ``expected_spend(summary)``, ``population_mean_spend()``.
+- ``"spend"`` — value per purchase: ``expected_spend(summary)``, ``population_mean_spend()``;
+- ``"retention"`` — survival and retention of contract customers: ``churn_probability(t)``, ``survival(t)``,
+  ``retention_rate(t)``, ``expected_lifetime()``, ``discounted_expected_lifetime(d)``,
+  ``expected_survivors(table, horizon)``.
 
 Every model refuses a summary that is not one (:mod:`~helpers.clv.models.checks`) or is in another time
 unit than the one it was fitted in, and its class states what a fit needs beyond that
@@ -39,11 +46,14 @@ test breaks every rule and requirement for every model.
 
 Its ``data`` says what it is fitted on (:data:`DATA`): ``"rfm"`` (:func:`helpers.clv.rfm_summary`'s
 ``frequency, recency, T`` of a non-contractual, continuous-time log), ``"rfm_spend"`` (the
-same summary's ``frequency`` and ``monetary_value``) and ``"discrete"`` (counts of discrete purchase
+same summary's ``frequency`` and ``monetary_value``), ``"discrete"`` (counts of discrete purchase
 opportunities, :func:`helpers.clv.discrete_summary`: BG/BB, whose ``T`` argument of the transaction
-methods is the number of opportunities ``n``). Models to come read other data and get words of their
-own: renewals of a contract (sBG), a summary with covariates; a function that needs one kind of data
-filters the registry on it (:func:`helpers.clv.score_customers` takes ``"rfm"`` models only).
+methods is the number of opportunities ``n``) and ``"contract"`` (a cohort survival table of contract
+renewals: ``cohort, period, survivors``, :func:`cohort_table`: the sBG). A function that needs one kind of
+data filters the registry on it (:func:`helpers.clv.score_customers` takes ``"rfm"`` models only).
+Covariates are options of BG/NBD and Pareto/NBD (``purchase_covariate_cols``, ``dropout_covariate_cols``),
+not entries of their own: without them the models are these entries, computed by the same code; with them
+the summary also carries the covariate columns.
 """
 
 from __future__ import annotations
@@ -58,6 +68,10 @@ from .pareto_nbd import ParetoNBD
 from .beta_geo_beta_binom import BetaGeoBetaBinom
 from .modified_beta_geo import ModifiedBetaGeo
 # ---- end issue 19 (discrete)
+# --- issue 19, contract (sBG) and covariates
+from .covariates import CovariateOptions, with_covariates
+from .shifted_beta_geo import ShiftedBetaGeo, cohort_table, fit_by_plan
+# --- end issue 19, contract
 
 #: What a model is fitted on (:attr:`ModelSpec.data`).
 DATA: dict[str, str] = {
@@ -68,11 +82,18 @@ DATA: dict[str, str] = {
     "discrete": "per-customer (or per-pattern, with weights) frequency, recency and n_periods of purchase "
                 "opportunities in discrete time (helpers.clv.discrete_summary, discrete_patterns)",
     # ---- end issue 19 (discrete)
+    # --- issue 19, contract
+    "contract": "a cohort survival table of contract renewals: cohort, period, survivors (customers still under "
+                "contract after each renewal decision; helpers.clv.cohort_table)",
+    # --- end issue 19, contract
 }
 #: What a model predicts (:attr:`ModelSpec.kind`).
 KINDS: dict[str, str] = {
     "transaction": "number of purchases and P(alive)",
     "spend": "spend per purchase",
+    # --- issue 19, contract
+    "retention": "survival and retention of contract customers",
+    # --- end issue 19, contract
 }
 
 
@@ -114,6 +135,11 @@ MODELS: dict[str, ModelSpec] = {spec.key: spec for spec in (
     ModelSpec("bg_bb", BetaGeoBetaBinom, "BG/BB", "transaction", "discrete", ("frequency", "recency", "n_periods"),
               "Fader, Hardie & Shang (2010), Marketing Science 29(6), 1086–1108", aliases=("bgbb",)),
     # ---- end issue 19 (discrete)
+    # --- issue 19, contract
+    ModelSpec("sbg", ShiftedBetaGeo, "sBG", "retention", "contract", ("cohort", "period", "survivors"),
+              "Fader & Hardie (2007), Journal of Interactive Marketing 21(1), 76–90; DEL: Fader & Hardie (2010), "
+              "Marketing Science 29(1), 85–93", aliases=("shifted_beta_geo", "shiftedbetageo")),
+    # --- end issue 19, contract
 )}
 
 
@@ -130,4 +156,7 @@ def model_name(model: MaximumLikelihoodModel | type) -> str:
 
 __all__ = ["BetaGeo", "ConvergenceError", "DATA", "GammaGamma", "KINDS", "MODELS", "MaximumLikelihoodModel",
            "ModelSpec", "ParetoNBD", "TransactionModel", "find_model", "model_name",
-           "BetaGeoBetaBinom", "ModifiedBetaGeo"]  # issue 19 (discrete)
+           "BetaGeoBetaBinom", "ModifiedBetaGeo",  # issue 19 (discrete)
+           # --- issue 19, contract
+           "CovariateOptions", "ShiftedBetaGeo", "cohort_table", "fit_by_plan", "with_covariates",
+           ]

@@ -27,6 +27,11 @@ from ..units import TimeUnit, conversion, summary_unit
 from .checks import refuse, rfm_arrays, summary_column
 
 
+#: Bound of a real-valued parameter (a covariate coefficient γ) in the optimiser: ``exp(±30)`` ≈ 10¹³ is a rate or
+#: shape run off to 0 or infinity, reported as not identified (a covariate in very small units: rescale it).
+REAL_BOUND = 30.0
+
+
 class ConvergenceError(RuntimeError):
     """The optimiser did not converge: no parameters are returned rather than unreliable ones.
 
@@ -63,10 +68,11 @@ def aggregate_rows(columns: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray
 
 
 def hessian_from_gradient(grad: Callable[[np.ndarray], np.ndarray], theta: np.ndarray,
-                           rel_step: float = 1e-5) -> np.ndarray:
-    """Central differences of an analytic gradient, symmetrised: column i = (g(θ+h_i) − g(θ−h_i)) / 2h_i."""
+                           rel_step: float = 1e-5, floor: float | np.ndarray = 1e-8) -> np.ndarray:
+    """Central differences of an analytic gradient, symmetrised: column i = (g(θ+h_i) − g(θ−h_i)) / 2h_i, with
+    ``h_i = rel_step · max(|θ_i|, floor_i)`` (``floor`` 1 for a real-valued parameter near 0)."""
     k = len(theta)
-    h = rel_step * np.maximum(np.abs(theta), 1e-8)
+    h = rel_step * np.maximum(np.abs(theta), floor)
     H = np.empty((k, k))
     for i in range(k):
         e = np.zeros(k)
@@ -75,10 +81,11 @@ def hessian_from_gradient(grad: Callable[[np.ndarray], np.ndarray], theta: np.nd
     return (H + H.T) / 2
 
 
-def numeric_hessian(fun: Callable[[np.ndarray], float], theta: np.ndarray, rel_step: float = 1e-4) -> np.ndarray:
-    """Central-difference Hessian of ``fun`` at ``theta`` with steps ``rel_step · |θ_i|``."""
+def numeric_hessian(fun: Callable[[np.ndarray], float], theta: np.ndarray, rel_step: float = 1e-4,
+                    floor: float | np.ndarray = 1e-8) -> np.ndarray:
+    """Central-difference Hessian of ``fun`` at ``theta`` with steps ``rel_step · max(|θ_i|, floor_i)``."""
     k = len(theta)
-    h = rel_step * np.maximum(np.abs(theta), 1e-8)
+    h = rel_step * np.maximum(np.abs(theta), floor)
     f0 = fun(theta)
     H = np.empty((k, k))
     for i in range(k):
@@ -134,6 +141,20 @@ class MaximumLikelihoodModel:
     def start_params(self, data: dict[str, np.ndarray], weights: np.ndarray) -> np.ndarray:
         return np.ones(len(self.param_names))
 
+    def real_valued(self) -> np.ndarray:
+        """Which parameters (in :attr:`param_names` order) take any real value — covariate coefficients — and are
+        optimised as they are; every other one is positive and optimised on its logarithm. None by default."""
+        return np.zeros(len(self.param_names), dtype=bool)
+
+    def _natural(self, z: np.ndarray) -> np.ndarray:
+        """Natural parameters from the optimiser's: ``exp(z)``, or ``z`` itself for a real-valued parameter."""
+        return np.where(self.real_valued(), z, np.exp(z))
+
+    def _working(self, theta: np.ndarray) -> np.ndarray:
+        """The optimiser's parameters from natural ones (the inverse of :meth:`_natural`)."""
+        real, theta = self.real_valued(), np.asarray(theta, dtype=float)
+        return np.where(real, theta, np.log(np.where(real, 1.0, theta)))
+
     # ---- what a summary must be
     def check_requirements(self, summary: pd.DataFrame) -> None:
         """Refuse a summary the model cannot be fitted on (:attr:`requirements`), with the reason."""
@@ -171,7 +192,8 @@ class MaximumLikelihoodModel:
         """Maximum-likelihood fit on a per-customer summary; returns ``self``.
 
         Identical rows are aggregated with weights first, so the cost grows with the number
-        of distinct rows, not customers. The optimiser (L-BFGS-B on log-parameters, then
+        of distinct rows, not customers. The optimiser (L-BFGS-B on log-parameters — real-valued
+        ones, :meth:`real_valued`, as they are, within ±:data:`REAL_BOUND` —, then
         Nelder-Mead and BFGS restarts if needed) must end with the largest gradient component
         (w.r.t. log-parameters, of the mean log-likelihood per customer) below ``tol``
         (default 1e-4) and no parameter run off to 0 or infinity; otherwise
@@ -192,20 +214,21 @@ class MaximumLikelihoodModel:
         self.time_unit_ = self._fitted_unit(summary)
         self.period_days_ = None if self.time_unit_ is None else self.time_unit_.period_days
         with np.errstate(all="ignore"):
-            analytic = self.loglike_and_score(np.exp(self._start(data, weights)), data, weights) is not None
+            analytic = self.loglike_and_score(self._natural(self._start(data, weights)), data, weights) is not None
+        real = self.real_valued()
 
         def negll(logp: np.ndarray) -> float:
             with np.errstate(all="ignore"):
-                value = -np.dot(weights, self.loglikeobs(np.exp(logp), data)) / n
+                value = -np.dot(weights, self.loglikeobs(self._natural(logp), data)) / n
             return float(value) if np.isfinite(value) else 1e100
 
         def negll_grad(logp: np.ndarray) -> tuple[float, np.ndarray]:
-            theta = np.exp(logp)
+            theta = self._natural(logp)
             with np.errstate(all="ignore"):
                 total, grad = self.loglike_and_score(theta, data, weights)
             if not np.isfinite(total):
                 return 1e100, np.zeros_like(logp)
-            g = -grad * theta / n
+            g = -grad * np.where(real, 1.0, theta) / n
             return float(-total / n), np.where(np.isfinite(g), g, 0.0)
 
         def grad_log(logp: np.ndarray) -> np.ndarray:
@@ -215,7 +238,7 @@ class MaximumLikelihoodModel:
             return np.array([(negll(logp + h * e) - negll(logp - h * e)) / (2 * h) for e in np.eye(len(logp))])
 
         start = self._start(data, weights)
-        bounds = [(-18.0, 18.0)] * len(start)
+        bounds = [(-REAL_BOUND, REAL_BOUND) if is_real else (-18.0, 18.0) for is_real in real]
         opts = {"maxiter": self.max_iter, "ftol": 1e-15, "gtol": 1e-10}
         if analytic:
             res = optimize.minimize(negll_grad, start, jac=True, method="L-BFGS-B", bounds=bounds, options=opts)
@@ -232,7 +255,7 @@ class MaximumLikelihoodModel:
             x = res.x
             attempts.append(str(res.message))
         gnorm = float(np.max(np.abs(grad_log(x))))
-        at_bound = np.abs(x) > 17.5
+        at_bound = np.abs(x) > np.where(real, REAL_BOUND - 0.5, 17.5)
         if not gnorm < self.tol or negll(x) >= 1e99 or at_bound.any():
             where = (f"; parameter(s) {[self.param_names[i] for i in np.flatnonzero(at_bound)]} ran off to "
                      "0 or infinity (the data do not identify them)" if at_bound.any() else "")
@@ -240,8 +263,8 @@ class MaximumLikelihoodModel:
                                    f"optimiser messages: {attempts}). Check the summary's units and contents, "
                                    "or pass initial_params.",
                                    at_bound=[self.param_names[i] for i in np.flatnonzero(at_bound)],
-                                   estimates=dict(zip(self.param_names, np.exp(x))))
-        theta = np.exp(x)
+                                   estimates=dict(zip(self.param_names, self._natural(x))))
+        theta = self._natural(x)
         self.params_ = pd.Series(theta, index=list(self.param_names), name="estimate")
         self.log_likelihood_ = float(-negll(x) * n)
         self.optimizer_result_ = res
@@ -251,13 +274,13 @@ class MaximumLikelihoodModel:
                 with np.errstate(all="ignore"):
                     return -self.loglike_and_score(th, data, weights)[1]
 
-            H = hessian_from_gradient(total_grad, theta)
+            H = hessian_from_gradient(total_grad, theta, floor=np.where(real, 1.0, 1e-8))
         else:
             def total_negll(th: np.ndarray) -> float:
                 with np.errstate(all="ignore"):
                     return float(-np.dot(weights, self.loglikeobs(th, data)))
 
-            H = numeric_hessian(total_negll, theta)
+            H = numeric_hessian(total_negll, theta, floor=np.where(real, 1.0, 1e-8))
         self.hessian_ = pd.DataFrame(H, index=list(self.param_names), columns=list(self.param_names))
         try:
             cov = np.linalg.inv(H)
@@ -284,8 +307,8 @@ class MaximumLikelihoodModel:
 
     def _start(self, data, weights) -> np.ndarray:
         if self.initial_params:
-            return np.log([float(self.initial_params[p]) for p in self.param_names])
-        return np.log(self.start_params(data, weights))
+            return self._working([float(self.initial_params[p]) for p in self.param_names])
+        return self._working(self.start_params(data, weights))
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "params_"):
@@ -296,13 +319,16 @@ class MaximumLikelihoodModel:
 
         ``scale="log"`` (default) builds the interval for ``log θ`` (standard error ``SE/θ``,
         delta method) and maps it back, ``θ·exp(±z·SE/θ)``: always positive, as the parameters
-        are. ``scale="natural"`` gives ``θ ± z·SE``.
+        are; a real-valued parameter (:meth:`real_valued`: a covariate coefficient) gets ``θ ± z·SE``
+        on either scale. ``scale="natural"`` gives ``θ ± z·SE``.
         """
         self._check_fitted()
         z = stats.norm.ppf(1 - alpha / 2)
         est, se = self.params_.to_numpy(), self.standard_errors_.to_numpy()
         if scale == "log":
             lo, hi = est * np.exp(-z * se / est), est * np.exp(z * se / est)
+            real = self.real_valued()  # covariate coefficients: θ ± z·SE (they may be negative)
+            lo, hi = np.where(real, est - z * se, lo), np.where(real, est + z * se, hi)
         elif scale == "natural":
             lo, hi = est - z * se, est + z * se
         else:

@@ -16,6 +16,7 @@ import pandas as pd
 from scipy import special
 
 from .base import TransactionModel, aggregate_rows, rfm_arrays
+from .covariates import CovariateOptions
 
 
 def _c_hyp2f1(a_: Any, b_: Any, c: Any, z: Any) -> np.ndarray:
@@ -34,7 +35,7 @@ def _c_hyp2f1(a_: Any, b_: Any, c: Any, z: Any) -> np.ndarray:
     return np.where(small, limit, regular)
 
 
-class BetaGeo(TransactionModel):
+class BetaGeo(CovariateOptions, TransactionModel):
     """BG/NBD model (beta-geometric / negative binomial distribution; Fader, Hardie & Lee 2005).
 
     While alive a customer buys at Poisson rate ``λ ~ Gamma(r, α)`` (shape r, rate α, per
@@ -50,13 +51,23 @@ class BetaGeo(TransactionModel):
     errors: the inverse of the numerical (central-difference, relative step 1e-4) Hessian of
     the negative log-likelihood in the natural parameters ``(r, α, a, b)`` at the optimum.
     Units: ``α`` and all times are in the summary's model period (``period_days_`` days).
+
+    Time-invariant covariates (Fader & Hardie 2007, note 019; :mod:`~helpers.clv.models.covariates`):
+    ``BetaGeo(purchase_covariate_cols=[...], dropout_covariate_cols=[...])`` reads those columns of the summary
+    and fits ``αᵢ = α₀ exp(−γ₁ᵀx₁ᵢ)``, ``aᵢ = a₀ exp(γ₂ᵀx₂ᵢ)``, ``bᵢ = b₀ exp(γ₃ᵀx₂ᵢ)`` (gradient numerical);
+    predictions for a customer use their own parameters. Without covariates nothing changes.
     """
 
     param_names = ("r", "alpha", "a", "b")
     param_labels = {"r": "purchase rate λ: Gamma shape", "alpha": "purchase rate λ: Gamma rate (periods)",
                     "a": "dropout p: Beta a", "b": "dropout p: Beta b"}
+    covariate_links = (("purchase", "alpha", -1), ("dropout", "a", 1), ("dropout_b", "b", 1))
 
     def model_data(self, summary: pd.DataFrame) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        if self.has_covariates:  # one row per distinct history and covariates: α, a, b differ by row
+            data, weights = self.covariate_model_data(summary)
+            data["ux"], data["ix"] = data["x"], np.arange(len(weights))
+            return data, weights
         x, t_x, T = rfm_arrays(summary)
         data, weights, _ = aggregate_rows({"x": x, "t_x": t_x, "T": T})
         ux, inv = np.unique(data["x"], return_inverse=True)
@@ -65,7 +76,8 @@ class BetaGeo(TransactionModel):
 
     def start_params(self, data, weights) -> np.ndarray:
         rate = max(np.dot(weights, data["x"]) / max(np.dot(weights, data["T"]), 1e-9), 1e-6)
-        return np.array([1.0, 1.0 / rate, 0.8, 2.5])
+        start = np.array([1.0, 1.0 / rate, 0.8, 2.5])
+        return np.concatenate([start, np.zeros(len(self.param_names) - 4)]) if self.has_covariates else start
 
     def _parts(self, theta, data):
         r, alpha, a, b = theta
@@ -80,10 +92,14 @@ class BetaGeo(TransactionModel):
         return A1, A2, A3
 
     def loglikeobs(self, theta, data):
+        if self.has_covariates:  # the same likelihood at each row's (r, αᵢ, aᵢ, bᵢ)
+            theta = self.row_params(theta, data["X"])
         A1, A2, A3 = self._parts(theta, data)
         return A1 + np.logaddexp(A2, A3)
 
     def loglike_and_score(self, theta, data, weights):
+        if self.has_covariates:
+            return self._covariate_score(theta, data, weights)
         r, alpha, a, b = theta
         ux, ix = data["ux"], data["ix"]
         x, t_x, T = data["x"], data["t_x"], data["T"]
@@ -118,6 +134,29 @@ class BetaGeo(TransactionModel):
         d_b = np.dot(w2x, dA2_b) + np.dot(w3x, dA3_b)
         return total, np.array([d_r, d_alpha, d_a, d_b])
 
+    def _covariate_score(self, theta, data, weights):
+        """Weighted log-likelihood and score with covariates: the derivatives of eq. 6 per row with respect to
+        ``(r, αᵢ, aᵢ, bᵢ)`` (those of :meth:`loglike_and_score`, row by row), then the chain rule
+        (:meth:`~helpers.clv.models.covariates.CovariateOptions.chain_rule`)."""
+        params = self.row_params(theta, data["X"])
+        r, alpha, a, b = params
+        x, t_x, T = data["x"], data["t_x"], data["T"]
+        psi = special.digamma
+        A1, A2, A3 = self._parts(params, data)
+        lse = np.logaddexp(A2, A3)
+        pi3 = np.exp(A3 - lse)
+        pi2 = 1.0 - pi3
+        rx = r + x
+        common = psi(a + b) - psi(a + b + x)
+        d_r = psi(rx) - psi(r) + np.log(alpha) - pi2 * np.log(alpha + T) - pi3 * np.log(alpha + t_x)
+        d_alpha = r / alpha - pi2 * rx / (alpha + T) - pi3 * rx / (alpha + t_x)
+        d_a = pi2 * common + pi3 * (psi(a + 1) - psi(a) + common)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            d_b3 = np.where(x > 0, psi(np.maximum(b + x - 1, 1e-300)) - psi(b) + common, 0.0)
+        d_b = pi2 * (psi(b + x) - psi(b) + common) + pi3 * d_b3
+        total = float(np.dot(weights, A1 + lse))
+        return total, self.chain_rule(theta, data["X"], params, (d_r, d_alpha, d_a, d_b), weights)
+
     # ---- predictions
     def probability_alive(self, summary: pd.DataFrame) -> pd.Series:
         """P(alive | x, t_x, T) (FHL 2005 eq. 11 / Fader-Hardie note 2008).
@@ -129,15 +168,17 @@ class BetaGeo(TransactionModel):
         .. math:: P = 1 \\big/ \\left(1 + \\delta_{x>0} \\frac{a}{b+x-1}
                        \\left(\\frac{\\alpha+T}{\\alpha+t_x}\\right)^{r+x}\\right)
         """
-        r, alpha, a, b = self.fitted_params()
+        r, alpha, a, b = self.customer_params(summary)
         x, t_x, T = self.histories(summary)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             log_odds = np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
             p = np.where(x > 0, special.expit(-log_odds), 1.0)
         return pd.Series(p, index=self.summary_index(summary), name="p_alive")
 
-    def conditional_expected_purchases(self, t: float, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
-        """E[Y(t) | x, t_x, T]: expected purchases in the next ``t`` model periods (FHL 2005 eq. 10).
+    def conditional_expected_purchases(self, t: float, x: np.ndarray, t_x: np.ndarray, T: np.ndarray,
+                                       params: tuple | None = None) -> np.ndarray:
+        """E[Y(t) | x, t_x, T]: expected purchases in the next ``t`` model periods (FHL 2005 eq. 10), at the
+        fitted parameters or at ``params`` = ``(r, α, a, b)`` (scalars or one value per row: covariates).
 
         .. math::
             \\frac{a+b+x-1}{a-1}\\left[1 - \\left(\\frac{\\alpha+T}{\\alpha+T+t}\\right)^{r+x}
@@ -146,7 +187,7 @@ class BetaGeo(TransactionModel):
         """
         if t < 0:
             raise ValueError("t must be ≥ 0 (model periods)")
-        r, alpha, a, b = self.fitted_params()
+        r, alpha, a, b = self.fitted_params() if params is None else params
         if t == 0:
             return np.zeros_like(x, dtype=float)
         z = t / (alpha + T + t)

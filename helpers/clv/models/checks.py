@@ -4,7 +4,9 @@ A summary (:func:`helpers.clv.rfm_summary`) has one row per customer (:func:`che
 count a customer twice), finite numbers (:func:`summary_column`), and — :func:`rfm_arrays` for transaction
 models, :func:`spend_arrays` for spend models — a whole ``frequency`` ≥ 0, ``T`` ≥ 0, ``0 ≤ recency ≤ T``
 (``recency = 0`` when ``frequency = 0``) and a ``monetary_value`` ≥ 0. Anything else is refused with a
-:class:`~helpers.errors.DataError` naming the column, the row and a customer (:func:`refuse`).
+:class:`~helpers.errors.DataError` naming the column, the row and a customer (:func:`refuse`). A cohort survival
+table of contract renewals (:func:`contract_arrays`, for the sBG) has whole, never increasing counts per cohort
+over periods ``0, 1, …, n``.
 """
 
 from __future__ import annotations
@@ -18,18 +20,27 @@ from ...errors import DataError
 from ...store import require_unique_ids
 
 
-def summary_column(summary: pd.DataFrame, name: str) -> np.ndarray:
-    """Column ``name`` of a per-customer summary as finite floats; :class:`DataError` naming the first bad row."""
+def plain(value: object) -> object:
+    """A numpy scalar as the Python number it holds (``nan``, not ``np.float64(nan)``, in a message)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def summary_column(summary: pd.DataFrame, name: str, file: str = "summary") -> np.ndarray:
+    """Column ``name`` of a per-customer summary (or of another model table, ``file``) as finite floats;
+    :class:`DataError` naming the first bad row."""
     if not isinstance(summary, pd.DataFrame):
-        raise TypeError("summary must be a DataFrame from rfm_summary (customer_id, frequency, recency, T, ...)")
+        raise TypeError(f"{file} must be a DataFrame" + (" from rfm_summary (customer_id, frequency, recency, T, ...)"
+                                                         if file == "summary" else ""))
     if name not in summary.columns:
-        raise DataError("required column is missing", file="summary", column=name,
-                        hint="build the summary with helpers.clv.rfm_summary (monetary_value needs monetary_value_col)")
+        raise DataError("required column is missing", file=file, column=name,
+                        hint="build the summary with helpers.clv.rfm_summary (monetary_value needs monetary_value_col)"
+                        if file == "summary" else "see the model's docstring for the columns it reads")
     values = pd.to_numeric(summary[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     bad = ~np.isfinite(values)
     if bad.any():
-        raise DataError(f"value {summary[name].iloc[np.argmax(bad)]!r} is not a finite number", file="summary",
-                        column=name, row=summary.index[np.argmax(bad)], hint="fix or drop that customer")
+        raise DataError(f"value {plain(summary[name].iloc[np.argmax(bad)])!r} is not a finite number", file=file,
+                        column=name, row=summary.index[np.argmax(bad)],
+                        hint="fix or drop that customer" if file == "summary" else "fix or drop that row")
     return values
 
 
@@ -142,3 +153,66 @@ def opportunity_of(summary: pd.DataFrame) -> str | None:
         return None
     return f"event:{attrs.get('opportunity_col')}" if period == "event" else str(period)
 # ---- end issue 19 (discrete)
+
+def contract_arrays(table: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """A validated cohort survival table (contract renewals) and what its likelihood reads.
+
+    ``table`` has one row per cohort and period: ``cohort`` (a label), ``period`` (whole contract periods since
+    the cohort started, ``0, 1, …, n`` without gaps or repeats) and ``survivors`` (customers still under contract
+    after ``period`` renewal decisions; period 0: the cohort's size, > 0), whole numbers ≥ 0 that never increase
+    within a cohort — a lapsed contract does not come back (a new contract is a new cohort). Refused otherwise,
+    with a :class:`DataError` naming the column, the row and the cohort.
+
+    Returns ``(cohorts, observations)``: ``cohorts`` one row per cohort in table order (``cohort, size,
+    periods, survivors``: its size, the periods observed ``n`` and the survivors after them) and
+    ``observations`` the counts the likelihood reads, ``t`` (period), ``lost`` (1 = lost in period ``t``,
+    0 = still under contract after ``t``: censored) and ``count``.
+    """
+    file = "contract table"
+    period = summary_column(table, "period", file)
+    survivors = summary_column(table, "survivors", file)
+    if "cohort" not in table.columns:
+        raise DataError("required column is missing", file=file, column="cohort",
+                        hint="one label per cohort (e.g. its start quarter); a single cohort still needs one")
+    cohort = table["cohort"]
+    checks = [(cohort.isna().to_numpy(), "cohort", "a row without a cohort"),
+              ((period < 0) | (period != np.round(period)), "period", "period must be a whole number ≥ 0"),
+              ((survivors < 0) | (survivors != np.round(survivors)), "survivors",
+               "survivors must be a whole number ≥ 0 (a count of customers, not a share)")]
+    for mask, column, problem in checks:
+        if mask.any():
+            i = int(np.argmax(mask))
+            raise DataError(f"{int(mask.sum())} row(s): {problem} (e.g. {table[column].iloc[i]!r})", file=file,
+                            column=column, row=table.index[i], hint="fix that row")
+    codes, names = pd.factorize(cohort)
+    rows = []
+    observations: dict[str, list] = {"t": [], "lost": [], "count": []}
+    for code, name in enumerate(names):
+        where = np.flatnonzero(codes == code)
+        where = where[np.argsort(period[where], kind="stable")]
+        p, s = period[where].astype(int), survivors[where]
+        expected = np.arange(len(p))
+        if not np.array_equal(p, expected):
+            j = int(np.argmax(p != expected))
+            problem = (f"period {p[j]} appears twice" if j and p[j] == p[j - 1] else
+                       f"period {expected[j]} is missing (periods must run 0, 1, …, n)")
+            raise DataError(f"cohort {name!r}: {problem}", file=file, column="period", row=table.index[where[j]],
+                            hint="one row per cohort and period, from period 0 (the cohort's size); a table of "
+                                 "several plans or segments: fit each apart (clv.fit_by_plan)")
+        if s[0] <= 0:
+            raise DataError(f"cohort {name!r} starts with {s[0]:g} customers (period 0 is the cohort's size)",
+                            file=file, column="survivors", row=table.index[where[0]], hint="drop the empty cohort")
+        rise = np.diff(s) > 0
+        if rise.any():
+            j = int(np.argmax(rise)) + 1
+            raise DataError(f"cohort {name!r}: survivors increase from {s[j - 1]:g} (period {j - 1}) to {s[j]:g} "
+                            f"(period {j}): a lapsed contract cannot come back within a cohort", file=file,
+                            column="survivors", row=table.index[where[j]],
+                            hint="count each renewed contract once, in the cohort it started in; a customer who "
+                                 "signs again is a new contract in a new cohort")
+        observations["t"] += [*range(1, len(s)), len(s) - 1]
+        observations["lost"] += [1] * (len(s) - 1) + [0]
+        observations["count"] += [*(-np.diff(s)), s[-1]]
+        rows.append((name, s[0], len(s) - 1, s[-1]))
+    cohorts = pd.DataFrame(rows, columns=["cohort", "size", "periods", "survivors"])
+    return cohorts, {k: np.asarray(v, dtype=float) for k, v in observations.items()}
