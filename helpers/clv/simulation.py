@@ -85,3 +85,29 @@ def recovery_table(fitted: pd.DataFrame, truth: pd.DataFrame | None = None) -> p
     out["relative error"] = (out["estimate"] - out["true"]) / out["true"]
     return out[["group", "parameter", "true", "estimate", "std_err", lo, hi, "covered", "relative error",
                 "customers"]]
+
+
+# ---- issue 19 (evaluate): Pareto/NBD summaries with known parameters, for the interval coverage test
+def simulate_pareto_nbd(n_customers: int, r: float, alpha: float, s: float, beta: float, T: float | np.ndarray,
+                        seed: int = 0) -> pd.DataFrame:
+    """Summaries ``(frequency, recency, T)`` drawn exactly from the Pareto/NBD process (Schmittlein, Morrison &
+    Colombo 1987), in continuous time.
+
+    ``λ ~ Gamma(r, α)``, ``μ ~ Gamma(s, β)`` (rates per model period); the lifetime is ``τ ~ Exponential(μ)``; while
+    alive purchases are Poisson(λ), so ``x ~ Poisson(λ · min(τ, T))`` and, given ``x``, the purchase times are uniform
+    on ``(0, min(τ, T))``: the last is ``t_x = min(τ, T) · Beta(x, 1)``. ``T`` is a number or one value per customer
+    (model periods). ``attrs`` hold the true parameters and who is alive at ``T``.
+    """
+    rng = np.random.default_rng(seed)
+    T = np.broadcast_to(np.asarray(T, dtype=float), (n_customers,)).copy()
+    lam = rng.gamma(r, 1.0 / alpha, n_customers)
+    mu = rng.gamma(s, 1.0 / beta, n_customers)
+    tau = rng.exponential(1.0 / mu)
+    active = np.minimum(tau, T)
+    x = rng.poisson(lam * active)
+    t_x = np.zeros(n_customers)
+    has = x > 0
+    t_x[has] = active[has] * rng.beta(x[has], 1.0)
+    out = pd.DataFrame({"customer_id": np.arange(n_customers), "frequency": x.astype(float), "recency": t_x, "T": T})
+    out.attrs = {"true_params": {"r": r, "alpha": alpha, "s": s, "beta": beta}, "alive": tau > T}
+    return out
