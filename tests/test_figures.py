@@ -158,6 +158,13 @@ def data() -> SimpleNamespace:
     d.con.close()
 
 
+def _card(d):
+    """The holdout scorecard of the SIMULATED export, computed once (issue 19)."""
+    if not hasattr(d, "card"):
+        d.card = clv.scorecard(clv.holdout_split(d.tx, d.cal_end))
+    return d.card
+
+
 def _top_customer_orders(d) -> pd.DataFrame:
     top = d.customers.sort_values("clv", ascending=False)["customer_id"].iloc[0]
     return d.tx.loc[d.tx["customer_id"] == top, ["timestamp", "amount"]].sort_values("timestamp")
@@ -186,6 +193,18 @@ FIGURES = {
     "plot_parameter_recovery": lambda d: clv.plot_parameter_recovery(d.by_group, clv.group_truth(period_days=7),
                                                                      label=d.label),
     "plot_clv_distribution": lambda d: clv.plot_clv_distribution(d.scores, currency=d.currency, label=d.label),
+    # ---- issue 19 (evaluate): the holdout scorecard, intervals and segment migration
+    "plot_scorecard": lambda d: clv.plot_scorecard(_card(d), label=d.label),
+    "plot_decile_calibration": lambda d: clv.plot_decile_calibration(_card(d), label=d.label),
+    "plot_gain_curve": lambda d: clv.plot_gain_curve(_card(d), label=d.label),
+    "plot_customer_intervals": lambda d: clv.plot_customer_intervals(
+        clv.customer_intervals(d.bg, d.split, clv.GammaGamma().fit(d.split), draws=32), currency=d.currency,
+        label=d.label),
+    "plot_migration": lambda d: segment.plot_migration(segment.segment_migration(
+        *(clv.rfm_summary(d.tx, monetary_value_col="amount", observation_period_end=end, time_scaler=7,
+                          include_first_transaction=True) for end in (d.cal_end, d.tx["timestamp"].max()))),
+        label=d.label),
+    # ---- end issue 19 (evaluate)
     # 04 segmentation
     "plot_value_need": lambda d: segment.plot_value_need(segment.value_need_matrix(d.customers, value_col="clv"),
                                                          label=d.label, value_name=f"CLV ({d.currency}, 1 year)"),

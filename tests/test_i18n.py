@@ -247,6 +247,27 @@ def _all_figures() -> dict[str, Figure]:
                            "lower 95%": [0.8, 1.5], "upper 95%": [1.2, 2.5]})
     truth = pd.DataFrame({"group": ["fans", "fans"], "parameter": ["r", "alpha"], "true": [1.1, 1.9]})
     figs["plot_parameter_recovery"] = clv.plot_parameter_recovery(fitted, truth, label=sim_label)
+    # ---- issue 19 (evaluate): scorecard, intervals, segment migration
+    split = clv.with_time_unit(clv.simulate_bgnbd(600, 0.25, 4.0, 0.8, 2.5, T=39.0, seed=1), "D", 7)
+    split["monetary_value"] = clv.simulate_spend(split["frequency"].to_numpy(), 6.0, 3.5, 15.0, seed=1)
+    split["test_frequency"] = np.random.default_rng(1).poisson(split["frequency"].to_numpy() * 0.8 + 0.2)
+    split["test_T"], split["last_frequency"] = 39.0, split["frequency"]
+    bg, gg = clv.BetaGeo().fit(split), clv.GammaGamma().fit(split)
+    card = clv.scorecard(split, models={"BG/NBD": bg})
+    figs["plot_scorecard"] = clv.plot_scorecard(card, label=sim_label)
+    figs["plot_decile_calibration"] = clv.plot_decile_calibration(card, label=sim_label)
+    figs["plot_gain_curve"] = clv.plot_gain_curve(card, label=sim_label)
+    figs["plot_customer_intervals"] = clv.plot_customer_intervals(clv.customer_intervals(bg, split, gg, draws=16),
+                                                                  currency="CNY", label=sim_label)
+    names = ["champions", "hibernating"]
+    shares = pd.DataFrame([[0.7, 0.3], [0.1, 0.9]], index=pd.Index(names, name="calibration"),
+                          columns=pd.Index(names, name="holdout end"))
+    back = pd.DataFrame({"segment": names, "customers": [10, 10], "came_back": [7, 1], "share_came_back": [0.7, 0.1],
+                         "mean_later_purchases": [2.0, 0.1]})
+    figs["plot_migration"] = segment.plot_migration(segment.Migration(pd.DataFrame(), shares * 10, shares, back,
+                                                                      pd.DataFrame(), pd.DataFrame(), "rfm10"),
+                                                    label=sim_label)
+    # ---- end issue 19 (evaluate)
     # survey
     figs.update(_survey_figures())
     # community

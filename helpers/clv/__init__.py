@@ -58,6 +58,17 @@ module             holds
 ``simulation``     :func:`simulate_bgnbd`, :func:`simulate_spend`, :func:`group_truth`,
                    :func:`recovery_table`; :func:`simulate_pareto_nbd`, :func:`simulate_with_covariates`
                    (known covariate effects, :data:`COVARIATE_TRUTH`)
+``intervals``      :func:`customer_intervals` (parametric bootstrap of P(alive), expected purchases and
+                   CLV per customer), :func:`interval_coverage`, :func:`customer_quantities`,
+                   :func:`parameter_draws`, :func:`with_params`
+``scorecard``      :func:`holdout_split`, :func:`scorecard` (every transaction model of the registry vs the
+                   naive baselines :data:`BASELINES` on a holdout), :func:`scorecard_claim`,
+                   :func:`normalised_gini`
+``evaluation_plots`` :func:`plot_scorecard`, :func:`plot_decile_calibration`, :func:`plot_gain_curve`,
+                   :func:`plot_customer_intervals`
+``holdout``        :func:`fhl_holdout_check` (the holdout checks of FHL 2005, computed),
+                   :func:`conditional_zero_probability`, :func:`histogram_chi_square`
+``sensitivity``    :func:`clv_sensitivity` (CLV ranking vs time unit, calibration window, discount rate)
 ``tables``         :func:`describe_transactions`, :func:`default_calibration_end`,
                    :func:`parameter_table`, :func:`fit_summary_table`, :func:`top_customers`,
                    :func:`count_claim` / :func:`dataset_count_claim` (the customer funnel behind the counts), :func:`flagged_top_claim`
@@ -140,6 +151,14 @@ from .literature import DISCRETE_PUBLISHED, discrete_literature_check
 from .models.beta_geo_beta_binom import BetaGeoBetaBinom
 from .models.modified_beta_geo import ModifiedBetaGeo
 # ---- end issue 19 (discrete)
+# ---- issue 19 (evaluate): intervals, holdout scorecard, FHL holdout checks, sensitivity
+from .evaluation_plots import plot_customer_intervals, plot_decile_calibration, plot_gain_curve, plot_scorecard
+from .holdout import conditional_zero_probability, fhl_holdout_check, histogram_chi_square
+from .intervals import customer_intervals, customer_quantities, interval_coverage, parameter_draws, with_params
+from .scorecard import (BASELINES, FREQUENCY_GROUPS, Scorecard, holdout_split, normalised_gini, scorecard,
+                        scorecard_claim)
+from .sensitivity import clv_sensitivity
+# ---- end issue 19 (evaluate)
 
 __all__ = [
     # summaries
@@ -169,4 +188,10 @@ __all__ = [
     "ShiftedBetaGeo", "cohort_table", "fit_by_plan", "with_covariates", "SBG_PUBLISHED", "SBG_SURVIVORS",
     "sbg_literature_check", "sbg_table", "COVARIATE_TRUTH", "covariate_columns", "simulate_pareto_nbd",
     "simulate_with_covariates", "simulated_covariates",
+    # ---- issue 19 (evaluate): uncertainty and evaluation
+    "customer_intervals", "customer_quantities", "interval_coverage", "parameter_draws", "with_params",
+    "holdout_split", "scorecard", "scorecard_claim", "Scorecard", "BASELINES", "FREQUENCY_GROUPS", "normalised_gini",
+    "fhl_holdout_check", "conditional_zero_probability", "histogram_chi_square", "clv_sensitivity",
+    "plot_scorecard", "plot_decile_calibration", "plot_gain_curve", "plot_customer_intervals",
+    # ---- end issue 19 (evaluate)
 ]

@@ -208,3 +208,11 @@ def sbg_literature_check() -> pd.DataFrame:
     table.attrs = {"customers": 1000 * len(SBG_PUBLISHED), "years fitted": SBG_FIT_YEARS}
     return table
 # --- end issue 19, contract
+
+# ---- issue 19 (evaluate): the holdout checks of FHL (2005), computed in helpers.clv.holdout.fhl_holdout_check
+#: End of FHL (2005)'s 39-week holdout on CDNOW (week 78 of the cohort's tracking, their Figure 3).
+FHL_HOLDOUT_END = "1998-06-30"
+#: What the ``source`` column of :func:`helpers.clv.holdout.fhl_holdout_check` says: FHL (2005) show the holdout
+#: checks (histogram, Figure 2; tracking to week 78, Figure 3; conditional expectations, Figure 4) as figures, and
+#: their printed values, if any, could not be verified here; no number from memory is set beside the computed ones.
+FHL_HOLDOUT_SOURCE = "computed, no published value"

@@ -70,7 +70,7 @@ def simulate_pareto_nbd(n_customers: int, r: float, alpha: float | np.ndarray, s
     has = x > 0
     t_x[has] = active[has] * rng.beta(x[has], 1.0)
     out = pd.DataFrame({"customer_id": np.arange(n_customers), "frequency": x.astype(float), "recency": t_x, "T": T})
-    out.attrs = {"alive": tau > T}
+    out.attrs = {"true_params": {"r": r, "alpha": alpha, "s": s, "beta": beta}, "alive": tau > T}
     return out
 
 

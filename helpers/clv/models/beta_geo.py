@@ -30,9 +30,12 @@ def _c_hyp2f1(a_: Any, b_: Any, c: Any, z: Any) -> np.ndarray:
     a_, b_, c, z = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a_, b_, c, z)))
     small = np.abs(c) < 1e-9
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        regular = c * special.hyp2f1(a_, b_, np.where(small, 1.0, c), z)
-        limit = a_ * b_ * z * special.hyp2f1(a_ + 1.0, b_ + 1.0, 2.0, z)
-    return np.where(small, limit, regular)
+        out = c * special.hyp2f1(a_, b_, np.where(small, 1.0, c), z)
+        if small.any():  # the limit only where it is needed: hyp2f1 is most of the cost of a prediction
+            a1, b1, z1 = a_[small], b_[small], z[small]
+            out = np.where(small, 0.0, out)
+            out[small] = a1 * b1 * z1 * special.hyp2f1(a1 + 1.0, b1 + 1.0, 2.0, z1)
+    return out
 
 
 class BetaGeo(CovariateOptions, TransactionModel):
