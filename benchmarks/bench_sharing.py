@@ -104,25 +104,33 @@ class _Profiled:
         Path(path + ".txt").write_text(out.getvalue())
 
 
-def _serve(kb: str, users: str, sharing: str, threads: int, profile: str | None, queue) -> None:
-    """The server process: the application under waitress until SIGTERM; sends its port on ``queue``."""
+def _serve(kb: str, users: str, sharing: str, threads: int, port: int, secret: str, profile: str | None,
+           queue) -> None:
+    """A server process: the application under waitress until SIGTERM, listening on ``port`` (0: a free one)
+    with ``SO_REUSEPORT``, so that several processes can share one port; sends its port on ``queue``."""
     import logging
     import signal
+    import socket
 
     import waitress
 
     from helpers.sharing import create_app
 
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "task queue depth": the load is meant to queue
+    os.environ["CRM_SECRET_KEY"] = secret  # every process signs sessions with the same key
     app = create_app(DATASET, users, kb_path=kb, sharing_path=sharing)
     wsgi = _Profiled(app) if profile else app
-    server = waitress.create_server(wsgi, host="127.0.0.1", port=0, threads=threads, ident="crm-bench")
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind(("127.0.0.1", port))
+    sock.listen(1024)
+    server = waitress.create_server(wsgi, sockets=[sock], threads=threads, ident="crm-bench")
 
     def stop(*_):
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
-    queue.put(server.effective_port)
+    queue.put(sock.getsockname()[1])
     try:
         server.run()
     except SystemExit:
@@ -149,10 +157,10 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _closed_loop(sessions: list, work: list[list], warmup: int, one, server: int) -> dict:
+def _closed_loop(sessions: list, work: list[list], warmup: int, one, server: list[int]) -> dict:
     """Each session runs its list of work items back to back (the first ``warmup`` untimed), all sessions
     starting together; ``one(session, item)`` returns ``True`` or what went wrong. Returns latencies (ms), wall
-    seconds, what went wrong, and the CPU seconds the ``server`` process and this (client) process used."""
+    seconds, what went wrong, and the CPU seconds the ``server`` processes and this (client) process used."""
     start = threading.Barrier(len(sessions) + 1)
     latencies: list[float] = []
     odd: list[str] = []
@@ -177,11 +185,11 @@ def _closed_loop(sessions: list, work: list[list], warmup: int, one, server: int
     for t in threads:
         t.start()
     start.wait()
-    t0, cpu0, client0 = time.perf_counter(), _cpu_seconds(server), time.process_time()
+    t0, cpu0, client0 = time.perf_counter(), sum(map(_cpu_seconds, server)), time.process_time()
     for t in threads:
         t.join()
-    return {"ms": latencies, "wall": time.perf_counter() - t0, "odd": odd, "server_cpu": _cpu_seconds(server) - cpu0,
-            "client_cpu": time.process_time() - client0}
+    return {"ms": latencies, "wall": time.perf_counter() - t0, "odd": odd,
+            "server_cpu": sum(map(_cpu_seconds, server)) - cpu0, "client_cpu": time.process_time() - client0}
 
 
 def _views(url: str):
@@ -208,7 +216,7 @@ def _views(url: str):
 
 
 def _write_notes(url: str, sessions: list, names: list[str], per: int, rng: np.random.Generator, ids: np.ndarray,
-                 server: int) -> tuple[dict, set[tuple[str, str]]]:
+                 server: list[int]) -> tuple[dict, set[tuple[str, str]]]:
     """Each writer saves ``per`` notes on random customers through the form; returns the closed-loop result and
     the ``(customer, text)`` of every note sent (each text names its writer and number: all differ)."""
     work, sent = [], set()
@@ -298,7 +306,7 @@ def _ceiling(res: dict, users: int) -> str:
             f"average (Little's law), if nothing else ran.")
 
 
-def _loads(args, url: str, names: list[str], passwords: dict[str, str], ids: np.ndarray, server: int) -> dict:
+def _loads(args, url: str, names: list[str], passwords: dict[str, str], ids: np.ndarray, server: list[int]) -> dict:
     """The read loads (1 user, then ``--users``) and the writers; rows of the table and results by load."""
     live = LiveServer(None, url=url)  # the server runs in its own process: only the client side is used here
     rng = np.random.default_rng(args.seed)
@@ -329,7 +337,7 @@ def run(args) -> list[str]:
     """Build or copy the knowledge base, serve it, run the loads, count the notes; the Markdown section."""
     load_before = os.getloadavg()[0]
     folder = Path(tempfile.mkdtemp(prefix="bench_sharing_"))
-    server = None
+    servers: list = []
     try:
         t = time.perf_counter()
         kb = _world(folder, args)
@@ -339,18 +347,22 @@ def run(args) -> list[str]:
         users_file, sharing = folder / "users.sqlite", folder / DATASET / "sharing.sqlite"
         names = [f"bench{i:02d}" for i in range(1, max(args.users, args.writers) + 1)]
         passwords = _accounts(users_file, names)
-        ctx = mp.get_context("spawn")
+        ctx, port, secret = mp.get_context("spawn"), 0, secrets.token_hex(32)
         queue = ctx.Queue()
-        server = ctx.Process(target=_serve, args=(str(kb), str(users_file), str(sharing), args.threads, args.profile,
-                                                  queue), daemon=True)
-        server.start()
-        out = _loads(args, f"http://127.0.0.1:{queue.get(timeout=300)}", names, passwords, ids, server.pid)
-        server.terminate()
-        server.join(timeout=60)
+        for _ in range(args.processes):  # the first picks a free port, the others share it
+            servers.append(ctx.Process(target=_serve, args=(str(kb), str(users_file), str(sharing), args.threads, port,
+                                                            secret, args.profile, queue), daemon=True))
+            servers[-1].start()
+            port = queue.get(timeout=300)
+        out = _loads(args, f"http://127.0.0.1:{port}", names, passwords, ids, [p.pid for p in servers])
+        for p in servers:
+            p.terminate()
+            p.join(timeout=60)
         notes = _accounted(sharing, out["sent"])
     finally:
-        if server is not None and server.is_alive():
-            server.kill()
+        for p in servers:
+            if p.is_alive():
+                p.kill()
         shutil.rmtree(folder, ignore_errors=True)
     if args.profile:
         print(Path(args.profile + ".txt").read_text())
@@ -363,9 +375,10 @@ def run(args) -> list[str]:
     return [
         f"## Sharing end: profile pages at 1 and {args.users} users, {args.writers} note writers, "
         f"{len(ids):,} customers ({when})",
-        f"Machine: {machine()}. Command: `python benchmarks/bench_sharing.py {' '.join(sys.argv[1:])}`. "
+        f"Machine: {machine()}. Command: `{' '.join(['python benchmarks/bench_sharing.py', *sys.argv[1:]])}`. "
         f"Data: {label or 'a copy of ' + args.kb} ({len(ids):,} customers), ready in {built:.0f} s. Server: "
-        f"`helpers.sharing.create_app` under waitress ({args.threads} threads) in its own process on 127.0.0.1; "
+        f"`helpers.sharing.create_app` under waitress ({args.threads} threads) in "
+        f"{'its own process' if args.processes == 1 else f'{args.processes} processes sharing one port'} on 127.0.0.1; "
         f"clients: signed-in `requests` sessions in threads of a second process, closed loop, no think time, "
         f"{args.warmup} untimed requests each first, a new customer on every request (seed {args.seed}); client "
         f"and server share the machine's cores (load average {load_before:.1f} before the run, "
@@ -402,11 +415,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--writers", type=int, default=20, help="concurrent note writers (default 20)")
     p.add_argument("--notes", type=int, default=25, help="notes per writer (default 25)")
     p.add_argument("--threads", type=int, default=8, help="waitress threads (default 8, as `crm-knowledge serve`)")
+    p.add_argument("--processes", type=int, default=1,
+                   help="server processes sharing the port (default 1, as `crm-knowledge serve`; more: what a "
+                        "multi-process deployment would give, each with its own rate-limit counts and figure cache)")
     p.add_argument("--full", action=argparse.BooleanOptionalAction, default=True,
                    help="also measure the full view, page + figure (most of the run's time; default on)")
     p.add_argument("--seed", type=int, default=18)
     p.add_argument("--profile", metavar="FILE", help="profile the server (pstats to FILE); the run is not recorded")
     args = p.parse_args(argv)
+    if args.profile and args.processes != 1:
+        p.error("--profile profiles one server process: leave --processes at 1")
     lines = run(args)
     return record(lines) if lines else 0
 

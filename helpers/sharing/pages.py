@@ -21,8 +21,8 @@ from flask_wtf.csrf import CSRFError
 from .. import i18n, paths, tables
 from ..errors import DataError
 from ..knowledge import (AUDIT_ACTIONS, CODE_SCHEME, NOTE_MAX_CHARS, InvalidNote, customer_report, customer_sections,
-                         filter_options, has_customer, knowledge_entries, report_title, search_customers, segment_overview,
-                         segment_report, segment_sections)
+                         filter_options, has_customer, knowledge_entries, report_title, search_customers,
+                         segment_overview, segment_report, segment_sections)
 from ..report import KNOWLEDGE_SUBDIR, LANG_SUBDIR, build_knowledge_reports, data_facts, findings, knowledge_jobs
 from ..report import render as render_findings
 from .accounts import ROLES, AccountError, check_password

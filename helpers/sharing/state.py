@@ -132,10 +132,9 @@ class FigureCache:
         return None
 
     def get(self, key: tuple, make: Callable[[], bytes]) -> bytes:
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
+        kept = self.cached(key)
+        if kept is not None:
+            return kept
         with self.draw_lock:
             value = make()
         with self._lock:
