@@ -373,6 +373,7 @@ def run(args) -> list[str]:
     odd = sorted(set(wrote["odd"] + [o for r in results.values() for o in r["odd"]]))
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return [
+        "",  # a blank line after the section before it
         f"## Sharing end: profile pages at 1 and {args.users} users, {args.writers} note writers, "
         f"{len(ids):,} customers ({when})",
         f"Machine: {machine()}. Command: `{' '.join(['python benchmarks/bench_sharing.py', *sys.argv[1:]])}`. "
