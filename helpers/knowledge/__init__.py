@@ -21,7 +21,8 @@ hand-overs it reads through :mod:`helpers.store`:
 * :mod:`.base` — :func:`build_knowledge_base`: one embedded DuckDB file ``data/processed/<dataset>/
   knowledge.duckdb`` joining profile, orders, segments (notebook 04), CLV (notebook 03),
   community interactions and coded feedback, with views (:data:`KB_TABLES`, :data:`KB_VIEWS`);
-  :func:`open_knowledge_base`, :func:`schema_table`, :func:`join_checks` and friends.
+  :func:`open_knowledge_base`, :func:`schema_table`, :func:`join_checks` and friends (:func:`use_memo`: a
+  long-lived reader keeps the schema facts per build of the file).
 * :mod:`.actions` — :func:`segment_actions` / :func:`customer_actions`: recommended actions (rule R0: the
   segment's treatment in the scheme registry, :func:`registry_action`; :func:`actions_claim`), each
   traced to the rule and the numbers (with their table and column) that triggered it.
@@ -45,8 +46,8 @@ Gibbert, M., Leibold, M. & Probst, G. (2002). Five styles of customer knowledge 
 from ..i18n import add_values
 from .actions import (REGISTRY_RULE, SEGMENT_RULES, actions_claim, customer_actions, registry_action, segment_actions,
                       segment_metrics)
-from .base import (KB_VIEWS, build_knowledge_base, ensure_knowledge_base, has_table, join_checks, meta,
-                   open_knowledge_base, profile_columns, schema_table)
+from .base import (KB_VIEWS, build_knowledge_base, ensure_knowledge_base, has_customer, has_table, join_checks, meta,
+                   open_knowledge_base, profile_columns, remembered, schema_table, use_memo)
 from .coding import (CATEGORIES, CODE_PATTERN, CODE_SCHEME, KINDS, NEGATIVE_CUES, NEGATORS, PLANTED_CATEGORY,
                      POSITIVE_CUES, POST_TYPE_KIND, categories_table, code_matrix, code_posts, code_scheme_table,
                      coding_accuracy, kinds_table, polarity, polarity_scores, topic_categories)
@@ -67,7 +68,7 @@ __all__ = [
     # integrate: inputs and the knowledge base
     "KnowledgeInputs", "gather_inputs", "knowledge_tables", "sources_table",
     "KB_TABLES", "KB_VIEWS", "build_knowledge_base", "ensure_knowledge_base", "open_knowledge_base", "schema_table",
-    "meta", "has_table", "profile_columns", "join_checks",
+    "meta", "has_table", "profile_columns", "join_checks", "has_customer", "use_memo", "remembered",
     # apply: recommended actions
     "SEGMENT_RULES", "REGISTRY_RULE", "segment_metrics", "segment_actions", "customer_actions", "registry_action",
     "actions_claim", "flagged_text",

@@ -3,14 +3,17 @@
 :func:`build_knowledge_base` writes the tables of :func:`~.inputs.knowledge_tables` (:data:`KB_TABLES`)
 and the views joining them (:data:`KB_VIEWS`); :func:`open_knowledge_base` opens it read-only;
 :func:`schema_table`, :func:`meta`, :func:`has_table`, :func:`profile_columns` and :func:`join_checks`
-describe and check what is in it.
+describe and check what is in it; :func:`use_memo` lets a long-lived reader (the sharing end) keep those
+descriptions per build of the file instead of asking DuckDB's catalog on every request.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import weakref
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -132,14 +135,52 @@ def schema_table(con) -> pd.DataFrame:
     return out.sort_values(["_o", "name"]).drop(columns="_o").reset_index(drop=True)
 
 
+_MEMOS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def use_memo(con, memo: dict | None) -> None:
+    """Let :func:`meta`, :func:`has_table`, :func:`profile_columns` and :func:`remembered` keep their answers for
+    the connection (or cursor) ``con`` in ``memo``; ``None`` forgets it.
+
+    ``memo`` must belong to one build of the knowledge base file: the sharing end
+    (:class:`helpers.sharing.state.KnowledgeBase`) gives each build its own dict and each request's cursor the
+    dict of the build it reads, so when notebook 07 rebuilds the file the next request starts afresh. Without a
+    memo every call asks DuckDB, as before (notebooks, reports).
+    """
+    if memo is None:
+        _MEMOS.pop(con, None)
+    else:
+        _MEMOS[con] = memo
+
+
+def remembered(con, key: Any, compute: Callable[[], Any]) -> Any:
+    """``compute()``, kept under ``key`` in ``con``'s memo (:func:`use_memo`) when it has one; a fact of the
+    knowledge base file that cannot change while the file does not (its schema, ``meta``, the data's end)."""
+    memo = _MEMOS.get(con)
+    if memo is None:
+        return compute()
+    try:
+        return memo[key]
+    except KeyError:
+        value = memo[key] = compute()
+        return value
+
+
 def meta(con) -> dict[str, str]:
     """The knowledge base's ``meta`` table as a dict."""
-    return dict(con.execute("SELECT key, value FROM meta").fetchall())
+    return dict(remembered(con, "meta", lambda: dict(con.execute("SELECT key, value FROM meta").fetchall())))
 
 
 def has_table(con, name: str) -> bool:
     """True when the knowledge base has a table or view of that name."""
-    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchone()[0])
+    return remembered(con, ("has_table", name), lambda: bool(con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchone()[0]))
+
+
+def has_customer(con, customer_id: str) -> bool:
+    """True when ``customer_id`` is a customer of the knowledge base (a row of ``customer_profile``)."""
+    return bool(con.execute("SELECT count(*) FROM customer_profile WHERE customer_id = ?",
+                            [str(customer_id)]).fetchone()[0])
 
 
 def join_checks(con) -> pd.DataFrame:
@@ -164,8 +205,9 @@ def join_checks(con) -> pd.DataFrame:
 
 def profile_columns(con) -> list[str]:
     """The columns of the knowledge base's ``customer_profile`` view, in order."""
-    return list(con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = 'customer_profile' "
-                            "ORDER BY ordinal_position").df()["column_name"])
+    return list(remembered(con, "profile_columns", lambda: list(con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'customer_profile' "
+        "ORDER BY ordinal_position").df()["column_name"])))
 
 
 def ensure_knowledge_base(dataset: str, **kwargs) -> Path:

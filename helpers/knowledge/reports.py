@@ -19,7 +19,7 @@ from .. import tables
 from ..errors import DataError
 from ..i18n import get_language, tr
 from .actions import customer_actions, segment_actions, segment_metrics
-from .base import has_table, meta, profile_columns
+from .base import has_table, meta, profile_columns, remembered
 from .coding import CODE_SCHEME
 from .notes import SharingStore
 from .plots import plot_customer_history, plot_segment_distribution
@@ -106,7 +106,7 @@ def customer_report(con, customer_id: str, sharing: SharingStore | None = None) 
                         hint="use an id from the customer_profile view (e.g. knowledge.customers_by_clv(con))")
     row = prof.iloc[0].to_dict()
     orders = con.execute("SELECT * FROM orders WHERE customer_id = ? ORDER BY timestamp", [str(customer_id)]).df()
-    data_end = con.execute("SELECT max(timestamp) FROM orders").fetchone()[0]
+    data_end = remembered(con, "data_end", lambda: con.execute("SELECT max(timestamp) FROM orders").fetchone()[0])
     shown = {k: v for k, v in row.items() if not (k.startswith("flagged_") and not row.get("flagged_orders"))}
     out: dict[str, Any] = {"meta": m, "row": row, "profile": _fields(row, PROFILE_FIELDS),
                            "value": _fields(shown, VALUE_FIELDS), "prediction": _fields(row, PREDICTION_FIELDS),

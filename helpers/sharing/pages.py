@@ -23,8 +23,8 @@ from markupsafe import Markup
 from .. import i18n, paths, tables
 from ..errors import DataError
 from ..knowledge import (AUDIT_ACTIONS, CODE_SCHEME, NOTE_MAX_CHARS, InvalidNote, customer_report, customer_sections,
-                         filter_options, knowledge_entries, report_title, search_customers, segment_overview,
-                         segment_report, segment_sections)
+                         filter_options, has_customer, knowledge_entries, report_title, search_customers,
+                         segment_overview, segment_report, segment_sections)
 from ..report import KNOWLEDGE_SUBDIR, LANG_SUBDIR, build_knowledge_reports, data_facts, findings, knowledge_jobs
 from ..report import render as render_findings
 from .accounts import ROLES, AccountError, check_password
@@ -144,7 +144,8 @@ def profile(customer_id: str):
 @requires("sales")
 def add_note(customer_id: str):
     with crm()["kb"].cursor() as con:
-        _customer(customer_id, con)
+        if not has_customer(con, customer_id):
+            abort(404)
     text, code = request.form.get("text", ""), request.form.get("code", "")
     try:
         note_id = sharing().add_note(customer_id, current_user.name, current_user.role, text, code)
@@ -155,8 +156,12 @@ def add_note(customer_id: str):
     return redirect(url_for("profile", customer_id=customer_id) + "#notes")
 
 
-def _svg(key: tuple, draw: Callable[[], Any]) -> Response:
-    svg = crm()["figures"].get(key, lambda: figure_svg(draw()))
+def _svg(key: tuple, draw: Callable[[], Any] | None = None) -> Response | None:
+    """The figure under ``key`` as an SVG response, drawn by ``draw`` when not kept yet; without ``draw``,
+    only a kept figure (else ``None``)."""
+    svg = crm()["figures"].get(key, lambda: figure_svg(draw())) if draw is not None else crm()["figures"].cached(key)
+    if svg is None:
+        return None
     response = Response(svg, mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "private, max-age=600"
     return response
@@ -165,6 +170,9 @@ def _svg(key: tuple, draw: Callable[[], Any]) -> Response:
 @requires("sales")
 def customer_figure(customer_id: str, name: str):
     kb = crm()["kb"]
+    kept = _svg(("customer", customer_id, name, i18n.get_language(), kb.stamp))  # drawn before for this build
+    if kept is not None:
+        return kept
     with kb.cursor() as con:
         rep = _customer(customer_id, con)
         figure = next((c for _, c in customer_sections(rep, draw=False) if getattr(c, "name", None) == name), None)

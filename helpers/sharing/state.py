@@ -17,12 +17,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import duckdb
 from flask import abort, current_app, redirect, request
 from flask_login import current_user, login_url
 
 from .. import store
+from ..engines import sql_str
 from ..errors import DataError
-from ..knowledge import SharingStore, open_knowledge_base
+from ..knowledge import SharingStore, use_memo
 from .accounts import ROLES, Accounts, User
 
 SECRET_ENV = "CRM_SECRET_KEY"
@@ -52,10 +54,23 @@ class LoginUser:
         return self.user.may(role)
 
 
+KB_THREADS = 1
+"""DuckDB threads per query of the sharing end. A page asks about ten small questions (one customer's rows);
+the server answers several pages at once, one per waitress thread, and DuckDB runs a query without Python's
+lock, so one thread per query keeps every core busy with whole requests instead of splitting a millisecond
+query over all of them (measured by ``benchmarks/bench_sharing.py``)."""
+
+
 class KnowledgeBase:
     """The dataset's knowledge base, read-only, reopened when notebook 07 rebuilt the file.
 
-    :meth:`cursor` gives each request its own DuckDB cursor (a connection is not shared across threads).
+    :meth:`cursor` gives each request its own DuckDB cursor (a connection is not shared across threads), with
+    the memo of the build it reads (:func:`helpers.knowledge.use_memo`: the schema, ``meta`` and the data's end
+    are looked up once per build, not on every request).
+
+    Each build is attached read-only (as ``kb``) to a database of its own in memory: DuckDB hands a file that
+    is open in the process back as it was opened, so ``duckdb.connect(path)`` after a rebuild would go on
+    serving the previous build for as long as a request held a cursor of it.
     """
 
     def __init__(self, dataset: str, path: Path | None = None):
@@ -63,6 +78,7 @@ class KnowledgeBase:
         self.path = Path(path) if path is not None else store.knowledge_path(dataset)
         self._lock = threading.Lock()
         self._con = None
+        self._memo: dict = {}
         self._stamp: int | None = None
         self.stamp  # fails now, with the hint, when the knowledge base is missing
 
@@ -75,8 +91,10 @@ class KnowledgeBase:
                                 file=self.path, hint="run `make report` (notebook 07 builds it) with the same dataset")
             stamp = self.path.stat().st_mtime_ns
             if stamp != self._stamp:
-                old, self._con = self._con, open_knowledge_base(self.dataset, self.path)
-                self._stamp = stamp
+                con = duckdb.connect(":memory:")
+                con.execute(f"SET threads = {KB_THREADS}")
+                con.execute(f"ATTACH {sql_str(self.path.as_posix())} AS kb (READ_ONLY)")
+                old, self._con, self._memo, self._stamp = self._con, con, {}, stamp
                 if old is not None:
                     old.close()
             return stamp
@@ -85,10 +103,13 @@ class KnowledgeBase:
     def cursor(self) -> Iterator[Any]:
         self.stamp
         with self._lock:
-            cur = self._con.cursor()
+            cur, memo = self._con.cursor(), self._memo
+        cur.execute("USE kb")
+        use_memo(cur, memo)
         try:
             yield cur
         finally:
+            use_memo(cur, None)
             cur.close()
 
 
@@ -102,11 +123,18 @@ class FigureCache:
         self._lock = threading.Lock()
         self.draw_lock = threading.Lock()  # matplotlib's pyplot is not thread-safe: one figure at a time
 
-    def get(self, key: tuple, make: Callable[[], bytes]) -> bytes:
+    def cached(self, key: tuple) -> bytes | None:
+        """The figure drawn under ``key``, or ``None`` when it is not (or no longer) kept."""
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
+        return None
+
+    def get(self, key: tuple, make: Callable[[], bytes]) -> bytes:
+        kept = self.cached(key)
+        if kept is not None:
+            return kept
         with self.draw_lock:
             value = make()
         with self._lock:
