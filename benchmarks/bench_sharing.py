@@ -157,21 +157,25 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _closed_loop(sessions: list, work: list[list], warmup: int, one, server: list[int]) -> dict:
+def _closed_loop(sessions: list, work: list[list], warmup: int, one, server: list[int], think: float = 0.0,
+                 seed: int = 0) -> dict:
     """Each session runs its list of work items back to back (the first ``warmup`` untimed), all sessions
-    starting together; ``one(session, item)`` returns ``True`` or what went wrong. Returns latencies (ms), wall
-    seconds, what went wrong, and the CPU seconds the ``server`` processes and this (client) process used."""
+    starting together; ``one(session, item)`` returns ``True`` or what went wrong. ``think``: mean seconds a user
+    reads before the next request (exponential, seeded per user; 0 = none), not counted in the latency. Returns
+    latencies (ms), wall seconds, what went wrong, and the CPU seconds the ``server`` processes and this (client)
+    process used."""
     start = threading.Barrier(len(sessions) + 1)
     latencies: list[float] = []
     odd: list[str] = []
     lock = threading.Lock()
 
-    def user(s, items):
+    def user(s, items, pauses):
         for item in items[:warmup]:
             one(s, item)
         start.wait()
         mine, bad = [], []
-        for item in items[warmup:]:
+        for item, pause in zip(items[warmup:], pauses):
+            time.sleep(pause)
             t = time.perf_counter()
             status = one(s, item)
             mine.append((time.perf_counter() - t) * 1000)
@@ -181,7 +185,9 @@ def _closed_loop(sessions: list, work: list[list], warmup: int, one, server: lis
             latencies.extend(mine)
             odd.extend(bad)
 
-    threads = [threading.Thread(target=user, args=(s, w)) for s, w in zip(sessions, work)]
+    rng = np.random.default_rng(seed)
+    pauses = [rng.exponential(think, len(w)) if think > 0 else np.zeros(len(w)) for w in work]
+    threads = [threading.Thread(target=user, args=(s, w, z)) for s, w, z in zip(sessions, work, pauses)]
     for t in threads:
         t.start()
     start.wait()
@@ -323,9 +329,12 @@ def _loads(args, url: str, names: list[str], passwords: dict[str, str], ids: np.
         for page, one in _views(url).items():
             if page.startswith("full") and not args.full:
                 continue
-            res = _closed_loop(signed if base else anonymous, work(users, per), args.warmup, one, server)
+            think = args.think if users > 1 else 0.0
+            res = _closed_loop(signed if base else anonymous, work(users, per), args.warmup, one, server, think,
+                               args.seed)
             results[(users, page)] = res
-            rows.append(_row(f"{users} user{'s' if users > 1 else ''}", page, res, base))
+            rows.append(_row(f"{users} user{'s' if users > 1 else ''}"
+                             + (f", reading {think:g} s between pages" if think else ""), page, res, base))
             print(rows[-1], flush=True)
             base = base or res
     writers = [live.sign_in(name, passwords[name]) for name in names[:args.writers]]
@@ -372,6 +381,8 @@ def run(args) -> list[str]:
     wp = _percentiles(wrote["ms"])
     odd = sorted(set(wrote["odd"] + [o for r in results.values() for o in r["odd"]]))
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    loop = (f"{args.users} users reading a mean {args.think:g} s (exponential) between pages, " if args.think
+            else "no think time, ")
     return [
         "",  # a blank line after the section before it
         f"## Sharing end: profile pages at 1 and {args.users} users, {args.writers} note writers, "
@@ -380,7 +391,7 @@ def run(args) -> list[str]:
         f"Data: {label or 'a copy of ' + args.kb} ({len(ids):,} customers), ready in {built:.0f} s. Server: "
         f"`helpers.sharing.create_app` under waitress ({args.threads} threads) in "
         f"{'its own process' if args.processes == 1 else f'{args.processes} processes sharing one port'} on 127.0.0.1; "
-        f"clients: signed-in `requests` sessions in threads of a second process, closed loop, no think time, "
+        f"clients: signed-in `requests` sessions in threads of a second process, closed loop, {loop}"
         f"{args.warmup} untimed requests each first, a new customer on every request (seed {args.seed}); client "
         f"and server share the machine's cores (load average {load_before:.1f} before the run, "
         f"{os.getloadavg()[0]:.1f} after). Baseline: the sign-in page (no data) under the same load.",
@@ -391,7 +402,8 @@ def run(args) -> list[str]:
         *out["rows"],
         "",
         f"Target: profile page p95 < 300 ms at {args.users} users — {p95:.0f} ms, "
-        f"{'met' if p95 < 300 else 'not met'}. {_ceiling(results[(args.users, 'profile page')], args.users)}",
+        f"{'met' if p95 < 300 else 'not met'}."
+        + ("" if args.think else f" {_ceiling(results[(args.users, 'profile page')], args.users)}"),
         "",
         "| writers | notes each | sent | stored | lost | duplicated | audit `add_note` | refused | other responses | "
         "write p50 ms | write p95 ms | writes per second |",
@@ -421,6 +433,8 @@ def main(argv: list[str] | None = None) -> int:
                         "multi-process deployment would give, each with its own rate-limit counts and figure cache)")
     p.add_argument("--full", action=argparse.BooleanOptionalAction, default=True,
                    help="also measure the full view, page + figure (most of the run's time; default on)")
+    p.add_argument("--think", type=float, default=0.0,
+                   help="mean seconds each of --users reads before the next page (exponential; default 0: none)")
     p.add_argument("--seed", type=int, default=18)
     p.add_argument("--profile", metavar="FILE", help="profile the server (pstats to FILE); the run is not recorded")
     args = p.parse_args(argv)
