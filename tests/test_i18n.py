@@ -247,6 +247,11 @@ def _all_figures() -> dict[str, Figure]:
                            "lower 95%": [0.8, 1.5], "upper 95%": [1.2, 2.5]})
     truth = pd.DataFrame({"group": ["fans", "fans"], "parameter": ["r", "alpha"], "true": [1.1, 1.9]})
     figs["plot_parameter_recovery"] = clv.plot_parameter_recovery(fitted, truth, label=sim_label)
+    contracts = clv.cohort_table({"2012Q1": [100, 60, 45, 40], "2013Q1": [200, 130, 100]}, period_days=365.25)
+    contracts["plan"] = "unicom_1y"
+    figs["plot_contract_survival"] = clv.plot_contract_survival(
+        clv.contract_curves(contracts, clv.sbg_models(contracts, by="plan"), by="plan", horizon=6),
+        title="Carrier contracts by plan 运营商合约留存", label="Carrier contract cohorts (SIMULATED · 模拟数据)")
     # survey
     figs.update(_survey_figures())
     # community

@@ -58,6 +58,11 @@ module             holds
 ``simulation``     :func:`simulate_bgnbd`, :func:`simulate_spend`, :func:`group_truth`,
                    :func:`recovery_table`; :func:`simulate_pareto_nbd`, :func:`simulate_with_covariates`
                    (known covariate effects, :data:`COVARIATE_TRUTH`)
+``settings``       notebook 03's Part 2 (issue 19): :func:`bgbb_claim`, :func:`donation_claim`,
+                   :func:`p_alive_by_history`, :func:`mbg_claim`, :func:`sbg_models`, :func:`contract_curves`,
+                   :func:`sbg_projection`, :func:`sbg_claim`, :func:`contract_recovery_claim`,
+                   :func:`literature_claim`; ``covariate_tables``: :func:`customer_covariates`,
+                   :func:`covariate_effects`, :func:`covariate_claim`
 ``tables``         :func:`describe_transactions`, :func:`default_calibration_end`,
                    :func:`parameter_table`, :func:`fit_summary_table`, :func:`top_customers`,
                    :func:`count_claim` / :func:`dataset_count_claim` (the customer funnel behind the counts), :func:`flagged_top_claim`
@@ -140,6 +145,13 @@ from .literature import DISCRETE_PUBLISHED, discrete_literature_check
 from .models.beta_geo_beta_binom import BetaGeoBetaBinom
 from .models.modified_beta_geo import ModifiedBetaGeo
 # ---- end issue 19 (discrete)
+# ---- issue 19 (Part 2 of notebook 03): tables, sentences and the contract figure
+from .covariate_tables import COVARIATE_NAMES, covariate_claim, covariate_effects, customer_covariates
+from .plots import plot_contract_survival
+from .settings import (LITERATURE_KINDS, SBG_EXAMPLE_LABEL, bgbb_claim, contract_curves, contract_recovery_claim,
+                       donation_claim, literature_claim, mbg_claim, p_alive_by_history, sbg_claim, sbg_models,
+                       sbg_projection)
+# ---- end issue 19 (Part 2)
 
 __all__ = [
     # summaries
@@ -169,4 +181,8 @@ __all__ = [
     "ShiftedBetaGeo", "cohort_table", "fit_by_plan", "with_covariates", "SBG_PUBLISHED", "SBG_SURVIVORS",
     "sbg_literature_check", "sbg_table", "COVARIATE_TRUTH", "covariate_columns", "simulate_pareto_nbd",
     "simulate_with_covariates", "simulated_covariates",
+    # issue 19, Part 2 of notebook 03: tables, sentences and the contract figure
+    "customer_covariates", "covariate_effects", "covariate_claim", "COVARIATE_NAMES", "plot_contract_survival",
+    "LITERATURE_KINDS", "SBG_EXAMPLE_LABEL", "bgbb_claim", "donation_claim", "p_alive_by_history", "mbg_claim", "sbg_models",
+    "contract_curves", "sbg_projection", "sbg_claim", "contract_recovery_claim", "literature_claim",
 ]
