@@ -126,6 +126,7 @@ def build_inputs() -> SimpleNamespace:
     truth = pd.read_csv(paths.RAW / "xiaomi_sim" / "truth" / "customers_truth.csv", dtype={"customer_id": str})
     groups = d.summary["customer_id"].astype(str).map(truth.set_index("customer_id")["group"])
     d.by_group = clv.fit_by_group(d.summary, groups)
+    d.contracts = simulate.carrier_contract_cohorts()
     # 04: the customer table and its segments
     rfm = segment.rfm_table(clv.rfm_summary(tx, monetary_value_col="amount", include_first_transaction=True))
     d.rfm = rfm
@@ -205,6 +206,9 @@ FIGURES = {
                           include_first_transaction=True) for end in (d.cal_end, d.tx["timestamp"].max()))),
         label=d.label),
     # ---- end issue 19 (evaluate)
+    "plot_contract_survival": lambda d: clv.plot_contract_survival(  # 03 Part 2: the SIMULATED carrier contracts
+        clv.contract_curves(d.contracts, clv.sbg_models(d.contracts, by="plan"), by="plan", horizon=10),
+        title="Carrier contracts by plan 运营商合约留存", label=d.contracts.attrs["label"]),
     # 04 segmentation
     "plot_value_need": lambda d: segment.plot_value_need(segment.value_need_matrix(d.customers, value_col="clv"),
                                                          label=d.label, value_name=f"CLV ({d.currency}, 1 year)"),
@@ -305,6 +309,7 @@ def test_every_report_figure_is_readable_at_a4_width(data, lang):
             problems.append(f"{name}: {width:.2f} in wide, leaves the page width unused")
         label = i18n.tr_dataset(data.survey.label if name in ("plot_statements", "plot_likert", "plot_group_shares",
                                                               "plot_loadings") else
+                                data.contracts.attrs["label"] if name == "plot_contract_survival" else
                                 data.com.label if name in ("plot_funnel", "plot_activity", "plot_lead_times",
                                                            "plot_topics", "plot_polls", "plot_value_by_engagement",
                                                            "plot_meetups", "plot_code_matrix") else data.label)

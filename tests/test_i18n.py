@@ -268,6 +268,11 @@ def _all_figures() -> dict[str, Figure]:
                                                                       pd.DataFrame(), pd.DataFrame(), "rfm10"),
                                                     label=sim_label)
     # ---- end issue 19 (evaluate)
+    contracts = clv.cohort_table({"2012Q1": [100, 60, 45, 40], "2013Q1": [200, 130, 100]}, period_days=365.25)
+    contracts["plan"] = "unicom_1y"
+    figs["plot_contract_survival"] = clv.plot_contract_survival(
+        clv.contract_curves(contracts, clv.sbg_models(contracts, by="plan"), by="plan", horizon=6),
+        title="Carrier contracts by plan 运营商合约留存", label="Carrier contract cohorts (SIMULATED · 模拟数据)")
     # survey
     figs.update(_survey_figures())
     # community

@@ -69,6 +69,11 @@ module             holds
 ``holdout``        :func:`fhl_holdout_check` (the holdout checks of FHL 2005, computed),
                    :func:`conditional_zero_probability`, :func:`histogram_chi_square`
 ``sensitivity``    :func:`clv_sensitivity` (CLV ranking vs time unit, calibration window, discount rate)
+``settings``       notebook 03's Part 2 (issue 19): :func:`bgbb_claim`, :func:`donation_claim`,
+                   :func:`p_alive_by_history`, :func:`mbg_claim`, :func:`sbg_models`, :func:`contract_curves`,
+                   :func:`sbg_projection`, :func:`sbg_claim`, :func:`contract_recovery_claim`,
+                   :func:`literature_claim`; ``covariate_tables``: :func:`customer_covariates`,
+                   :func:`covariate_effects`, :func:`covariate_claim`
 ``tables``         :func:`describe_transactions`, :func:`default_calibration_end`,
                    :func:`parameter_table`, :func:`fit_summary_table`, :func:`top_customers`,
                    :func:`count_claim` / :func:`dataset_count_claim` (the customer funnel behind the counts), :func:`flagged_top_claim`
@@ -159,6 +164,13 @@ from .scorecard import (BASELINES, FREQUENCY_GROUPS, Scorecard, holdout_split, n
                         scorecard_claim)
 from .sensitivity import clv_sensitivity
 # ---- end issue 19 (evaluate)
+# ---- issue 19 (Part 2 of notebook 03): tables, sentences and the contract figure
+from .covariate_tables import COVARIATE_NAMES, covariate_claim, covariate_effects, customer_covariates
+from .plots import plot_contract_survival
+from .settings import (LITERATURE_KINDS, SBG_EXAMPLE_LABEL, bgbb_claim, contract_curves, contract_recovery_claim,
+                       donation_claim, literature_claim, mbg_claim, p_alive_by_history, sbg_claim, sbg_models,
+                       sbg_projection)
+# ---- end issue 19 (Part 2)
 
 __all__ = [
     # summaries
@@ -194,4 +206,8 @@ __all__ = [
     "fhl_holdout_check", "conditional_zero_probability", "histogram_chi_square", "clv_sensitivity",
     "plot_scorecard", "plot_decile_calibration", "plot_gain_curve", "plot_customer_intervals",
     # ---- end issue 19 (evaluate)
+    # issue 19, Part 2 of notebook 03: tables, sentences and the contract figure
+    "customer_covariates", "covariate_effects", "covariate_claim", "COVARIATE_NAMES", "plot_contract_survival",
+    "LITERATURE_KINDS", "SBG_EXAMPLE_LABEL", "bgbb_claim", "donation_claim", "p_alive_by_history", "mbg_claim", "sbg_models",
+    "contract_curves", "sbg_projection", "sbg_claim", "contract_recovery_claim", "literature_claim",
 ]

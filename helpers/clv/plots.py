@@ -151,3 +151,39 @@ def plot_parameter_recovery(table: pd.DataFrame, truth: pd.DataFrame, *, label: 
                  fontweight="bold")
     fig.tight_layout()
     return fig
+
+
+# ---- issue 19 (Part 2): contracts
+def plot_contract_survival(curves: pd.DataFrame, *, title: str, label: str | None = None) -> Figure:
+    """Left: share of each group still under contract by renewal decision, observed (markers) and the sBG's
+    ``S(t)`` (line; dashed beyond the periods it was fitted on); right: the retention rate ``r_t``, observed and
+    fitted. ``curves`` from :func:`helpers.clv.contract_curves`; ``title`` an English catalog entry."""
+    by = curves.attrs.get("by", "cohort")
+    groups = list(dict.fromkeys(curves[by]))
+    colours = dict(zip(groups, sns.color_palette(plotting.PALETTE, len(groups))))
+    fig, axes = plt.subplots(1, 2, figsize=(plotting.FIGURE_WIDTH, 3.4))
+    for group in groups:
+        part = curves.loc[curves[by] == group]
+        name = tr_given(str(group))
+        for ax, obs, mod in ((axes[0], "observed", "model"), (axes[1], "observed retention", "model retention")):
+            fit = part.loc[part["fitted"]]  # percentages: shares × 100
+            ax.plot(fit["period"], fit[mod] * 100, color=colours[group], lw=1.4, label=name)
+            beyond = part.loc[part["period"] >= fit["period"].max()]
+            if len(beyond) > 1:
+                ax.plot(beyond["period"], beyond[mod] * 100, color=colours[group], lw=1.4, ls="--")
+            ax.scatter(part["period"], part[obs] * 100, color=colours[group], s=14, zorder=3)
+    axes[0].set_ylabel(tr("under contract (% of cohort, 在约)"))
+    axes[1].set_ylabel(tr("renewing r_t (% of those due, 续约)"))
+    for ax in axes:
+        ax.set_xlabel(tr("contract years since the start (合约年)"))
+    axes[0].set_title(tr("Survival 留存"), loc="left")
+    axes[1].set_title(tr("Retention 续约率"), loc="left")
+    axes[0].set_ylim(0, 105)
+    low = np.nanmin(np.r_[curves["observed retention"].to_numpy(float), curves["model retention"].to_numpy(float)])
+    axes[1].set_ylim(max(0.0, np.floor(low * 10) * 10 - 5), 100)
+    axes[0].legend(loc="upper right", fontsize=8)  # the groups, where the survival curves have fallen away
+    keys = [plt.Line2D([], [], color="grey", ls="", marker="o", ms=4), plt.Line2D([], [], color="grey", ls="--", lw=1.4)]
+    axes[1].legend(keys, [tr("observed 实际"), tr("sBG projection 预测")], loc="lower right", fontsize=8)
+    fig.suptitle(with_label(tr(title), label), x=0.01, ha="left", fontweight="bold")
+    fig.tight_layout()
+    return fig
