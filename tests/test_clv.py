@@ -1074,3 +1074,20 @@ def test_simulated_groups_are_the_truths_groups_aligned_with_the_summary(tmp_pat
     groups = clv.simulated_groups(summary, tmp_path)
     assert groups.index.tolist() == [5, 6, 7]  # ids compared as text: "007" keeps its zeros
     assert groups.iloc[:2].tolist() == ["fans", "fans"] and pd.isna(groups.iloc[2])
+
+
+def test_free_repeat_purchases_are_left_out_of_the_spend_fit_and_still_scored(cdnow_calibration):
+    """CDNOW's master file has a repeat buyer whose only repeat purchase cost 0: Gamma-Gamma cannot be fitted on
+    them (no mass at 0), so the spend fit leaves them out, says who, and every customer is still scored."""
+    summary = cdnow_calibration.copy()
+    who = summary.index[int(np.argmax(summary["frequency"].to_numpy() > 0))]
+    summary.loc[who, "monetary_value"] = 0.0
+    with pytest.raises(DataError, match="positive spend"):
+        clv.GammaGamma().fit(summary)
+    kept = clv.spend_sample(summary)
+    assert len(kept) == len(summary) - 1 and kept.attrs["spend_excluded"] == [str(summary.loc[who, "customer_id"])]
+    assert kept.attrs["period_days"] == summary.attrs["period_days"]
+    scores = clv.score_customers(summary)
+    assert len(scores) == len(summary) and scores["clv"].notna().all()
+    assert scores.attrs["spend_excluded"] == kept.attrs["spend_excluded"]
+    assert scores.loc[who, "expected_spend"] > 0

@@ -194,7 +194,8 @@ def score_customers(
     summary = stated_unit(summary, model_period_days)
     fit_on = sample_customers(summary, max_fit_customers, seed=seed)
     transaction_model = spec.model(period_days=model_period_days).fit(fit_on)
-    spend_model = GammaGamma(period_days=model_period_days).fit(fit_on)
+    spend_on = spend_sample(fit_on)
+    spend_model = GammaGamma(period_days=model_period_days).fit(spend_on)
     unit = str(time_unit).upper()
     if unit not in STEP_DAYS:
         raise ValueError(f"time_unit must be one of {list(STEP_DAYS)}")
@@ -215,8 +216,26 @@ def score_customers(
                  "spend_boundary": bool(spend_model.boundary_),
                  "population_mean_spend": spend_model.population_mean_spend(),
                  "horizon": f"{horizon} {unit}", "discount_rate_annual": discount_rate,
-                 "fitted_on": len(fit_on)}
+                 "fitted_on": len(fit_on), "spend_excluded": spend_on.attrs["spend_excluded"]}
     return out
+
+
+def spend_sample(summary: pd.DataFrame) -> pd.DataFrame:
+    """The customers a spend model is fitted on: ``summary`` without the repeat buyers whose mean repeat spend
+    is 0 or less (repeat purchases that were free, e.g. CDNOW's zero-amount lines): Gamma-Gamma's spend
+    distribution has no mass there (Fader & Hardie 2013), so it refuses them.
+
+    They are left out of the *fit* only, never out of the scores: their expected spend is the model's
+    conditional expectation given their history. Their ids are in ``attrs["spend_excluded"]`` (a list, empty
+    when none), which :func:`score_customers` keeps in its own ``attrs`` and notebook 03 reports.
+    """
+    x = summary_column(summary, "frequency")
+    m = summary_column(summary, "monetary_value")
+    out_mask = (x > 0) & (m <= 0)
+    ids = summary["customer_id"] if "customer_id" in summary.columns else summary.index.to_series()
+    kept = summary.loc[~out_mask]
+    kept.attrs = {**summary.attrs, "spend_excluded": [str(i) for i in ids[out_mask]]}
+    return kept
 
 
 def sample_customers(summary: pd.DataFrame, n: int | None, seed: int = 0) -> pd.DataFrame:
