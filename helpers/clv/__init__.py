@@ -69,6 +69,10 @@ module             holds
 ``holdout``        :func:`fhl_holdout_check` (the holdout checks of FHL 2005, computed),
                    :func:`conditional_zero_probability`, :func:`histogram_chi_square`
 ``sensitivity``    :func:`clv_sensitivity` (CLV ranking vs time unit, calibration window, discount rate)
+``evaluation_report`` what notebook 03's evaluation sections show: :func:`scorecard_table`,
+                   :func:`scorecard_best_claim`, :func:`top_customer_intervals`, :func:`interval_claim`,
+                   :func:`sample_log`, :func:`sensitivity_table`, :func:`sensitivity_claim`, :func:`fhl_claim`,
+                   :data:`INTERVAL_HEADERS`
 ``tables``         :func:`describe_transactions`, :func:`default_calibration_end`,
                    :func:`parameter_table`, :func:`fit_summary_table`, :func:`top_customers`,
                    :func:`count_claim` / :func:`dataset_count_claim` (the customer funnel behind the counts), :func:`flagged_top_claim`
@@ -159,6 +163,10 @@ from .scorecard import (BASELINES, FREQUENCY_GROUPS, Scorecard, holdout_split, n
                         scorecard_claim)
 from .sensitivity import clv_sensitivity
 # ---- end issue 19 (evaluate)
+# ---- issue 19 (evalnb): notebook 03's evaluation sections
+from .evaluation_report import (INTERVAL_HEADERS, fhl_claim, interval_claim, sample_log, scorecard_best_claim,
+                                scorecard_table, sensitivity_claim, sensitivity_table, top_customer_intervals)
+# ---- end issue 19 (evalnb)
 
 __all__ = [
     # summaries
@@ -194,4 +202,8 @@ __all__ = [
     "fhl_holdout_check", "conditional_zero_probability", "histogram_chi_square", "clv_sensitivity",
     "plot_scorecard", "plot_decile_calibration", "plot_gain_curve", "plot_customer_intervals",
     # ---- end issue 19 (evaluate)
+    # ---- issue 19 (evalnb): notebook 03's evaluation sections
+    "scorecard_table", "scorecard_best_claim", "top_customer_intervals", "interval_claim", "sample_log",
+    "sensitivity_table", "sensitivity_claim", "fhl_claim", "INTERVAL_HEADERS",
+    # ---- end issue 19 (evalnb)
 ]
