@@ -68,6 +68,24 @@ def test_clv_findings_concentration_majority_and_holdout_direction_flip():
     assert "BG/NBD predicted fewer repeat purchases than observed: 80 vs 100 (-20.0%)" in text
 
 
+def _metrics(model_mae: float, naive_mae: float) -> pd.DataFrame:
+    """A holdout scorecard's metrics (helpers.clv.Scorecard.metrics): all customers and one frequency group."""
+    return pd.DataFrame({"forecast": ["BG/NBD", "BG/NBD", "naive: past rate", "naive: past rate"],
+                         "group": ["all", "0", "all", "0"], "customers": [500, 300, 500, 300],
+                         "mae": [model_mae, 0.1, naive_mae, 0.05]})
+
+
+def test_scorecard_finding_says_beats_only_when_the_error_is_lower_as_shown():
+    text = _texts(findings.scorecard_findings(_metrics(0.8, 1.0)))
+    assert ("On the holdout, BG/NBD beats the naive past-rate forecast of each customer's purchases: a mean absolute "
+            "error of 0.800 against 1.000 purchases per customer (-20%, 500 customers).") in text
+    assert "BG/NBD does not beat the naive past-rate forecast" in _texts(findings.scorecard_findings(_metrics(1.1, 1.0)))
+    assert "(+10%, 500 customers)" in _texts(findings.scorecard_findings(_metrics(1.1, 1.0)))
+    assert "BG/NBD ties with the naive" in _texts(findings.scorecard_findings(_metrics(1.0001, 1.0)))  # 1.000 = 1.000
+    with pytest.raises(KeyError, match="Pareto/NBD"):
+        findings.scorecard_findings(_metrics(0.8, 1.0), model="Pareto/NBD")
+
+
 def _profile(rows: list[tuple[str, int, float]]) -> pd.DataFrame:
     table = pd.DataFrame(rows, columns=["segment", "customers", "revenue_share"])
     table["share"] = table["customers"] / table["customers"].sum()
@@ -180,6 +198,7 @@ def test_summary_is_chinese_in_the_chinese_set(zh):
     # issue 17: reasons and channels in Chinese, with the code that finds their rows in the CSV
     assert "最主要的隔离原因是 已取消订单 (cancelled)：90 行" in md
     assert "线下门店 (offline_store) 贡献的收入最多：60%，高于一半" in md
+    assert "BG/NBD 优于朴素的历史速率预测" in _texts(findings.scorecard_findings(_metrics(0.8, 1.0)))
     for words in WORDS.values():
         assert all(i18n.tr(w) != w for w in words)
 

@@ -74,6 +74,10 @@ module             holds
                    :func:`sbg_projection`, :func:`sbg_claim`, :func:`contract_recovery_claim`,
                    :func:`literature_claim`; ``covariate_tables``: :func:`customer_covariates`,
                    :func:`covariate_effects`, :func:`covariate_claim`
+``evaluation_report`` what notebook 03's evaluation sections show: :func:`scorecard_table`,
+                   :func:`scorecard_best_claim`, :func:`top_customer_intervals`, :func:`interval_claim`,
+                   :func:`sample_log`, :func:`sensitivity_table`, :func:`sensitivity_claim`, :func:`fhl_claim`,
+                   :data:`INTERVAL_HEADERS`
 ``tables``         :func:`describe_transactions`, :func:`default_calibration_end`,
                    :func:`parameter_table`, :func:`fit_summary_table`, :func:`top_customers`,
                    :func:`count_claim` / :func:`dataset_count_claim` (the customer funnel behind the counts), :func:`flagged_top_claim`
@@ -172,6 +176,10 @@ from .settings import (LITERATURE_KINDS, SBG_EXAMPLE_LABEL, bgbb_claim, contract
                        donation_claim, literature_claim, mbg_claim, p_alive_by_history, sbg_claim, sbg_models,
                        sbg_projection)
 # ---- end issue 19 (Part 2)
+# ---- issue 19 (evalnb): notebook 03's evaluation sections
+from .evaluation_report import (INTERVAL_HEADERS, fhl_claim, interval_claim, sample_log, scorecard_best_claim,
+                                scorecard_table, sensitivity_claim, sensitivity_table, top_customer_intervals)
+# ---- end issue 19 (evalnb)
 
 __all__ = [
     # summaries
@@ -211,4 +219,8 @@ __all__ = [
     "customer_covariates", "covariate_effects", "covariate_claim", "COVARIATE_NAMES", "plot_contract_survival",
     "LITERATURE_KINDS", "SBG_EXAMPLE_LABEL", "bgbb_claim", "donation_claim", "p_alive_by_history", "mbg_claim", "sbg_models",
     "contract_curves", "sbg_projection", "sbg_claim", "contract_recovery_claim", "literature_claim",
+    # ---- issue 19 (evalnb): notebook 03's evaluation sections
+    "scorecard_table", "scorecard_best_claim", "top_customer_intervals", "interval_claim", "sample_log",
+    "sensitivity_table", "sensitivity_claim", "fhl_claim", "INTERVAL_HEADERS",
+    # ---- end issue 19 (evalnb)
 ]

@@ -96,6 +96,25 @@ def clv_findings(scores: pd.DataFrame, actual: float | None = None, predicted: f
     return out
 
 
+def scorecard_findings(metrics: pd.DataFrame, model: str = "BG/NBD") -> list[Finding]:
+    """Notebook 03's holdout scorecard: whether ``model`` beats the naive past-rate forecast (the customer's repeat
+    purchases per period so far, times the holdout length) on the mean absolute error per customer, and by how much.
+
+    ``metrics``: :attr:`helpers.clv.Scorecard.metrics` (``forecast, group, customers, mae``; group ``"all"`` = every
+    customer; the baseline is the forecast ``"naive: past rate"``). The word is chosen on the errors as shown (3
+    decimals); the difference is relative to the baseline's error.
+    """
+    overall = metrics.loc[metrics["group"] == "all"].set_index("forecast")
+    for name in (model, "naive: past rate"):
+        if name not in overall.index:
+            raise KeyError(f"{name!r} is not in the scorecard's metrics: it has {list(overall.index)}")
+    m, b = float(overall.loc[model, "mae"]), float(overall.loc["naive: past rate", "mae"])
+    return [Finding("On the holdout, {model} {word} the naive past-rate forecast of each customer's purchases: a mean "
+                    "absolute error of {m:.3f} against {b:.3f} purchases per customer ({diff:+.0%}, {n:,} customers).",
+                    {"model": model, "word": compare(m, b, "error", 3), "m": m, "b": b,
+                     "diff": m / b - 1 if b else float("nan"), "n": int(overall.loc[model, "customers"])})]
+
+
 def segmentation_findings(profile: pd.DataFrame, abc_table: pd.DataFrame,
                           clusters: pd.DataFrame | None = None) -> list[Finding]:
     """Notebook 04: the segment with the most revenue, class A's size and revenue, the top cluster.

@@ -44,6 +44,7 @@ WORDS: dict[str, tuple[str, str, str]] = {
     "grew": ("grew", "fell", "stayed level"),
     "majority": ("a majority", "a minority", "exactly half"),
     "above": ("above", "below", "equal to"),
+    "error": ("does not beat", "beats", "ties with"),  # compare(error of a forecast, error of another)
 }
 
 

@@ -44,7 +44,8 @@ Modules
 :mod:`.lifecycle`      :data:`LIFECYCLE_STAGES`, :data:`LIFECYCLE_THRESHOLDS`, :func:`lifecycle_stage`,
                        :func:`plot_lifecycle`
 :mod:`.migration`      :func:`segment_migration` (RFM segment and lifecycle stage at the calibration end vs the
-                       holdout end, share who came back), :class:`Migration`, :func:`plot_migration`
+                       holdout end, share who came back), :class:`Migration`, :func:`plot_migration`;
+                       :func:`migration_claim` (do the names hold?), :data:`NAMED_ACTIVE_SLIPPING`
 :mod:`.profiles`       :data:`TREATMENTS`, :func:`segment_profile`, :func:`style_table`, :func:`plot_segment_sizes`
 :mod:`.claims`        sentences from the numbers: :func:`share_word`, :func:`abc_claim`, :func:`cluster_claim`,
                        :func:`treatment` (the registry's advice), :func:`advice_claim`, :func:`flagged_claim`,
@@ -79,6 +80,7 @@ from .customers import customer_table, flagged_orders
 from .explorer import SegmentExplorer, explorer_static, segment_explorer, show_explorer
 from .lifecycle import LIFECYCLE_STAGES, LIFECYCLE_THRESHOLDS, lifecycle_stage, plot_lifecycle
 from .migration import Migration, plot_migration, segment_migration  # issue 19 (evaluate)
+from .migration import NAMED_ACTIVE_SLIPPING, migration_claim  # issue 19 (evalnb)
 from .profiles import TREATMENTS, plot_segment_sizes, segment_profile, style_table
 from .rfm import plot_score_distribution, quantile_scores, rfm_scores, rfm_table
 from .schemes import (
@@ -100,6 +102,7 @@ __all__ = [
     "rfm8_segments", "rfm_scores", "rfm_table", "pymc_quartile_scores", "pymc_segments",
     "segment_explorer", "segment_profile", "show_explorer", "style_table", "value_need_matrix",
     "Migration", "plot_migration", "segment_migration",  # issue 19 (evaluate)
+    "NAMED_ACTIVE_SLIPPING", "migration_claim",  # issue 19 (evalnb)
 ]
 
 # What the Chinese set shows for segment, lifecycle-stage and quadrant names and the treatments (their Chinese in

@@ -173,8 +173,7 @@ def plot_migration(migration: Migration, *, label: str | None = None) -> Figure:
     """Left: where each calibration segment's customers are at the holdout end (row shares, %); right: the share of
     each calibration segment who came back (made a purchase after the calibration end, %)."""
     shares = migration.shares
-    zh = i18n.get_language() == "zh"
-    names = [LIFECYCLE_STAGES.get(s, SEGMENT_ZH.get(s, s)) if zh else s for s in shares.index]
+    names = [_shown(s) for s in shares.index]  # segments ("at risk" is the segment, not the lifecycle stage)
     fig, (left, right) = plt.subplots(1, 2, figsize=(FIGURE_WIDTH, 1.6 + 0.36 * len(shares)),
                                       gridspec_kw={"width_ratios": [2.6, 1]})
     values = shares.to_numpy(dtype=float) * 100
@@ -198,3 +197,72 @@ def plot_migration(migration: Migration, *, label: str | None = None) -> Figure:
     set_title(left, tr("Segment migration: calibration → holdout end (% of row) 客户群迁移"), label)
     fig.tight_layout()
     return fig
+
+
+# ---- issue 19 (evalnb): the names against what customers did, in words
+
+#: What the names of each scheme's segments say about buying again: ``(named as buying now, named as slipping away
+#: or gone)``; a segment in neither says nothing either way (rfm10's "need attention", pymc5's "Top Spender" and
+#: "Repeat Customer", whose rules admit customers of any recency, and "Other"). rfm10: recency score ≥ 4 (loyal
+#: customers: 3–4) against ≤ 3 ("about to sleep") or ≤ 2 (:data:`~helpers.segment.RF_SEGMENT_MAP`); cn8: recency
+#: above against below the mean (:data:`~helpers.segment.CN8_SEGMENTS`).
+NAMED_ACTIVE_SLIPPING: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "rfm10": (("champions", "loyal customers", "potential loyalists", "new customers", "promising"),
+              ("about to sleep", "at risk", "can't lose", "hibernating")),
+    "pymc5": (("Premium Customer",), ("At Risk Customer", "Inactive Customer")),
+    "cn8": (("important value", "important development", "general value", "general development"),
+            ("important retention", "important win-back", "general retention", "general win-back")),
+}
+#: The lifecycle stages in the order their names say customers buy again ("new" apart: too young to say).
+STAGE_ORDER: tuple[str, ...] = ("active", "at risk", "lapsed")
+
+
+def _shown(name: str, stage: bool = False) -> str:
+    """A segment (or, with ``stage``, a lifecycle stage) name in the current language."""
+    if i18n.get_language() != "zh":
+        return name
+    return (LIFECYCLE_STAGES if stage else SEGMENT_ZH).get(name, name)
+
+
+def migration_claim(migration: Migration) -> tuple[str, dict[str, Any]]:
+    """Do the segments mean what their names say? ``(sentence, numbers)`` from ``migration.came_back`` and
+    ``migration.stages`` (shares compared as shown, in whole percent):
+
+    - the segments that came back most and least often;
+    - whether every segment named as buying now (:data:`NAMED_ACTIVE_SLIPPING`) came back at least as often as every
+      segment named as slipping away; if not, the pair that contradicts the names most, and how many pairs do;
+    - whether the lifecycle stages present come back in the order of :data:`STAGE_ORDER` (active ≥ at risk ≥ lapsed).
+    """
+    shares = migration.came_back.set_index("segment")["share_came_back"]
+    sizes = migration.came_back.set_index("segment")["customers"]
+    shown = shares.round(2)  # as the sentence shows them: a contradiction must be visible in the numbers
+    top, bottom = str(shares.idxmax()), str(shares.idxmin())
+    active, slipping = NAMED_ACTIVE_SLIPPING[migration.scheme]
+    active = [s for s in active if s in shares.index]
+    slipping = [s for s in slipping if s in shares.index]
+    pairs = [(a, s) for a in active for s in slipping]
+    against = sorted(((a, s) for a, s in pairs if shown[a] < shown[s]), key=lambda p: shown[p[0]] - shown[p[1]])
+    stages = migration.stages.set_index("stage")["share_came_back"].reindex(list(STAGE_ORDER)).dropna()
+    stage_order = bool((stages.round(2).diff().dropna() <= 0).all()) if len(stages) >= 2 else None
+    numbers = {"shares": shares.to_dict(), "top": top, "bottom": bottom, "pairs": len(pairs), "against": against,
+               "names_hold": not against if pairs else None, "stages": stages.to_dict(), "stage_order_holds": stage_order}
+    parts = [tr("{top} came back most often ({top_share:.0%} bought again after the calibration end), {bottom} least "
+                "often ({bottom_share:.0%}).", top=_shown(top), top_share=shares[top], bottom=_shown(bottom),
+                bottom_share=shares[bottom])]
+    if pairs and not against:
+        parts.append(tr("Every segment named as buying now came back at least as often as every segment named as "
+                        "slipping away: here the names hold."))
+    elif against:
+        a, s = against[0]
+        parts.append(tr("The names do not hold everywhere: {a} ({sa:.0%} of {na:,}) came back less often than {s} "
+                        "({ss:.0%} of {ns:,}), though one is named as buying now and the other as slipping away "
+                        "({k} of {total} such pairs are the wrong way round).", a=_shown(a), sa=shares[a],
+                        na=int(sizes[a]), s=_shown(s), ss=shares[s], ns=int(sizes[s]), k=len(against),
+                        total=len(pairs)))
+    if stage_order is not None:
+        listing = ("，" if i18n.get_language() == "zh" else ", ").join(
+            f"{_shown(stage, stage=True)} {share:.0%}" for stage, share in stages.items())
+        parts.append(tr("By lifecycle stage: {listing}, in the order the names say." if stage_order else
+                        "By lifecycle stage: {listing}, not in the order the names say.", listing=listing))
+    text = " ".join(parts)
+    return (text[:1].upper() + text[1:] if i18n.get_language() == "en" else text), numbers
