@@ -180,3 +180,11 @@ def test_with_covariates_joins_by_customer_and_refuses_gaps(small):
     with pytest.raises(DataError, match="missing or repeated customer"):
         clv.with_covariates(summary, pd.concat([covariates, covariates.iloc[:1]]))
     assert list(clv.with_covariates(summary, covariates, columns=["carrier"]).columns)[-1] == "carrier"
+
+
+def test_a_model_without_a_covariate_parametrisation_refuses_covariates():
+    """MBG/NBD inherits BG/NBD's options but has no covariate model: it refuses them instead of ignoring them."""
+    with pytest.raises(ValueError, match="ModifiedBetaGeo takes no purchase covariates"):
+        clv.ModifiedBetaGeo(purchase_covariate_cols=["member"])
+    with pytest.raises(ValueError, match="takes no dropout covariates"):
+        clv.ModifiedBetaGeo(dropout_covariate_cols=["member"])

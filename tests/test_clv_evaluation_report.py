@@ -240,3 +240,18 @@ def test_the_claims_are_chinese_in_the_chinese_set(card, fhl, zh):
              clv.sensitivity_claim(_sensitivity(0.6, 0.9))[0]]
     assert "排序最好的是" in texts[0] and "没有填入任何文献值" in texts[1] and "当校准窗口为“26 周”时" in texts[2]
     assert all(" the " not in t for t in texts)
+
+
+def test_top_customer_intervals_fit_the_models_the_scores_were_made_with(scored):
+    """The intervals fit through clv.fit_models, as score_customers does: a repeat buyer whose repeat purchases
+    cost nothing is left out of the spend fit in both, so intervals exist wherever scores do."""
+    summary, _ = scored
+    free = summary.copy()
+    free.loc[free.index[int(np.argmax(free["frequency"].to_numpy() > 0))], "monetary_value"] = 0.0
+    scores = clv.score_customers(free, horizon=52, time_unit="W", seed=3)
+    iv = clv.top_customer_intervals(free, scores, share=0.05, seed=3, draws=16)
+    np.testing.assert_allclose(iv["clv"], scores.loc[iv.index, "clv"], rtol=1e-12)
+    with pytest.raises(DataError, match="transaction_params"):
+        stripped = scores.copy()
+        stripped.attrs = {k: v for k, v in scores.attrs.items() if k != "transaction_params"}
+        clv.top_customer_intervals(free, stripped, seed=3)

@@ -153,8 +153,8 @@ from .summary import rfm_summary, rfm_train_test_split
 from .tables import (count_claim, dataset_count_claim, default_calibration_end, flagged_top_claim, describe_transactions, fit_summary_table, parameter_table,
                      top_customers)
 from .units import DAYS_PER_YEAR, MONTH_DAYS, STEP_DAYS, TIME_UNIT_DAYS, TimeUnit, horizon_text, with_time_unit
-from .value import (customer_lifetime_value, per_step_discount, sample_customers, score_customers, spend_sample,
-                    write_scores)
+from .value import (customer_lifetime_value, fit_models, per_step_discount, sample_customers, score_customers,
+                    spend_sample, write_scores)
 # ---- issue 19 (discrete)
 from .discrete import OPPORTUNITY_PERIODS, discrete_patterns, discrete_summary, load_donations, simulate_bgbb
 from .literature import DISCRETE_PUBLISHED, discrete_literature_check
@@ -190,7 +190,7 @@ __all__ = [
     "BetaGeo", "ParetoNBD", "GammaGamma", "MaximumLikelihoodModel", "TransactionModel", "ConvergenceError",
     "MODELS", "ModelSpec", "find_model", "model_name",
     # value
-    "per_step_discount", "customer_lifetime_value", "score_customers", "spend_sample", "sample_customers", "write_scores",
+    "per_step_discount", "customer_lifetime_value", "score_customers", "fit_models", "spend_sample", "sample_customers", "write_scores",
     # diagnostics
     "period_transactions", "calibration_vs_holdout", "tracking", "frequency_recency_matrix",
     "probability_alive_matrix", "fit_by_group",

@@ -24,7 +24,7 @@ from ..errors import DataError
 from ..paths import RAW, display_path, sha256_of
 from .models.checks import discrete_arrays
 from .sql import prepare_frame
-from .units import EPOCH, as_timestamp
+from .units import EPOCH, as_timestamp, period_ordinals
 
 #: What one opportunity is, by ``period``: calendar periods of the purchase times, or sale events.
 OPPORTUNITY_PERIODS: dict[str, str] = {
@@ -40,12 +40,10 @@ def calendar_ordinals(ts: pd.Series, period: str) -> np.ndarray:
     """Number of the calendar period (since 1970) holding each naive timestamp: days, ISO weeks (Mondays),
     months, quarters or years; differences of two are whole periods."""
     days = ((ts.dt.normalize() - EPOCH) // pd.Timedelta(days=1)).to_numpy(dtype=np.int64)
-    if period == "D":
-        return days
-    if period == "W":  # 1970-01-01 was a Thursday: Mondays are days ≡ 4 (mod 7)
-        return (days + 3) // 7
+    if period in ("D", "W", "M"):  # the RFM summary's own period numbers (helpers.clv.units)
+        return period_ordinals(days, period)
     year, month = ts.dt.year.to_numpy(dtype=np.int64), ts.dt.month.to_numpy(dtype=np.int64)
-    return {"M": year * 12 + month - 1, "Q": year * 4 + (month - 1) // 3, "Y": year}[period]
+    return {"Q": year * 4 + (month - 1) // 3, "Y": year}[period]
 
 
 def _refuse_missing(frame: pd.DataFrame, column: str, what: str) -> None:

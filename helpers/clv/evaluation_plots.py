@@ -20,11 +20,11 @@ from .scorecard import ALL, Scorecard, lorenz
 
 
 def _holdout_words(card: Scorecard) -> str:
-    """"39 weeks"-style words for the holdout length, or "" when unknown."""
-    length, unit = card.attrs.get("holdout_length"), card.attrs.get("unit")
-    if length is None or unit not in ("week", "day"):
-        return ""
-    return tr("{n:g} weeks", n=length) if unit == "week" else tr("{n:g} days", n=length)
+    """"39 weeks"-style words for the holdout length (in days when its periods are neither weeks nor days)."""
+    length, unit = card.attrs["holdout_length"], card.attrs["unit"]
+    if unit in ("week", "day"):
+        return tr("{n:g} weeks", n=length) if unit == "week" else tr("{n:g} days", n=length)
+    return tr("{n:g} days", n=length * card.attrs["period_days"])
 
 
 def plot_scorecard(card: Scorecard, *, label: str | None = None) -> Figure:

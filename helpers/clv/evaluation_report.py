@@ -31,9 +31,8 @@ from ..i18n import tr
 from ..largelog import ParquetLog
 from .intervals import customer_intervals
 from .models import MODELS
-from .models.gamma_gamma import GammaGamma
 from .scorecard import ALL, BASELINE_WORDS, Scorecard
-from .value import sample_customers
+from .value import fit_models
 
 Claim = tuple[str, dict[str, Any]]
 
@@ -131,9 +130,11 @@ def top_customer_intervals(summary: pd.DataFrame, scores: pd.DataFrame, *, share
     if spec is None:
         raise DataError(f"scores do not name a registered transaction model (attrs transaction_model = {name!r})",
                         file="scores", hint="pass the output of clv.score_customers")
-    fit_on = sample_customers(summary, max_fit_customers, seed=seed)
-    model, spend = spec.model().fit(fit_on), GammaGamma().fit(fit_on)
-    expected = pd.Series(scores.attrs.get("transaction_params", {}), dtype=float)
+    if "transaction_params" not in scores.attrs:
+        raise DataError("scores do not carry their model's parameters (attrs transaction_params)", file="scores",
+                        hint="pass the output of clv.score_customers")
+    model, spend, _, _ = fit_models(summary, spec.key, max_fit_customers=max_fit_customers, seed=seed)
+    expected = pd.Series(scores.attrs["transaction_params"], dtype=float)
     if not np.allclose(model.params_.reindex(expected.index).to_numpy(), expected.to_numpy(), rtol=1e-8, atol=0):
         raise DataError(f"{name} fitted again gives {model.params_.round(6).to_dict()}, not the scores' "
                         f"{expected.round(6).to_dict()}: pass the max_fit_customers and seed the scores were made with",
@@ -268,7 +269,10 @@ def fhl_claim(table: pd.DataFrame, alpha: float = 0.05) -> Claim:
         return float(got[(model, hits[0])])
 
     models = [m for m in dict.fromkeys(table["model"]) if m != "CDNOW sample"]
-    numbers: dict[str, Any] = {"weeks": float(table.attrs.get("holdout_weeks", 39)),
+    if "holdout_weeks" not in table.attrs:
+        raise DataError("the table does not say how long its holdout is (attrs holdout_weeks)", file="fhl table",
+                        hint="pass the output of clv.fhl_holdout_check")
+    numbers: dict[str, Any] = {"weeks": float(table.attrs["holdout_weeks"]),
                                "zero_actual": value("CDNOW sample", "zero class: customers without"), "models": {}}
     for m in models:
         numbers["models"][m] = {"chi2": value(m, "repeat-purchase histogram"), "p": value(m, "histogram χ² p-value"),

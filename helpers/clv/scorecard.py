@@ -42,7 +42,7 @@ from ..i18n import tr
 from .models import MODELS, find_model
 from .models.base import ConvergenceError, TransactionModel, summary_column
 from .summary import rfm_train_test_split
-from .units import STEP_DAYS, as_timestamp
+from .units import STEP_DAYS, as_timestamp, summary_unit
 
 #: The naive forecasts, by the name tables and figures show, with what they are.
 BASELINES: dict[str, str] = {
@@ -154,7 +154,11 @@ def scorecard(split: pd.DataFrame, models: Iterable[str] | Mapping[str, Transact
         ["forecast", "decile", "customers", "predicted", "actual"]]
     ginis = [(f, *normalised_gini(out["actual"].to_numpy(), out[f].to_numpy())) for f in card.forecasts]
     card.gini = pd.DataFrame(ginis, columns=["forecast", "gini", "normalised_gini"])
-    unit_days = float(split.attrs.get("period_days", np.nan))
+    unit = summary_unit(split)
+    if unit is None:
+        raise DataError("the split states no time unit (attrs time_unit or period_days)", file="split",
+                        hint="make it with clv.holdout_split or clv.rfm_train_test_split")
+    unit_days = unit.period_days
     card.attrs = {"calibration_end": split.attrs.get("calibration_end", split.attrs.get("observation_period_end")),
                   "holdout_end": split.attrs.get("test_period_end"), "holdout_length": horizon,
                   "period_days": unit_days, "unit": "week" if unit_days == STEP_DAYS["W"] else

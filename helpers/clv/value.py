@@ -190,12 +190,9 @@ def score_customers(
         choices = [s.aliases[0] if s.aliases else s.key for s in MODELS.values()
                    if s.kind == "transaction" and s.data == "rfm"]
         raise ValueError(f"model must be {' or '.join(map(repr, choices))}, not {model!r}")
-    summary_column(summary, "monetary_value")
     summary = stated_unit(summary, model_period_days)
-    fit_on = sample_customers(summary, max_fit_customers, seed=seed)
-    transaction_model = spec.model(period_days=model_period_days).fit(fit_on)
-    spend_on = spend_sample(fit_on)
-    spend_model = GammaGamma(period_days=model_period_days).fit(spend_on)
+    transaction_model, spend_model, fit_on, spend_on = fit_models(summary, spec.key, model_period_days=model_period_days,
+                                                                  max_fit_customers=max_fit_customers, seed=seed)
     unit = str(time_unit).upper()
     if unit not in STEP_DAYS:
         raise ValueError(f"time_unit must be one of {list(STEP_DAYS)}")
@@ -218,6 +215,25 @@ def score_customers(
                  "horizon": f"{horizon} {unit}", "discount_rate_annual": discount_rate,
                  "fitted_on": len(fit_on), "spend_excluded": spend_on.attrs["spend_excluded"]}
     return out
+
+
+def fit_models(summary: pd.DataFrame, model: str = "bgnbd", *, model_period_days: float | None = None,
+               max_fit_customers: int | None = None, seed: int = 0):
+    """The two fits behind :func:`score_customers`: the transaction model ``model`` (a registry key, name or alias)
+    on a seeded sample of at most ``max_fit_customers`` customers (:func:`sample_customers`) and Gamma-Gamma on
+    the same customers less those it cannot be fitted on (:func:`spend_sample`).
+
+    Returns ``(transaction_model, spend_model, fit_on, spend_on)``. Whoever needs the models a score was made
+    with (e.g. :func:`helpers.clv.top_customer_intervals`) fits them here, so they are the scores' own.
+    """
+    spec = find_model(model, kind="transaction")
+    if spec is None:
+        raise ValueError(f"no transaction model {model!r} in the registry")
+    summary_column(summary, "monetary_value")
+    fit_on = sample_customers(summary, max_fit_customers, seed=seed)
+    transaction_model = spec.model(period_days=model_period_days).fit(fit_on)
+    spend_on = spend_sample(fit_on)
+    return transaction_model, GammaGamma(period_days=model_period_days).fit(spend_on), fit_on, spend_on
 
 
 def spend_sample(summary: pd.DataFrame) -> pd.DataFrame:

@@ -57,7 +57,7 @@ from .notes import AUDIT_ACTIONS, NOTE_MAX_CHARS, InvalidNote, SharingStore, cus
 from .reports import (PREDICTION_FIELDS, PROFILE_FIELDS, VALUE_FIELDS, Deferred, customer_report, customer_sections,
                       customers_by_clv, example_customer, flagged_text, notes_table, report_title, segment_report,
                       segment_sections, show)
-from .search import (ENTRY_FILTERS, SEARCH_FILTERS, filter_options, knowledge_entries, search_customers,
+from .search import (ENTRY_FILTERS, SEARCH_FILTERS, filter_options, knowledge_entries, page_number, search_customers,
                      segment_overview)
 
 __all__ = [
@@ -77,7 +77,7 @@ __all__ = [
     "example_customer", "show", "report_title", "customer_sections", "segment_sections", "Deferred", "notes_table",
     # share back (共享/运用): staff notes and codes, the audit trail; search for the sharing end
     "SharingStore", "InvalidNote", "NOTE_MAX_CHARS", "AUDIT_ACTIONS", "validate_note", "customer_notes",
-    "SEARCH_FILTERS", "ENTRY_FILTERS", "search_customers", "knowledge_entries", "filter_options", "segment_overview",
+    "SEARCH_FILTERS", "ENTRY_FILTERS", "search_customers", "knowledge_entries", "page_number", "filter_options", "segment_overview",
     # figures
     "plot_code_matrix", "plot_customer_history", "plot_segment_distribution",
 ]

@@ -164,12 +164,7 @@ class SharingStore:
         if not self.path.exists():
             return pd.DataFrame(columns=columns)
         with closing(self._connect()) as con:
-            try:
-                rows = con.execute(sql, params).fetchall()
-            except sqlite3.OperationalError as exc:  # a file made before its tables: nothing stored yet
-                if "no such table" in str(exc):
-                    return pd.DataFrame(columns=columns)
-                raise
+            rows = con.execute(sql, params).fetchall()
         return pd.DataFrame(rows, columns=columns)
 
     def notes(self, customer_id: str | None = None) -> pd.DataFrame:

@@ -133,7 +133,7 @@ def customer_report(con, customer_id: str, sharing: SharingStore | None = None) 
             out["community"] = pd.concat(parts, ignore_index=True).sort_values("date", ascending=False,
                                                                               kind="stable").reset_index(drop=True)
     out["actions"] = customer_actions(row, out["feedback"], data_end)
-    out["notes"] = (sharing or SharingStore.of(m.get("dataset", ""))).notes(str(customer_id))
+    out["notes"] = (sharing or SharingStore.of(m["dataset"])).notes(str(customer_id))
     return out
 
 

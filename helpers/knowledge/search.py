@@ -43,11 +43,8 @@ RESULT_COLUMNS = ["customer_id", "name", "segment", "lifecycle_stage", "abc_clas
                   "revenue", "last_purchase"]
 
 
-def _pages(total: int, per_page: int) -> int:
-    return max(1, math.ceil(total / per_page))
-
-
-def _page_number(page: Any) -> int:
+def page_number(page: Any) -> int:
+    """A page number a reader asked for (text from a URL), or :class:`DataError` saying what is wrong."""
     try:
         value = int(page)
     except (TypeError, ValueError):
@@ -83,7 +80,7 @@ def search_customers(con, q: str | None = None, segment: str | None = None, stag
     lo, hi = _number(clv_min, "lowest CLV"), _number(clv_max, "highest CLV")
     if lo is not None and hi is not None and lo > hi:
         raise DataError(tr("the lowest CLV ({lo:,.0f}) is above the highest ({hi:,.0f})", lo=lo, hi=hi))
-    page = _page_number(page)
+    page = page_number(page)
     where, params = [], []
     if q and q.strip():
         q = q.strip()
@@ -121,7 +118,7 @@ def knowledge_entries(con, kind: str | None = None, category: str | None = None,
                       q: str | None = None, page: Any = 1, per_page: int = PER_PAGE) -> tuple[pd.DataFrame, int]:
     """One page of coded knowledge entries (posts with their code; :data:`ENTRY_FILTERS`), newest first, and
     how many match. Empty when the dataset has no community data."""
-    page = _page_number(page)
+    page = page_number(page)
     columns = ["post_id", "timestamp", "customer_id", "board", "post_type", "code", "说明", "polarity", "title",
                "likes", "replies"]
     if not has_table(con, "posts_coded"):

@@ -63,7 +63,8 @@ from . import findings, summary
 from .headings import localise_headings, localise_markdown
 from .layout import arrange, drop_stderr
 from .summary import Finding, compare, data_facts, render, stored_facts
-from .knowledge import KNOWLEDGE_SUBDIR, build_knowledge_reports, knowledge_jobs, parse_knowledge_spec
+from .knowledge import (KNOWLEDGE_SUBDIR, build_knowledge_reports, knowledge_jobs, knowledge_summary,
+                        parse_knowledge_spec)
 from .pdf import (APT_INSTALL_LINE, CHROMIUM_ENV_VAR, CHROMIUM_FLAGS, CHROMIUM_TIMEOUT_S, MATHJAX_URL, PRINT_CSS,
                   SVG_DATA_IMG, find_chromium, html_to_pdf, notebook_to_html, notebook_to_pdf)
 from .run import KERNEL_FIGURE_FORMAT, KERNEL_MPLBACKEND, FailingCell, NotebookResult, run_notebook
@@ -96,6 +97,7 @@ __all__ = [
     "find_notebooks",
     "html_to_pdf",
     "knowledge_jobs",
+    "knowledge_summary",
     "localise_headings",
     "localise_markdown",
     "main",

@@ -16,7 +16,9 @@ from typing import Any
 from ..knowledge import customers_by_clv, open_knowledge_base
 from ..notebooks import KNOWLEDGE_TEMPLATE
 from .build import report_language, run_batch
+from .findings import customer_findings, segment_report_findings
 from .run import NotebookResult
+from .summary import data_facts, render
 
 KNOWLEDGE_SUBDIR = "knowledge"
 """Where the knowledge reports go, under the reports folder."""
@@ -24,6 +26,25 @@ KNOWLEDGE_SUBDIR = "knowledge"
 
 def _safe_stem(value: Any) -> str:
     return re.sub(r"[^\w\-]+", "_", str(value), flags=re.UNICODE).strip("_") or "x"
+
+
+def knowledge_summary(rep: dict[str, Any], mode: str) -> str:
+    """The computed summary (Markdown) of one knowledge report: the data line from the knowledge base's own
+    ``meta`` (label, SIMULATED or real, currency) and the findings of a customer (``mode="customer"``:
+    :func:`~.findings.customer_findings`) or a segment (:func:`~.findings.segment_report_findings`).
+
+    The one source of the summary for ``notebooks/knowledge_report.ipynb`` and the sharing end's pages.
+    """
+    m = rep["meta"]  # the knowledge base's meta table: strings
+    facts = data_facts({"label": m.get("label"), "simulated": m.get("simulated") == "true",
+                        "currency": m.get("currency", "")})
+    if mode == "customer":
+        found = customer_findings(rep["row"], rep["orders"], facts["currency"])
+    elif mode == "segment":
+        found = segment_report_findings(rep["summary"], rep["segment"])
+    else:
+        raise ValueError(f"mode must be 'customer' or 'segment', not {mode!r}")
+    return render(found, facts)
 
 
 def knowledge_jobs(

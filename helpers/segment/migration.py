@@ -24,12 +24,13 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import seaborn as sns
 from matplotlib.figure import Figure
 
 from .. import i18n
 from ..errors import DataError
 from ..i18n import tr
-from ..plotting import FIGURE_WIDTH, set_title
+from ..plotting import FIGURE_WIDTH, PALETTE, set_title
 from .arrays import ID, customer_ids, numeric, require
 from .lifecycle import LIFECYCLE_STAGES, lifecycle_stage
 from .rfm import rfm_table
@@ -189,7 +190,7 @@ def plot_migration(migration: Migration, *, label: str | None = None) -> Figure:
     left.set_ylabel(tr("segment at the calibration end"))
     left.grid(False)
     back = migration.came_back.set_index("segment")["share_came_back"].reindex(shares.index) * 100
-    right.barh(np.arange(len(back)), back.to_numpy(), color="#4C72B0")
+    right.barh(np.arange(len(back)), back.to_numpy(), color=sns.color_palette(PALETTE)[0])  # the theme's first colour
     right.set_yticks(np.arange(len(back)), [""] * len(back))
     right.set_ylim(len(back) - 0.5, -0.5)
     right.set_xlim(0, 100)

@@ -23,10 +23,9 @@ from markupsafe import Markup
 from .. import i18n, paths, tables
 from ..errors import DataError
 from ..knowledge import (AUDIT_ACTIONS, CODE_SCHEME, NOTE_MAX_CHARS, InvalidNote, customer_report, customer_sections,
-                         filter_options, has_customer, knowledge_entries, report_title, search_customers,
-                         segment_overview, segment_report, segment_sections)
-from ..report import KNOWLEDGE_SUBDIR, LANG_SUBDIR, build_knowledge_reports, data_facts, findings, knowledge_jobs
-from ..report import render as render_findings
+                         filter_options, has_customer, knowledge_entries, page_number, report_title,
+                         search_customers, segment_overview, segment_report, segment_sections)
+from ..report import KNOWLEDGE_SUBDIR, LANG_SUBDIR, build_knowledge_reports, knowledge_jobs, knowledge_summary
 from .accounts import ROLES, AccountError, check_password
 from .render import figure_svg, link_table, markdown, pager, sections_html
 from .state import SIGN_IN_LIMITS, LoginUser, accounts, crm, requires, sharing
@@ -129,10 +128,7 @@ def profile(customer_id: str):
     with crm()["kb"].cursor() as con:
         rep = _customer(customer_id, con)
         sections = customer_sections(rep, draw=False)
-        m = rep["meta"]
-        facts = data_facts({"label": m.get("label"), "simulated": m.get("simulated") == "true",
-                            "currency": m.get("currency", "")})
-        summary = render_findings(findings.customer_findings(rep["row"], rep["orders"], facts["currency"]), facts)
+        summary = knowledge_summary(rep, "customer")
     _log("view_profile", customer_id)
     return _page("profile.html", customer_id=customer_id, title=markdown(report_title(rep, "customer")),
                  summary=markdown(summary),
@@ -221,10 +217,7 @@ def segment(name: str):
         except DataError:
             abort(404)
         sections = segment_sections(rep, con, draw=False)
-        m = rep["meta"]
-        facts = data_facts({"label": m.get("label"), "simulated": m.get("simulated") == "true",
-                            "currency": m.get("currency", "")})
-        summary = render_findings(findings.segment_report_findings(rep["summary"], rep["segment"]), facts)
+        summary = knowledge_summary(rep, "segment")
     _log("view_segment", detail=name)
     return _page("segment.html", name=name, title=markdown(report_title(rep, "segment")), summary=markdown(summary),
                  sections=sections_html(sections, lambda fig: url_for("segment_figure", name=name, fig=fig)))
@@ -310,8 +303,10 @@ def users():
 
 @requires("admin")
 def audit():
-    given = request.args.get("page", "1")
-    page = int(given) if given.isdigit() and int(given) > 0 else 1
+    try:
+        page = page_number(request.args.get("page", "1"))
+    except DataError as exc:
+        return _error(400, str(exc.args[0]))
     user, action = request.args.get("user", "").strip(), request.args.get("action", "").strip()
     rows, total = sharing().audit(limit=50, offset=(page - 1) * 50, user=user or None, action=action or None)
     _log("view_audit")

@@ -124,6 +124,10 @@ class CovariateOptions:
         super().__init__(*args, **kwargs)
         self.purchase_covariate_cols = self._columns(purchase_covariate_cols, "purchase_covariate_cols")
         self.dropout_covariate_cols = self._columns(dropout_covariate_cols, "dropout_covariate_cols")
+        for group in ("purchase", "dropout"):
+            if self._group(group) and not any(g.startswith(group) for g, _, _ in self.covariate_links):
+                raise ValueError(f"{type(self).__name__} takes no {group} covariates (the note's parametrisation "
+                                 "is written for BG/NBD and Pareto/NBD)")
         if self.has_covariates:
             base = type(self).param_names
             scaled = {name for group, name, _ in self.covariate_links if self._group(group)}

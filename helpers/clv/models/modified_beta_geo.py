@@ -43,6 +43,7 @@ class ModifiedBetaGeo(BetaGeo):
     model period.
     """
 
+    covariate_links = ()  # BG/NBD's covariate options are not written for MBG/NBD: refused, not ignored
     param_names = ("r", "alpha", "a", "b")
     param_labels = {"r": "purchase rate λ: Gamma shape", "alpha": "purchase rate λ: Gamma rate (periods)",
                     "a": "dropout p (at time 0 and after each purchase): Beta a",
