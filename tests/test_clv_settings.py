@@ -293,3 +293,20 @@ def test_part2_sentences_are_chinese_in_the_chinese_set(fits, paper, simulated_f
         i18n.set_language("en")
     for text in texts:
         assert len(re.findall(r"[\u4e00-\u9fff]", text)) > 10, text
+
+
+def test_covariate_fit_data_uses_the_attributes_or_says_it_simulates():
+    """With customer attributes: a seeded sample of the summary joined with them, no truth; with ids only: SIMULATED
+    customers whose true effects come along, and the covariate columns those effects name."""
+    table = _customer_table()
+    summary = pd.DataFrame({"customer_id": table["customer_id"], "frequency": [0.0, 1, 2, 0, 3],
+                            "recency": [0.0, 4, 9, 0, 20], "T": [30.0] * 5})
+    cov = clv.customer_covariates(table)
+    data, purchase, dropout, truth = clv.covariate_fit_data(summary, cov, max_customers=3, seed=1)
+    assert truth is None and purchase == cov.attrs["purchase"] and dropout == cov.attrs["dropout"]
+    assert len(data) == 3 and set(purchase) <= set(data.columns)
+    assert data.equals(clv.covariate_fit_data(summary, cov, max_customers=3, seed=1)[0])  # seeded
+    ids_only = clv.customer_covariates(table[["customer_id"]])
+    sim, purchase, dropout, truth = clv.covariate_fit_data(summary, ids_only, simulated_customers=300, seed=1)
+    assert len(sim) == 300 and truth == sim.attrs["true_params"]
+    assert (purchase, dropout) == clv.covariate_columns(truth) and set(purchase + dropout) <= set(sim.columns)

@@ -170,7 +170,8 @@ from .scorecard import (BASELINES, FREQUENCY_GROUPS, Scorecard, holdout_split, n
 from .sensitivity import clv_sensitivity
 # ---- end issue 19 (evaluate)
 # ---- issue 19 (Part 2 of notebook 03): tables, sentences and the contract figure
-from .covariate_tables import COVARIATE_NAMES, covariate_claim, covariate_effects, customer_covariates
+from .covariate_tables import (COVARIATE_NAMES, covariate_claim, covariate_effects, covariate_fit_data,
+                               customer_covariates)
 from .plots import plot_contract_survival
 from .settings import (LITERATURE_KINDS, SBG_EXAMPLE_LABEL, bgbb_claim, contract_curves, contract_recovery_claim,
                        donation_claim, literature_claim, mbg_claim, p_alive_by_history, sbg_claim, sbg_models,
@@ -216,7 +217,7 @@ __all__ = [
     "plot_scorecard", "plot_decile_calibration", "plot_gain_curve", "plot_customer_intervals",
     # ---- end issue 19 (evaluate)
     # issue 19, Part 2 of notebook 03: tables, sentences and the contract figure
-    "customer_covariates", "covariate_effects", "covariate_claim", "COVARIATE_NAMES", "plot_contract_survival",
+    "customer_covariates", "covariate_fit_data", "covariate_effects", "covariate_claim", "COVARIATE_NAMES", "plot_contract_survival",
     "LITERATURE_KINDS", "SBG_EXAMPLE_LABEL", "bgbb_claim", "donation_claim", "p_alive_by_history", "mbg_claim", "sbg_models",
     "contract_curves", "sbg_projection", "sbg_claim", "contract_recovery_claim", "literature_claim",
     # ---- issue 19 (evalnb): notebook 03's evaluation sections

@@ -17,7 +17,10 @@ from ..errors import DataError
 from ..i18n import add_values, get_language, tr, tr_given
 from ..simulate import CHANNELS
 from .models.beta_geo import BetaGeo
+from .models.covariates import with_covariates
 from .models.pareto_nbd import ParetoNBD
+from .simulation import covariate_columns, simulate_with_covariates
+from .value import sample_customers
 
 #: Yes/no attributes of a customer table read as covariates (the SIMULATED export writes 是/否), with what they may
 #: change: ``forum_member`` (小米社区) the purchase rate and the dropout, ``miui_user`` the purchase rate.
@@ -77,6 +80,27 @@ def customer_covariates(customers: pd.DataFrame) -> pd.DataFrame:
         read.append("channel")
     out.attrs = {"purchase": purchase, "dropout": dropout, "reference": reference, "attributes": read}
     return out
+
+
+def covariate_fit_data(summary: pd.DataFrame, covariates: pd.DataFrame, *, max_customers: int = 10_000,
+                       simulated_customers: int = 5_000, T: float = 52.0,
+                       seed: int = 0) -> tuple[pd.DataFrame, list[str], list[str], dict[str, float] | None]:
+    """What notebook 03 fits BG/NBD with covariates on: ``(data, purchase_cols, dropout_cols, truth)``.
+
+    With customer attributes (``covariates.attrs["purchase"]`` from :func:`customer_covariates` not empty): a
+    seeded sample of at most ``max_customers`` customers of ``summary`` (:func:`helpers.clv.sample_customers`,
+    for speed) joined with their covariates (:func:`helpers.clv.with_covariates`); ``truth`` is ``None``.
+    Without (CDNOW: ids only): ``simulated_customers`` SIMULATED customers with known effects
+    (:func:`helpers.clv.simulate_with_covariates`, age ``T`` periods) and their true parameters as ``truth``, so the
+    notebook shows what the fit recovers instead.
+    """
+    purchase, dropout = list(covariates.attrs["purchase"]), list(covariates.attrs["dropout"])
+    if purchase:
+        return with_covariates(sample_customers(summary, max_customers, seed=seed), covariates), purchase, dropout, None
+    data = simulate_with_covariates("bg_nbd", simulated_customers, T=T, seed=seed)
+    truth = data.attrs["true_params"]
+    purchase, dropout = covariate_columns(truth)
+    return data, purchase, dropout, truth
 
 
 def covariate_effects(model: BetaGeo | ParetoNBD, truth: dict[str, float] | None = None,
