@@ -9,9 +9,9 @@ built (e.g. the bundled data's, 10,000 customers) into the temporary folder inst
 audit) and the accounts (one ``sales`` account per virtual user, random passwords, argon2-hashed in a temporary
 users file) live there too and are deleted at the end.
 
-**Server.** The real application (``helpers.sharing.create_app``, rate limit and CSRF on) under waitress
-(``--threads``) in a separate process, so the load generator does not share the server's GIL; client and server
-share this machine's cores, as on a laptop serving its office.
+**Server.** The real server: ``crm-knowledge serve`` (``helpers.sharing.cli``; gunicorn, ``--workers`` processes of
+``--threads`` threads, rate limit and CSRF on) in a child process, on a free port of 127.0.0.1; the load generator is
+a second process, so client and server share this machine's cores, as on a laptop serving its office.
 
 **Load.** One signed-in ``requests`` session per virtual user, closed loop, no think time, each user on its own
 customers (a seeded random sample, no customer twice in a run): ``--warmup`` untimed requests each, then
@@ -27,7 +27,7 @@ after a save is listed.
 
 The Markdown table goes to the screen and ``reports/benchmarks.md``. ``--profile FILE`` profiles the server
 (cProfile in each request thread; pstats written to FILE and its top functions printed): timings are then
-inflated and the run is not recorded.
+inflated and the run is not recorded; it runs one waitress process with the application instead of the server.
 """
 
 from __future__ import annotations
@@ -38,10 +38,13 @@ import os
 import re
 import secrets
 import shutil
+import socket
+import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -56,6 +59,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _record import machine, record  # noqa: E402
 from kbworld import build_world  # noqa: E402
 from webserver import LiveServer, csrf_token  # noqa: E402
+
+from helpers.sharing.server import DEFAULT_WORKERS  # noqa: E402
 
 DATASET = "benchkb"
 FIGURE = re.compile(r'<img class="figure" src="([^"]+\.svg)"')
@@ -141,6 +146,40 @@ def _serve(kb: str, users: str, sharing: str, threads: int, port: int, secret: s
             wsgi.dump(profile)
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_until_served(proc: subprocess.Popen, port: int, timeout: float = 300) -> None:
+    """Wait until the server answers its sign-in page (it prints its line once gunicorn listens)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise SystemExit(f"the server stopped: {proc.stdout.read()}")
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/sign-in", timeout=30).status_code == 200:
+                return
+        except requests.ConnectionError:
+            time.sleep(0.5)
+    raise SystemExit(f"the server did not answer on port {port} within {timeout:.0f} s")
+
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (gunicorn's master and workers), from Linux ``/proc``."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            todo += [int(c) for t in Path(f"/proc/{p}/task").iterdir()
+                     for c in (t / "children").read_text().split()]
+        except OSError:
+            pass
+    return out
+
+
 # ------------------------------------------------------------------ load
 
 def _percentiles(ms: list[float]) -> dict[str, float]:
@@ -157,7 +196,7 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _closed_loop(sessions: list, work: list[list], warmup: int, one, server: list[int], think: float = 0.0,
+def _closed_loop(sessions: list, work: list[list], warmup: int, one, server: Callable[[], list[int]], think: float = 0.0,
                  seed: int = 0) -> dict:
     """Each session runs its list of work items back to back (the first ``warmup`` untimed), all sessions
     starting together; ``one(session, item)`` returns ``True`` or what went wrong. ``think``: mean seconds a user
@@ -191,11 +230,12 @@ def _closed_loop(sessions: list, work: list[list], warmup: int, one, server: lis
     for t in threads:
         t.start()
     start.wait()
-    t0, cpu0, client0 = time.perf_counter(), sum(map(_cpu_seconds, server)), time.process_time()
+    pids = server()  # the server's processes, asked once the load runs (gunicorn replaces a worker rarely)
+    t0, cpu0, client0 = time.perf_counter(), sum(map(_cpu_seconds, pids)), time.process_time()
     for t in threads:
         t.join()
     return {"ms": latencies, "wall": time.perf_counter() - t0, "odd": odd,
-            "server_cpu": sum(map(_cpu_seconds, server)) - cpu0, "client_cpu": time.process_time() - client0}
+            "server_cpu": sum(map(_cpu_seconds, pids)) - cpu0, "client_cpu": time.process_time() - client0}
 
 
 def _views(url: str):
@@ -222,7 +262,7 @@ def _views(url: str):
 
 
 def _write_notes(url: str, sessions: list, names: list[str], per: int, rng: np.random.Generator, ids: np.ndarray,
-                 server: list[int]) -> tuple[dict, set[tuple[str, str]]]:
+                 server: Callable[[], list[int]]) -> tuple[dict, set[tuple[str, str]]]:
     """Each writer saves ``per`` notes on random customers through the form; returns the closed-loop result and
     the ``(customer, text)`` of every note sent (each text names its writer and number: all differ)."""
     work, sent = [], set()
@@ -312,7 +352,8 @@ def _ceiling(res: dict, users: int) -> str:
             f"average (Little's law), if nothing else ran.")
 
 
-def _loads(args, url: str, names: list[str], passwords: dict[str, str], ids: np.ndarray, server: list[int]) -> dict:
+def _loads(args, url: str, names: list[str], passwords: dict[str, str], ids: np.ndarray,
+           server: Callable[[], list[int]]) -> dict:
     """The read loads (1 user, then ``--users``) and the writers; rows of the table and results by load."""
     live = LiveServer(None, url=url)  # the server runs in its own process: only the client side is used here
     rng = np.random.default_rng(args.seed)
@@ -356,21 +397,30 @@ def run(args) -> list[str]:
         users_file, sharing = folder / "users.sqlite", folder / DATASET / "sharing.sqlite"
         names = [f"bench{i:02d}" for i in range(1, max(args.users, args.writers) + 1)]
         passwords = _accounts(users_file, names)
-        ctx, port, secret = mp.get_context("spawn"), 0, secrets.token_hex(32)
-        queue = ctx.Queue()
-        for _ in range(args.processes):  # the first picks a free port, the others share it
-            servers.append(ctx.Process(target=_serve, args=(str(kb), str(users_file), str(sharing), args.threads, port,
-                                                            secret, args.profile, queue), daemon=True))
+        if args.profile:  # one waitress process with the profiling wrapper
+            ctx, queue = mp.get_context("spawn"), None
+            queue = ctx.Queue()
+            servers.append(ctx.Process(target=_serve, args=(str(kb), str(users_file), str(sharing), args.threads, 0,
+                                                            secrets.token_hex(32), args.profile, queue), daemon=True))
             servers[-1].start()
             port = queue.get(timeout=300)
-        out = _loads(args, f"http://127.0.0.1:{port}", names, passwords, ids, [p.pid for p in servers])
+        else:  # the real server: `crm-knowledge serve` (gunicorn, --workers processes)
+            port = _free_port()
+            servers.append(subprocess.Popen(
+                [sys.executable, "-c", "import sys; from helpers.sharing import main; sys.exit(main())",
+                 "--users-file", str(users_file), "serve",
+                 "--dataset", DATASET, "--port", str(port), "--workers", str(args.workers), "--threads",
+                 str(args.threads)], cwd=ROOT, env={**os.environ, "CRM_PROCESSED_DIR": str(folder)},
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+            _wait_until_served(servers[-1], port)
+        out = _loads(args, f"http://127.0.0.1:{port}", names, passwords, ids, lambda: _tree(servers[0].pid))
         for p in servers:
             p.terminate()
-            p.join(timeout=60)
+            p.wait(timeout=60) if isinstance(p, subprocess.Popen) else p.join(timeout=60)
         notes = _accounted(sharing, out["sent"])
     finally:
         for p in servers:
-            if p.is_alive():
+            if (p.poll() is None) if isinstance(p, subprocess.Popen) else p.is_alive():
                 p.kill()
         shutil.rmtree(folder, ignore_errors=True)
     if args.profile:
@@ -389,8 +439,8 @@ def run(args) -> list[str]:
         f"{len(ids):,} customers ({when})",
         f"Machine: {machine()}. Command: `{' '.join(['python benchmarks/bench_sharing.py', *sys.argv[1:]])}`. "
         f"Data: {label or 'a copy of ' + args.kb} ({len(ids):,} customers), ready in {built:.0f} s. Server: "
-        f"`helpers.sharing.create_app` under waitress ({args.threads} threads) in "
-        f"{'its own process' if args.processes == 1 else f'{args.processes} processes sharing one port'} on 127.0.0.1; "
+        f"`helpers.sharing.create_app` ({args.threads} threads per process), "
+        f"{'one waitress process (profiled)' if args.profile else f'`crm-knowledge serve`: gunicorn, {args.workers} worker process(es)'} on 127.0.0.1; "
         f"clients: signed-in `requests` sessions in threads of a second process, closed loop, {loop}"
         f"{args.warmup} untimed requests each first, a new customer on every request (seed {args.seed}); client "
         f"and server share the machine's cores (load average {load_before:.1f} before the run, "
@@ -427,10 +477,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warmup", type=int, default=3, help="untimed requests per user first (default 3)")
     p.add_argument("--writers", type=int, default=20, help="concurrent note writers (default 20)")
     p.add_argument("--notes", type=int, default=25, help="notes per writer (default 25)")
-    p.add_argument("--threads", type=int, default=8, help="waitress threads (default 8, as `crm-knowledge serve`)")
-    p.add_argument("--processes", type=int, default=1,
-                   help="server processes sharing the port (default 1, as `crm-knowledge serve`; more: what a "
-                        "multi-process deployment would give, each with its own rate-limit counts and figure cache)")
+    p.add_argument("--threads", type=int, default=8, help="threads per server process (default 8, as `crm-knowledge serve`)")
+    p.add_argument("--workers", type=int, default=DEFAULT_WORKERS,
+                   help=f"server processes (default {DEFAULT_WORKERS}, as `crm-knowledge serve` on this machine)")
     p.add_argument("--full", action=argparse.BooleanOptionalAction, default=True,
                    help="also measure the full view, page + figure (most of the run's time; default on)")
     p.add_argument("--think", type=float, default=0.0,
@@ -438,8 +487,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=18)
     p.add_argument("--profile", metavar="FILE", help="profile the server (pstats to FILE); the run is not recorded")
     args = p.parse_args(argv)
-    if args.profile and args.processes != 1:
-        p.error("--profile profiles one server process: leave --processes at 1")
+    if args.profile and args.workers != 1:
+        p.error("--profile profiles one server process: pass --workers 1")
     lines = run(args)
     return record(lines) if lines else 0
 

@@ -23,6 +23,11 @@ between engines (``date_trunc('week')``, date subtraction, time zones) are avoid
 text itself rather than patched per engine; ``tests/test_engines.py`` checks that both
 engines return exactly the same summaries.
 
+SQLite
+------
+:class:`SQLiteConnections`: one open connection per thread to one of the sharing end's small SQLite
+files (notes and audit trail, accounts).
+
 Part of the bottom layer (``docs/architecture.md``): imports no other module of the package.
 pyspark and sqlglot are imported inside the Spark functions (heavy, optional at run time).
 """
@@ -30,6 +35,8 @@ pyspark and sqlglot are imported inside the Spark functions (heavy, optional at 
 from __future__ import annotations
 
 import contextlib
+import os
+import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
@@ -189,3 +196,34 @@ def spark_session(app_name: str = "crm-workbook", master: str = "local[2]", memo
     )
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+# --------------------------------------------------------------------------- SQLite (the sharing end's files)
+
+class SQLiteConnections:
+    """One open connection per thread to the SQLite file ``path`` (autocommit, busy timeout 60 s): :meth:`get`.
+
+    The sharing end's small files (notes and audit trail, accounts) are used by every request; opening and
+    closing a connection per statement costs more than the statement (closing the last connection of a WAL
+    file checkpoints it). A thread's connection is used again only while the file is the one it was opened on
+    (same device and inode) in the same process; a file replaced on disk or a forked process gets a new one.
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self._local = threading.local()
+
+    def get(self) -> sqlite3.Connection:
+        """This thread's connection. Raises :class:`FileNotFoundError` when the file is missing (SQLite would
+        silently create an empty one)."""
+        stat = os.stat(self.path)
+        key = (os.getpid(), stat.st_dev, stat.st_ino)
+        held = getattr(self._local, "held", None)
+        if held is not None and held[0] == key:
+            return held[1]
+        if held is not None and held[0][0] == os.getpid():
+            held[1].close()
+        con = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        con.execute("PRAGMA busy_timeout = 60000")
+        self._local.held = (key, con)
+        return con

@@ -159,6 +159,7 @@ def _dataframe_html(df: pd.DataFrame) -> str | None:
 
 
 def _styler_html(styler) -> str | None:
+    """A Styler's (or :class:`helpers.tables.ReportTable`'s) HTML with its headers translated."""
     return translate_table_html(styler._repr_html_())
 
 
@@ -177,8 +178,10 @@ def _register_table_formatters(lang: str) -> None:
     html.for_type(pd.DataFrame, _dataframe_html)
     if lang == "en":
         html.type_printers.pop(Styler, None)
+        html.type_printers.pop(tables.ReportTable, None)
         return
     html.for_type(Styler, _styler_html)
+    html.for_type(tables.ReportTable, _styler_html)
 
 
 def wrap_label(text: str, width: int = 30) -> str:

@@ -46,8 +46,8 @@ from . import i18n
 from .outputs import save_table, saved_path
 from .paths import reports_dir
 
-__all__ = ["COLUMNS", "FORMATS", "MAX_ROWS", "MISSING", "column_label", "format_value", "kind_of", "show",
-           "statistics_table", "to_html"]
+__all__ = ["COLUMNS", "FORMATS", "MAX_ROWS", "MISSING", "ReportTable", "column_label", "format_table", "format_value",
+           "kind_of", "show", "statistics_table", "to_html"]
 
 #: Rows shown before a table is cut (the rest is in its CSV).
 MAX_ROWS = 15
@@ -220,13 +220,16 @@ def column_label(name: Any, *, labels: Mapping[str, str] | None = None, currency
 
 
 def _flat(table: pd.DataFrame) -> pd.DataFrame:
-    """A meaningful index as the first column(s); the default 0 … n-1 index dropped; column levels joined."""
+    """A meaningful index as the first column(s); the default 0 … n-1 index dropped; column levels joined.
+    The table itself when there is nothing to change (it is only read)."""
+    index = table.index
+    default = (not isinstance(index, pd.MultiIndex) and index.name is None
+               and isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1)
+    if default and not isinstance(table.columns, pd.MultiIndex):
+        return table
     out = table.copy()
     if isinstance(out.columns, pd.MultiIndex):
         out.columns = [" ".join(str(x) for x in level if str(x)) for level in out.columns]
-    index = out.index
-    default = (not isinstance(index, pd.MultiIndex) and index.name is None
-               and isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1)
     if default:
         return out.reset_index(drop=True)
     names = [n if n is not None else ("" if index.nlevels == 1 else f"level {i}")
@@ -242,9 +245,9 @@ def _flat(table: pd.DataFrame) -> pd.DataFrame:
 TOKEN_CHARS = 20
 
 
-def _short_tokens(texts: pd.Series) -> bool:
+def _short_tokens(texts: list[str]) -> bool:
     """Whether every cell of a text column is one short token (or two, like a date and a time)."""
-    return bool(texts.map(lambda t: len(t) <= TOKEN_CHARS and t.count(" ") <= 1 and not _JOINTS.search(t)).all())
+    return all(len(t) <= TOKEN_CHARS and t.count(" ") <= 1 and not _JOINTS.search(t) for t in texts)
 
 
 def _shown_path(path) -> str:
@@ -267,17 +270,84 @@ def _cell_html(text: str, joints: bool) -> str:
     return _JOINTS.sub("<wbr>", escaped) if joints else escaped
 
 
-def _uuid(table: pd.DataFrame) -> str:
-    """A short id from the table's content: the same table gives the same HTML (no random id)."""
-    digest = hashlib.sha1(pd.util.hash_pandas_object(table.astype(str), index=False).to_numpy().tobytes()
-                          + "|".join(map(str, table.columns)).encode("utf-8")).hexdigest()
-    return digest[:10]
+_KEEP = "white-space: nowrap !important; overflow-wrap: normal !important; word-break: normal !important;"
+_WORDS = "overflow-wrap: break-word !important; word-break: normal !important;"
+_HEADER_CSS = "word-break: normal !important; overflow-wrap: normal !important; text-align: left;"
+_CAPTION_CSS = "caption-side: bottom; text-align: left; font-style: italic;"
 
 
-def show(table: pd.DataFrame | pd.Series, name: str | None = None, *, labels: Mapping[str, str] | None = None,
-         kinds: Mapping[str, str | Callable[[Any], str]] | None = None, currency: str | None = None, period: str | None = None,
-         max_rows: int | None = MAX_ROWS, label: str | None = None, columns: list[str] | None = None) -> Styler:
-    """``table`` as a report-ready pandas Styler (the rules in the module docstring).
+class ReportTable:
+    """A table as :func:`format_table` formats it for a reader: headers and cells as escaped HTML text (column
+    by column), the CSS of each column, and the note under it (``caption``).
+
+    :meth:`to_html` writes its HTML directly; :meth:`styler` gives the same table as a pandas Styler (what
+    :func:`show` returns, for notebooks that style further). The HTML of both is the same, byte for byte
+    (``tests/test_tables.py``). Why write it directly: building and rendering a Styler (its Jinja templates)
+    costs a few milliseconds per table, and the sharing end's profile page shows seven
+    (``benchmarks/bench_sharing.py``).
+    """
+
+    def __init__(self, headers: list[str], cells: list[list[str]], styles: list[tuple[str, str]],
+                 caption: str | None, hidden_rows: int):
+        self.headers, self.cells, self.styles, self.caption = headers, cells, styles, caption
+        self.crm_hidden_rows = hidden_rows  # for tests and callers: how many rows the cut left out
+        self.uuid = hashlib.sha1("\x1f".join(["|".join(headers), *("\x1e".join(c) for c in cells)])
+                                 .encode("utf-8")).hexdigest()[:10]  # from the content: no random id
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.cells[0]) if self.cells else 0
+
+    def frame(self) -> pd.DataFrame:
+        """The cells as a DataFrame of strings (columns: the headers, made unique with zero-width spaces)."""
+        out = pd.DataFrame({j: column for j, column in enumerate(self.cells)}, columns=range(len(self.cells)))
+        out.columns = self.headers
+        return out
+
+    def styler(self) -> Styler:
+        """The table as a pandas Styler (no index, the column CSS, the caption)."""
+        styler = Styler(self.frame(), uuid=self.uuid, cell_ids=False)
+        styler = styler.hide(axis="index").set_table_attributes('class="dataframe crm-table"')
+        styler = styler.set_table_styles([{"selector": sel, "props": props} for sel, props in self.styles])
+        if self.caption:
+            styler = styler.set_caption(self.caption)
+        styler.crm_hidden_rows = self.crm_hidden_rows
+        return styler
+
+    def to_html(self) -> str:
+        """The HTML: a ``<style>`` block for this table's id, then the table (pandas Styler's markup)."""
+        tid = f"T_{self.uuid}"
+        out = ['<style type="text/css">\n']
+        for selector, props in self.styles:
+            out.append(f"#{tid} {selector} {{\n")
+            out += [f"  {p.strip()}: {v.strip()};\n" for p, v in
+                    (item.split(":", 1) for item in props.split(";") if item.strip())]
+            out.append("}\n")
+        out.append(f'</style>\n<table id="{tid}" class="dataframe crm-table">\n')
+        if self.caption:
+            out.append(f"  <caption>{self.caption}</caption>\n")
+        out.append("  <thead>\n")
+        if self.headers:
+            out.append("    <tr>\n")
+            out += [f'      <th class="col_heading level0 col{j}" >{h}</th>\n' for j, h in enumerate(self.headers)]
+            out.append("    </tr>\n")
+        out.append("  </thead>\n  <tbody>\n")
+        for i in range(self.n_rows):
+            out.append("    <tr>\n")
+            out += [f'      <td class="data row{i} col{j}" >{column[i]}</td>\n' for j, column in enumerate(self.cells)]
+            out.append("    </tr>\n")
+        out.append("  </tbody>\n</table>\n")
+        return "".join(out)
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+
+def format_table(table: pd.DataFrame | pd.Series, name: str | None = None, *, labels: Mapping[str, str] | None = None,
+                 kinds: Mapping[str, str | Callable[[Any], str]] | None = None, currency: str | None = None,
+                 period: str | None = None, max_rows: int | None = MAX_ROWS, label: str | None = None,
+                 columns: list[str] | None = None) -> ReportTable:
+    """``table`` formatted for a reader (the rules in the module docstring), as a :class:`ReportTable`.
 
     Parameters
     ----------
@@ -316,47 +386,42 @@ def show(table: pd.DataFrame | pd.Series, name: str | None = None, *, labels: Ma
                 else i18n.tr("{n:,} more rows not shown", n=hidden))
         data = data.head(max_rows)
     headers = [column_label(c, labels=labels, currency=currency, period=period) for c in data.columns]
-    text = data.copy()
-    text.columns = range(data.shape[1])  # positions: headers may repeat once translated
-    for j, column in enumerate(data.columns):
-        kind = column_kinds[column]
+    texts: list[list[str]] = []
+    for j in range(data.shape[1]):
+        kind, values = column_kinds[data.columns[j]], data.iloc[:, j].tolist()
         if callable(kind):
-            text[j] = [format_value(v, "text") if _missing(v) or not isinstance(v, numbers.Number)
-                       or isinstance(v, (bool, np.bool_)) else kind(v) for v in data[column].tolist()]
+            texts.append([format_value(v, "text") if _missing(v) or not isinstance(v, numbers.Number)
+                          or isinstance(v, (bool, np.bool_)) else kind(v) for v in values])
         elif kind in ("text", "date"):  # known vocabularies (reasons, segments, statuses …) in the current language
-            text[j] = [format_value(i18n.tr_value(v), kind) for v in data[column].tolist()]
+            texts.append([format_value(i18n.tr_value(v), kind) for v in values])
         else:
-            text[j] = [format_value(v, kind) for v in data[column].tolist()]
+            texts.append([format_value(v, kind) for v in values])
     headers = [_html.escape(h, quote=False) for h in headers]
-    text.columns = [h + "\u200b" * i if headers.count(h) > 1 else h for i, h in enumerate(headers)]  # unique
+    headers = [h + "\u200b" * i if headers.count(h) > 1 else h for i, h in enumerate(headers)]  # unique
     numeric = [j for j, c in enumerate(data.columns)
                if callable(column_kinds[c]) or FORMATS.get(column_kinds[c]) is not None]
-    keep = "white-space: nowrap !important; overflow-wrap: normal !important; word-break: normal !important;"
-    words = "overflow-wrap: break-word !important; word-break: normal !important;"
-    tokens = [j for j in range(data.shape[1]) if j not in numeric and _short_tokens(text[text.columns[j]])]
-    for j, column in enumerate(text.columns):
-        text[column] = [_cell_html(t, joints=j not in numeric and j not in tokens) for t in text[column]]
-    styler = Styler(text, uuid=_uuid(text), cell_ids=False)
-    styler = styler.hide(axis="index").set_table_attributes('class="dataframe crm-table"')
-    styles = [{"selector": f"td.col{j}", "props": keep + " text-align: right;"} for j in numeric]
-    styles += [{"selector": f"td.col{j}", "props": keep + " text-align: left;"} for j in tokens]
-    styles += [{"selector": f"td.col{j}", "props": words + " text-align: left;"} for j in range(data.shape[1])
-               if j not in numeric and j not in tokens]
-    if any(j not in numeric and j not in tokens for j in range(data.shape[1])):  # prose: use the page width
-        styles.append({"selector": "", "props": "width: 100% !important;"})
-    styles += [{"selector": "th", "props": "word-break: normal !important; overflow-wrap: normal !important; "
-                                           "text-align: left;"},
-               {"selector": "caption", "props": "caption-side: bottom; text-align: left; font-style: italic;"}]
-    styler = styler.set_table_styles(styles)
-    if note:
-        styler = styler.set_caption(_html.escape(note))
-    styler.crm_hidden_rows = hidden  # for tests and callers: how many rows the cut left out
-    return styler
+    tokens = [j for j in range(data.shape[1]) if j not in numeric and _short_tokens(texts[j])]
+    cells = [[_cell_html(t, joints=j not in numeric and j not in tokens) for t in column]
+             for j, column in enumerate(texts)]
+    prose = [j for j in range(data.shape[1]) if j not in numeric and j not in tokens]
+    styles = [(f"td.col{j}", _KEEP + " text-align: right;") for j in numeric]
+    styles += [(f"td.col{j}", _KEEP + " text-align: left;") for j in tokens]
+    styles += [(f"td.col{j}", _WORDS + " text-align: left;") for j in prose]
+    if prose:  # prose: use the page width
+        styles.append(("", "width: 100% !important;"))
+    styles += [("th", _HEADER_CSS), ("caption", _CAPTION_CSS)]
+    return ReportTable(headers, cells, styles, _html.escape(note) if note else None, hidden)
+
+
+def show(table: pd.DataFrame | pd.Series, name: str | None = None, **options: Any) -> Styler:
+    """``table`` as a report-ready pandas Styler: :func:`format_table`'s table (same parameters) as a Styler."""
+    return format_table(table, name, **options).styler()
 
 
 def to_html(table: pd.DataFrame | pd.Series, **options: Any) -> str:
-    """The HTML of :func:`show` (what IPython displays for a DataFrame once :func:`helpers.plotting.set_theme` ran)."""
-    return show(table, **options).to_html()
+    """The HTML of :func:`format_table` (what IPython displays for a DataFrame once
+    :func:`helpers.plotting.set_theme` ran), written without a Styler."""
+    return format_table(table, **options).to_html()
 
 
 def statistics_table(table: pd.DataFrame, columns: list[str] | None = None, *, labels: Mapping[str, str] | None = None,

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
+import threading
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from helpers.clv import rfm_summary, rfm_summary_reference, rfm_train_test_split
+from helpers.engines import SQLiteConnections
 from helpers.errors import DataError
 
 pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
@@ -182,3 +185,31 @@ def test_time_zones_spark_equals_duckdb_whatever_the_session_zone(spark, tmp_pat
             assert spark.conf.get(key) == "America/New_York"
     finally:
         spark.conf.set(key, before)
+
+
+def test_sqlite_connections_are_kept_per_thread_and_never_outlive_their_file(tmp_path):
+    """One open connection per thread, used again only while the file on disk is the one it was opened on."""
+    path = tmp_path / "notes.sqlite"
+    with pytest.raises(FileNotFoundError):
+        SQLiteConnections(path).get()  # a missing file is not created by asking for it
+    assert not path.exists()
+    with sqlite3.connect(path) as con:
+        con.execute("CREATE TABLE t (x TEXT)")
+        con.execute("INSERT INTO t VALUES ('first file')")
+    con.close()
+    pool = SQLiteConnections(path)
+    first = pool.get()
+    assert pool.get() is first
+    other: list = []
+    worker = threading.Thread(target=lambda: other.append(pool.get()))
+    worker.start()
+    worker.join()
+    assert other[0] is not first  # another thread, another connection
+    replacement = tmp_path / "new.sqlite"
+    with sqlite3.connect(replacement) as con:
+        con.execute("CREATE TABLE t (x TEXT)")
+        con.execute("INSERT INTO t VALUES ('second file')")
+    con.close()
+    replacement.replace(path)  # the file is replaced on disk (a rebuild, a restored backup)
+    assert pool.get() is not first
+    assert pool.get().execute("SELECT x FROM t").fetchone()[0] == "second file"

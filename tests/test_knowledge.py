@@ -424,3 +424,24 @@ def test_sharing_store_keeps_notes_and_an_append_only_audit(tmp_path):
         store_.log(action, "ann", "sales", "c1")
     events, total = store_.audit(limit=2, action="view_profile")
     assert total == 2 and len(events) == 2 and events["event_id"].is_monotonic_decreasing
+
+
+def test_one_row_gives_the_values_a_one_row_dataframe_gives(con):
+    """``one_row`` (the profile page's lookup, without ``.df()``) equals ``.df().iloc[0].to_dict()`` for every
+    customer: timestamps as Timestamps (NaT when missing), floats (NaN when missing), the rest as it is."""
+    sql = "SELECT * FROM customer_profile WHERE customer_id = ?"
+    ids = [r[0] for r in con.execute("SELECT customer_id FROM customer_profile ORDER BY customer_id").fetchall()]
+    kinds = set()
+    for cid in ids:
+        fast, slow = kn.one_row(con, sql, [cid]), con.execute(sql, [cid]).df().iloc[0].to_dict()
+        assert list(fast) == list(slow)
+        for column, want in slow.items():
+            got = fast[column]
+            kinds.add(type(want).__name__)
+            if want is pd.NaT or (isinstance(want, float) and np.isnan(want)):
+                assert got is pd.NaT if want is pd.NaT else np.isnan(got), (cid, column, got)
+            else:
+                assert got == want and isinstance(got, pd.Timestamp) == isinstance(want, pd.Timestamp), (cid, column)
+    assert {"Timestamp", "NaTType", "float", "str"} <= kinds  # the test met each kind of value
+    assert kn.one_row(con, sql, ["no-such-customer"]) is None
+    assert kn.has_customer(con, ids[0]) and not kn.has_customer(con, "no-such-customer")

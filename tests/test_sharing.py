@@ -13,9 +13,12 @@ import io
 import os
 import re
 import shutil
+import socket
 import sqlite3
 import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 import requests
@@ -111,6 +114,20 @@ def test_failed_sign_ins_are_rate_limited_per_address(world):
         assert right.status_code == 429  # even the right password waits: no oracle for a guesser
     finally:
         srv.stop()
+
+
+def test_processes_serving_one_users_file_share_the_sign_in_limit(world, tmp_path):
+    """Two applications (as two worker processes would be) on one users file count failed sign-ins together."""
+    users = tmp_path / "users.sqlite"
+    clients = [sharing_app(DATASET, users, own_limits=False).test_client() for _ in range(2)]
+    codes = []
+    for i in range(6):
+        client = clients[i % 2]
+        token = csrf_token(client.get("/sign-in").get_data(as_text=True))
+        codes.append(client.post("/sign-in", data={"name": "sales", "password": "not-the-password",
+                                                   "csrf_token": token}).status_code)
+    assert codes == [401] * 5 + [429]
+    assert (tmp_path / "users.sqlite.limits").exists()
 
 
 def test_a_successful_sign_in_is_not_counted_against_the_limit(world):
@@ -422,6 +439,33 @@ def test_add_user_reads_the_password_from_standard_input(tmp_path, monkeypatch, 
     monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
     assert cli.main(["--users-file", str(users_file), "add-user", "dan", "--role", "sales"]) == 2
     assert "at least 10" in capsys.readouterr().err
+
+
+def _children(pid: int) -> list[int]:
+    return [int(c) for t in Path(f"/proc/{pid}/task").iterdir() for c in (t / "children").read_text().split()]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads the process tree from /proc")
+def test_serve_runs_one_worker_process_per_requested_worker(world):
+    """`crm-knowledge serve --workers 2`: gunicorn's master and two workers, serving; SIGTERM stops them."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    sharing_app(DATASET, world["tmp"] / "users.sqlite")  # the accounts
+    proc = subprocess.Popen([sys.executable, "-c", "import sys; from helpers.sharing import main; sys.exit(main())",
+                             "--users-file", str(world["tmp"] / "users.sqlite"), "serve", "--dataset", DATASET,
+                             "--port", str(port), "--workers", "2", "--threads", "2"],
+                            env={**os.environ, "CRM_PROCESSED_DIR": str(world["tmp"])}, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        line = proc.stdout.readline()  # printed once gunicorn listens
+        assert f"on http://127.0.0.1:{port}/ with 2 process(es)" in line, line + proc.stdout.read()
+        codes = [requests.get(f"http://127.0.0.1:{port}/sign-in", timeout=60).status_code for _ in range(4)]
+        assert codes == [200] * 4
+        assert len(_children(proc.pid)) == 2
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=60) == 0
 
 
 def test_the_default_host_is_this_machine_only():

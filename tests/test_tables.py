@@ -175,3 +175,25 @@ def test_known_values_show_in_chinese_in_the_zh_set_only_and_files_keep_the_code
     # a source string of the catalog is no data value: the knowledge-base table "customers" is not 客户数
     assert i18n.catalog()["customers"] == "客户数" and _cells(tables.show(pd.DataFrame({"table": ["customers"]}))) == [
         "customers"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_html_written_directly_is_the_stylers_byte_for_byte(lang, tmp_path, monkeypatch):
+    """``ReportTable.to_html`` (the sharing end, notebooks' DataFrames) writes exactly the Styler's markup."""
+    monkeypatch.setattr(outputs, "reports_dir", lambda: tmp_path)
+    i18n.set_language(lang)
+    frames = {
+        "mixed": pd.DataFrame({"customer_id": ["a1", "b2"], "amount": [1.5, 2000.25], "p_alive": [0.5, np.nan],
+                               "note": ["a note with <b>markup</b> & words", "orders_online_mall.csv"],
+                               "flag": [True, False], "when": pd.to_datetime(["2024-01-02 00:00", "2024-03-04 10:30"])}),
+        "cut, with a caption": pd.DataFrame({"segment": ["champions", "hibernating"] * 20, "share": np.linspace(0, 1, 40)}),
+        "empty rows": pd.DataFrame({"customers": pd.Series([], dtype="int64")}),
+        "no columns": pd.DataFrame(),
+        "headers that repeat once translated": pd.DataFrame({"share": [0.1], "customer_share": [0.2]}),
+        "named index": pd.Series([3, 1], index=pd.Index(["x", "y"], name="code"), name="posts"),
+    }
+    for name, frame in frames.items():
+        table = tables.format_table(frame)
+        assert table.to_html() == table.styler().to_html() == table.styler()._repr_html_(), name
+        assert tables.to_html(frame) == tables.show(frame).to_html(), name
+    assert tables.format_table(frames["cut, with a caption"]).crm_hidden_rows == 25

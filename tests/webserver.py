@@ -3,6 +3,8 @@ in a thread, with one account per role; and a signed-in ``requests`` session per
 
 from __future__ import annotations
 
+import itertools
+import os
 import re
 import threading
 from dataclasses import dataclass, field
@@ -13,6 +15,7 @@ import waitress
 from flask import Flask
 
 from helpers.sharing import Accounts, create_app
+from helpers.sharing.ratelimit import storage_uri
 
 PASSWORDS = {"sales": "sales-pass-0001", "analyst": "analyst-pass-0001", "admin": "admin-pass-0001"}
 """One account per role, named after it (test-only passwords, never defaults of the application)."""
@@ -61,11 +64,19 @@ class LiveServer:
         return s
 
 
-def sharing_app(dataset: str, users_file: Path, rate_limit: bool = True, **kwargs) -> Flask:
+_APPS = itertools.count()
+
+
+def sharing_app(dataset: str, users_file: Path, rate_limit: bool = True, own_limits: bool = True, **kwargs) -> Flask:
     """The application of ``dataset`` (knowledge base and sharing file at their default paths: set
-    ``paths.PROCESSED`` and ``CRM_PROCESSED_DIR`` first) with one account per role (:data:`PASSWORDS`)."""
+    ``paths.PROCESSED`` and ``CRM_PROCESSED_DIR`` first) with one account per role (:data:`PASSWORDS`).
+    ``own_limits``: the sign-in counters in a file of this application's own (a test's attempts do not count
+    against the next test's), else in the one beside the users file that every process serving it shares."""
     users = Accounts(users_file)
     for role, password in PASSWORDS.items():
         if users.get(role) is None:
             users.add(role, password, role)
-    return create_app(dataset, users_file, config={"RATELIMIT_ENABLED": rate_limit}, **kwargs)
+    config = {"RATELIMIT_ENABLED": rate_limit}
+    if own_limits:
+        config["RATELIMIT_STORAGE_URI"] = storage_uri(users_file.with_name(f"limits-{os.getpid()}-{next(_APPS)}.sqlite"))
+    return create_app(dataset, users_file, config=config, **kwargs)

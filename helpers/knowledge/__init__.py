@@ -46,14 +46,14 @@ Gibbert, M., Leibold, M. & Probst, G. (2002). Five styles of customer knowledge 
 from ..i18n import add_values
 from .actions import (REGISTRY_RULE, SEGMENT_RULES, actions_claim, customer_actions, registry_action, segment_actions,
                       segment_metrics)
-from .base import (KB_VIEWS, build_knowledge_base, ensure_knowledge_base, has_customer, has_table, join_checks, meta,
+from .base import (KB_VIEWS, build_knowledge_base, ensure_knowledge_base, has_customer, has_table, join_checks, meta, one_row,
                    open_knowledge_base, profile_columns, remembered, schema_table, use_memo)
 from .coding import (CATEGORIES, CODE_PATTERN, CODE_SCHEME, KINDS, NEGATIVE_CUES, NEGATORS, PLANTED_CATEGORY,
                      POSITIVE_CUES, POST_TYPE_KIND, categories_table, code_matrix, code_posts, code_scheme_table,
                      coding_accuracy, kinds_table, polarity, polarity_scores, topic_categories)
 from .inputs import KB_TABLES, KnowledgeInputs, gather_inputs, knowledge_tables, sources_table
 from .plots import plot_code_matrix, plot_customer_history, plot_segment_distribution
-from .notes import AUDIT_ACTIONS, NOTE_MAX_CHARS, InvalidNote, SharingStore, customer_notes, validate_note
+from .notes import AUDIT_ACTIONS, NOTE_MAX_CHARS, READ_ACTIONS, InvalidNote, SharingStore, customer_notes, validate_note
 from .reports import (PREDICTION_FIELDS, PROFILE_FIELDS, VALUE_FIELDS, Deferred, customer_report, customer_sections,
                       customers_by_clv, example_customer, flagged_text, notes_table, report_title, segment_report,
                       segment_sections, show)
@@ -68,7 +68,7 @@ __all__ = [
     # integrate: inputs and the knowledge base
     "KnowledgeInputs", "gather_inputs", "knowledge_tables", "sources_table",
     "KB_TABLES", "KB_VIEWS", "build_knowledge_base", "ensure_knowledge_base", "open_knowledge_base", "schema_table",
-    "meta", "has_table", "profile_columns", "join_checks", "has_customer", "use_memo", "remembered",
+    "meta", "has_table", "profile_columns", "join_checks", "has_customer", "one_row", "use_memo", "remembered",
     # apply: recommended actions
     "SEGMENT_RULES", "REGISTRY_RULE", "segment_metrics", "segment_actions", "customer_actions", "registry_action",
     "actions_claim", "flagged_text",
@@ -76,7 +76,7 @@ __all__ = [
     "PROFILE_FIELDS", "VALUE_FIELDS", "PREDICTION_FIELDS", "customers_by_clv", "customer_report", "segment_report",
     "example_customer", "show", "report_title", "customer_sections", "segment_sections", "Deferred", "notes_table",
     # share back (共享/运用): staff notes and codes, the audit trail; search for the sharing end
-    "SharingStore", "InvalidNote", "NOTE_MAX_CHARS", "AUDIT_ACTIONS", "validate_note", "customer_notes",
+    "SharingStore", "InvalidNote", "NOTE_MAX_CHARS", "AUDIT_ACTIONS", "READ_ACTIONS", "validate_note", "customer_notes",
     "SEARCH_FILTERS", "ENTRY_FILTERS", "search_customers", "knowledge_entries", "page_number", "filter_options", "segment_overview",
     # figures
     "plot_code_matrix", "plot_customer_history", "plot_segment_distribution",

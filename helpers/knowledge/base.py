@@ -22,16 +22,20 @@ from .. import store
 from ..errors import DataError
 from .inputs import KB_TABLES, KnowledgeInputs, gather_inputs, knowledge_tables
 
-#: Views of the knowledge base.
+#: What the knowledge base derives from its tables: joins and aggregates. The two a customer's page reads
+#: (``customer_profile``, ``customer_feedback``) are written as tables when the file is built, sorted by customer,
+#: so that looking up one customer does not run the joins again (a view took ~20 ms per page, a table ~1 ms);
+#: the others are views.
 KB_VIEWS: dict[str, str] = {
-    "customer_profile": "customers ⟕ orders_summary ⟕ segments ⟕ clv ⟕ engagement: one row per customer",
-    "customer_feedback": "per customer and code: posts, first and last post",
+    "customer_profile": "customers ⟕ orders_summary ⟕ segments ⟕ clv ⟕ engagement: one row per customer "
+                        "(a table, built with the file)",
+    "customer_feedback": "per customer and code: posts, first and last post (a table, built with the file)",
     "feedback_summary": "per code: posts, customers, share of posts",
     "segment_summary": "per segment (of the meta segment column): customers, value, P(alive), engagement, complaints",
 }
 
 
-def _profile_view_sql(tables: Mapping[str, pd.DataFrame]) -> str:
+def _profile_table_sql(tables: Mapping[str, pd.DataFrame]) -> str:
     """``customer_profile``: one row per customer, each column once (CLV's ``clv`` wins)."""
     order = [("customers", "c"), ("orders_summary", "o"), ("clv", "v"), ("segments", "s"), ("engagement", "e")]
     seen: set[str] = set()
@@ -46,7 +50,8 @@ def _profile_view_sql(tables: Mapping[str, pd.DataFrame]) -> str:
             select.append(f'{alias}."{col}"')
         if alias != "c":
             joins.append(f"LEFT JOIN {name} {alias} ON {alias}.customer_id = c.customer_id")
-    return f"CREATE VIEW customer_profile AS SELECT {', '.join(select)} FROM customers c {' '.join(joins)}"
+    return (f"CREATE TABLE customer_profile AS SELECT {', '.join(select)} FROM customers c {' '.join(joins)} "
+            "ORDER BY c.customer_id")
 
 
 def build_knowledge_base(inputs: KnowledgeInputs, path: str | Path | None = None) -> Path:
@@ -67,12 +72,12 @@ def build_knowledge_base(inputs: KnowledgeInputs, path: str | Path | None = None
             con.register("_frame", frame)
             con.execute(f"CREATE TABLE {name} AS SELECT * FROM _frame")
             con.unregister("_frame")
-        con.execute(_profile_view_sql(tables))
+        con.execute(_profile_table_sql(tables))
         if "posts_coded" in tables:
-            con.execute("""CREATE VIEW customer_feedback AS
+            con.execute("""CREATE TABLE customer_feedback AS
                 SELECT customer_id, code, kind, category, category_zh, count(*) AS posts,
                        min(timestamp) AS first_post, max(timestamp) AS last_post
-                FROM posts_coded WHERE customer_id IS NOT NULL GROUP BY ALL""")
+                FROM posts_coded WHERE customer_id IS NOT NULL GROUP BY ALL ORDER BY customer_id, code""")
             con.execute("""CREATE VIEW feedback_summary AS
                 SELECT p.code, s.kind, s.category_zh, s."说明", count(*) AS posts,
                        count(DISTINCT p.customer_id) AS customers,
@@ -177,10 +182,36 @@ def has_table(con, name: str) -> bool:
         "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchone()[0]))
 
 
+_FLOAT_TYPES = ("FLOAT", "REAL", "DOUBLE", "DECIMAL")
+
+
+def _as_pandas_value(value: Any, sql_type: str) -> Any:
+    """One value as a one-row ``.df()`` gives it: timestamps and dates as ``pd.Timestamp`` (NULL: ``NaT``),
+    floating-point and DECIMAL numbers as float (NULL: NaN); other values (and NULLs, ``None``) as they are."""
+    if sql_type.startswith(("TIMESTAMP", "DATE")):
+        return pd.NaT if value is None else pd.Timestamp(value)
+    if sql_type.startswith(_FLOAT_TYPES):
+        return float("nan") if value is None else float(value)
+    return value
+
+
+def one_row(con, sql: str, params: list | None = None) -> dict[str, Any] | None:
+    """The first row of a query as ``{column: value}``, the values as ``.df().iloc[0].to_dict()`` would give them
+    (:func:`_as_pandas_value`), or ``None`` when there is no row.
+
+    Why not ``.df()``: turning a wide row into a DataFrame costs several times the query itself (the profile
+    row has about fifty columns), and the sharing end asks for one on every page."""
+    cur = con.execute(sql, params or [])
+    record = cur.fetchone()
+    if record is None:
+        return None
+    return {d[0]: _as_pandas_value(v, str(d[1])) for d, v in zip(cur.description, record)}
+
+
 def has_customer(con, customer_id: str) -> bool:
-    """True when ``customer_id`` is a customer of the knowledge base (a row of ``customer_profile``)."""
-    return bool(con.execute("SELECT count(*) FROM customer_profile WHERE customer_id = ?",
-                            [str(customer_id)]).fetchone()[0])
+    """True when ``customer_id`` is a customer of the knowledge base (a row of ``customer_profile``, which has one
+    row per row of ``customers``: asked of that table, without the view's joins)."""
+    return con.execute("SELECT 1 FROM customers WHERE customer_id = ? LIMIT 1", [str(customer_id)]).fetchone() is not None
 
 
 def join_checks(con) -> pd.DataFrame:
@@ -204,7 +235,7 @@ def join_checks(con) -> pd.DataFrame:
 
 
 def profile_columns(con) -> list[str]:
-    """The columns of the knowledge base's ``customer_profile`` view, in order."""
+    """The columns of the knowledge base's ``customer_profile`` table, in order."""
     return list(remembered(con, "profile_columns", lambda: list(con.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_name = 'customer_profile' "
         "ORDER BY ordinal_position").df()["column_name"])))

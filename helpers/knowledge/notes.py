@@ -12,6 +12,10 @@ file and then no other process open it, while the sharing end writes while ``mak
 WAL mode lets any number of processes read while one writes, and queues concurrent writers (``BEGIN
 IMMEDIATE`` with a busy timeout), so 20 people saving at once all get their note stored
 (``benchmarks/bench_sharing.py`` counts them). Every statement is parameterised.
+
+Connections: each thread keeps one open connection per file (:class:`helpers.engines.SQLiteConnections`), because
+opening and closing one per call costs more than the statement (closing the last connection of a WAL file
+checkpoints it).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import store
+from ..engines import SQLiteConnections
 from ..i18n import tr
 from ..schema import EMAIL_PATTERN, PHONE_PATTERN
 from .coding import CODE_SCHEME
@@ -41,6 +46,11 @@ AUDIT_ACTIONS: dict[str, str] = {
     "disable_user": "disabled a user", "view_audit": "viewed the audit trail",
 }
 """Every action the audit trail records, with what it means."""
+
+READ_ACTIONS = frozenset({"view_profile", "view_segment", "view_entries", "view_audit", "download_pdf",
+                          "download_table"})
+"""Audit actions that record a reading, not a change: committed without waiting for the disk
+(:meth:`SharingStore.log`); the events of writes, sign-ins and account changes wait for it."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS staff_notes (
@@ -110,40 +120,42 @@ def validate_note(text: str | None, code: str | None) -> tuple[str, str | None]:
 class SharingStore:
     """The sharing file of one dataset: staff notes and the audit trail (see the module docstring).
 
-    Each call opens its own connection, so one store serves many threads and processes.
+    Each thread uses its own connection (:class:`helpers.engines.SQLiteConnections`), so one store serves many threads and processes.
     """
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        self._connections = SQLiteConnections(self.path)
 
     @classmethod
     def of(cls, dataset: str) -> SharingStore:
         """The store at :func:`helpers.store.sharing_path` of ``dataset``."""
         return cls(store.sharing_path(dataset))
 
-    def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-        con.execute("PRAGMA busy_timeout = 60000")
-        return con
-
     def create(self) -> SharingStore:
         """Create the file and its tables if missing (WAL mode: readers never wait for a writer)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as con:
+        with closing(sqlite3.connect(self.path, timeout=60, isolation_level=None)) as con:
+            con.execute("PRAGMA busy_timeout = 60000")
             con.execute("PRAGMA journal_mode = WAL")
             con.executescript(_SCHEMA)
         return self
 
-    def _insert(self, sql: str, values: tuple) -> int:
-        with closing(self._connect()) as con:
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                cur = con.execute(sql, values)
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-            return int(cur.lastrowid)
+    def _insert(self, sql: str, values: tuple, synced: bool = True) -> int:
+        """Insert one row in its own transaction; ``synced``: the commit waits until the row is on disk
+        (``synchronous = FULL``). Unsynced commits (``NORMAL``, for page views) survive a crash of the
+        application, and are on disk with the next synced commit or checkpoint; a power cut may lose the last
+        ones (SQLite's documented WAL trade-off), never corrupt the file."""
+        con = self._connections.get()
+        con.execute(f"PRAGMA synchronous = {'FULL' if synced else 'NORMAL'}")
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            cur = con.execute(sql, values)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        return int(cur.lastrowid)
 
     def add_note(self, customer_id: str, author: str, role: str, text: str | None = "", code: str | None = None) -> int:
         """Store a note and/or code on a customer (checked by :func:`validate_note`); returns its ``note_id``."""
@@ -158,13 +170,12 @@ class SharingStore:
             raise ValueError(f"unknown audit action {action!r}; one of {', '.join(AUDIT_ACTIONS)}")
         return self._insert("INSERT INTO audit (at, user, role, action, customer_id, detail) VALUES (?, ?, ?, ?, ?, ?)",
                             (now(), user, role, action, None if customer_id is None else str(customer_id),
-                             str(detail)[:500]))
+                             str(detail)[:500]), synced=action not in READ_ACTIONS)
 
     def _frame(self, sql: str, params: tuple, columns: list[str]) -> pd.DataFrame:
         if not self.path.exists():
             return pd.DataFrame(columns=columns)
-        with closing(self._connect()) as con:
-            rows = con.execute(sql, params).fetchall()
+        rows = self._connections.get().execute(sql, params).fetchall()
         return pd.DataFrame(rows, columns=columns)
 
     def notes(self, customer_id: str | None = None) -> pd.DataFrame:

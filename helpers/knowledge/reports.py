@@ -19,7 +19,7 @@ from .. import tables
 from ..errors import DataError
 from ..i18n import get_language, tr
 from .actions import customer_actions, segment_actions, segment_metrics
-from .base import has_table, meta, profile_columns, remembered
+from .base import has_table, meta, one_row, profile_columns, remembered
 from .coding import CODE_SCHEME
 from .notes import SharingStore
 from .plots import plot_customer_history, plot_segment_distribution
@@ -100,11 +100,10 @@ def customer_report(con, customer_id: str, sharing: SharingStore | None = None) 
     unknown id.
     """
     m = meta(con)
-    prof = con.execute("SELECT * FROM customer_profile WHERE customer_id = ?", [str(customer_id)]).df()
-    if prof.empty:
+    row = one_row(con, "SELECT * FROM customer_profile WHERE customer_id = ?", [str(customer_id)])
+    if row is None:
         raise DataError(f"customer {customer_id!r} is not in the knowledge base", column="customer_id",
-                        hint="use an id from the customer_profile view (e.g. knowledge.customers_by_clv(con))")
-    row = prof.iloc[0].to_dict()
+                        hint="use an id from the customer_profile table (e.g. knowledge.customers_by_clv(con))")
     orders = con.execute("SELECT * FROM orders WHERE customer_id = ? ORDER BY timestamp", [str(customer_id)]).df()
     data_end = remembered(con, "data_end", lambda: con.execute("SELECT max(timestamp) FROM orders").fetchone()[0])
     shown = {k: v for k, v in row.items() if not (k.startswith("flagged_") and not row.get("flagged_orders"))}
@@ -118,20 +117,18 @@ def customer_report(con, customer_id: str, sharing: SharingStore | None = None) 
                                       "WHERE customer_id = ? ORDER BY posts DESC, code", [str(customer_id)]).df()
         out["posts"] = con.execute("SELECT timestamp, board, post_type, code, title, likes, replies FROM posts_coded "
                                    "WHERE customer_id = ? ORDER BY timestamp DESC", [str(customer_id)]).df()
-    if has_table(con, "attendance"):
-        parts = [con.execute("SELECT m.date AS date, '同城会活动 meet-up' AS what, m.club || ' · ' || m.title AS detail "
-                             "FROM attendance a JOIN meetups m USING (meetup_id) WHERE a.customer_id = ?",
-                             [str(customer_id)]).df(),
-                 con.execute("SELECT v.timestamp AS date, '功能投票 poll vote' AS what, p.feature || ' → ' || p.option AS "
-                             "detail FROM votes v JOIN polls p USING (poll_id, option_id) WHERE v.customer_id = ?",
-                             [str(customer_id)]).df(),
-                 con.execute("SELECT a.release_date AS date, '建议被采纳 adopted' AS what, 'MIUI ' || a.version || ' · ' "
-                             "|| a.feature AS detail FROM adoptions a JOIN posts_coded p USING (post_id) "
-                             "WHERE p.customer_id = ?", [str(customer_id)]).df()]
-        parts = [p for p in parts if len(p)]
-        if parts:
-            out["community"] = pd.concat(parts, ignore_index=True).sort_values("date", ascending=False,
-                                                                              kind="stable").reset_index(drop=True)
+    if has_table(con, "attendance"):  # meet-ups, poll votes and adopted suggestions, newest first, in one query
+        community = con.execute(
+            "SELECT date, what, detail FROM ("
+            "SELECT m.date AS date, 0 AS part, '同城会活动 meet-up' AS what, m.club || ' · ' || m.title AS detail "
+            "FROM attendance a JOIN meetups m USING (meetup_id) WHERE a.customer_id = $id UNION ALL "
+            "SELECT v.timestamp, 1, '功能投票 poll vote', p.feature || ' → ' || p.option "
+            "FROM votes v JOIN polls p USING (poll_id, option_id) WHERE v.customer_id = $id UNION ALL "
+            "SELECT a.release_date, 2, '建议被采纳 adopted', 'MIUI ' || a.version || ' · ' || a.feature "
+            "FROM adoptions a JOIN posts_coded p USING (post_id) WHERE p.customer_id = $id) "
+            "ORDER BY date DESC, part, detail", {"id": str(customer_id)}).df()
+        if len(community):
+            out["community"] = community
     out["actions"] = customer_actions(row, out["feedback"], data_end)
     out["notes"] = (sharing or SharingStore.of(m["dataset"])).notes(str(customer_id))
     return out
@@ -177,13 +174,14 @@ def segment_report(con, segment: str, column: str | None = None, top: int = 20) 
     return out
 
 
-def show(df: pd.DataFrame, precision: int = 2, max_rows: int | None = tables.MAX_ROWS):
-    """A table for reports through the one formatter (:func:`helpers.tables.show`): no index column,
+def show(df: pd.DataFrame, precision: int = 2, max_rows: int | None = tables.MAX_ROWS) -> tables.ReportTable:
+    """A table for reports through the one formatter (:func:`helpers.tables.format_table`): no index column,
     floats with ``precision`` decimals (shares as %), numbers never broken, text left-aligned, cut after
-    ``max_rows`` rows (``None``: all, e.g. a top-N list the reader asked for)."""
+    ``max_rows`` rows (``None``: all, e.g. a top-N list the reader asked for). A notebook displays it as it
+    displays :func:`helpers.tables.show`'s Styler (the same HTML); the sharing end writes its HTML directly."""
     kinds = {c: f"{{:,.{precision}f}}".format for c in df.columns
              if pd.api.types.is_float_dtype(df[c]) and "share" not in str(c) and c not in tables.COLUMNS}
-    return tables.show(df, kinds=kinds, max_rows=max_rows)
+    return tables.format_table(df, kinds=kinds, max_rows=max_rows)
 
 
 def example_customer(con) -> str:

@@ -12,7 +12,8 @@ knowledge base notebook 07 builds to signed-in staff:
 * :mod:`.accounts` — :class:`Accounts`, :data:`ROLES`: the users file with argon2 password hashes.
 * :mod:`.state`, :mod:`.render` — what the pages share (knowledge base, figure cache, role checks) and the sections
   as HTML.
-* :mod:`.cli` — ``crm-knowledge add-user NAME --role ROLE`` and ``crm-knowledge serve`` (waitress, 127.0.0.1:8866).
+* :mod:`.cli`, :mod:`.server`, :mod:`.ratelimit` — ``crm-knowledge add-user NAME --role ROLE`` and ``crm-knowledge
+  serve`` (gunicorn, one worker process per core, 127.0.0.1:8866; the sign-in counters in a file all workers share).
 
 Notes and codes staff add are stored by :class:`helpers.knowledge.SharingStore` and appear in the next knowledge
 report. No page shows a raw name, phone number, e-mail or postal address: the knowledge base holds pseudonyms

@@ -19,6 +19,7 @@ import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from ..engines import SQLiteConnections
 from ..i18n import tr
 from ..store import read_time
 
@@ -74,10 +75,12 @@ def check_password(password: str) -> str:
 
 
 class Accounts:
-    """The users file (see the module docstring). Each call opens its own connection (thread-safe)."""
+    """The users file (see the module docstring). Each change opens its own connection; :meth:`get`, asked on
+    every request, uses the thread's open one (thread-safe either way)."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        self._connections = SQLiteConnections(self.path)
 
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -126,9 +129,12 @@ class Accounts:
                 raise AccountError(tr("no user {name}", name=repr(name)))
 
     def get(self, name: str) -> User | None:
-        """The active user of that name, or ``None``."""
-        with closing(self._connect()) as con:
-            row = con.execute("SELECT name, role FROM users WHERE name = ? AND active = 1", (name,)).fetchone()
+        """The active user of that name, or ``None`` (asked on every request: through this thread's open
+        connection, :class:`helpers.engines.SQLiteConnections`)."""
+        if not self.path.exists():
+            return None
+        row = self._connections.get().execute("SELECT name, role FROM users WHERE name = ? AND active = 1",
+                                              (name,)).fetchone()
         return User(*row) if row else None
 
     def verify(self, name: str, password: str) -> User | None:

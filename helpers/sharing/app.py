@@ -6,7 +6,8 @@
   Secure when served behind HTTPS) and **Flask-Login** (who is signed in; the account is re-read on every
   request, so a disabled user or a changed role takes effect at once);
 * **Flask-WTF**'s ``CSRFProtect``: every POST needs the form's token;
-* **Flask-Limiter**: failed sign-ins are limited per address and per user name;
+* **Flask-Limiter**: failed sign-ins are limited per address and per user name, counted in a SQLite file beside
+  the users file that every server process shares (:mod:`.ratelimit`);
 * **argon2-cffi** for passwords (:mod:`.accounts`), the standard library's ``sqlite3`` for notes and audit
   (:class:`helpers.knowledge.SharingStore`), DuckDB read-only for the knowledge base.
 
@@ -30,6 +31,7 @@ from .. import i18n, paths, plotting, store
 from ..knowledge import SharingStore, meta
 from .accounts import Accounts
 from .pages import register
+from .ratelimit import storage_uri
 from .state import CONTENT_SECURITY_POLICY, FigureCache, KnowledgeBase, LoginUser, accounts, secret_key
 
 
@@ -59,7 +61,8 @@ def create_app(dataset: str = "xiaomi_sim", users_file: str | Path | None = None
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict", SESSION_COOKIE_SECURE=secure_cookies,
         SESSION_COOKIE_NAME="crm_session", REMEMBER_COOKIE_HTTPONLY=True, REMEMBER_COOKIE_SAMESITE="Strict",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=8), WTF_CSRF_TIME_LIMIT=8 * 3600,
-        MAX_CONTENT_LENGTH=64 * 1024, RATELIMIT_STORAGE_URI="memory://", RATELIMIT_HEADERS_ENABLED=False,
+        MAX_CONTENT_LENGTH=64 * 1024, RATELIMIT_HEADERS_ENABLED=False,
+        RATELIMIT_STORAGE_URI=storage_uri(users_path.with_name(users_path.name + ".limits")),
     )
     app.config.update(config or {})
     kb = KnowledgeBase(dataset, kb_path)

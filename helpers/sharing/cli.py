@@ -4,10 +4,10 @@
 
     crm-knowledge add-user NAME --role sales|analyst|admin    # password from standard input
     crm-knowledge set-role NAME ROLE | disable-user NAME | list-users
-    crm-knowledge serve [--host 127.0.0.1] [--port 8866] [--dataset xiaomi_sim]
+    crm-knowledge serve [--host 127.0.0.1] [--port 8866] [--dataset xiaomi_sim] [--workers N] [--threads N]
 
-``serve`` runs the application under waitress (a production WSGI server, threads, no C build) and refuses to
-start while no account exists, saying how to add one: there is no default user or password.
+``serve`` runs the application under gunicorn, one worker process per core by default (:mod:`.server`), and
+refuses to start while no account exists, saying how to add one: there is no default user or password.
 """
 
 from __future__ import annotations
@@ -18,12 +18,11 @@ import ipaddress
 import sys
 from collections.abc import Sequence
 
-import waitress
-
 from .. import paths
 from ..errors import DataError
 from .accounts import ROLES, AccountError, Accounts
 from .app import create_app
+from .server import DEFAULT_WORKERS, serve
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8866
@@ -57,7 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST}: this machine only)")
     serve.add_argument("--port", type=int, default=DEFAULT_PORT)
     serve.add_argument("--dataset", default="xiaomi_sim")
-    serve.add_argument("--threads", type=int, default=8)
+    serve.add_argument("--workers", type=int, default=DEFAULT_WORKERS,
+                       help=f"server processes (default {DEFAULT_WORKERS}: one per core of this machine)")
+    serve.add_argument("--threads", type=int, default=8, help="threads per process (default 8)")
     serve.add_argument("--secure-cookies", action="store_true",
                        help="send the session cookie over HTTPS only (behind a TLS proxy)")
     return p
@@ -99,14 +100,22 @@ def _serve(args: argparse.Namespace, users: Accounts) -> int:
               "  crm-knowledge add-user NAME --role admin     # the password is read from standard input",
               file=sys.stderr)
         return 2
+    if args.workers < 1 or args.threads < 1:
+        print("crm-knowledge: --workers and --threads must be at least 1", file=sys.stderr)
+        return 2
+
+    def factory():
+        return create_app(args.dataset, users.path, secure_cookies=args.secure_cookies)
+
     try:
-        app = create_app(args.dataset, users.path, secure_cookies=args.secure_cookies)
+        factory()  # here, before any worker starts: a missing knowledge base is said once, with its hint
     except DataError as exc:
         print(f"crm-knowledge: {exc}", file=sys.stderr)
         return 2
     if not _is_local(args.host):
         print(f"crm-knowledge: serving on {args.host}, reachable from other machines, over plain HTTP: put a TLS "
               "proxy in front and pass --secure-cookies", file=sys.stderr)
-    print(f"serving the sharing end of {args.dataset} on http://{args.host}:{args.port}/ (Ctrl-C stops)")
-    waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="crm-knowledge")
+    serve(factory, args.host, args.port, workers=args.workers, threads=args.threads,
+          ready=lambda: print(f"serving the sharing end of {args.dataset} on http://{args.host}:{args.port}/ with "
+                              f"{args.workers} process(es) × {args.threads} threads (Ctrl-C stops)", flush=True))
     return 0

@@ -56,7 +56,7 @@ class LoginUser:
 
 KB_THREADS = 1
 """DuckDB threads per query of the sharing end. A page asks about ten small questions (one customer's rows);
-the server answers several pages at once, one per waitress thread, and DuckDB runs a query without Python's
+the server answers several pages at once, one per server thread, and DuckDB runs a query without Python's
 lock, so one thread per query keeps every core busy with whole requests instead of splitting a millisecond
 query over all of them (measured by ``benchmarks/bench_sharing.py``)."""
 

@@ -1,0 +1,55 @@
+"""Serving the sharing end: gunicorn worker processes on POSIX, waitress elsewhere.
+
+A profile page is mostly Python (pandas, the table formatter, templates), which one process runs on one core at a
+time however many threads it has. So :func:`serve` runs ``workers`` processes (default: one per core), each with
+``threads`` threads, under **gunicorn** (pre-fork, the ``gthread`` worker; each worker builds its own application
+after the fork, with its own DuckDB and SQLite connections). What the workers share lives in files: the knowledge
+base (read-only), notes and audit trail (SQLite, WAL), the accounts, the session key and the sign-in counters
+(:mod:`.ratelimit`). gunicorn does not run on Windows; there :func:`serve` runs one waitress process with threads.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import waitress
+from flask import Flask
+
+DEFAULT_WORKERS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+"""Worker processes by default: the cores this process may run on."""
+
+
+def serve(factory: Callable[[], Flask], host: str, port: int, workers: int = DEFAULT_WORKERS, threads: int = 8,
+          ready: Callable[[], Any] | None = None) -> None:
+    """Serve the application ``factory()`` builds on ``host:port`` until stopped (Ctrl-C or SIGTERM).
+
+    ``workers`` processes of ``threads`` threads each (gunicorn; waitress with one process on Windows). ``ready``
+    is called once the server listens."""
+    if workers < 1 or threads < 1:
+        raise ValueError(f"workers and threads must be at least 1, not {workers} and {threads}")
+    if sys.platform == "win32":  # pragma: no cover - gunicorn is POSIX-only
+        app = factory()
+        server = waitress.create_server(app, host=host, port=port, threads=threads, ident="crm-knowledge")
+        if ready is not None:
+            ready()
+        server.run()
+        return
+    from gunicorn.app.base import BaseApplication  # POSIX-only third-party import, not a helpers import
+
+    class Gunicorn(BaseApplication):
+        def load_config(self) -> None:
+            settings = {"bind": f"{host}:{port}", "workers": workers, "threads": threads, "worker_class": "gthread",
+                        "preload_app": False, "timeout": 120, "graceful_timeout": 10, "accesslog": None,
+                        "errorlog": "-", "loglevel": "warning", "proc_name": "crm-knowledge"}
+            if ready is not None:
+                settings["when_ready"] = lambda _arbiter: ready()
+            for key, value in settings.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Flask:
+            return factory()
+
+    Gunicorn().run()
