@@ -22,6 +22,8 @@ Modules
 - :mod:`~helpers.teaching.checks`    :class:`CheckResult` and the ``check_*`` helpers (``CRM_CHECK_LOG``);
 - :mod:`~helpers.teaching.editions`  :func:`exercises_of`, :func:`student_edition`, :func:`instructor_edition`,
   :func:`write_editions`;
+- :mod:`~helpers.teaching.chinese`   the Chinese editions (``<out>/zh/<edition>/``): translated prose and
+  teaching notes, Chinese banner and glossary handout, :func:`english_cells`;
 - :mod:`~helpers.teaching.cli`       ``python -m helpers.teaching {editions,sync-terms,glossary}``.
 
 Which notebooks there are, their numbers and the course-cell tags are :mod:`helpers.notebooks`'s
@@ -32,8 +34,9 @@ one rule (:data:`COURSE_TAGS`, :func:`notebook_number`); the PDF reports drop ev
 from ..notebooks import COURSE_TAGS, notebook_number
 from .checks import CHECK_LOG_ENV, CheckResult, check_bool, check_choice, check_number, check_set
 from .cli import main
-from .editions import (EDITIONS, EXTRA_NOTEBOOKS, assigned_names, exercises_of, instructor_edition, student_edition,
-                       write_editions)
+from .chinese import ZH_MIN_SHARE, chinese_edition, english_cells, glossary_markdown_zh
+from .editions import (EDITIONS, EXTRA_NOTEBOOKS, LANGS, assigned_names, edition_folder, exercises_of, instructor_edition,
+                       student_edition, write_editions)
 from .glossary import (GLOSSARY_PATH, TERMS_HEADER, TERMS_RULE, glossary, glossary_markdown, notebook_terms, sync_terms,
                        table_rows, terms_table)
 
@@ -43,17 +46,23 @@ __all__ = [
     "EDITIONS",
     "EXTRA_NOTEBOOKS",
     "GLOSSARY_PATH",
+    "LANGS",
     "TERMS_HEADER",
     "TERMS_RULE",
+    "ZH_MIN_SHARE",
     "CheckResult",
     "assigned_names",
     "check_bool",
     "check_choice",
     "check_number",
     "check_set",
+    "chinese_edition",
+    "edition_folder",
+    "english_cells",
     "exercises_of",
     "glossary",
     "glossary_markdown",
+    "glossary_markdown_zh",
     "instructor_edition",
     "main",
     "notebook_number",
