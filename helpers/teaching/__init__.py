@@ -24,7 +24,9 @@ Modules
   :func:`write_editions`;
 - :mod:`~helpers.teaching.chinese`   the Chinese editions (``<out>/zh/<edition>/``): translated prose and
   teaching notes, Chinese banner and glossary handout, :func:`english_cells`;
-- :mod:`~helpers.teaching.cli`       ``python -m helpers.teaching {editions,sync-terms,glossary}``.
+- :mod:`~helpers.teaching.course`    the six-session course map :data:`SESSIONS`, :func:`objectives`, the syllabus
+  (``python -m helpers.teaching syllabus``, :func:`write_syllabus`);
+- :mod:`~helpers.teaching.cli`       ``python -m helpers.teaching {editions,sync-terms,glossary,syllabus}``.
 
 Which notebooks there are, their numbers and the course-cell tags are :mod:`helpers.notebooks`'s
 one rule (:data:`COURSE_TAGS`, :func:`notebook_number`); the PDF reports drop every course cell
@@ -34,6 +36,7 @@ one rule (:data:`COURSE_TAGS`, :func:`notebook_number`); the PDF reports drop ev
 from ..notebooks import COURSE_TAGS, notebook_number
 from .checks import CHECK_LOG_ENV, CheckResult, check_bool, check_choice, check_number, check_set
 from .cli import main
+from .course import SESSIONS, Part, Session, objectives, session_exercises, syllabus_markdown, write_syllabus
 from .chinese import ZH_MIN_SHARE, chinese_edition, english_cells, glossary_markdown_zh
 from .editions import (EDITIONS, EXTRA_NOTEBOOKS, LANGS, assigned_names, edition_folder, exercises_of, instructor_edition,
                        student_edition, write_editions)
@@ -47,6 +50,9 @@ __all__ = [
     "EXTRA_NOTEBOOKS",
     "GLOSSARY_PATH",
     "LANGS",
+    "Part",
+    "SESSIONS",
+    "Session",
     "TERMS_HEADER",
     "TERMS_RULE",
     "ZH_MIN_SHARE",
@@ -67,9 +73,13 @@ __all__ = [
     "main",
     "notebook_number",
     "notebook_terms",
+    "objectives",
+    "session_exercises",
     "student_edition",
     "sync_terms",
+    "syllabus_markdown",
     "table_rows",
     "terms_table",
     "write_editions",
+    "write_syllabus",
 ]
