@@ -114,3 +114,27 @@ def test_the_link_check_can_fail(tmp_path):
             "[e](https://example.org) see ../shared/SEEDS.md")
     problems = broken(doc, text)
     assert len(problems) == 5 and not any("paper1" in p or "example.org" in p for p in problems)
+
+
+CITE = re.compile(r"\b((?:von )?[A-Z][a-zA-Zü\-]+)((?:, (?:von )?[A-Z][a-zü]+)*(?: (?:&|and|与) (?:von )?[A-Z][a-zü]+)?"
+                  r"(?: et al\.)?),? \(?((?:18|19|20)\d\d)[a-z]?\b")
+#: "Name YYYY" that are not citations (sheet names, product events, file formats, a data set's name) …
+NOT_CITATIONS = {"Year", "SpreadsheetML", "Excel", "December", "Donations", "Festival", "Day", "NBD"}
+#: … and the abbreviations the docstrings use for a paper's authors.
+ABBREVIATIONS = {"FHL": "Fader", "FHS": "Fader", "SMC": "Schmittlein", "Fader-Hardie": "Fader"}
+
+
+def test_every_work_cited_in_helpers_and_notebooks_is_in_the_references():
+    """Each "Author (Year)" / "Author & Author Year" / "Author et al. Year" in a docstring, the glossary or a
+    notebook has an entry in docs/references.md naming that first author and year."""
+    texts = [p.read_text(encoding="utf-8") for p in [*sorted((ROOT / "helpers").rglob("*.py")),
+                                                     *sorted((ROOT / "helpers").rglob("*.yml"))]]
+    texts += ["\n".join(c.source for c in nbformat.read(p, as_version=4).cells)
+              for p in sorted((ROOT / "notebooks").glob("*.ipynb"))]
+    reference = (ROOT / "docs" / "references.md").read_text(encoding="utf-8")
+    entries = re.findall(r'<a id="[^"]+"></a>(.*?)(?=\n- <a id=|\n## |\Z)', reference, re.S)
+    cited = {(ABBREVIATIONS.get(m.group(1), m.group(1).removeprefix("von ")), m.group(3))
+             for text in texts for m in CITE.finditer(text) if m.group(1) not in NOT_CITATIONS}
+    assert len(cited) > 30
+    missing = sorted(c for c in cited if not any(c[0] in e and c[1] in e for e in entries))
+    assert not missing, f"cited but not in docs/references.md: {missing}"

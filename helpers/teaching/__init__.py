@@ -14,7 +14,11 @@ Course instructors are one of the workbook's three user groups. This package giv
 * **editions**: ``python -m helpers.teaching editions --out editions/`` (``make editions``)
   writes a student and an instructor edition of every numbered notebook from cell tags
   (``exercise``, ``solution``, ``answer``, ``check``, ``teaching-note``; the layout is
-  described in :mod:`helpers.teaching.editions`).
+  described in :mod:`helpers.teaching.editions`), in English and, in ``editions/zh/``, in Chinese
+  (prose, questions, teaching notes, banner and glossary handout: :mod:`helpers.teaching.chinese`);
+* **the course map and syllabus**: :data:`SESSIONS` (six sessions) and ``python -m helpers.teaching
+  syllabus`` → ``course/syllabus.md`` and ``course/syllabus.zh.md`` (:mod:`helpers.teaching.course`);
+  the course project on the student's own data is ``course/project.ipynb`` with its brief and rubric.
 
 Modules
 -------
