@@ -1,6 +1,6 @@
 """Customer interaction (客户互动): the 小米社区 community — simulation, loading and analysis.
 
-The seeds (``../shared/SEEDS.md``) put Xiaomi's edge in customer interaction: the 小米社区
+The course papers (``docs/references.md#paper1``) put Xiaomi's edge in customer interaction: the 小米社区
 forum (boards, photo posts, the academy, city clubs 同城会, customer service), a board that
 collects suggestions which feed the weekly MIUI developer builds (every Friday), offline fan
 meet-ups in city clubs (济宁, 通辽, 北京, 惠州, 淄博) and product-design polls in which users vote

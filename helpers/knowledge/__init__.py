@@ -1,6 +1,6 @@
 """Customer knowledge management (客户知识管理): integrate, share and apply customer knowledge.
 
-The second course paper (``SEEDS.md``) describes customer knowledge management (CKM; Wayland &
+The second course paper (``docs/references.md#paper2``) describes customer knowledge management (CKM; Wayland &
 Cole 1997) as four stages: **acquire** (获取) explicit data (profile, purchases) and tacit
 knowledge (suggestions, opinions from the forum and meet-ups); **integrate** (整合) by
 classifying and coding (分类、编码) it into a customer knowledge database; **share** (共享) it so

@@ -17,7 +17,7 @@ The executed copy of a notebook is exported twice:
    ``--print-to-pdf``; a fresh ``--user-data-dir`` in a temporary folder keeps runs independent,
    and ``--virtual-time-budget`` gives MathJax time to typeset before printing.
 
-This is the route measured as best on this machine (see ``/work/shared/notes/pdf-reports.md``):
+This is the route measured as best on this machine (against pandoc/typst, WeasyPrint and xelatex):
 it works offline, keeps pandas' HTML tables (the pandoc/typst route turns them into monospace
 text), renders LaTeX (WeasyPrint has no JavaScript, so math stays raw), and renders Chinese
 (the xelatex route silently drops every CJK character unless a special template is used). It

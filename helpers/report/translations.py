@@ -295,6 +295,8 @@ cdnow xiaomi miui mitalk simulated pymc marketing jupyterlab duckdb parquet exce
 jieba sklearn scikit learn statsmodels lifetimes pandas seaborn html chromium
 fader hardie schmittlein morrison colombo wilson heiberger robbins cronbach feldt woodruff salih tavakol dennick
 kaiser meyer olkin bartlett pearson fisher holm cramér goodman gold malhotra segars wayland cole
+batislam denizel filiztekin shang hughes wübben wangenheim kotler keller chen sain manning raghavan schütze seung
+newcombe gibbert leibold probst gdpr pipl
 pareto gamma beta poisson hessian logit varimax
 """.split())
 """Words (4+ letters) the Chinese report keeps in Latin script: datasets, products, software,

@@ -1,6 +1,6 @@
 """Customer identification and differentiation (客户识别、客户区分): ABC, RFM, clusters, value × need, lifecycle.
 
-The first course paper (``SEEDS.md``) describes two CRM steps this package makes runnable:
+The first course paper (``docs/references.md#paper1``) describes two CRM steps this package makes runnable:
 
 - **identification** (客户识别): find the most valuable and the potential customers on two
   axes, the customer's *value to the firm* (价值) and the customer's *needs* (需求) —
@@ -58,7 +58,7 @@ Modules
 References
 ----------
 - Pareto / ABC analysis of customers: e.g. Kotler & Keller, *Marketing Management*; the 80/15/5
-  convention of ``/work/shared/notes/clv-references.md``.
+  convention (A up to 80% of cumulative value, B up to 95%, C the rest).
 - Gini coefficient: Gini (1912); the sorted-values formula in e.g. Damgaard & Weiner (2000).
 - RFM scoring: Hughes (1994), *Strategic Database Marketing*; PyMC-Marketing
   ``pymc_marketing.clv.utils.rfm_segments`` (quartile scores, segment lists reproduced in

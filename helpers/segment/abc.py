@@ -9,7 +9,7 @@
 References
 ----------
 Pareto / ABC analysis of customers: e.g. Kotler & Keller, *Marketing Management*; the 80/15/5
-convention of ``/work/shared/notes/clv-references.md``. Gini coefficient: Gini (1912); the
+convention (A up to 80% of cumulative value, B up to 95%, C the rest). Gini coefficient: Gini (1912); the
 sorted-values formula in e.g. Damgaard & Weiner (2000).
 """
 

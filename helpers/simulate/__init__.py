@@ -1,6 +1,6 @@
 """A seeded simulation of a Xiaomi-like CRM export (模拟数据 — SIMULATED data).
 
-Nothing here is Xiaomi's data. The course papers (``../shared/SEEDS.md``) publish no dataset,
+Nothing here is Xiaomi's data. The course papers (``docs/references.md#paper1``, ``#paper2``) publish no dataset,
 so this package generates one that is consistent with what they describe, labels it
 *simulated* in every file, and keeps the true parameters so later notebooks can check
 that their models recover them. The same seed gives the same tables, and the same files byte

@@ -1,6 +1,6 @@
 """Staff survey on customer knowledge management (员工客户知识管理调查): read, reproduce, go beyond.
 
-Paper 2 (``shared/SEEDS.md``) reports one table of numbers: the shares of 100 questionnaires
+Paper 2 (``docs/references.md#paper2``) reports one table of numbers: the shares of 100 questionnaires
 (offline interviews of store-counter sales staff, an online survey of employees) agreeing with six
 statements — 56, 86, 73, 45, 86 and 76 %. This package
 

@@ -1,6 +1,6 @@
 """The bundled staff survey: a SIMULATED respondent table with the paper's six shares, and :func:`load_survey`.
 
-Paper 2 (``shared/SEEDS.md``) reports one table of numbers: the shares of 100 questionnaires
+Paper 2 (``docs/references.md#paper2``) reports one table of numbers: the shares of 100 questionnaires
 (offline interviews of store-counter sales staff, an online survey of employees) agreeing with six
 statements — 56, 86, 73, 45, 86 and 76 %. :func:`simulate_responses` simulates a respondent-level
 dataset of 100 (seeded; SIMULATED) whose six shares equal the published ones *exactly* and whose

@@ -38,10 +38,14 @@ from ..errors import DataError
 from ..notebooks import (ANSWER_TAG, CHECK_TAG, COURSE_TAGS, EXERCISE_TAG, NOTE_TAG, SOLUTION_TAG, TEMPLATES,
                          find_notebooks)
 from ..paths import NOTEBOOKS
+from .chinese import chinese_edition, chinese_template, glossary_markdown_zh
 from .glossary import glossary_markdown
 
 EDITIONS = ("student", "instructor")
 """The editions :func:`write_editions` can write."""
+LANGS = ("en", "zh")
+"""The languages of the editions: English in ``<out>/<edition>/``, Chinese (:mod:`helpers.teaching.chinese`) in
+``<out>/zh/<edition>/``."""
 EXTRA_NOTEBOOKS = TEMPLATES
 """Unnumbered notebooks copied unchanged into both editions (notebook 07's report template)."""
 
@@ -175,40 +179,57 @@ def student_edition(nb: Any, where: str = "notebook") -> Any:
     return _banner(out, "student", exercises)
 
 
+def edition_folder(out_dir: str | Path, edition: str, lang: str = "en") -> Path:
+    """Where an edition is written: ``<out>/<edition>/`` (English) or ``<out>/<lang>/<edition>/``."""
+    return Path(out_dir) / edition if lang == "en" else Path(out_dir) / lang / edition
+
+
+def _localise(nb: Any, src: Path, edition: str, lang: str) -> Any:
+    """An edition notebook in ``lang`` (English: unchanged; Chinese: :func:`helpers.teaching.chinese_edition`)."""
+    if lang == "en":
+        return nb
+    return chinese_edition(nb, src.stem, edition, exercises_of(nbformat.read(src, as_version=4), src.name))
+
+
 def write_editions(out_dir: str | Path, notebooks_dir: str | Path = NOTEBOOKS,
-                   editions: Sequence[str] = EDITIONS) -> dict[str, list[Path]]:
-    """Write ``<out_dir>/student/`` and ``<out_dir>/instructor/`` from the numbered notebooks.
+                   editions: Sequence[str] = EDITIONS, langs: Sequence[str] = LANGS) -> dict[str, list[Path]]:
+    """Write ``<out_dir>/student/`` and ``<out_dir>/instructor/`` from the numbered notebooks (and ``zh/…``).
 
     Each edition folder gets every ``NN_*.ipynb`` (transformed), the unnumbered notebooks of
     :data:`EXTRA_NOTEBOOKS` (unchanged) and ``glossary.md``. Notebooks are written without
-    outputs and run from their folder (data paths come from :mod:`helpers.paths`).
+    outputs and run from their folder (data paths come from :mod:`helpers.paths`). The Chinese
+    editions (``langs`` with ``"zh"``) go to ``<out_dir>/zh/<edition>/`` (:func:`edition_folder`).
 
     Returns
     -------
     dict
-        Edition name → written notebook paths, in order.
+        Edition name → written notebook paths, in order; Chinese editions as ``"zh/<edition>"``.
     """
     makers = {"student": student_edition, "instructor": instructor_edition}
     unknown = set(editions) - set(makers)
     if unknown:
         raise ValueError(f"unknown edition(s) {sorted(unknown)}: choose from {list(makers)}")
+    if set(langs) - set(LANGS):
+        raise ValueError(f"unknown language(s) {sorted(set(langs) - set(LANGS))}: choose from {list(LANGS)}")
     sources = find_notebooks(notebooks_dir)
     if not sources:
         raise FileNotFoundError(f"no NN_*.ipynb notebooks in {notebooks_dir}")
     written: dict[str, list[Path]] = {}
-    handout = glossary_markdown()
-    for edition in editions:
-        folder = Path(out_dir) / edition
-        folder.mkdir(parents=True, exist_ok=True)
-        paths = []
-        for src in sources:
-            nb = makers[edition](nbformat.read(src, as_version=4), where=src.name)
-            nbformat.write(nb, folder / src.name)
-            paths.append(folder / src.name)
-        for name in EXTRA_NOTEBOOKS:
-            if (Path(notebooks_dir) / name).exists():
-                nbformat.write(_clean(nbformat.read(Path(notebooks_dir) / name, as_version=4)), folder / name)
-                paths.append(folder / name)
-        (folder / "glossary.md").write_text(handout, encoding="utf-8")
-        written[edition] = paths
+    handouts = {"en": glossary_markdown(), "zh": glossary_markdown_zh()}
+    for lang in langs:
+        for edition in editions:
+            folder = edition_folder(out_dir, edition, lang)
+            folder.mkdir(parents=True, exist_ok=True)
+            paths = []
+            for src in sources:
+                nb = _localise(makers[edition](nbformat.read(src, as_version=4), where=src.name), src, edition, lang)
+                nbformat.write(nb, folder / src.name)
+                paths.append(folder / src.name)
+            for name in EXTRA_NOTEBOOKS:
+                if (Path(notebooks_dir) / name).exists():
+                    extra = _clean(nbformat.read(Path(notebooks_dir) / name, as_version=4))
+                    nbformat.write(extra if lang == "en" else chinese_template(extra, Path(name).stem), folder / name)
+                    paths.append(folder / name)
+            (folder / "glossary.md").write_text(handouts[lang], encoding="utf-8")
+            written[edition if lang == "en" else f"{lang}/{edition}"] = paths
     return written
