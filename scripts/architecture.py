@@ -41,13 +41,13 @@ BOTTOM = frozenset({"paths", "schema", "errors", "i18n", "plotting", "outputs", 
 #: ``None``: any concept package (the exercises' expected answers read every step's results).
 ALLOWED: dict[str, frozenset[str] | None] = {
     "clean": frozenset(), "simulate": frozenset(), "segment": frozenset(), "topics": frozenset(),
-    "teaching": frozenset(),
     "acquire": frozenset({"clean"}),
     "survey": frozenset({"acquire"}),
     "clv": frozenset({"acquire", "clean", "simulate"}),
     "community": frozenset({"acquire", "clean", "simulate", "topics"}),
     "knowledge": frozenset({"acquire", "clean", "clv", "community", "segment", "topics"}),
-    "report": frozenset({"knowledge", "teaching"}),
+    "report": frozenset({"knowledge"}),
+    "teaching": frozenset({"report"}),  # the slides: report's translations, headings and Chromium print
     "sharing": frozenset({"knowledge", "report"}),
     "exercises": None,
 }

@@ -1,4 +1,4 @@
-"""The command line ``python -m helpers.teaching {editions,sync-terms,glossary}``."""
+"""The command line ``python -m helpers.teaching {editions,sync-terms,glossary,slides}``."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ from ..errors import DataError
 from ..paths import NOTEBOOKS, PROJECT_ROOT
 from .editions import EDITIONS, write_editions
 from .glossary import glossary_markdown, sync_terms
+from .slides import SESSIONS, build_slides
 
 DESCRIPTION = "The course kit: one glossary, self-checking exercises, and student / instructor editions."
 """What ``--help`` says the command is (the first line of :mod:`helpers.teaching`'s docstring)."""
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m helpers.teaching {editions,sync-terms,glossary}``."""
+    """``python -m helpers.teaching {editions,sync-terms,glossary,slides}``."""
     parser = argparse.ArgumentParser(prog="python -m helpers.teaching", description=DESCRIPTION)
     sub = parser.add_subparsers(dest="command", required=True)
     ed = sub.add_parser("editions", help="write student and instructor editions of every numbered notebook")
@@ -27,6 +28,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     sy.add_argument("--notebooks", type=Path, default=NOTEBOOKS)
     sy.add_argument("--check", action="store_true", help="only report notebooks whose table differs; exit 1 if any")
     sub.add_parser("glossary", help="print the bilingual glossary handout (markdown)")
+    sl = sub.add_parser("slides", help="reveal.js slides (HTML, offline) and their PDF per session, from the executed "
+                                       "notebooks (python -m helpers.report --no-pdf --lang en|zh first)")
+    sl.add_argument("--out", type=Path, default=PROJECT_ROOT / "slides", help="output folder (default: %(default)s)")
+    sl.add_argument("--reports", type=Path, default=PROJECT_ROOT / "reports",
+                    help="executed notebooks: English here, Chinese in its zh/ (default: %(default)s)")
+    sl.add_argument("--lang", nargs="+", choices=("en", "zh"), default=["en", "zh"])
+    sl.add_argument("--session", nargs="+", type=int, choices=[s.number for s in SESSIONS], help="only these sessions")
+    sl.add_argument("--no-pdf", action="store_true", help="HTML only")
     args = parser.parse_args(argv)
     try:
         if args.command == "editions":
@@ -40,8 +49,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             for path in changed:
                 print(f"{path.name}: key-terms table {verb}")
             return 1 if (args.check and changed) else 0
+        if args.command == "slides":
+            executed = {lang: args.reports / ("zh" if lang == "zh" else "") for lang in args.lang}
+            chosen = [s for s in SESSIONS if args.session is None or s.number in args.session]
+            for path in build_slides(args.out, executed, chosen, pdf=not args.no_pdf):
+                print(path)
+            return 0
         print(glossary_markdown(), end="")
         return 0
-    except (DataError, FileNotFoundError, ValueError) as exc:
+    except (DataError, FileNotFoundError, ValueError, RuntimeError) as exc:
         print(f"helpers.teaching: {exc}", file=sys.stderr)
         return 1
