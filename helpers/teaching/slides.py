@@ -136,6 +136,7 @@ SLIDE_CSS = """
   max-height: 470px; width: auto; max-width: 100%; }
 .reveal table { font-size: 13px; }
 .reveal .jp-RenderedHTMLCommon p, .reveal .jp-RenderedHTMLCommon li { font-size: 19px; line-height: 1.35; }
+.reveal .slides h1, .reveal .slides h2, .reveal .slides h3 { text-transform: none; }  /* the theme comes later */
 .reveal h1 { font-size: 40px; } .reveal h2 { font-size: 30px; } .reveal h3 { font-size: 24px; }
 :root { --jp-content-font-family: "Noto Sans", "DejaVu Sans", "Noto Sans CJK SC", sans-serif; }
 """
