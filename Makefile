@@ -14,7 +14,7 @@ DATASET ?=
 REPORT_LANG ?= en
 REPORT_PARAMS := $(if $(DATASET),-p dataset $(DATASET),) --lang $(REPORT_LANG)
 
-.PHONY: large-log help setup system-deps report report-zh test lab simulate clean-generated knowledge-reports serve slides editions
+.PHONY: large-log help setup system-deps report report-zh test lab simulate clean-generated knowledge-reports serve slides editions lab-deps
 
 help:
 	@echo "make report    run every notebook with papermill and write PDFs to reports/"
@@ -46,7 +46,7 @@ report: setup system-deps
 report-zh:
 	$(MAKE) report REPORT_LANG=zh
 
-test: setup system-deps
+test: setup system-deps lab-deps
 	$(BIN)/python -m pytest
 
 # The sharing end of the customer knowledge system (helpers.sharing): a web application over the knowledge base
@@ -58,9 +58,14 @@ serve: setup
 
 # JupyterLab on localhost with a token (printed in the log). Course containers and cloud notebooks run as root,
 # where Jupyter refuses to start unless told --allow-root: passed only when the user is root.
+# tests/test_lab_browser.py starts JupyterLab with this very command (make -n lab), so `make test` installs the lab extra.
 LAB_PORT ?= 8888
-lab: setup
+LAB_STAMP := $(VENV)/.installed-lab
+$(LAB_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev,lab]"
+	@touch $@
+lab-deps: $(LAB_STAMP)
+lab: lab-deps
 	$(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
 		$(if $(filter 0,$(shell id -u)),--allow-root,)
 
