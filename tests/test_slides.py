@@ -42,7 +42,8 @@ ZH_PROSE = "第一部分的中文说明。"
 
 
 def tiny_notebook() -> nbformat.NotebookNode:
-    """Five cells: four on slides (title, a section, a figure with printed language, a formula), one not."""
+    """Six cells: five on slides (title, a section, a figure with printed language, an output taller than a slide,
+    a formula), one not."""
     cells = [
         nbformat.v4.new_code_cell('lang = "en"', id="t-params", metadata={"tags": ["parameters"]}),
         nbformat.v4.new_markdown_cell("# 01 · Tiny notebook 小笔记本\n\nA deck of four slides.", id="t-title",
@@ -54,6 +55,7 @@ def tiny_notebook() -> nbformat.NotebookNode:
             "import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\nfrom IPython.display import display\n"
             "fig, ax = plt.subplots(figsize=(4, 2))\nax.bar(['a', 'b'], [3, 5])\n"
             "print('figure language:', lang)\ndisplay(fig)\nplt.close(fig)", id="t-fig", metadata=SLIDE),
+        nbformat.v4.new_code_cell("for i in range(60):\n    print(f'tall output line {i}')", id="t-tall", metadata=SLIDE),
         nbformat.v4.new_markdown_cell("## 2 · Part two 第二部分\n\nThe share $s = \\frac{a}{a+b}$.", id="t-two",
                                       metadata={"slideshow": {"slide_type": "subslide"}}),
     ]
@@ -128,14 +130,14 @@ def test_deck_loads_only_local_files(built, lang):
 def test_deck_has_the_tagged_cells_in_order(built):
     text = deck(built, "en").read_text(encoding="utf-8")
     order = ["Session 9 · A tiny session 小课", "Tiny notebook", "English prose of part one", "figure language: en",
-             "Part two"]
+             "tall output line 59", "Part two"]
     positions = [text.find(s) for s in order]
     assert all(p >= 0 for p in positions), dict(zip(order, positions))
     assert positions == sorted(positions)
     assert "NOT ON A SLIDE" not in text  # a cell without slideshow metadata stays out
     assert "print(" not in text  # code hidden
-    # title slide + 3 slides + 1 subslide: reveal's nesting gives one <section> per slide plus one per vertical stack
-    assert _refs(deck(built, "en")).sections >= 5
+    # title slide + 4 slides + 1 subslide: reveal's nesting gives one <section> per slide plus one per vertical stack
+    assert _refs(deck(built, "en")).sections >= 6
 
 
 def test_chinese_deck_uses_the_translations_and_the_zh_run(built):
@@ -165,7 +167,10 @@ def test_deck_opens_offline_and_reveal_initialises(built, offline_browser, lang)
     d = offline_browser
     d.get(deck(built, lang).resolve().as_uri())
     WebDriverWait(d, 20).until(lambda drv: drv.execute_script("return !!(window.Reveal && Reveal.isReady())"))
-    assert d.execute_script("return Reveal.getTotalSlides()") == 5
+    assert d.execute_script("return Reveal.getTotalSlides()") == 6
+    zooms = d.execute_script("return Array.from(document.querySelectorAll('.reveal .slides section'))"
+                             ".filter(s => s.innerText.includes('tall output line 59')).map(s => s.style.zoom)")
+    assert zooms and 0 < float(zooms[-1]) < 1  # the slide taller than the deck is zoomed out to fit
     WebDriverWait(d, 20).until(lambda drv: drv.execute_script("return !!document.querySelector('mjx-container svg')"))
     resources = d.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
     assert not [r for r in resources if r.startswith("http")], resources
@@ -176,11 +181,12 @@ def test_deck_opens_offline_and_reveal_initialises(built, offline_browser, lang)
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_pdf_has_one_page_per_slide(built, lang):
     reader = PdfReader(deck(built, lang, ".pdf"))
-    assert len(reader.pages) == 5
+    assert len(reader.pages) == 6
     first = reader.pages[0].mediabox
     assert float(first.width) > float(first.height)  # slide-shaped pages, not A4
-    words = {"en": ["Session 9", "Tiny notebook", "Part one", "figure language: en", "Part two"],
-             "zh": ["第 9 讲", "小笔记本", "中文说明", "figure language: zh", "第二部分"]}[lang]
+    tall = "tall output line 59"  # on its page, zoomed out; and the page after it is not blank
+    words = {"en": ["Session 9", "Tiny notebook", "Part one", "figure language: en", tall, "Part two"],
+             "zh": ["第 9 讲", "小笔记本", "中文说明", "figure language: zh", tall, "第二部分"]}[lang]
     for page, word in zip(reader.pages, words):  # NFKC: CJK glyphs read back as Kangxi radicals (⼩ for 小)
         text = " ".join(unicodedata.normalize("NFKC", page.extract_text()).split())
         assert word in text, (word, text[:200])

@@ -158,18 +158,39 @@ if (/print-pdf/i.test(window.location.search)) {  // headless printing runs on v
     return window.setTimeout(function () { cb(window.performance.now()); }, 16);
   };
 }
+function crmFitSlides(width, height) {  // a slide taller than the deck is zoomed out to fit (else print pages go blank)
+  document.querySelectorAll('.reveal .slides section').forEach(function (s) {
+    if (s.querySelector('section')) return;  // a stack of vertical slides: each is fitted
+    var chain = [s];  // the slide and the stack holding it are hidden until reveal.js lays them out
+    if (s.parentElement.tagName === 'SECTION') chain.push(s.parentElement);
+    var saved = chain.map(function (e) { return e.getAttribute('style'); });
+    chain.forEach(function (e) { e.style.display = 'block'; e.style.width = width + 'px'; e.style.position = 'absolute'; });
+    var h = s.scrollHeight;
+    chain.forEach(function (e, i) { if (saved[i] === null) e.removeAttribute('style'); else e.setAttribute('style', saved[i]); });
+    if (h > height) s.style.zoom = (height / h).toFixed(3);
+  });
+}
 require(["{{ reveal_url_prefix }}/dist/reveal.js", "{{ reveal_url_prefix }}/plugin/notes/notes.js"],
   function (Reveal, RevealNotes) {
     window.Reveal = Reveal;
-    Reveal.initialize({controls: true, progress: true, hash: true, transition: "none", slideNumber: "c/t",
-      plugins: [RevealNotes], width: {{ reveal_width }}, height: {{ reveal_height }},
-      pdfMaxPagesPerSlide: 1, pdfSeparateFragments: false});
+    var loaded = new Promise(function (done) {
+      if (document.readyState === 'complete') done(); else window.addEventListener('load', done);
+    });
+    var typeset = window.MathJax && MathJax.startup ? MathJax.startup.promise : Promise.resolve();
+    Promise.all([loaded, typeset]).then(function () {
+      crmFitSlides({{ reveal_width }}, 0.94 * {{ reveal_height }});
+      Reveal.initialize({controls: true, progress: true, hash: true, transition: "none", slideNumber: "c/t",
+        plugins: [RevealNotes], width: {{ reveal_width }}, height: {{ reveal_height }},
+        pdfMaxPagesPerSlide: 1, pdfSeparateFragments: false});
+    });
   });
 </script>
 {% endblock footer_js %}
 """
 """nbconvert's reveal template with every CDN link replaced: require.js, MathJax and reveal.js local
-(``resources.crm``), jQuery, mermaid and the widget manager dropped; one page per slide in print."""
+(``resources.crm``), jQuery, mermaid and the widget manager dropped; one page per slide in print. Once the page
+has loaded and MathJax has typeset, a slide taller than the deck is zoomed out to fit (CSS ``zoom``): a slide that
+overflows its page makes Chromium's print of the whole deck come out blank."""
 
 TEMPLATE_NAME = "crm_slides.html.j2"
 _SECTION = re.compile(r"^##\s+(\d+)\s*·", re.MULTILINE)
