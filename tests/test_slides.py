@@ -218,3 +218,22 @@ def test_every_session_of_the_course_map_has_slides_in_the_notebooks():
             chosen = slides.slide_cells(nb, part.sections)
             assert len(chosen) >= 3, (session.title, part)
             assert all(not c.get("metadata", {}).get("tags") or "parameters" not in c.metadata.tags for c in chosen)
+
+
+def test_the_same_run_gives_the_same_deck(built, tmp_path):
+    deck_nb = slides.session_deck(SESSION, built["reports"], "en", built["notebooks"], built["locale"])
+    assets = slides.install_assets(built["out"] / "assets")  # already there: nothing fetched
+    first = slides.export_html(deck_nb, tmp_path / "a" / "deck.html", assets).read_bytes()
+    again = slides.session_deck(SESSION, built["reports"], "en", built["notebooks"], built["locale"])
+    assert slides.export_html(again, tmp_path / "b" / "deck.html", assets).read_bytes() == first
+
+
+def test_a_tarball_that_is_not_the_pinned_one_is_refused(tmp_path):
+    """npm handing over another reveal.js (a changed release, a mirror) stops the build instead of shipping it."""
+    fake = tmp_path / "npm"
+    fake.write_text("#!/bin/sh\n# npm pack --silent --pack-destination DIR SPEC...\ndest=$4; shift 4\n"
+                    "for spec in \"$@\"; do name=$(echo \"$spec\" | sed 's/@/-/'); echo other > \"$dest/$name.tgz\"; done\n")
+    fake.chmod(0o755)
+    with pytest.raises(RuntimeError, match="is not the pinned sha512-"):
+        slides.install_assets(tmp_path / "assets", npm=str(fake))
+    assert not (tmp_path / "assets" / "reveal.js-5.2.1").exists()

@@ -135,6 +135,8 @@ SLIDE_CSS = """
 .reveal .jp-RenderedImage img, .reveal .jp-RenderedSVG svg, .reveal .jp-RenderedSVG img {
   max-height: 470px; width: auto; max-width: 100%; }
 .reveal table { font-size: 13px; }
+.reveal .jp-Collapser { display: none; }
+.reveal .jp-RenderedHTMLCommon, .reveal .jp-OutputArea-output { overflow: visible; }  /* no scroll bars on slides */
 .reveal .jp-RenderedHTMLCommon p, .reveal .jp-RenderedHTMLCommon li { font-size: 19px; line-height: 1.35; }
 .reveal .slides h1, .reveal .slides h2, .reveal .slides h3 { text-transform: none; }  /* the theme comes later */
 .reveal h1 { font-size: 40px; } .reveal h2 { font-size: 30px; } .reveal h3 { font-size: 24px; }
@@ -262,7 +264,8 @@ def session_deck(session: Session, executed_dir: Path, lang: str = "en", noteboo
     folder = Path(notebooks_dir or NOTEBOOKS)
     title = (chinese_part(session.title) or session.title) if lang == "zh" else session.title
     heading = f"第 {session.number} 讲 · {title}" if lang == "zh" else f"Session {session.number} · {title}"
-    cells = [nbformat.v4.new_markdown_cell(f"# {heading}", metadata={"slideshow": {"slide_type": "slide"}})]
+    cells = [nbformat.v4.new_markdown_cell(f"# {heading}", id=f"{session.name}-title",
+                                           metadata={"slideshow": {"slide_type": "slide"}})]
     for part in session.parts:
         path = find_notebooks(folder, [part.notebook])[0]
         source = nbformat.read(path, as_version=4)
