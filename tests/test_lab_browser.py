@@ -79,8 +79,9 @@ def free_port() -> int:
 
 def make_lab_command(port: int) -> list[str]:
     """The ``jupyter lab …`` line of ``make -n lab`` (continuation lines joined), split into arguments."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}  # under make test
     dry = subprocess.run(["make", "-n", "-C", str(PROJECT_ROOT), "lab", f"LAB_PORT={port}"], capture_output=True,
-                         text=True, check=True).stdout.replace("\\\n", " ")
+                         text=True, check=True, env=env).stdout.replace("\\\n", " ")
     line = next(line for line in dry.splitlines() if "jupyter lab" in line)
     return shlex.split(line)
 

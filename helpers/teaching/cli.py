@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import DataError
-from ..paths import NOTEBOOKS, PROJECT_ROOT
+from ..paths import NOTEBOOKS, PROJECT_ROOT, reports_dir
+from ..report import LANG_SUBDIR
 from .editions import EDITIONS, write_editions
 from .glossary import glossary_markdown, sync_terms
 from .slides import SESSIONS, build_slides
@@ -31,7 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sl = sub.add_parser("slides", help="reveal.js slides (HTML, offline) and their PDF per session, from the executed "
                                        "notebooks (python -m helpers.report --no-pdf --lang en|zh first)")
     sl.add_argument("--out", type=Path, default=PROJECT_ROOT / "slides", help="output folder (default: %(default)s)")
-    sl.add_argument("--reports", type=Path, default=PROJECT_ROOT / "reports",
+    sl.add_argument("--reports", type=Path, default=reports_dir(),
                     help="executed notebooks: English here, Chinese in its zh/ (default: %(default)s)")
     sl.add_argument("--lang", nargs="+", choices=("en", "zh"), default=["en", "zh"])
     sl.add_argument("--session", nargs="+", type=int, choices=[s.number for s in SESSIONS], help="only these sessions")
@@ -50,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{path.name}: key-terms table {verb}")
             return 1 if (args.check and changed) else 0
         if args.command == "slides":
-            executed = {lang: args.reports / ("zh" if lang == "zh" else "") for lang in args.lang}
+            executed = {lang: args.reports / LANG_SUBDIR[lang] for lang in args.lang}  # where helpers.report writes
             chosen = [s for s in SESSIONS if args.session is None or s.number in args.session]
             for path in build_slides(args.out, executed, chosen, pdf=not args.no_pdf):
                 print(path)

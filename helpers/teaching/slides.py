@@ -61,7 +61,7 @@ from jinja2 import DictLoader
 
 from ..errors import DataError
 from ..i18n import LANGUAGES, chinese_part
-from ..notebooks import find_notebooks, number_of
+from ..notebooks import find_notebooks
 from ..paths import NOTEBOOKS
 from ..report import drop_stderr, html_to_pdf, localise_headings
 from ..report.translations import translate_cells
@@ -221,9 +221,9 @@ def slide_cells(nb: nbformat.NotebookNode, sections: Iterable[int] | None = None
             if slide_type(cell) and (keep is None or section in keep)]
 
 
-def _executed_cell(executed: nbformat.NotebookNode | None, source_cell, where: Path, stem: str):
+def _executed_cell(executed: nbformat.NotebookNode | None, source_cell, where: Path, stem: str, lang: str):
     """The executed copy of a tagged code cell; refuses a missing or stale one."""
-    rerun = f"run `python -m helpers.report --no-pdf --lang <lang> --only {number_of(stem + '.ipynb')}` first"
+    rerun = f"run `python -m helpers.report --no-pdf --lang {lang}` (from notebook 01: the store hands over) first"
     if executed is None:
         raise DataError(f"no executed copy of {stem}.ipynb: its slides show outputs", file=where, hint=rerun)
     match = next((c for c in executed.cells if c.get("id") == source_cell.get("id")), None)
@@ -281,7 +281,7 @@ def session_deck(session: Session, executed_dir: Path, lang: str = "en", noteboo
         part_nb = nbformat.v4.new_notebook(cells=[copy.deepcopy(c) for c in chosen])
         for cell in part_nb.cells:
             if cell.cell_type == "code":
-                cell.outputs = copy.deepcopy(_executed_cell(executed, cell, where, path.stem).outputs)
+                cell.outputs = copy.deepcopy(_executed_cell(executed, cell, where, path.stem, lang).outputs)
         translate_cells(part_nb, path.stem, lang, locale_dir)  # "en": unchanged
         cells += part_nb.cells
     deck = nbformat.v4.new_notebook(cells=cells, metadata={"title": heading, "language_info": {"name": "python"}})
