@@ -14,17 +14,18 @@ DATASET ?=
 REPORT_LANG ?= en
 REPORT_PARAMS := $(if $(DATASET),-p dataset $(DATASET),) --lang $(REPORT_LANG)
 
-.PHONY: large-log help setup system-deps report report-zh test lab simulate clean-generated knowledge-reports serve
+.PHONY: large-log help setup system-deps report report-zh test lab simulate clean-generated knowledge-reports serve slides editions lab-deps
 
 help:
 	@echo "make report    run every notebook with papermill and write PDFs to reports/"
 	@echo "               (DATASET=cdnow|xiaomi_sim, REPORT_LANG=en|zh, ARGS='--only 01 02 -p name value ...')"
 	@echo "make report-zh the Chinese report set (figures, table headers, headings in Chinese) in reports/zh/"
 	@echo "make test      run the whole test suite (unit tests, nbval on every notebook, PDF checks)"
-	@echo "make lab       open JupyterLab with the project's environment"
+	@echo "make lab       open JupyterLab with the project's environment (on 127.0.0.1; as root too)"
 	@echo "make simulate  regenerate the simulated export in data/raw/xiaomi_sim (same seed, same files)"
 	@echo "make knowledge-reports SEGMENT=champions TOP=20   per-customer knowledge reports (PDF + HTML)"
 	@echo "make editions  course kit: editions/student/ (answers blank) and editions/instructor/ (solutions, notes)"
+	@echo "make slides    slides per session (reveal.js HTML that opens offline + PDF), en and zh, in slides/"
 	@echo "make serve     the sharing end (web) on http://127.0.0.1:8866/ after make report and an account:"
 	@echo "               .venv/bin/crm-knowledge add-user NAME --role admin   (DATASET=, HOST=, PORT=)"
 
@@ -45,7 +46,7 @@ report: setup system-deps
 report-zh:
 	$(MAKE) report REPORT_LANG=zh
 
-test: setup system-deps
+test: setup system-deps lab-deps
 	$(BIN)/python -m pytest
 
 # The sharing end of the customer knowledge system (helpers.sharing): a web application over the knowledge base
@@ -55,13 +56,29 @@ PORT ?= 8866
 serve: setup
 	$(BIN)/crm-knowledge serve --host $(HOST) --port $(PORT) $(if $(DATASET),--dataset $(DATASET),)
 
-lab: setup
+# JupyterLab on localhost with a token (printed in the log). Course containers and cloud notebooks run as root,
+# where Jupyter refuses to start unless told --allow-root: passed only when the user is root.
+# tests/test_lab_browser.py starts JupyterLab with this very command (make -n lab), so `make test` installs the lab extra.
+LAB_PORT ?= 8888
+LAB_STAMP := $(VENV)/.installed-lab
+$(LAB_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev,lab]"
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	@touch $@
+lab-deps: $(LAB_STAMP)
+lab: lab-deps
+	$(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
+		$(if $(filter 0,$(shell id -u)),--allow-root,)
 
 # Course kit: a student and an instructor edition of every numbered notebook, plus glossary.md
 editions: setup
 	$(BIN)/python -m helpers.teaching editions --out editions
+
+# Slides per session (helpers.teaching.slides): the notebooks run in both languages (executed copies in reports/ and
+# reports/zh/, no PDFs), then reveal.js decks + PDF prints in slides/en and slides/zh; reveal.js from npm (slides/assets).
+slides: setup system-deps
+	$(BIN)/python -m helpers.report --no-pdf $(if $(DATASET),-p dataset $(DATASET),) --lang en
+	$(BIN)/python -m helpers.report --no-pdf $(if $(DATASET),-p dataset $(DATASET),) --lang zh
+	$(BIN)/python -m helpers.teaching slides --out slides
 
 simulate: setup
 	$(BIN)/python -m helpers.simulate --out data/raw/xiaomi_sim

@@ -47,7 +47,7 @@ ALLOWED: dict[str, frozenset[str] | None] = {
     "community": frozenset({"acquire", "clean", "simulate", "topics"}),
     "knowledge": frozenset({"acquire", "clean", "clv", "community", "segment", "topics"}),
     "report": frozenset({"knowledge"}),
-    "teaching": frozenset({"report"}),
+    "teaching": frozenset({"report"}),  # the Chinese editions and the slides: translations, headings, Chromium print
     "sharing": frozenset({"knowledge", "report"}),
     "exercises": None,
 }

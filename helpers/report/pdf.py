@@ -294,7 +294,7 @@ def _run_chromium(cmd: list[str], timeout: float) -> subprocess.CompletedProcess
     return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 
-def html_to_pdf(html_path: Path, pdf_path: Path, timeout: float = CHROMIUM_TIMEOUT_S) -> Path:
+def html_to_pdf(html_path: Path, pdf_path: Path, timeout: float = CHROMIUM_TIMEOUT_S, query: str = "") -> Path:
     """Print an HTML file to PDF with headless Chromium (page size from the CSS ``@page``).
 
     Parameters
@@ -305,6 +305,8 @@ def html_to_pdf(html_path: Path, pdf_path: Path, timeout: float = CHROMIUM_TIMEO
         The PDF to write (replaced if it exists).
     timeout
         Seconds before Chromium is killed.
+    query
+        Appended to the file's URL, e.g. ``"?print-pdf"`` (reveal.js' print layout for slides).
 
     Returns
     -------
@@ -326,7 +328,7 @@ def html_to_pdf(html_path: Path, pdf_path: Path, timeout: float = CHROMIUM_TIMEO
             *CHROMIUM_FLAGS,
             f"--user-data-dir={profile}",
             f"--print-to-pdf={pdf_path}",
-            Path(html_path).resolve().as_uri(),
+            Path(html_path).resolve().as_uri() + query,
         ]
         done = _run_chromium(cmd, timeout)
     if done.returncode != 0 or not pdf_path.exists() or pdf_path.stat().st_size == 0:

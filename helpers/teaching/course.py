@@ -41,6 +41,8 @@ REFERENCES = "docs/references.md"
 class Part:
     """A notebook (or some of its sections) taught in a session.
 
+    ``sections``/``sections_zh``: which sections, as the syllabus says it; ``numbers``: the same sections by their
+    heading numbers (``## 3 · …``; 0 is before the first heading; ``None``: all), which the slides use;
     ``objectives``: the numbers of the notebook's learning objectives this part teaches (``None``: all);
     ``exercises``: the exercise ids it takes (``None``: every exercise of the notebook no other part claims).
     """
@@ -50,6 +52,7 @@ class Part:
     sections_zh: str = ""
     objectives: tuple[int, ...] | None = None
     exercises: tuple[str, ...] | None = None
+    numbers: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,11 @@ class Session:
     readings: tuple[str, ...]
     minutes: dict[str, int] = field(default_factory=dict)  # lecture, notebook, discussion (exercise: computed)
 
+    @property
+    def name(self) -> str:
+        """File stem of the session's deck: ``session-2``."""
+        return f"session-{self.number}"
+
 
 SESSIONS: tuple[Session, ...] = (
     Session(0, "Customer data (lab)", "客户数据（上机课）", "before the cycle: acquisition, integration",
@@ -73,11 +81,11 @@ SESSIONS: tuple[Session, ...] = (
             {"lecture": 20, "notebook": 30, "discussion": 10}),
     Session(1, "Identification", "客户识别", "value × needs", "价值 × 需求",
             (Part("04", "§1–2 (after 03 has run: value = its CLV)", "第 1–2 节（先运行 03：价值即其 CLV）",
-                  objectives=(1,), exercises=("04.3",)),),
+                  objectives=(1,), exercises=("04.3",), numbers=(0, 1, 2)),),
             ("paper1", "kotler-keller", "chen-sain-guo-2012"),
             {"lecture": 25, "notebook": 20, "discussion": 15}),
     Session(2, "Differentiation", "客户区分", "CLV; ABC, RFM, clusters, lifecycle", "客户终身价值；ABC、RFM、聚类、生命周期",
-            (Part("03"), Part("04", "§3–9", "第 3–9 节", objectives=(2, 3, 4, 5))),
+            (Part("03"), Part("04", "§3–9", "第 3–9 节", objectives=(2, 3, 4, 5), numbers=(3, 4, 5, 6, 7, 8, 9))),
             ("paper1", "fader-hardie-lee-2005a", "fader-hardie-lee-2005b", "schmittlein-1987", "fader-hardie-2013",
              "hughes-1994", "batislam-2007", "fader-hardie-shang-2010", "fader-hardie-2007a", "wubben-wangenheim-2008"),
             {"lecture": 45, "notebook": 40, "discussion": 15}),
