@@ -19,7 +19,10 @@ Course instructors are one of the workbook's three user groups. This package giv
 Modules
 -------
 - :mod:`~helpers.teaching.glossary`  the glossary, key-terms tables, :func:`sync_terms`, the handout;
-- :mod:`~helpers.teaching.checks`    :class:`CheckResult` and the ``check_*`` helpers (``CRM_CHECK_LOG``);
+- :mod:`~helpers.teaching.checks`    :class:`CheckResult` and the ``check_*`` helpers (``CRM_CHECK_LOG``,
+  ``CRM_AUTOGRADE``);
+- :mod:`~helpers.teaching.tasks`     write-it-yourself exercises: :class:`Task`, :class:`Mistake`,
+  :func:`check_function` (runs the student's function, compares with the workbook's result);
 - :mod:`~helpers.teaching.editions`  :func:`exercises_of`, :func:`student_edition`, :func:`instructor_edition`,
   :func:`write_editions`;
 - :mod:`~helpers.teaching.cli`       ``python -m helpers.teaching {editions,sync-terms,glossary}``.
@@ -30,34 +33,48 @@ one rule (:data:`COURSE_TAGS`, :func:`notebook_number`); the PDF reports drop ev
 """
 
 from ..notebooks import COURSE_TAGS, notebook_number
-from .checks import CHECK_LOG_ENV, CheckResult, check_bool, check_choice, check_number, check_set
+from .checks import (AUTOGRADE_ENV, CHECK_LOG_ENV, CheckResult, check_bool, check_choice, check_number, check_set,
+                     combine, finish_check, graded)
 from .cli import main
-from .editions import (EDITIONS, EXTRA_NOTEBOOKS, assigned_names, exercises_of, instructor_edition, student_edition,
+from .editions import (EDITIONS, EXTRA_NOTEBOOKS, LANGS, assigned_names, exercise_title, exercises_of, instructor_edition,
+                       stub_names, student_edition,
                        write_editions)
+from .tasks import Mistake, Task, check_function, same
 from .glossary import (GLOSSARY_PATH, TERMS_HEADER, TERMS_RULE, glossary, glossary_markdown, notebook_terms, sync_terms,
                        table_rows, terms_table)
 
 __all__ = [
+    "AUTOGRADE_ENV",
     "CHECK_LOG_ENV",
     "COURSE_TAGS",
     "EDITIONS",
     "EXTRA_NOTEBOOKS",
+    "LANGS",
     "GLOSSARY_PATH",
     "TERMS_HEADER",
     "TERMS_RULE",
     "CheckResult",
+    "Mistake",
+    "Task",
     "assigned_names",
     "check_bool",
     "check_choice",
+    "check_function",
     "check_number",
     "check_set",
+    "combine",
+    "exercise_title",
     "exercises_of",
+    "finish_check",
     "glossary",
     "glossary_markdown",
+    "graded",
     "instructor_edition",
     "main",
     "notebook_number",
     "notebook_terms",
+    "same",
+    "stub_names",
     "student_edition",
     "sync_terms",
     "table_rows",

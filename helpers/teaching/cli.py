@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..errors import DataError
 from ..paths import NOTEBOOKS, PROJECT_ROOT
-from .editions import EDITIONS, write_editions
+from .editions import EDITIONS, LANGS, write_editions
 from .glossary import glossary_markdown, sync_terms
 
 DESCRIPTION = "The course kit: one glossary, self-checking exercises, and student / instructor editions."
@@ -23,6 +23,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ed.add_argument("--out", type=Path, default=PROJECT_ROOT / "editions", help="output folder (default: %(default)s)")
     ed.add_argument("--notebooks", type=Path, default=NOTEBOOKS, help="source notebooks (default: %(default)s)")
     ed.add_argument("--only", choices=EDITIONS, help="write one edition only")
+    ed.add_argument("--lang", choices=LANGS, help="write one language only (default: en and zh)")
     sy = sub.add_parser("sync-terms", help="rewrite each notebook's key-terms table from helpers/glossary.yml")
     sy.add_argument("--notebooks", type=Path, default=NOTEBOOKS)
     sy.add_argument("--check", action="store_true", help="only report notebooks whose table differs; exit 1 if any")
@@ -30,7 +31,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "editions":
-            written = write_editions(args.out, args.notebooks, (args.only,) if args.only else EDITIONS)
+            written = write_editions(args.out, args.notebooks, (args.only,) if args.only else EDITIONS,
+                                     (args.lang,) if args.lang else LANGS)
             for edition, paths in written.items():
                 print(f"{edition}: {len(paths)} notebooks + glossary.md in {Path(args.out) / edition}")
             return 0

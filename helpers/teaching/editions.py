@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import ast
 import copy
+import hashlib
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -35,10 +37,12 @@ import nbformat
 import pandas as pd
 
 from ..errors import DataError
+from ..i18n import load_unique_yaml
 from ..notebooks import (ANSWER_TAG, CHECK_TAG, COURSE_TAGS, EXERCISE_TAG, NOTE_TAG, SOLUTION_TAG, TEMPLATES,
                          find_notebooks)
 from ..paths import NOTEBOOKS
 from .glossary import glossary_markdown
+from .nbgrading import NBGRADER_CONFIG, nbgrader_metadata, solution_source
 
 EDITIONS = ("student", "instructor")
 """The editions :func:`write_editions` can write."""
@@ -70,6 +74,32 @@ def _all_none(source: str) -> bool:
     tree = ast.parse(source)
     return all(isinstance(node.value, ast.Constant) and node.value.value is None
                for node in ast.walk(tree) if isinstance(node, ast.Assign))
+
+
+def _blank_body(fn: ast.FunctionDef) -> bool:
+    """A stub's body: a docstring, then only ``...``, ``pass`` or ``raise NotImplementedError``."""
+    body = fn.body[1:] if fn.body and isinstance(fn.body[0], ast.Expr) and isinstance(
+        getattr(fn.body[0], "value", None), ast.Constant) and isinstance(fn.body[0].value.value, str) else fn.body
+    return all(isinstance(n, ast.Pass) or (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)
+                                           and n.value.value is Ellipsis)
+               or (isinstance(n, ast.Raise) and "NotImplementedError" in ast.unparse(n)) for n in body)
+
+
+def stub_names(stub: str) -> set[str] | None:
+    """The answer names a stub sets: variables set to ``None``, or functions with a blank body
+    (write-it-yourself exercises); ``None`` when the stub is neither."""
+    tree = ast.parse(stub)
+    functions = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
+    if functions:
+        others = [n for n in tree.body if not isinstance(n, (ast.FunctionDef, ast.Import, ast.ImportFrom))]
+        return {f.name for f in functions} if all(map(_blank_body, functions)) and not others else None
+    names = assigned_names(stub)
+    return names if names and _all_none(stub) else None
+
+
+def defined_names(source: str) -> set[str]:
+    """Names a solution defines: assignments and top-level functions."""
+    return assigned_names(source) | {n.name for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)}
 
 
 def exercises_of(nb: Any, where: str = "notebook") -> pd.DataFrame:
@@ -113,14 +143,23 @@ def exercises_of(nb: Any, where: str = "notebook") -> pd.DataFrame:
             raise DataError(f"exercise {ex}: cells must come in the order exercise → solution → check",
                             file=where, row=ex, hint="move the cells")
         stub = _teaching(nb.cells[s]).get("stub", "")
-        variables = assigned_names(stub) if stub else set()
-        if not variables or not variables <= assigned_names(nb.cells[s].source) or not _all_none(stub):
-            raise DataError(f"exercise {ex}: the stub {stub!r} must set the solution's answer variable(s) to None",
-                            file=where, row=ex, hint="metadata.teaching.stub, e.g. 'share_a = None  # your answer: …'")
-        lines = nb.cells[q].source.strip().splitlines()
-        rows.append({"exercise": ex, "question": next((x for x in lines if "Exercise" in x), lines[0]),
+        variables = stub_names(stub) if stub else None
+        if not variables or not variables <= defined_names(nb.cells[s].source):
+            raise DataError(f"exercise {ex}: the stub {stub!r} must set the solution's answer variable(s) to None "
+                            "or define its function(s) with a blank body", file=where, row=ex,
+                            hint="metadata.teaching.stub, e.g. 'share_a = None  # your answer: …' or "
+                                 "'def abc_classes(customers, cutoffs):\\n    raise NotImplementedError'")
+        rows.append({"exercise": ex, "question": exercise_title(nb.cells[q].source),
                      "variables": sorted(variables), "cells": sorted(i for v in cells.values() for i in v)})
     return pd.DataFrame(rows, columns=["exercise", "question", "variables", "cells"])
+
+
+def exercise_title(source: str) -> str:
+    """The exercise's own heading ("✏️ Exercise 04.1 · Class A customers A 类客户"), not a section
+    heading such as "Exercises 练习" above it."""
+    lines = [x.strip() for x in source.strip().splitlines() if x.strip()]
+    own = [x for x in lines if re.match(r"#*\s*(✏️\s*)?(Exercise|练习)\s+\d", x.lstrip("#").strip())]
+    return (own or [x for x in lines if x.startswith("#")] or lines)[0].lstrip("#").strip()
 
 
 def _clean(nb: Any) -> Any:
@@ -150,10 +189,23 @@ def _banner(nb: Any, edition: str, exercises: pd.DataFrame) -> Any:
     return nb
 
 
+def _with_nbgrader(nb: Any, edition: str) -> Any:
+    """nbgrader cell metadata (:mod:`helpers.teaching.nbgrading`) on the course cells; in the instructor
+    edition each answer cell becomes the stub + the worked solution as a solution region."""
+    for cell in nb.cells:
+        meta = nbgrader_metadata(cell, str(cell.get("id", "")))
+        if meta is None:
+            continue
+        if edition == "instructor" and SOLUTION_TAG in _tags(cell):
+            cell.source = solution_source(_teaching(cell)["stub"], cell.source)
+        cell.metadata["nbgrader"] = meta
+    return nb
+
+
 def instructor_edition(nb: Any, where: str = "notebook") -> Any:
-    """The instructor edition of a source notebook: everything, plus a banner; no outputs."""
+    """The instructor edition of a source notebook: everything, plus a banner and nbgrader metadata; no outputs."""
     exercises = exercises_of(nb, where)
-    return _banner(_clean(copy.deepcopy(nb)), "instructor", exercises)
+    return _with_nbgrader(_banner(_clean(copy.deepcopy(nb)), "instructor", exercises), "instructor")
 
 
 def student_edition(nb: Any, where: str = "notebook") -> Any:
@@ -172,21 +224,52 @@ def student_edition(nb: Any, where: str = "notebook") -> Any:
             cell.metadata["tags"] = [ANSWER_TAG if t == SOLUTION_TAG else t for t in cell.metadata["tags"]]
         cells.append(cell)
     out.cells = cells
-    return _banner(out, "student", exercises)
+    return _with_nbgrader(_banner(out, "student", exercises), "student")
+
+
+def _zh_parameters(nb: Any) -> Any:
+    """The Chinese edition runs with ``lang = "zh"`` (figures, tables, computed sentences, check hints)."""
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "parameters" in _tags(cell):
+            cell.source = re.sub(r'^lang = "en"', 'lang = "zh"', cell.source, flags=re.M)
+    return nb
+
+
+def _zh_exercise_cells(nb: Any, stem: str, notebooks_dir: Path) -> Any:
+    """Exercise questions and teaching notes in Chinese, from the notebook's translation store
+    (``notebooks/locale/zh/<stem>.yml``: cell id → ``source_sha`` of the English + ``zh``; see
+    :mod:`helpers.report.translations`); a cell whose translation is missing or older than the English
+    stays English."""
+    path = Path(notebooks_dir) / "locale" / "zh" / f"{stem}.yml"
+    store = (load_unique_yaml(path) or {}) if path.exists() else {}
+    for cell in nb.cells:
+        entry = store.get(str(cell.get("id", "")))
+        if cell.cell_type != "markdown" or not (_tags(cell) & {EXERCISE_TAG, NOTE_TAG}) or not entry:
+            continue
+        if entry.get("source_sha") == hashlib.sha256(cell.source.encode("utf-8")).hexdigest():
+            cell.source = str(entry["zh"]).rstrip("\n")
+    return nb
+
+
+LANGS = ("en", "zh")
+"""Languages :func:`write_editions` writes: English in ``<out>/<edition>/``, Chinese in ``<out>/zh/<edition>/``."""
 
 
 def write_editions(out_dir: str | Path, notebooks_dir: str | Path = NOTEBOOKS,
-                   editions: Sequence[str] = EDITIONS) -> dict[str, list[Path]]:
-    """Write ``<out_dir>/student/`` and ``<out_dir>/instructor/`` from the numbered notebooks.
+                   editions: Sequence[str] = EDITIONS, langs: Sequence[str] = LANGS) -> dict[str, list[Path]]:
+    """Write ``<out_dir>/student/`` and ``<out_dir>/instructor/`` (and ``<out_dir>/zh/…``) from the numbered notebooks.
 
     Each edition folder gets every ``NN_*.ipynb`` (transformed), the unnumbered notebooks of
-    :data:`EXTRA_NOTEBOOKS` (unchanged) and ``glossary.md``. Notebooks are written without
-    outputs and run from their folder (data paths come from :mod:`helpers.paths`).
+    :data:`EXTRA_NOTEBOOKS` (unchanged) and ``glossary.md``; the instructor folder also
+    ``nbgrader_config.py`` (:data:`helpers.teaching.nbgrading.NBGRADER_CONFIG`). Notebooks are
+    written without outputs and run from their folder (data paths come from :mod:`helpers.paths`).
+    The Chinese editions run with ``lang = "zh"`` and carry the Chinese exercise texts.
 
     Returns
     -------
     dict
-        Edition name → written notebook paths, in order.
+        Edition name (``"student"``, ``"instructor"``, ``"zh/student"``, ``"zh/instructor"``) → written
+        notebook paths, in order.
     """
     makers = {"student": student_edition, "instructor": instructor_edition}
     unknown = set(editions) - set(makers)
@@ -197,12 +280,15 @@ def write_editions(out_dir: str | Path, notebooks_dir: str | Path = NOTEBOOKS,
         raise FileNotFoundError(f"no NN_*.ipynb notebooks in {notebooks_dir}")
     written: dict[str, list[Path]] = {}
     handout = glossary_markdown()
-    for edition in editions:
-        folder = Path(out_dir) / edition
+    for lang, edition in ((lang, edition) for lang in langs for edition in editions):
+        key = edition if lang == "en" else f"{lang}/{edition}"
+        folder = Path(out_dir) / key
         folder.mkdir(parents=True, exist_ok=True)
         paths = []
         for src in sources:
             nb = makers[edition](nbformat.read(src, as_version=4), where=src.name)
+            if lang == "zh":
+                nb = _zh_exercise_cells(_zh_parameters(nb), src.stem, Path(notebooks_dir))
             nbformat.write(nb, folder / src.name)
             paths.append(folder / src.name)
         for name in EXTRA_NOTEBOOKS:
@@ -210,5 +296,7 @@ def write_editions(out_dir: str | Path, notebooks_dir: str | Path = NOTEBOOKS,
                 nbformat.write(_clean(nbformat.read(Path(notebooks_dir) / name, as_version=4)), folder / name)
                 paths.append(folder / name)
         (folder / "glossary.md").write_text(handout, encoding="utf-8")
-        written[edition] = paths
+        if edition == "instructor":
+            (folder / "nbgrader_config.py").write_text(NBGRADER_CONFIG, encoding="utf-8")
+        written[key] = paths
     return written
