@@ -151,8 +151,8 @@ def _c06_3(shown, *, effects):
                             "contain 0?")]
 
 
-def _c06_4(func, *, model, docs):
-    return [check_function("06.4", func, tasks.tfidf_task(model, docs))]
+def _c06_4(func, *, model, posts):
+    return [check_function("06.4", func, tasks.tfidf_task(model, posts))]
 
 
 def _c07_1(share, *, posts_coded):

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from .. import clv, knowledge, segment
+from .. import clv, knowledge, segment, topics
 from .. import survey as sv
 from ..largelog import ParquetLog, weekly_totals
 from ..teaching import Mistake, Task
@@ -151,7 +151,8 @@ def _abc(values: np.ndarray, ids: np.ndarray, cutoffs: tuple[float, ...], *, cro
         before = np.minimum.reduceat(before, starts)[block]
     share = before if crossing_in else cum
     labels = np.array(["A", "B", "C"])
-    k = np.searchsorted(np.array(cutoffs) - 1e-12, share, side="right" if crossing_in else "left")
+    k = (np.searchsorted(np.array(cutoffs) - 1e-12, share, side="right") if crossing_in
+         else np.searchsorted(np.array(cutoffs) + 1e-12, share, side="left"))
     out = np.empty(len(v), dtype=object)
     out[order] = labels[np.minimum(k, 2)]
     return out
@@ -222,10 +223,13 @@ def wilson_task(statements: pd.DataFrame) -> Task:
 
 
 # 06 · community: TF-IDF top words
-def tfidf_task(model: Any, docs: list[str], n: int = 10) -> Task:
+def tfidf_task(model: Any, posts: pd.DataFrame, n: int = 10) -> Task:
     """06.4: the ``n`` words with the largest total TF-IDF weight over the posts, with the topic model's
-    vectorizer settings (``model.vectorizer_``: tokens split on spaces, sublinear tf, min_df, max_df)."""
+    vectorizer settings (``model.vectorizer_``: tokens split on spaces, sublinear tf, min_df, max_df); the
+    student's function gets the posts as the model saw them (``topics.segment``: jieba, stop words removed)."""
     from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+
+    docs = topics.segment(topics.post_texts(posts), topics.load_stopwords())
 
     def top(matrix: Any, terms: np.ndarray) -> list[str]:
         total = np.asarray(matrix.sum(axis=0)).ravel()
