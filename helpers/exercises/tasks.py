@@ -169,13 +169,14 @@ def abc_task(customers: pd.DataFrame, cutoffs: tuple[float, float]) -> Task:
 
     return Task(args=(data, tuple(cutoffs)), expected=expected.rename("abc_class"),
                 mistakes=(Mistake(variant(crossing_in=False, ties=True),
-                                  "the customer who crosses the cut-off belongs to the class below the line (A at "
-                                  "80%): compare the share *before* the customer with the cut-off."),
+                                  "the customer who crosses a cut-off still belongs to the better class (A at 80%): "
+                                  "compare the share of revenue *before* the customer with the cut-off."),
                           Mistake(variant(crossing_in=True, ties=False),
                                   "customers with exactly the same revenue must share a class: a tie block at a "
                                   "cut-off goes up as a whole."),
                           Mistake(variant(crossing_in=False, ties=False),
-                                  "two slips: the crossing customer belongs above the line, and ties share a class.")),
+                                  "two slips: the customer who crosses a cut-off belongs to the better class, and "
+                                  "customers with the same revenue share a class.")),
                 hint="sort by revenue, largest first; class by the cumulative share of revenue before each customer.")
 
 

@@ -36,7 +36,7 @@ from ..notebooks import COURSE_TAGS, notebook_number
 from .checks import (AUTOGRADE_ENV, CHECK_LOG_ENV, CheckResult, check_bool, check_choice, check_number, check_set,
                      combine, finish_check, graded)
 from .cli import main
-from .editions import (EDITIONS, EXTRA_NOTEBOOKS, LANGS, assigned_names, exercise_title, exercises_of, instructor_edition,
+from .editions import (EDITIONS, EXTRA_NOTEBOOKS, LANGS, assigned_names, defined_names, exercise_title, exercises_of, instructor_edition,
                        stub_names, student_edition,
                        write_editions)
 from .tasks import Mistake, Task, check_function, same
@@ -63,6 +63,7 @@ __all__ = [
     "check_number",
     "check_set",
     "combine",
+    "defined_names",
     "exercise_title",
     "exercises_of",
     "finish_check",

@@ -98,8 +98,10 @@ def stub_names(stub: str) -> set[str] | None:
 
 
 def defined_names(source: str) -> set[str]:
-    """Names a solution defines: assignments and top-level functions."""
-    return assigned_names(source) | {n.name for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)}
+    """Names a solution defines at the top level: assignments (outside function bodies) and functions."""
+    body = ast.parse(source).body
+    functions = {n.name for n in body if isinstance(n, ast.FunctionDef)}
+    return functions.union(*(assigned_names(ast.unparse(n)) for n in body if not isinstance(n, ast.FunctionDef)))
 
 
 def exercises_of(nb: Any, where: str = "notebook") -> pd.DataFrame:
