@@ -266,3 +266,25 @@ def test_autograde_mode_raises_on_a_wrong_answer(data, monkeypatch):
     with pytest.raises(AssertionError, match="Not yet"):
         exercises.check("02.1", 127, quarantine=data["quarantine"])
     assert exercises.check("02.1", 123, quarantine=data["quarantine"]).right
+
+
+def test_checks_speak_chinese_in_the_chinese_editions(data):
+    """Under lang = "zh" (strict: a missing catalog entry raises) every message and hint is Chinese."""
+    from helpers import i18n
+
+    before = i18n.get_language()
+    i18n.set_language("zh", strict=True)
+    try:
+        for ex, (kw, expected, wrong, worked) in _cases(data).items():
+            for answers in (wrong, [None] * len(wrong)):
+                shown = repr(exercises.check(ex, *answers, **kw))
+                assert re.search(r"[\u4e00-\u9fff]{4}", shown.split("—", 1)[-1]), (ex, shown)
+        for ex, (kw, tasks) in _tasks(data).items():
+            for task in tasks:
+                for mistake in task.mistakes:
+                    assert re.search(r"[\u4e00-\u9fff]", i18n.tr(mistake.hint)), mistake.hint
+            for answers in ([_wrong(t) for t in tasks], [None] * len(tasks), [lambda *a, **k: 1 / 0] * len(tasks)):
+                shown = repr(exercises.check(ex, *answers, **kw))
+                assert "Hint" not in shown or re.search(r"提示: .*[\u4e00-\u9fff]", shown), (ex, shown)
+    finally:
+        i18n.set_language(before, strict=False)
