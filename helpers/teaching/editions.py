@@ -176,7 +176,8 @@ def _banner(nb: Any, edition: str, exercises: pd.DataFrame) -> Any:
     if edition == "student":
         text = ("> **Student edition 学生版.** Run the notebooks in order (01 → 07): each reads what the previous one "
                 "wrote. At each ✏️ exercise, replace `None` in the answer cell with your answer (a number, a text, "
-                "a set of ids or True/False, as the comment says), run it, then run the check below it: it says "
+                "a set of ids or True/False, as the comment says) or write the function whose body raises "
+                "`NotImplementedError` (✏️ Write it yourself), run it, then run the check below it: it says "
                 "✅ Right 正确 or ✏️ Not yet 还不对 with a hint, never the answer. The key terms are defined in "
                 "`glossary.md` beside this notebook.\n\n**Exercises 练习:**\n" + items)
     else:
