@@ -288,3 +288,12 @@ def test_checks_speak_chinese_in_the_chinese_editions(data):
                 assert "Hint" not in shown or re.search(r"提示: .*[\u4e00-\u9fff]", shown), (ex, shown)
     finally:
         i18n.set_language(before, strict=False)
+
+
+def test_a_log_too_large_for_pandas_is_not_judged(data, tmp_path):
+    from helpers.largelog import ParquetLog
+
+    data["lines"].to_parquet(tmp_path / "lines.parquet", index=False)
+    log = ParquetLog.open(tmp_path / "lines.parquet")
+    assert exercises.check("02.3", lambda lines: None, clean=log).status == "n/a"
+    assert exercises.check("03.4", lambda tx, days: None, transactions=log, period_days=7).status == "n/a"
