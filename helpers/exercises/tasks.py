@@ -105,7 +105,8 @@ def bgnbd_loglik_task(split: pd.DataFrame, model: Any) -> Task:
     expected = float(np.dot(weights, clv.BetaGeo().loglikeobs(np.array(params), data)))
     wrong = bgnbd_log_likelihood(params, x, tx, t, indicator=False)
     return Task(args=(params, x, tx, t), expected=expected, rtol=1e-6, atol=1e-6,
-                mistakes=(Mistake(-expected, "return the log-likelihood itself; minimise its negative only in the fit."),
+                mistakes=(Mistake(-expected, "return the log-likelihood itself; minimise its negative only in the "
+                                             "fit."),
                           Mistake(expected / len(x), "sum over customers, not the mean."),
                           Mistake(wrong, "the dropout term B(a+1, b+x−1)… applies only to customers with x > 0 "
                                          "(one-time buyers cannot have dropped out after a repeat purchase).")),
@@ -143,7 +144,8 @@ def value_need_task(customers: pd.DataFrame, need_col: str) -> Task:
                 hint="a Series of quadrant names (segment.QUADRANTS) indexed by customer_id.")
 
 
-def _abc(values: np.ndarray, ids: np.ndarray, cutoffs: tuple[float, ...], *, crossing_in: bool, ties: bool) -> np.ndarray:
+def _abc(values: np.ndarray, ids: np.ndarray, cutoffs: tuple[float, ...], *, crossing_in: bool,
+         ties: bool) -> np.ndarray:
     order = np.lexsort((ids.astype(str), -values))
     v = values[order]
     cum = np.cumsum(v) / v.sum()
@@ -215,7 +217,8 @@ def wilson_task(statements: pd.DataFrame) -> Task:
     p = count / n
     wald = 1.959963984540054 * np.sqrt(p * (1 - p) / n)
     z90 = 1.6448536269514722
-    mid, half = (p + z90**2 / (2 * n)) / (1 + z90**2 / n), z90 * np.sqrt(p * (1 - p) / n + z90**2 / (4 * n**2)) / (1 + z90**2 / n)
+    mid = (p + z90**2 / (2 * n)) / (1 + z90**2 / n)
+    half = z90 * np.sqrt(p * (1 - p) / n + z90**2 / (4 * n**2)) / (1 + z90**2 / n)
     return Task(args=(count, n), expected=(np.asarray(low), np.asarray(high)), rtol=1e-6, atol=1e-6,
                 mistakes=(Mistake((p - wald, p + wald), "that is the Wald interval p ± z·√(p(1−p)/n); Wilson's centre "
                                                          "moves towards 1/2 and its width uses z²/(4n²)."),

@@ -10,11 +10,15 @@ Course instructors are one of the workbook's three user groups. This package giv
 * **self-checking exercises**: :func:`check_number`, :func:`check_choice`, :func:`check_set`
   and :func:`check_bool` compare a student's answer with an expected value computed from the
   run's own data and return a :class:`CheckResult` that shows "✅ Right 正确" or
-  "Not yet 还不对" with a hint — never the expected value;
+  "Not yet 还不对" with a hint — never the expected value; **write-it-yourself** exercises
+  (:func:`check_function`) run the student's own function (ABC classes, RFM scores, the BG/NBD
+  likelihood …) on the run's data and compare it with the workbook's, naming the typical slip.
+  The notebooks' check cells call :func:`helpers.exercises.check`, which holds the expected values;
 * **editions**: ``python -m helpers.teaching editions --out editions/`` (``make editions``)
-  writes a student and an instructor edition of every numbered notebook from cell tags
-  (``exercise``, ``solution``, ``answer``, ``check``, ``teaching-note``; the layout is
-  described in :mod:`helpers.teaching.editions`).
+  writes a student and an instructor edition of every numbered notebook, in English and in
+  Chinese (``editions/zh/``), from cell tags (``exercise``, ``solution``, ``answer``, ``check``,
+  ``teaching-note``; the layout is described in :mod:`helpers.teaching.editions`), with nbgrader
+  cell metadata and an ``nbgrader_config.py`` (:mod:`helpers.teaching.nbgrading`).
 
 Modules
 -------
@@ -25,6 +29,7 @@ Modules
   :func:`check_function` (runs the student's function, compares with the workbook's result);
 - :mod:`~helpers.teaching.editions`  :func:`exercises_of`, :func:`student_edition`, :func:`instructor_edition`,
   :func:`write_editions`;
+- :mod:`~helpers.teaching.nbgrading` nbgrader cell metadata, solution regions, the course's nbgrader config;
 - :mod:`~helpers.teaching.cli`       ``python -m helpers.teaching {editions,sync-terms,glossary}``.
 
 Which notebooks there are, their numbers and the course-cell tags are :mod:`helpers.notebooks`'s
@@ -36,9 +41,8 @@ from ..notebooks import COURSE_TAGS, notebook_number
 from .checks import (AUTOGRADE_ENV, CHECK_LOG_ENV, CheckResult, check_bool, check_choice, check_number, check_set,
                      combine, finish_check, graded)
 from .cli import main
-from .editions import (EDITIONS, EXTRA_NOTEBOOKS, LANGS, assigned_names, defined_names, exercise_title, exercises_of, instructor_edition,
-                       stub_names, student_edition,
-                       write_editions)
+from .editions import (EDITIONS, EXTRA_NOTEBOOKS, LANGS, assigned_names, defined_names, exercise_title, exercises_of,
+                       instructor_edition, stub_names, student_edition, write_editions)
 from .tasks import Mistake, Task, check_function, same
 from .glossary import (GLOSSARY_PATH, TERMS_HEADER, TERMS_RULE, glossary, glossary_markdown, notebook_terms, sync_terms,
                        table_rows, terms_table)

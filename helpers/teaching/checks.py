@@ -74,8 +74,8 @@ def finish_check(exercise: str, status: str, detail: str, hint: str) -> CheckRes
     if status == "right":
         message = f"{prefix}✅ Right 正确"
     elif status == "n/a":
-        message = prefix + "ℹ️ " + tr("This exercise is written for the simulated Xiaomi data (dataset = \"xiaomi_sim\");") + \
-            " " + detail
+        message = (prefix + "ℹ️ " + tr("This exercise is written for the simulated Xiaomi data (dataset = \"xiaomi_sim\");")
+                   + " " + detail)
     else:
         message = f"{prefix}✏️ Not yet 还不对 — {detail}" + (f" Hint 提示: {tr(hint)}" if hint else "")
     result = CheckResult(exercise, status, message)
@@ -150,7 +150,8 @@ def check_number(exercise: str, answer: Any, expected: float | None, *, tol: flo
         return finish_check(exercise, "blank", tr(_BLANK + "."), hint)
     value = _as_float(answer)
     if value is None:
-        return finish_check(exercise, "not_yet", tr("the answer should be a number, not a {kind}.", kind=type(answer).__name__), hint)
+        return finish_check(exercise, "not_yet",
+                            tr("the answer should be a number, not a {kind}.", kind=type(answer).__name__), hint)
     if math.isnan(value):
         return finish_check(exercise, "not_yet", tr("your answer is NaN (not a number): check the calculation."), hint)
     if abs(value - float(expected)) <= tol:
@@ -197,7 +198,8 @@ def check_set(exercise: str, answer: Any, expected: Iterable[Any] | None, *, hin
     if _is_blank(answer):
         return finish_check(exercise, "blank", tr(_BLANK + "."), hint)
     if isinstance(answer, (str, bytes)) or not isinstance(answer, Iterable):
-        return finish_check(exercise, "not_yet", tr("the answer should be a collection of ids (a set, list or Series)."), hint)
+        return finish_check(exercise, "not_yet",
+                            tr("the answer should be a collection of ids (a set, list or Series)."), hint)
     expected = list(expected)
     bar = step_bar(len(expected), f"checking {exercise}", 3)  # sets of millions of ids (a 50M-line log)
     given = {str(v).strip() for v in answer}

@@ -34,7 +34,7 @@ BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 POINTS = 1
 """Points of each check (autograded test cell)."""
 
-NBGRADER_CONFIG = '''"""nbgrader configuration for the CRM workbook's course (written by `python -m helpers.teaching editions`).
+NBGRADER_CONFIG = '''"""nbgrader configuration for the CRM workbook's course (`python -m helpers.teaching editions`).
 
 Put the instructor edition's notebooks in source/<assignment>/ of an nbgrader course folder with this
 file, then `nbgrader generate_assignment <assignment>` and, after collecting, `nbgrader autograde`.
