@@ -336,7 +336,8 @@ def test_banner_lists_the_exercises_not_the_section_heading(editions):
             items = [line[2:] for line in banner.splitlines() if line.startswith("- ")]
             ids = list(teaching.exercises_of(_nb(ROOT / "notebooks" / path.name), path.name)["exercise"])
             assert len(items) == len(ids), (edition, path.name, items)
-            assert all(re.match(rf"✏️ Exercise {re.escape(i)} · \S", item) for i, item in zip(ids, items)), items
+            word = "练习" if edition.startswith("zh") else "Exercise"
+            assert all(re.match(rf"✏️ {word} {re.escape(i)} · \S", item) for i, item in zip(ids, items)), items
             assert not any(item.startswith("Exercises") for item in items)
 
 

@@ -245,12 +245,19 @@ def _zh_exercise_cells(nb: Any, stem: str, notebooks_dir: Path) -> Any:
     stays English."""
     path = Path(notebooks_dir) / "locale" / "zh" / f"{stem}.yml"
     store = (load_unique_yaml(path) or {}) if path.exists() else {}
+    titles = {}
     for cell in nb.cells:
         entry = store.get(str(cell.get("id", "")))
         if cell.cell_type != "markdown" or not (_tags(cell) & {EXERCISE_TAG, NOTE_TAG}) or not entry:
             continue
         if entry.get("source_sha") == hashlib.sha256(cell.source.encode("utf-8")).hexdigest():
+            if EXERCISE_TAG in _tags(cell):
+                titles[exercise_title(cell.source)] = exercise_title(str(entry["zh"]))
             cell.source = str(entry["zh"]).rstrip("\n")
+    for cell in nb.cells:  # the banner lists the exercises by their Chinese titles too
+        if any(t.endswith("-banner") for t in _tags(cell)):
+            cell.source = "\n".join(f"- {titles.get(line[2:], line[2:])}" if line.startswith("- ") else line
+                                    for line in cell.source.split("\n"))
     return nb
 
 
