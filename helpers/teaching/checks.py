@@ -21,10 +21,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..i18n import tr
 from ..largelog import step_bar
 
 CHECK_LOG_ENV = "CRM_CHECK_LOG"
 """Environment variable naming a file each check appends ``{"exercise", "status"}`` to."""
+AUTOGRADE_ENV = "CRM_AUTOGRADE"
+"""Environment variable: when set (``1``), :func:`graded` raises on every answer that is not right, so
+``nbgrader autograde`` scores the check cell 0 (its ``nbgrader_config.py`` in the editions sets it)."""
 
 
 @dataclass(frozen=True)
@@ -63,14 +67,17 @@ class CheckResult:
 _BLANK = "write your answer in the cell above 请在上方单元格作答"
 
 
-def _finish(exercise: str, status: str, detail: str, hint: str) -> CheckResult:
+def finish_check(exercise: str, status: str, detail: str, hint: str) -> CheckResult:
+    """The :class:`CheckResult` of a check (and its line in ``CRM_CHECK_LOG``); ``detail`` and ``hint``
+    must not contain the expected value."""
     prefix = f"**Exercise {exercise}** · " if exercise else ""
     if status == "right":
         message = f"{prefix}✅ Right 正确"
     elif status == "n/a":
-        message = f"{prefix}ℹ️ This exercise is written for the simulated Xiaomi data (dataset = \"xiaomi_sim\"); {detail}"
+        message = (prefix + "ℹ️ " + tr("This exercise is written for the simulated Xiaomi data (dataset = \"xiaomi_sim\");")
+                   + " " + detail)
     else:
-        message = f"{prefix}✏️ Not yet 还不对 — {detail}" + (f" Hint 提示: {hint}" if hint else "")
+        message = f"{prefix}✏️ Not yet 还不对 — {detail}" + (f" Hint 提示: {tr(hint)}" if hint else "")
     result = CheckResult(exercise, status, message)
     log = os.environ.get(CHECK_LOG_ENV)
     if log:
@@ -79,12 +86,29 @@ def _finish(exercise: str, status: str, detail: str, hint: str) -> CheckResult:
     return result
 
 
+def combine(results: Sequence[CheckResult]) -> CheckResult:
+    """One result of several parts (e.g. a set of ids and a share): right when every part that applies is."""
+    results = list(results)
+    order = ("blank", "not_yet", "right")
+    judged = [r.status for r in results if r.status != "n/a"]
+    status = min(judged, key=order.index) if judged else "n/a"
+    return CheckResult(results[0].exercise if results else "", status, "\n\n".join(r.message for r in results))
+
+
+def graded(result: CheckResult) -> CheckResult:
+    """``result`` itself; under ``CRM_AUTOGRADE=1`` an ``AssertionError`` (its message, never the
+    expected value) when it is not right, which is how nbgrader's autograder scores a test cell."""
+    if os.environ.get(AUTOGRADE_ENV, "").strip() in ("1", "true", "yes") and result.status not in ("right", "n/a"):
+        raise AssertionError(result.message)
+    return result
+
+
 def _is_blank(answer: Any) -> bool:
     return answer is None or answer is Ellipsis
 
 
 def _not_applicable(exercise: str) -> CheckResult:
-    return _finish(exercise, "n/a", "there is nothing to check for this dataset.", "")
+    return finish_check(exercise, "n/a", tr("there is nothing to check for this dataset."), "")
 
 
 def _as_float(value: Any) -> float | None:
@@ -123,17 +147,18 @@ def check_number(exercise: str, answer: Any, expected: float | None, *, tol: flo
     if expected is None:
         return _not_applicable(exercise)
     if _is_blank(answer):
-        return _finish(exercise, "blank", _BLANK + ".", hint)
+        return finish_check(exercise, "blank", tr(_BLANK + "."), hint)
     value = _as_float(answer)
     if value is None:
-        return _finish(exercise, "not_yet", f"the answer should be a number, not a {type(answer).__name__}.", hint)
+        return finish_check(exercise, "not_yet",
+                            tr("the answer should be a number, not a {kind}.", kind=type(answer).__name__), hint)
     if math.isnan(value):
-        return _finish(exercise, "not_yet", "your answer is NaN (not a number): check the calculation.", hint)
+        return finish_check(exercise, "not_yet", tr("your answer is NaN (not a number): check the calculation."), hint)
     if abs(value - float(expected)) <= tol:
-        return _finish(exercise, "right", "", hint)
+        return finish_check(exercise, "right", "", hint)
     if 0 < abs(float(expected)) <= 1 and abs(value / 100 - float(expected)) <= tol:
-        return _finish(exercise, "not_yet", "give a share between 0 and 1, not a percentage.", hint)
-    return _finish(exercise, "not_yet", "that is not the value the data give.", hint)
+        return finish_check(exercise, "not_yet", tr("give a share between 0 and 1, not a percentage."), hint)
+    return finish_check(exercise, "not_yet", tr("that is not the value the data give."), hint)
 
 
 def _norm_text(value: Any) -> str:
@@ -151,15 +176,15 @@ def check_choice(exercise: str, answer: Any, expected: Any, *, hint: str = "",
     if expected is None:
         return _not_applicable(exercise)
     if _is_blank(answer) or (isinstance(answer, str) and not answer.strip()):
-        return _finish(exercise, "blank", _BLANK + ".", hint)
+        return finish_check(exercise, "blank", tr(_BLANK + "."), hint)
     if isinstance(answer, float) and answer.is_integer():
         answer = int(answer)
     given = _norm_text(answer)
     if choices is not None and given not in {_norm_text(c) for c in choices}:
-        return _finish(exercise, "not_yet", "that is not one of the options the question lists.", hint)
+        return finish_check(exercise, "not_yet", tr("that is not one of the options the question lists."), hint)
     if given == _norm_text(expected):
-        return _finish(exercise, "right", "", hint)
-    return _finish(exercise, "not_yet", "that is not the one the data point to.", hint)
+        return finish_check(exercise, "right", "", hint)
+    return finish_check(exercise, "not_yet", tr("that is not the one the data point to."), hint)
 
 
 def check_set(exercise: str, answer: Any, expected: Iterable[Any] | None, *, hint: str = "") -> CheckResult:
@@ -171,9 +196,10 @@ def check_set(exercise: str, answer: Any, expected: Iterable[Any] | None, *, hin
     if expected is None:
         return _not_applicable(exercise)
     if _is_blank(answer):
-        return _finish(exercise, "blank", _BLANK + ".", hint)
+        return finish_check(exercise, "blank", tr(_BLANK + "."), hint)
     if isinstance(answer, (str, bytes)) or not isinstance(answer, Iterable):
-        return _finish(exercise, "not_yet", "the answer should be a collection of ids (a set, list or Series).", hint)
+        return finish_check(exercise, "not_yet",
+                            tr("the answer should be a collection of ids (a set, list or Series)."), hint)
     expected = list(expected)
     bar = step_bar(len(expected), f"checking {exercise}", 3)  # sets of millions of ids (a 50M-line log)
     given = {str(v).strip() for v in answer}
@@ -184,13 +210,13 @@ def check_set(exercise: str, answer: Any, expected: Iterable[Any] | None, *, hin
     bar.update()
     bar.close()
     if same:
-        return _finish(exercise, "right", "", hint)
+        return finish_check(exercise, "right", "", hint)
     parts = []
     if target - given:
         parts.append("some ids are missing")
     if given - target:
         parts.append("some of your ids do not belong")
-    return _finish(exercise, "not_yet", " and ".join(parts) + ".", hint)
+    return finish_check(exercise, "not_yet", tr(" and ".join(parts) + "."), hint)
 
 
 def check_bool(exercise: str, answer: Any, expected: bool | None, *, hint: str = "") -> CheckResult:
@@ -198,9 +224,9 @@ def check_bool(exercise: str, answer: Any, expected: bool | None, *, hint: str =
     if expected is None:
         return _not_applicable(exercise)
     if _is_blank(answer):
-        return _finish(exercise, "blank", _BLANK + ".", hint)
+        return finish_check(exercise, "blank", tr(_BLANK + "."), hint)
     if not isinstance(answer, bool) and type(answer).__name__ != "bool_":
-        return _finish(exercise, "not_yet", "answer True or False.", hint)
+        return finish_check(exercise, "not_yet", tr("answer True or False."), hint)
     if bool(answer) == bool(expected):
-        return _finish(exercise, "right", "", hint)
-    return _finish(exercise, "not_yet", "the data say otherwise.", hint)
+        return finish_check(exercise, "right", "", hint)
+    return finish_check(exercise, "not_yet", tr("the data say otherwise."), hint)

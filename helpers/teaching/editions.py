@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ from ..notebooks import (ANSWER_TAG, CHECK_TAG, COURSE_TAGS, EXERCISE_TAG, NOTE_
 from ..paths import NOTEBOOKS
 from .chinese import chinese_edition, chinese_template, glossary_markdown_zh
 from .glossary import glossary_markdown
+from .nbgrading import NBGRADER_CONFIG, nbgrader_metadata, solution_source
 
 EDITIONS = ("student", "instructor")
 """The editions :func:`write_editions` can write."""
@@ -74,6 +76,34 @@ def _all_none(source: str) -> bool:
     tree = ast.parse(source)
     return all(isinstance(node.value, ast.Constant) and node.value.value is None
                for node in ast.walk(tree) if isinstance(node, ast.Assign))
+
+
+def _blank_body(fn: ast.FunctionDef) -> bool:
+    """A stub's body: a docstring, then only ``...``, ``pass`` or ``raise NotImplementedError``."""
+    body = fn.body[1:] if fn.body and isinstance(fn.body[0], ast.Expr) and isinstance(
+        getattr(fn.body[0], "value", None), ast.Constant) and isinstance(fn.body[0].value.value, str) else fn.body
+    return all(isinstance(n, ast.Pass) or (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)
+                                           and n.value.value is Ellipsis)
+               or (isinstance(n, ast.Raise) and "NotImplementedError" in ast.unparse(n)) for n in body)
+
+
+def stub_names(stub: str) -> set[str] | None:
+    """The answer names a stub sets: variables set to ``None``, or functions with a blank body
+    (write-it-yourself exercises); ``None`` when the stub is neither."""
+    tree = ast.parse(stub)
+    functions = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
+    if functions:
+        others = [n for n in tree.body if not isinstance(n, (ast.FunctionDef, ast.Import, ast.ImportFrom))]
+        return {f.name for f in functions} if all(map(_blank_body, functions)) and not others else None
+    names = assigned_names(stub)
+    return names if names and _all_none(stub) else None
+
+
+def defined_names(source: str) -> set[str]:
+    """Names a solution defines at the top level: assignments (outside function bodies) and functions."""
+    body = ast.parse(source).body
+    functions = {n.name for n in body if isinstance(n, ast.FunctionDef)}
+    return functions.union(*(assigned_names(ast.unparse(n)) for n in body if not isinstance(n, ast.FunctionDef)))
 
 
 def exercises_of(nb: Any, where: str = "notebook") -> pd.DataFrame:
@@ -117,14 +147,23 @@ def exercises_of(nb: Any, where: str = "notebook") -> pd.DataFrame:
             raise DataError(f"exercise {ex}: cells must come in the order exercise → solution → check",
                             file=where, row=ex, hint="move the cells")
         stub = _teaching(nb.cells[s]).get("stub", "")
-        variables = assigned_names(stub) if stub else set()
-        if not variables or not variables <= assigned_names(nb.cells[s].source) or not _all_none(stub):
-            raise DataError(f"exercise {ex}: the stub {stub!r} must set the solution's answer variable(s) to None",
-                            file=where, row=ex, hint="metadata.teaching.stub, e.g. 'share_a = None  # your answer: …'")
-        lines = nb.cells[q].source.strip().splitlines()
-        rows.append({"exercise": ex, "question": next((x for x in lines if "Exercise" in x), lines[0]),
+        variables = stub_names(stub) if stub else None
+        if not variables or not variables <= defined_names(nb.cells[s].source):
+            raise DataError(f"exercise {ex}: the stub {stub!r} must set the solution's answer variable(s) to None "
+                            "or define its function(s) with a blank body", file=where, row=ex,
+                            hint="metadata.teaching.stub, e.g. 'share_a = None  # your answer: …' or "
+                                 "'def abc_classes(customers, cutoffs):\\n    raise NotImplementedError'")
+        rows.append({"exercise": ex, "question": exercise_title(nb.cells[q].source),
                      "variables": sorted(variables), "cells": sorted(i for v in cells.values() for i in v)})
     return pd.DataFrame(rows, columns=["exercise", "question", "variables", "cells"])
+
+
+def exercise_title(source: str) -> str:
+    """The exercise's own heading ("✏️ Exercise 04.1 · Class A customers A 类客户"), not a section
+    heading such as "Exercises 练习" above it."""
+    lines = [x.strip() for x in source.strip().splitlines() if x.strip()]
+    own = [x for x in lines if re.match(r"#*\s*(✏️\s*)?(Exercise|练习)\s+\d", x.lstrip("#").strip())]
+    return (own or [x for x in lines if x.startswith("#")] or lines)[0].lstrip("#").strip()
 
 
 def _clean(nb: Any) -> Any:
@@ -139,7 +178,8 @@ def _banner(nb: Any, edition: str, exercises: pd.DataFrame) -> Any:
     if edition == "student":
         text = ("> **Student edition 学生版.** Run the notebooks in order (01 → 07): each reads what the previous one "
                 "wrote. At each ✏️ exercise, replace `None` in the answer cell with your answer (a number, a text, "
-                "a set of ids or True/False, as the comment says), run it, then run the check below it: it says "
+                "a set of ids or True/False, as the comment says) or write the function whose body raises "
+                "`NotImplementedError` (✏️ Write it yourself), run it, then run the check below it: it says "
                 "✅ Right 正确 or ✏️ Not yet 还不对 with a hint, never the answer. The key terms are defined in "
                 "`glossary.md` beside this notebook.\n\n**Exercises 练习:**\n" + items)
     else:
@@ -154,10 +194,23 @@ def _banner(nb: Any, edition: str, exercises: pd.DataFrame) -> Any:
     return nb
 
 
+def _with_nbgrader(nb: Any, edition: str) -> Any:
+    """nbgrader cell metadata (:mod:`helpers.teaching.nbgrading`) on the course cells; in the instructor
+    edition each answer cell becomes the stub + the worked solution as a solution region."""
+    for cell in nb.cells:
+        meta = nbgrader_metadata(cell, str(cell.get("id", "")))
+        if meta is None:
+            continue
+        if edition == "instructor" and SOLUTION_TAG in _tags(cell):
+            cell.source = solution_source(_teaching(cell)["stub"], cell.source)
+        cell.metadata["nbgrader"] = meta
+    return nb
+
+
 def instructor_edition(nb: Any, where: str = "notebook") -> Any:
-    """The instructor edition of a source notebook: everything, plus a banner; no outputs."""
+    """The instructor edition of a source notebook: everything, plus a banner and nbgrader metadata; no outputs."""
     exercises = exercises_of(nb, where)
-    return _banner(_clean(copy.deepcopy(nb)), "instructor", exercises)
+    return _with_nbgrader(_banner(_clean(copy.deepcopy(nb)), "instructor", exercises), "instructor")
 
 
 def student_edition(nb: Any, where: str = "notebook") -> Any:
@@ -176,7 +229,7 @@ def student_edition(nb: Any, where: str = "notebook") -> Any:
             cell.metadata["tags"] = [ANSWER_TAG if t == SOLUTION_TAG else t for t in cell.metadata["tags"]]
         cells.append(cell)
     out.cells = cells
-    return _banner(out, "student", exercises)
+    return _with_nbgrader(_banner(out, "student", exercises), "student")
 
 
 def edition_folder(out_dir: str | Path, edition: str, lang: str = "en") -> Path:
@@ -197,7 +250,8 @@ def write_editions(out_dir: str | Path, notebooks_dir: str | Path = NOTEBOOKS,
 
     Each edition folder gets every ``NN_*.ipynb`` (transformed), the unnumbered notebooks of
     :data:`EXTRA_NOTEBOOKS` (unchanged) and ``glossary.md``. Notebooks are written without
-    outputs and run from their folder (data paths come from :mod:`helpers.paths`). The Chinese
+    outputs and run from their folder (data paths come from :mod:`helpers.paths`); the instructor folder also
+    gets ``nbgrader_config.py`` (:data:`helpers.teaching.nbgrading.NBGRADER_CONFIG`). The Chinese
     editions (``langs`` with ``"zh"``) go to ``<out_dir>/zh/<edition>/`` (:func:`edition_folder`).
 
     Returns
@@ -231,5 +285,7 @@ def write_editions(out_dir: str | Path, notebooks_dir: str | Path = NOTEBOOKS,
                     nbformat.write(extra if lang == "en" else chinese_template(extra, Path(name).stem), folder / name)
                     paths.append(folder / name)
             (folder / "glossary.md").write_text(handouts[lang], encoding="utf-8")
+            if edition == "instructor":
+                (folder / "nbgrader_config.py").write_text(NBGRADER_CONFIG, encoding="utf-8")
             written[edition if lang == "en" else f"{lang}/{edition}"] = paths
     return written

@@ -1,4 +1,4 @@
-"""Expected answers of the course exercises, computed from a run's own data.
+"""Expected answers of the number, choice, set and yes/no exercises, computed from a run's own data.
 
 Each function takes the objects a numbered notebook already holds (``customers``, ``scores``,
 the survey data …) and returns the value a check cell compares the student's answer with
@@ -17,31 +17,9 @@ from typing import Any
 
 import pandas as pd
 
-from .engines import sql_str
-from .largelog import ParquetLog
+from ..engines import sql_str
+from ..largelog import ParquetLog
 
-__all__ = [
-    "abc_class_ids",
-    "abc_revenue_share",
-    "best_segment_by_clv",
-    "channel_line_share",
-    "channel_majority",
-    "channel_revenue_share",
-    "did_excludes_zero",
-    "group_choice_share",
-    "group_difference_significant",
-    "holdout_direction",
-    "kind_share",
-    "largest_topic_on_board",
-    "n_below",
-    "p_alive_of_top_clv",
-    "quadrant_size",
-    "quarantined_rows",
-    "segment_top_complaint",
-    "source_encoding",
-    "statement_bound",
-    "step_share",
-]
 
 
 # 01 · acquisition
