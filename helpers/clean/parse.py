@@ -23,6 +23,8 @@ from typing import Callable, Iterable, NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import DataError, clip
 from ..schema import AMOUNT_LIMIT, CURRENCY_MARKS, DATE_FORMATS, PLAUSIBLE_DATES, REASONS, STATUS_LOOKUP
@@ -32,13 +34,16 @@ _EXCEL_SERIAL = re.compile(r"^[2-6]\d{4}(\.\d+)?$")  # 20000–69999: 1954-10-03
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
-def _nfkc(text: pd.Series) -> pd.Series:
-    """NFKC-normalised text (full-width ￥１９９９ → ¥1999), vectorised with Arrow's utf8_normalize."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+#: Python's white space (``str.isspace``, what ``re``'s ``\\s`` matches in text) as a character class Arrow's
+#: regular expressions (RE2) run: RE2's own ``\\s`` is ASCII only, and pandas runs ``\\s`` in Python, value by value.
+_SPACES = "[" + "".join(c for c in map(chr, range(0x3001)) if c.isspace()) + "]+"
 
-    arr = pa.array(text.astype(object).where(text.notna(), None).tolist(), type=pa.string())
-    return pd.Series(pc.utf8_normalize(arr, form="NFKC").to_pylist(), index=text.index, dtype="string")
+
+def _nfkc(text: pd.Series) -> pd.Series:
+    """NFKC-normalised text (full-width ￥１９９９ → ¥1999), vectorised with Arrow's utf8_normalize (no Python
+    string per value)."""
+    arr = pa.array(text.astype("string[pyarrow]").array)
+    return pd.Series(pd.arrays.ArrowStringArray(pc.utf8_normalize(arr, form="NFKC")), index=text.index)
 
 
 def _on_uniques(values: pd.Series, parse):
@@ -95,7 +100,7 @@ def _parse_timestamps(values: pd.Series, formats: Iterable[str] = DATE_FORMATS) 
     if is_dt.any():
         out[is_dt] = _as_ns(pd.to_datetime(values[is_dt].astype(object), errors="coerce"))  # 9999: NaT
     text = _nfkc(values[~is_dt & values.notna()].astype("string")).str.strip()
-    text = text.str.replace(r"\s+", " ", regex=True)
+    text = text.str.replace(_SPACES, " ", regex=True)
     remaining = text
     for fmt in formats:
         if remaining.empty:
