@@ -34,8 +34,8 @@ _EXCEL_SERIAL = re.compile(r"^[2-6]\d{4}(\.\d+)?$")  # 20000–69999: 1954-10-03
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
-#: Python's white space (``str.isspace``, what ``re``'s ``\\s`` matches in text) as a character class Arrow's
-#: regular expressions (RE2) run: RE2's own ``\\s`` is ASCII only, and pandas runs ``\\s`` in Python, value by value.
+#: Python's white space (``str.isspace``, what ``re``'s ``\s`` matches in text) as a character class Arrow's
+#: regular expressions (RE2) run: RE2's own ``\s`` is ASCII only, and pandas runs ``\s`` in Python, value by value.
 _SPACES = "[" + "".join(c for c in map(chr, range(0x3001)) if c.isspace()) + "]+"
 
 
@@ -105,6 +105,11 @@ def _parse_timestamps(values: pd.Series, formats: Iterable[str] = DATE_FORMATS) 
     for fmt in formats:
         if remaining.empty:
             break
+        if fmt in _ARROW_FORMATS:  # the common spelling, read in Arrow; what it does not read goes on to pandas
+            parsed = _arrow_times(remaining, fmt)
+            hit = parsed.notna()
+            out[hit[hit].index] = parsed[hit]
+            remaining = remaining[~hit]
         parsed = _as_ns(pd.to_datetime(remaining, format=fmt, errors="coerce"))  # 9999-12-31: NaT, no overflow
         hit = parsed.notna()
         out[hit[hit].index] = parsed[hit]
@@ -115,6 +120,25 @@ def _parse_timestamps(values: pd.Series, formats: Iterable[str] = DATE_FORMATS) 
             days = serial.astype(float)
             out[serial.index] = pd.Timestamp("1899-12-30") + pd.to_timedelta(days, unit="D")
     return out.astype("datetime64[ns]")
+
+
+#: Formats :func:`_arrow_times` reads, with the exact shape of a value written in it.
+_ARROW_FORMATS = {"%Y-%m-%d %H:%M:%S": r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"}
+
+
+def _arrow_times(text: pd.Series, fmt: str) -> pd.Series:
+    """Times written exactly in ``fmt`` (zero-padded, one of :data:`_ARROW_FORMATS`), read by Arrow's
+    ``strptime``; ``NaT`` for every other value, left for pandas (``pd.to_datetime(format=fmt)``) to read. A time
+    is taken only when written back in ``fmt`` it is the same text (no day 31 of a 30-day month rolled over, no
+    leap second) and inside ``datetime64[ns]``, so what Arrow reads is what pandas reads."""
+    arr = pa.array(text.astype("string[pyarrow]").array)
+    shaped = pc.fill_null(pc.match_substring_regex(arr, _ARROW_FORMATS[fmt]), False)
+    times = pc.strptime(pc.if_else(shaped, arr, None), format=fmt, unit="s", error_is_null=True)
+    same = pc.fill_null(pc.equal(pc.strftime(times, format=fmt), arr), False)
+    year = pc.year(times)
+    inside = pc.and_(same, pc.and_(pc.greater_equal(year, 1678), pc.less_equal(year, 2261)))
+    read = pc.if_else(inside, times, None).cast(pa.timestamp("ns"))
+    return pd.Series(read.to_numpy(zero_copy_only=False), index=text.index).astype("datetime64[ns]")
 
 
 def parse_amounts(values: pd.Series) -> pd.Series:

@@ -220,7 +220,10 @@ def duplicate_rows(work: pd.DataFrame) -> pd.Series:
     column present equal, as text (missing equals missing); the first copy is not marked. The sheets
     of a workbook are one file (:data:`~helpers.schema.SHEET_SUFFIX`)."""
     cols = [c for c in work.columns if c in CANONICAL or c == "source_file"]
-    ordered = work.sort_values(list(LINEAGE), kind="stable")
+    files = work["source_file"]
+    in_order = bool(files.notna().all() and files.eq(files.iloc[0]).all()
+                    and work["source_row"].is_monotonic_increasing) if len(work) else True
+    ordered = work if in_order else work.sort_values(list(LINEAGE), kind="stable")  # one file read in order: as is
     same = ordered[cols].astype("string")
     same["source_file"] = same["source_file"].str.replace(SHEET_SUFFIX, r"\1", regex=True)
     return same.duplicated(keep="first").reindex(work.index)
