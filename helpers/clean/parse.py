@@ -37,6 +37,7 @@ _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 #: Python's white space (``str.isspace``, what ``re``'s ``\s`` matches in text) as a character class Arrow's
 #: regular expressions (RE2) run: RE2's own ``\s`` is ASCII only, and pandas runs ``\s`` in Python, value by value.
 _SPACES = "[" + "".join(c for c in map(chr, range(0x3001)) if c.isspace()) + "]+"
+_ODD_SPACES = "[" + "".join(c for c in map(chr, range(0x3001)) if c.isspace() and c != " ") + "]|  "
 
 
 def _nfkc(text: pd.Series) -> pd.Series:
@@ -49,6 +50,8 @@ def _nfkc(text: pd.Series) -> pd.Series:
 def _on_uniques(values: pd.Series, parse):
     """Apply ``parse`` (a Series → Series or DataFrame function) to the distinct values only and spread
     the result back (prices, days repeat)."""
+    if len(values) > 100_000 and values.iloc[:20_000].nunique() > 0.9 * 20_000:
+        return parse(values)  # nearly every value distinct (times to the second): factorising buys nothing
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     if len(uniques) == 0 or len(uniques) > 0.7 * len(values):
         return parse(values)
@@ -100,7 +103,8 @@ def _parse_timestamps(values: pd.Series, formats: Iterable[str] = DATE_FORMATS) 
     if is_dt.any():
         out[is_dt] = _as_ns(pd.to_datetime(values[is_dt].astype(object), errors="coerce"))  # 9999: NaT
     text = _nfkc(values[~is_dt & values.notna()].astype("string")).str.strip()
-    text = text.str.replace(_SPACES, " ", regex=True)
+    if text.str.contains(_ODD_SPACES, regex=True).any():  # other white space than single spaces
+        text = text.str.replace(_SPACES, " ", regex=True)
     remaining = text
     for fmt in formats:
         if remaining.empty:
@@ -124,6 +128,8 @@ def _parse_timestamps(values: pd.Series, formats: Iterable[str] = DATE_FORMATS) 
 
 #: Formats :func:`_arrow_times` reads, with the exact shape of a value written in it.
 _ARROW_FORMATS = {"%Y-%m-%d %H:%M:%S": r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"}
+#: Where each field of such a time starts, and the Arrow function reading it back from the parsed time.
+_ARROW_PARTS = ((0, "year"), (5, "month"), (8, "day"), (11, "hour"), (14, "minute"), (17, "second"))
 
 
 def _arrow_times(text: pd.Series, fmt: str) -> pd.Series:
@@ -134,9 +140,12 @@ def _arrow_times(text: pd.Series, fmt: str) -> pd.Series:
     arr = pa.array(text.astype("string[pyarrow]").array)
     shaped = pc.fill_null(pc.match_substring_regex(arr, _ARROW_FORMATS[fmt]), False)
     times = pc.strptime(pc.if_else(shaped, arr, None), format=fmt, unit="s", error_is_null=True)
-    same = pc.fill_null(pc.equal(pc.strftime(times, format=fmt), arr), False)
-    year = pc.year(times)
-    inside = pc.and_(same, pc.and_(pc.greater_equal(year, 1678), pc.less_equal(year, 2261)))
+    same = pc.and_(pc.greater_equal(pc.year(times), 1678), pc.less_equal(pc.year(times), 2261))
+    for start, part in _ARROW_PARTS:  # each field as written: nothing rolled over (31 April, 24:00, second 60)
+        digits = pc.utf8_slice_codeunits(pc.if_else(shaped, arr, "0000-00-00 00:00:00"), start,
+                                         start + (4 if part == "year" else 2))
+        same = pc.and_(same, pc.equal(getattr(pc, part)(times), pc.cast(digits, pa.int64())))
+    inside = pc.fill_null(same, False)
     read = pc.if_else(inside, times, None).cast(pa.timestamp("ns"))
     return pd.Series(read.to_numpy(zero_copy_only=False), index=text.index).astype("datetime64[ns]")
 
