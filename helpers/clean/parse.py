@@ -50,7 +50,7 @@ def _nfkc(text: pd.Series) -> pd.Series:
 def _on_uniques(values: pd.Series, parse):
     """Apply ``parse`` (a Series → Series or DataFrame function) to the distinct values only and spread
     the result back (prices, days repeat)."""
-    if len(values) > 100_000 and values.iloc[:20_000].nunique() > 0.9 * 20_000:
+    if len(values) > 100_000 and values.iloc[:20_000].nunique() > 0.7 * 20_000:
         return parse(values)  # nearly every value distinct (times to the second): factorising buys nothing
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     if len(uniques) == 0 or len(uniques) > 0.7 * len(values):
@@ -114,10 +114,14 @@ def _parse_timestamps(values: pd.Series, formats: Iterable[str] = DATE_FORMATS) 
             hit = parsed.notna()
             out[hit[hit].index] = parsed[hit]
             remaining = remaining[~hit]
-        parsed = _as_ns(pd.to_datetime(remaining, format=fmt, errors="coerce"))  # 9999-12-31: NaT, no overflow
+        marks = [c for c in re.sub("%.", "", fmt) if not c.isspace() and not c.isalpha()]
+        tried = remaining  # only values holding the format's separators (- / . : 年 …) can be in it
+        for mark in dict.fromkeys(marks):
+            tried = tried[tried.str.contains(mark, regex=False).to_numpy(dtype=bool)]
+        parsed = _as_ns(pd.to_datetime(tried, format=fmt, errors="coerce"))  # 9999-12-31: NaT, no overflow
         hit = parsed.notna()
         out[hit[hit].index] = parsed[hit]
-        remaining = remaining[~hit]
+        remaining = remaining[~remaining.index.isin(hit[hit].index)]
     if not remaining.empty:
         serial = remaining[remaining.str.match(_EXCEL_SERIAL)]
         if not serial.empty:
@@ -127,9 +131,7 @@ def _parse_timestamps(values: pd.Series, formats: Iterable[str] = DATE_FORMATS) 
 
 
 #: Formats :func:`_arrow_times` reads, with the exact shape of a value written in it.
-_ARROW_FORMATS = {"%Y-%m-%d %H:%M:%S": r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"}
-#: Where each field of such a time starts, and the Arrow function reading it back from the parsed time.
-_ARROW_PARTS = ((0, "year"), (5, "month"), (8, "day"), (11, "hour"), (14, "minute"), (17, "second"))
+_ARROW_FORMATS = {"%Y-%m-%d %H:%M:%S": r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]) ([01]\d|2[0-3]):[0-5]\d:[0-5]\d$"}
 
 
 def _arrow_times(text: pd.Series, fmt: str) -> pd.Series:
@@ -140,11 +142,9 @@ def _arrow_times(text: pd.Series, fmt: str) -> pd.Series:
     arr = pa.array(text.astype("string[pyarrow]").array)
     shaped = pc.fill_null(pc.match_substring_regex(arr, _ARROW_FORMATS[fmt]), False)
     times = pc.strptime(pc.if_else(shaped, arr, None), format=fmt, unit="s", error_is_null=True)
-    same = pc.and_(pc.greater_equal(pc.year(times), 1678), pc.less_equal(pc.year(times), 2261))
-    for start, part in _ARROW_PARTS:  # each field as written: nothing rolled over (31 April, 24:00, second 60)
-        digits = pc.utf8_slice_codeunits(pc.if_else(shaped, arr, "0000-00-00 00:00:00"), start,
-                                         start + (4 if part == "year" else 2))
-        same = pc.and_(same, pc.equal(getattr(pc, part)(times), pc.cast(digits, pa.int64())))
+    day = pc.cast(pc.utf8_slice_codeunits(pc.if_else(shaped, arr, "0000-00-00"), 8, 10), pa.int64())
+    same = pc.and_(pc.equal(pc.day(times), day),  # 31 April rolls over into May: not the day written
+                   pc.and_(pc.greater_equal(pc.year(times), 1678), pc.less_equal(pc.year(times), 2261)))
     inside = pc.fill_null(same, False)
     read = pc.if_else(inside, times, None).cast(pa.timestamp("ns"))
     return pd.Series(read.to_numpy(zero_copy_only=False), index=text.index).astype("datetime64[ns]")

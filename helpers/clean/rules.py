@@ -260,10 +260,15 @@ def flag_extreme_orders(clean: pd.DataFrame, factor: float = 5.0, quantile: floa
     """
     if clean.empty:
         return pd.Series(False, index=clean.index)
-    totals = clean.groupby("order_id", sort=False)["amount"].transform("sum")
-    order_totals = clean.groupby("order_id", sort=False)["amount"].sum()
+    codes, _ = pd.factorize(clean["order_id"])  # grouped once, by number; a line without an order id is in none
+    has = codes >= 0
+    amount = clean["amount"][has]
+    totals = amount.groupby(codes[has], sort=False).transform("sum")
+    order_totals = amount.groupby(codes[has], sort=False).sum()
     threshold = factor * float(order_totals.quantile(quantile))
+    flags = pd.Series(False, index=clean.index)
     if threshold <= 0:
-        return pd.Series(False, index=clean.index)
-    return (totals > threshold).astype(bool)
+        return flags
+    flags[has] = (totals > threshold).to_numpy()
+    return flags
 
