@@ -1,6 +1,6 @@
 """The one CSV reader (issue 20): Arrow reads the regular files, with pandas' values; the rest goes to :mod:`csv`.
 
-:func:`helpers.acquire.formats.csv.arrow_frame` must give exactly what ``pandas.read_csv(dtype=str,
+:func:`helpers.acquire.formats.arrow.arrow_frame` must give exactly what ``pandas.read_csv(dtype=str,
 keep_default_na=False, na_values=[""], skipinitialspace=True)`` gives (the reader's definition since issue 2), and
 step aside (``None``) wherever Arrow could read a file differently, so that :func:`helpers.acquire.read_table`
 keeps splitting those lines with :mod:`csv` (malformed lines marked, unclosed quotes refused).
@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from helpers.acquire import read_table
-from helpers.acquire.formats.csv import arrow_frame
+from helpers.acquire.formats.arrow import arrow_frame
 from helpers.errors import DataError
 
 READ_BY_ARROW = {

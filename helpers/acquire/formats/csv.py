@@ -28,12 +28,10 @@ import zlib
 from collections import Counter
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.csv as pa_csv
 
 from ...errors import DataError
+from .arrow import arrow_frame, first_records
 from .base import TITLE_ROWS, FileFormat, RawTable, ReadOptions, header_position, title_note, unique_names
 
 
@@ -253,85 +251,6 @@ def _split_records(text: str, delimiter: str, path: Path) -> tuple[list[str], li
     return records[0], records[1:]
 
 
-#: Text that may mean a space pandas and :mod:`csv` skip after a delimiter (``skipinitialspace``) but Arrow keeps.
-_SPACE_AFTER = (" ", "\t")
-
-
-def arrow_frame(text: str, delimiter: str) -> pd.DataFrame | None:
-    """The delimited ``text`` (header on its first line) read by Arrow's CSV reader, every value text, empty
-    cells missing, columns named as pandas names them (:func:`unique_names`); ``None`` when Arrow could read it
-    differently from :mod:`csv` and pandas: a line with another number of fields than the header (or a
-    blank-looking line, a quote Arrow cannot close), or a space or tab after a delimiter or at a line start (the
-    others skip it, Arrow keeps it). The caller then splits the lines with :mod:`csv` (:func:`_read_with_header`).
-
-    The same values as ``pandas.read_csv(dtype=str, keep_default_na=False, na_values=[""],
-    skipinitialspace=True)`` (RFC 4180 quoting, CR, LF and CRLF line ends, empty lines skipped), in a tenth of
-    the time: no Python object per value (``tests/test_acquire.py::test_arrow_reader_reads_as_pandas``).
-    """
-    if len(delimiter) != 1 or delimiter in "\"\r\n" or text[:1] in _SPACE_AFTER:
-        return None
-    try:
-        data = text.encode("utf-8")
-    except UnicodeEncodeError:
-        return None
-    if _space_after_delimiter(data, delimiter):
-        return None
-    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):  # old Mac line ends: pandas reads "\r,a" oddly
-        return None
-    records, _ = _first_records(text, delimiter, TITLE_ROWS)
-    header = next((record for record in records if record), [])
-    if len(header) < 2:  # one column: a line "" is a blank line to the others, an empty value to Arrow
-        return None
-    names = [f"c{i}" for i in range(len(header))]
-    try:
-        table = pa_csv.read_csv(
-            pa.py_buffer(data),
-            read_options=pa_csv.ReadOptions(column_names=names, block_size=1 << 24),
-            parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
-            convert_options=pa_csv.ConvertOptions(column_types={n: pa.string() for n in names}, null_values=[""],
-                                                  strings_can_be_null=True, quoted_strings_can_be_null=True))
-    except pa.ArrowInvalid:
-        return None
-    if table.num_rows == 0 or [table.column(i)[0].as_py() for i in range(len(names))] != [h or None for h in header]:
-        return None
-    table = table.slice(1)
-    if _open_quote_at_end(table, text, delimiter):
-        return None
-    dtype = pd.StringDtype("pyarrow", na_value=np.nan)
-    return pd.DataFrame({name: pd.Series(table.column(i).to_pandas(types_mapper={pa.string(): dtype}.get), copy=False)
-                         for i, name in enumerate(unique_names(header))}, index=pd.RangeIndex(table.num_rows))
-
-
-def _space_after_delimiter(data: bytes, delimiter: str) -> bool:
-    """Whether a space or tab follows the delimiter or a line break anywhere in ``data`` (UTF-8), or starts it."""
-    octets = np.frombuffer(data, dtype=np.uint8)
-    spaces = np.flatnonzero((octets == ord(" ")) | (octets == ord("\t")))
-    if not len(spaces):
-        return False
-    if spaces[0] == 0:
-        return True
-    before = octets[spaces - 1]
-    return bool(np.isin(before, [ord(delimiter), ord("\r"), ord("\n")]).any())
-
-
-def _open_quote_at_end(table: pa.Table, text: str, delimiter: str) -> bool:
-    """Whether the file may end inside a quoted value (pandas and :func:`_split_records` refuse it, Arrow reads
-    it): the last record holds a line break, or its line does not parse with strict quoting."""
-    if table.num_rows == 0:
-        return False
-    last = [table.column(i)[-1].as_py() for i in range(table.num_columns)]
-    if any(v is not None and ("\n" in v or "\r" in v) for v in last):
-        return True
-    line = text[-2 * MAX_LINE_BYTES:].rstrip("\r\n").rsplit("\n", 1)[-1]
-    if '"' not in line:
-        return False
-    try:
-        list(csv.reader([line], delimiter=delimiter, skipinitialspace=True, strict=True))
-    except csv.Error:
-        return True
-    return False
-
-
 def _read_with_header(path: Path, text: str, delimiter: str, options: ReadOptions, used_encoding: str) -> RawTable:
     """A delimited text with a header row, each line's fields counted (module docstring).
 
@@ -405,27 +324,10 @@ def read(path: Path, options: ReadOptions) -> RawTable:
     return raw
 
 
-def _first_records(text: str, delimiter: str, n: int) -> tuple[list[list[str]], list[int]]:
-    """The first ``n`` records of a delimited text (:mod:`csv`) and the line each ends on, read from the start
-    of the text only (a record may span lines: the start read holds one record more than those returned)."""
-    size = 1 << 16
-    while True:
-        reader = csv.reader(io.StringIO(text[:size], newline=""), delimiter=delimiter, skipinitialspace=True)
-        records, ends = [], []
-        for record in reader:
-            records.append(record)
-            ends.append(reader.line_num)
-            if len(records) > n:
-                break
-        if len(records) > n or size >= len(text):
-            return records[:n], ends[:n]
-        size *= 4
-
-
 def _skip_title(text: str, delimiter: str) -> tuple[str, str]:
     """``(text from the header line on, note)`` when a title block stands above the header
     (:func:`~helpers.acquire.formats.base.header_position`), else ``(text, "")``."""
-    first, ends = _first_records(text, delimiter, TITLE_ROWS + 1)
+    first, ends = first_records(text, delimiter, TITLE_ROWS + 1)
     position = header_position(first)
     if position == 0:
         return text, ""
