@@ -15,7 +15,7 @@ each step in its own process (``--repeat`` times: best wall seconds, highest pea
   GB18030 file (encoding detected, column map, lineage, provenance hash, every rule and reason, the row
   account checked).
 
-Peak RSS is the whole process (``ru_maxrss``: the interpreter and its imports included); the table also gives
+Peak RSS is the whole process (``VmHWM``: the interpreter and its imports included); the table also gives
 the RSS after the imports, before the step. The target (issue 20): ingest within 4× the time and 2× the peak
 memory of a bare typed DuckDB or pyarrow read.
 """
@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -67,7 +66,10 @@ def make_file(rows: int, folder: Path) -> Path:
 
 
 def _rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak resident set (MiB): ``VmHWM``, the high-water mark of its own memory since it started
+    (``ru_maxrss`` would keep the parent's, carried across ``exec``)."""
+    with open("/proc/self/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:")) / 1024
 
 
 def child(kind: str, path: str) -> dict:

@@ -101,8 +101,13 @@ def structural_marks(frame: pd.DataFrame) -> dict[str, pd.Series]:
 def _is_summary(first: pa.Array) -> np.ndarray:
     """Whether each cell (a row's first filled cell, as text) is a totals word (:data:`_SUMMARY`: spaces, case
     and a trailing colon ignored)."""
-    key = pc.utf8_lower(pc.utf8_rtrim(pc.replace_substring_regex(first, r"\s+", ""), ":："))
-    return pc.fill_null(pc.is_in(key, pa.array(sorted(_SUMMARY))), False).to_numpy(zero_copy_only=False)
+    out = np.zeros(len(first), dtype=bool)
+    maybe = np.flatnonzero(~pc.fill_null(pc.ascii_is_decimal(first), False).to_numpy(zero_copy_only=False))
+    if len(maybe):  # a cell of digits only (an id, an amount) is no totals word
+        cells = first.take(pa.array(maybe))
+        key = pc.utf8_lower(pc.utf8_rtrim(pc.replace_substring_regex(cells, r"\s+", ""), ":："))
+        out[maybe] = pc.fill_null(pc.is_in(key, pa.array(sorted(_SUMMARY))), False).to_numpy(zero_copy_only=False)
+    return out
 
 
 def likely_header(frame: pd.DataFrame, columns: Mapping[str, str] | None) -> int | None:

@@ -92,17 +92,18 @@ def _parse_timestamps(values: pd.Series, formats: Iterable[str] = DATE_FORMATS) 
     other numbers are not dates). Day-first forms such as
     ``09/04/2013`` are deliberately not guessed: they are ambiguous, so they do not parse.
     """
-    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     if pd.api.types.is_datetime64_any_dtype(values):
         return _as_ns(values)
+    out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")  # filled by position
     if pd.api.types.is_string_dtype(values) and values.dtype != object:
-        is_dt = pd.Series(False, index=values.index)
+        is_dt = np.zeros(len(values), dtype=bool)
     else:  # object column: Excel cells may hold datetimes next to text
         is_dt = values.map(lambda v: isinstance(v, (pd.Timestamp, np.datetime64))
-                           or (hasattr(v, "year") and not isinstance(v, str))).astype(bool)  # bool even when empty
+                           or (hasattr(v, "year") and not isinstance(v, str))).to_numpy(dtype=bool)
     if is_dt.any():
-        out[is_dt] = _as_ns(pd.to_datetime(values[is_dt].astype(object), errors="coerce"))  # 9999: NaT
-    text = _nfkc(values[~is_dt & values.notna()].astype("string")).str.strip()
+        out[is_dt] = _as_ns(pd.to_datetime(values[is_dt].astype(object), errors="coerce")).to_numpy()  # 9999: NaT
+    at = np.flatnonzero(~is_dt & values.notna().to_numpy(dtype=bool))
+    text = _nfkc(values.iloc[at].astype("string")).str.strip()
     if text.str.contains(_ODD_SPACES, regex=True).any():  # other white space than single spaces
         text = text.str.replace(_SPACES, " ", regex=True)
     remaining = text
@@ -110,24 +111,26 @@ def _parse_timestamps(values: pd.Series, formats: Iterable[str] = DATE_FORMATS) 
         if remaining.empty:
             break
         if fmt in _ARROW_FORMATS:  # the common spelling, read in Arrow; what it does not read goes on to pandas
-            parsed = _arrow_times(remaining, fmt)
-            hit = parsed.notna()
-            out[hit[hit].index] = parsed[hit]
-            remaining = remaining[~hit]
+            parsed = _arrow_times(remaining, fmt).to_numpy()
+            hit = ~np.isnat(parsed)
+            out[at[hit]] = parsed[hit]
+            remaining, at = remaining[~hit], at[~hit]
         marks = [c for c in re.sub("%.", "", fmt) if not c.isspace() and not c.isalpha()]
-        tried = remaining  # only values holding the format's separators (- / . : 年 …) can be in it
+        tried = np.ones(len(remaining), dtype=bool)  # only values holding the format's separators (- / . : …)
         for mark in dict.fromkeys(marks):
-            tried = tried[tried.str.contains(mark, regex=False).to_numpy(dtype=bool)]
-        parsed = _as_ns(pd.to_datetime(tried, format=fmt, errors="coerce"))  # 9999-12-31: NaT, no overflow
-        hit = parsed.notna()
-        out[hit[hit].index] = parsed[hit]
-        remaining = remaining[~remaining.index.isin(hit[hit].index)]
+            tried &= remaining.str.contains(mark, regex=False).to_numpy(dtype=bool)
+        parsed = _as_ns(pd.to_datetime(remaining[tried], format=fmt, errors="coerce")).to_numpy()  # 9999: NaT
+        hit = np.zeros(len(remaining), dtype=bool)
+        hit[np.flatnonzero(tried)[~np.isnat(parsed)]] = True
+        out[at[hit]] = parsed[~np.isnat(parsed)]
+        remaining, at = remaining[~hit], at[~hit]
     if not remaining.empty:
-        serial = remaining[remaining.str.match(_EXCEL_SERIAL)]
-        if not serial.empty:
-            days = serial.astype(float)
-            out[serial.index] = pd.Timestamp("1899-12-30") + pd.to_timedelta(days, unit="D")
-    return out.astype("datetime64[ns]")
+        serial = remaining.str.match(_EXCEL_SERIAL).to_numpy(dtype=bool)
+        if serial.any():
+            days = remaining[serial].astype(float)
+            out[at[serial]] = (pd.Timestamp("1899-12-30") + pd.to_timedelta(days, unit="D")).to_numpy(
+                dtype="datetime64[ns]")
+    return pd.Series(out, index=values.index)
 
 
 #: Formats :func:`_arrow_times` reads, with the exact shape of a value written in it.
@@ -276,6 +279,28 @@ class Checked(NamedTuple):
 
 
 Rule = tuple[pd.Series, str, "pd.Series | str | None"]
+
+
+def check_distinct(check: Callable[[pd.Series], Checked], values: pd.Series) -> Checked:
+    """``check(values)``, run on the distinct values only when they are few (prices, status words) and spread
+    back: the same :class:`Checked` (every check is value by value), without a million rows of text between
+    the steps. Amounts in several currencies are refused as ``check`` refuses them on every value (naming the row)."""
+    if len(values) < 100_000:
+        return check(values)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if len(uniques) > 0.1 * len(values):
+        return check(values)
+    distinct = pd.Series(uniques, dtype=values.dtype)
+    if (codes < 0).any():  # a missing value's outcome too
+        distinct = pd.concat([distinct, values.iloc[[int(np.argmax(codes < 0))]]], ignore_index=True)
+    try:
+        checked = check(distinct)
+    except MixedCurrencies:
+        return check(values)
+    pick = np.where(codes < 0, len(uniques), codes)
+    return Checked(*(pd.Series(part.to_numpy()[pick] if not isinstance(part.dtype, pd.StringDtype)
+                               else part.array.take(pick), index=values.index, name=part.name)
+                     for part in checked))
 
 
 def first_reason(index: pd.Index, rules: Iterable[Rule]) -> tuple[pd.Series, pd.Series]:

@@ -75,7 +75,7 @@ from ..errors import DataError
 from ..largelog import ParquetLog
 from ..schema import ACQUISITION_MARKS, CANONICAL, DATE_FORMATS, DEFAULT_TEST_ID_PATTERN, LINEAGE, SHEET_SUFFIX
 from .large import TEXT_COLUMNS, clean_log
-from .parse import MixedCurrencies, first_reason, mixed_currencies, parse_quantities, value_checks
+from .parse import MixedCurrencies, check_distinct, first_reason, mixed_currencies, parse_quantities, value_checks
 from .returns import key_columns, net_returns
 
 
@@ -150,7 +150,7 @@ def clean_transactions(
     n = len(work)
     # value-level rules: one definition (helpers.clean.parse), shared with the large path
     try:
-        checks = {col: check(work[col]) for col, check in value_checks(date_formats, currency).items()
+        checks = {col: check_distinct(check, work[col]) for col, check in value_checks(date_formats, currency).items()
                   if col in work.columns}
     except MixedCurrencies as exc:  # name the first row, in file order, whose amount agrees with none before it
         order = work.loc[exc.marked.index].sort_values(list(LINEAGE), kind="stable").index
@@ -222,6 +222,8 @@ def time_order(clean: pd.DataFrame) -> np.ndarray:
     keys = []
     for column in ("timestamp", "order_id", "source_file", "source_row"):
         values = clean[column]
+        if column == "source_file" and len(values) and values.notna().all() and values.eq(values.iloc[0]).all():
+            continue  # one file: no order to keep
         if column in ("timestamp", "source_row") and not values.isna().any():
             keys.append(values.to_numpy().view("int64") if column == "timestamp" else values.to_numpy())
             continue

@@ -78,7 +78,9 @@ def arrow_frame(text: str, delimiter: str) -> pd.DataFrame | None:
 def _space_after_delimiter(data: bytes, delimiter: str) -> bool:
     """Whether a space or tab follows the delimiter or a line break anywhere in ``data`` (UTF-8), or starts it."""
     octets = np.frombuffer(data, dtype=np.uint8)
-    spaces = np.flatnonzero((octets == ord(" ")) | (octets == ord("\t")))
+    spaces = np.flatnonzero(octets == ord(" "))
+    if b"\t" in data:
+        spaces = np.union1d(spaces, np.flatnonzero(octets == ord("\t")))
     if not len(spaces):
         return False
     if spaces[0] == 0:
