@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -31,8 +32,11 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+if os.environ.get("BENCH_HELPERS"):  # --before: the helpers of an earlier revision
+    sys.path.insert(0, os.environ["BENCH_HELPERS"])
 
 LINES_PER_CUSTOMER = 3.5  # about what the simulation yields
 COLUMNS = {"customer_id": "客户ID", "order_id": "订单号", "timestamp": "下单时间", "amount": "实付金额",
@@ -108,12 +112,14 @@ def child(kind: str, path: str) -> dict:
     return {"seconds": seconds, "peak_mib": _rss_mib(), "import_mib": before, "rows": rows, **extra}
 
 
-def measure(kind: str, path: Path, repeat: int) -> dict:
-    """Best wall seconds and highest peak RSS over ``repeat`` fresh processes."""
+def measure(kind: str, path: Path, repeat: int, helpers: Path | None = None) -> dict:
+    """Best wall seconds and highest peak RSS over ``repeat`` fresh processes (``helpers``: a folder holding
+    another revision's ``helpers`` package, imported instead of this one)."""
+    env = {**os.environ, "BENCH_HELPERS": str(helpers)} if helpers else None
     runs = []
     for _ in range(repeat):
         out = subprocess.run([sys.executable, __file__, "--child", kind, str(path)], check=True,
-                             capture_output=True, text=True).stdout
+                             capture_output=True, text=True, env=env).stdout
         runs.append(json.loads(out.strip().splitlines()[-1]))
     best = min(runs, key=lambda r: r["seconds"])
     return {**best, "peak_mib": max(r["peak_mib"] for r in runs), "import_mib": max(r["import_mib"] for r in runs)}
@@ -123,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--before", metavar="REV", help="also measure the ingest step with the helpers of this "
+                                                         "git revision (e.g. the commit before issue 20's change)")
     parser.add_argument("--child", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -136,20 +144,29 @@ def main(argv: list[str] | None = None) -> int:
         utf8.write_bytes(path.read_bytes().decode("gb18030").encode("utf-8"))
         size = path.stat().st_size
         results = {kind: measure(kind, utf8 if kind == "duckdb" else path, args.repeat) for kind in STEPS}
+        if args.before:
+            old = Path(tmp) / "before"
+            old.mkdir()
+            archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.before, "helpers"], check=True,
+                                     capture_output=True).stdout
+            subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
+            results["before"] = measure("ingest", path, args.repeat, helpers=old)
     ingest = results["ingest"]
     assert all(r["rows"] == ingest["rows"] for r in results.values()), results
     assert ingest["kept"] + sum(ingest["reasons"].values()) == ingest["rows"]
     lines = [f"\n## Ingest: reading + cleaning a {size / 2**20:.0f} MB GB18030 CSV of {ingest['rows']:,} lines vs a "
              f"bare typed read ({datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC)",
              f"Machine: {machine()}. Command: `nice -n 10 python benchmarks/bench_acquire_clean.py --rows {args.rows} "
-             f"--repeat {args.repeat}` (each step in its own process, best of {args.repeat}; peak RSS of the whole "
+             f"--repeat {args.repeat}{' --before ' + args.before if args.before else ''}` (each step in its own "
+             f"process, best of {args.repeat}; peak RSS of the whole "
              f"process, the highest of the runs).", "",
              "| step | wall s | peak RSS MiB | RSS after imports MiB | ingest time ratio | ingest memory ratio |",
              "|---|---|---|---|---|---|"]
     verdicts = []
-    for kind, title in STEPS.items():
+    titles = {**STEPS, **({"before": f"the same ingest with the helpers of {args.before}"} if args.before else {})}
+    for kind, title in titles.items():
         r = results[kind]
-        if kind == "ingest":
+        if kind in ("ingest", "before"):
             ratios = "— | —"
         else:
             t, m = ingest["seconds"] / r["seconds"], ingest["peak_mib"] / r["peak_mib"]
@@ -163,6 +180,10 @@ def main(argv: list[str] | None = None) -> int:
               f"Ingest kept {ingest['kept']:,} lines, quarantined "
               + ", ".join(f"{n:,} {reason}" for reason, n in sorted(ingest["reasons"].items()))
               + f" (encoding detected: {ingest['encoding']}; row account checked)."]
+    if args.before:
+        b = results["before"]
+        lines.append(f"Against the helpers of {args.before} on the same file: {b['seconds'] / ingest['seconds']:.2f}× "
+                     f"the time and {b['peak_mib'] / ingest['peak_mib']:.2f}× the peak memory of today's ingest.")
     return record(lines)
 
 

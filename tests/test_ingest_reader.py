@@ -63,7 +63,8 @@ def test_arrow_reader_steps_aside_where_it_could_differ(text, tmp_path):
 
 def test_gb18030_export_read_by_arrow_keeps_every_value(tmp_path):
     rows = pd.DataFrame({"订单号": ["0012", "0013", "0013"], "客户ID": ["张三", "李四", None],
-                         "实付金额": ["¥1,999.00", "￥８", ""], "下单时间": ["2013/4/9 12:00", "2013-04-09 12:00:00", ""]})
+                         "实付金额": ["¥1,999.00", "￥８", ""],
+                         "下单时间": ["2013/4/9 12:00", "2013-04-09 12:00:00", ""]})
     path = tmp_path / "orders.csv"
     rows.to_csv(path, index=False, encoding="gb18030")
     frame, prov = read_table(path)

@@ -2,10 +2,10 @@
 
 A bundled dataset (:data:`~helpers.acquire.bundled.BUNDLED`), or the user's own file or folder. A
 Parquet source larger than ``max_rows_in_memory`` lines stays on disk as a
-:class:`~helpers.largelog.ParquetLog` that the later steps scan with DuckDB; a text or Excel export that large is
-read by the one reader (:func:`~helpers.acquire.read.read_transactions`: encoding, column map, lineage, marks) and
-its canonical table written as Parquet (:func:`stage_log`), so both cleaning paths clean what that reader read. A source is labelled
-SIMULATED when the ``manifest.yml`` beside it says so, own data otherwise.
+:class:`~helpers.largelog.ParquetLog` that the later steps scan with DuckDB; a text or Excel export that large
+is read by the one reader (:func:`~helpers.acquire.read.read_transactions`: encoding, column map, lineage,
+marks) and its canonical table written as Parquet (:func:`stage_log`), so both cleaning paths clean what that
+reader read. A source is labelled SIMULATED when the ``manifest.yml`` beside it says so, own data otherwise.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from ..errors import DataError
 from .. import paths
+from ..errors import DataError
 from ..largelog import LARGE_ROWS, ParquetLog
 from ..paths import display_path, file_format, resolve_user_path, sha256_of
 from ..store import Acquired, Provenance, read_time

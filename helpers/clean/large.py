@@ -37,7 +37,8 @@ import pyarrow as pa
 from ..engines import connect, run_with_progress, sql_ident, sql_str
 from ..errors import DataError
 from ..largelog import LARGE_ROWS, ParquetLog
-from ..schema import ACQUISITION_MARKS, CANONICAL, DATE_FORMATS, DEFAULT_TEST_ID_PATTERN, LINEAGE, SHEET_SUFFIX, clean_cell
+from ..schema import (ACQUISITION_MARKS, CANONICAL, DATE_FORMATS, DEFAULT_TEST_ID_PATTERN, LINEAGE, SHEET_SUFFIX,
+                      clean_cell)
 from .parse import REASON_RANK, Checked, MixedCurrencies, mixed_currencies, parse_quantities, value_checks
 from .returns import key_columns, net_returns
 

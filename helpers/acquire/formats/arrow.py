@@ -35,7 +35,8 @@ def arrow_frame(text: str, delimiter: str) -> pd.DataFrame | None:
     cells missing, columns named as pandas names them (:func:`unique_names`); ``None`` when Arrow could read it
     differently from :mod:`csv` and pandas: a line with another number of fields than the header (or a
     blank-looking line, a quote Arrow cannot close), or a space or tab after a delimiter or at a line start (the
-    others skip it, Arrow keeps it). The caller then splits the lines with :mod:`csv` (:mod:`helpers.acquire.formats.csv`).
+    others skip it, Arrow keeps it). The caller (:mod:`helpers.acquire.formats.csv`) then splits the lines with
+    :mod:`csv`.
 
     The same values as ``pandas.read_csv(dtype=str, keep_default_na=False, na_values=[""],
     skipinitialspace=True)`` (RFC 4180 quoting, CR, LF and CRLF line ends, empty lines skipped), in a tenth of
