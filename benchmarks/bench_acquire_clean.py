@@ -105,10 +105,10 @@ def child(kind: str, path: str) -> dict:
         start = time.perf_counter()
         tx = read_transactions(path, columns=dict(COLUMNS))
         kept, quarantine = clean_transactions(tx, currency="CNY")
-        seconds, rows = time.perf_counter() - start, len(tx)
-        check_accounting(tx, kept, quarantine)
+        seconds, rows, peak = time.perf_counter() - start, len(tx), _rss_mib()
+        check_accounting(tx, kept, quarantine)  # after the peak is read: the check's sets are not the ingest's
         extra = {"kept": len(kept), "reasons": {k: int(v) for k, v in quarantine["reason"].value_counts().items()},
-                 "encoding": tx.attrs["provenance"]["encoding"]}
+                 "encoding": tx.attrs["provenance"]["encoding"], "peak_mib": peak}
     return {"seconds": seconds, "peak_mib": _rss_mib(), "import_mib": before, "rows": rows, **extra}
 
 
