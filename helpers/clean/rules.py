@@ -189,19 +189,30 @@ def clean_transactions(
         reason[netted.index], detail[netted.index] = netted["reason"], netted["detail"]
 
     kept = reason.isna()
-    clean = work.loc[kept, [c for c in CANONICAL if c in work.columns] + list(LINEAGE)].copy()
-    clean["timestamp"] = ts[kept]
-    clean["amount"] = amount_out[kept].round(6)
-    clean["status"] = np.where(is_return[kept], "returned", "completed")
+    # the kept lines in time order, taken once: the order and the extreme flags come from the few columns they need
+    keep = np.flatnonzero(kept.to_numpy(dtype=bool))
+    order_ids = work["order_id"].iloc[keep].astype("string").str.strip().reset_index(drop=True)
+    amounts = amount_out.iloc[keep].round(6).reset_index(drop=True)
+    flags = flag_extreme_orders(pd.DataFrame({"order_id": order_ids, "amount": amounts}), factor=extreme_factor)
+    order = time_order(pd.DataFrame({"timestamp": ts.iloc[keep].reset_index(drop=True), "order_id": order_ids,
+                                     **{c: work[c].iloc[keep].reset_index(drop=True) for c in LINEAGE}}))
+    at = keep[order]
+
+    def pick(values: pd.Series) -> pd.Series:
+        return values.iloc[at].reset_index(drop=True)
+
+    clean = work[[c for c in CANONICAL if c in work.columns] + list(LINEAGE)].take(at).reset_index(drop=True)
+    clean["timestamp"] = pick(ts)
+    clean["amount"] = amounts.iloc[order].reset_index(drop=True)
+    clean["status"] = np.where(is_return.to_numpy(dtype=bool)[at], "returned", "completed")
     clean["status"] = clean["status"].astype("string")
-    clean["returned_amount"] = returned_amount[kept].round(6)
+    clean["returned_amount"] = pick(returned_amount).round(6)
     if quantity is not None:
-        clean["quantity"] = quantity[kept]
+        clean["quantity"] = pick(quantity)
     for col in TEXT_COLUMNS:
         if col in clean.columns:
             clean[col] = clean[col].astype("string").str.strip()
-    clean["flag_extreme"] = flag_extreme_orders(clean, factor=extreme_factor)
-    clean = clean.take(time_order(clean)).reset_index(drop=True)
+    clean["flag_extreme"] = flags.to_numpy()[order]
 
     quarantine = work.loc[~kept].drop(columns=marks)  # a mark's text is the row's detail
     for col in quarantine.columns:

@@ -77,17 +77,23 @@ def arrow_frame(text: str, delimiter: str) -> pd.DataFrame | None:
 
 
 def _space_after_delimiter(data: bytes, delimiter: str) -> bool:
-    """Whether a space or tab follows the delimiter or a line break anywhere in ``data`` (UTF-8), or starts it."""
-    octets = np.frombuffer(data, dtype=np.uint8)
-    spaces = np.flatnonzero(octets == ord(" "))
-    if b"\t" in data:
-        spaces = np.union1d(spaces, np.flatnonzero(octets == ord("\t")))
-    if not len(spaces):
-        return False
-    if spaces[0] == 0:
+    """Whether a space or tab follows the delimiter or a line break anywhere in ``data`` (UTF-8), or starts it
+    (looked at in windows of 8 MiB: no copy of the file's size)."""
+    if data[:1] in (b" ", b"\t"):
         return True
-    before = octets[spaces - 1]
-    return bool(np.isin(before, [ord(delimiter), ord("\r"), ord("\n")]).any())
+    tab = b"\t" in data
+    window = 8 << 20
+    for start in range(1, len(data), window):
+        octets = np.frombuffer(data, dtype=np.uint8, count=min(window, len(data) - start), offset=start)
+        spaces = np.flatnonzero(octets == ord(" "))
+        if tab:
+            spaces = np.union1d(spaces, np.flatnonzero(octets == ord("\t")))
+        if not len(spaces):
+            continue
+        before = np.frombuffer(data, dtype=np.uint8, count=len(octets), offset=start - 1)[spaces]
+        if np.isin(before, [ord(delimiter), ord("\r"), ord("\n")]).any():
+            return True
+    return False
 
 
 def _open_quote_at_end(table: pa.Table, text: str, delimiter: str) -> bool:
