@@ -33,7 +33,7 @@ from tqdm.auto import tqdm
 from .engines import connect, run_with_progress, sql_ident, sql_str
 from .errors import DataError
 from .paths import resolve_user_path
-from .schema import CANONICAL, resolve_columns
+from .schema import ACQUISITION_MARKS, CANONICAL, resolve_columns
 
 #: Parquet sources with more rows than this are not loaded into pandas by :func:`helpers.acquire.acquire`.
 LARGE_ROWS = 5_000_000
@@ -110,8 +110,8 @@ class ParquetLog:
         names = [r[0] for r in described if r[0] not in ("filename", "file_row_number")]
         lineage = {"source_file", "source_row"} <= set(names)
         mapping = dict(resolve_columns(pd.Index(names), columns, file=path))
-        extra = [n for n in names if n in ("flag_extreme", "returned_amount", "reason", "detail")
-                 and n not in mapping.values()]
+        extra = [n for n in names if n in ("flag_extreme", "returned_amount", "reason", "detail", *ACQUISITION_MARKS)
+                 and n not in mapping.values()]  # marks: a file read by acquisition's reader, written as Parquet
         mapping = {c: mapping[c] for c in CANONICAL if c in mapping}
         return cls(path=path, mapping=mapping, rows=rows, lineage=lineage, extra=extra)
 

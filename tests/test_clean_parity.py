@@ -302,6 +302,44 @@ def test_amounts_in_several_currencies_are_refused_naming_the_same_row_on_both_p
     assert expected.quarantine["reason"].tolist() == ["currency_mismatch"] * 3
 
 
+# --------------------------------------------------------------------------- a user's CSV: one reader for both paths
+
+
+@pytest.fixture(scope="module", params=["Arrow-read lines", "lines with padded values (csv module)"])
+def messy_csv(request, tmp_path_factory):
+    """The messy export as a GB18030 CSV under a title, with a repeated header and a totals row; without its padded
+    values the Arrow reader reads it, with them (and a malformed line) the csv module does."""
+    frame = pd.DataFrame(messy_rows(), dtype="string")
+    if request.param == "Arrow-read lines":
+        padded = frame.apply(lambda c: c.str.match(r"^\s")).fillna(False).any(axis=1)
+        frame = frame[~padded.to_numpy(dtype=bool)]
+    body = frame.to_csv(index=False, lineterminator="\r\n")
+    header = body.split("\r\n", 1)[0]
+    lines = body.rstrip("\r\n").split("\r\n")
+    lines[20:20] = [header] if request.param == "Arrow-read lines" else ["C98,A98,2013-01-02,99", header]
+    lines.append("合计,,,\"¥999,999.00\",,,")
+    path = tmp_path_factory.mktemp("csv") / "订单导出.csv"
+    path.write_bytes(("订单导出 2013-01-01\r\n" + "\r\n".join(lines) + "\r\n").encode("gb18030"))
+    return request.param, path
+
+
+def test_a_csv_is_read_once_and_cleans_the_same_on_both_paths(messy_csv, tmp_path, monkeypatch):
+    """A CSV past ``max_rows_in_memory`` is read by the same reader (encoding, title, marks, lineage) and its
+    canonical table staged as Parquet for DuckDB: kept lines, quarantine, reasons and details equal the
+    in-memory path's, the marked rows included (returns netted for one file, kept negative for the other)."""
+    kind, path = messy_csv
+    returns = "net" if kind == "Arrow-read lines" else "negative"
+    monkeypatch.setattr(paths, "INTERIM", tmp_path / "interim")
+    expected, got = both_paths(path, tmp_path, monkeypatch, returns=returns, test_accounts=["C_STAFF"])
+    assert_same_cleaning(expected, got)
+    reasons = set(expected.quarantine["reason"])
+    assert {"repeated_header", "summary_row", "duplicate", "test_account"} <= reasons
+    assert ("malformed_line" in reasons) == (kind != "Arrow-read lines")
+    staged = acquire.acquire("mine", source_path=path, max_rows_in_memory=1)
+    assert "read" in staged.transactions.path.parts and staged.provenance[0].encoding == "gb18030"
+    assert any("cleaned there by DuckDB" in note for note in staged.provenance[0].notes)
+
+
 # --------------------------------------------------------------------------- a typed log
 
 

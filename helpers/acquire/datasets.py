@@ -2,8 +2,10 @@
 
 A bundled dataset (:data:`~helpers.acquire.bundled.BUNDLED`), or the user's own file or folder. A
 Parquet source larger than ``max_rows_in_memory`` lines stays on disk as a
-:class:`~helpers.largelog.ParquetLog` that the later steps scan with DuckDB. A source is labelled
-SIMULATED when the ``manifest.yml`` beside it says so, own data otherwise.
+:class:`~helpers.largelog.ParquetLog` that the later steps scan with DuckDB; a text or Excel export that large
+is read by the one reader (:func:`~helpers.acquire.read.read_transactions`: encoding, column map, lineage,
+marks) and its canonical table written as Parquet (:func:`stage_log`), so both cleaning paths clean what that
+reader read. A source is labelled SIMULATED when the ``manifest.yml`` beside it says so, own data otherwise.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable, Mapping
 
+from .. import paths
 from ..errors import DataError
 from ..largelog import LARGE_ROWS, ParquetLog
 from ..paths import display_path, file_format, resolve_user_path, sha256_of
@@ -52,6 +55,10 @@ def acquire(
         prov = Provenance(**tx.attrs["provenance"])
         tx.attrs = {}
         simulated, label = _source_label(resolve_user_path(source_path))
+        if max_rows_in_memory is not None and len(tx) > max_rows_in_memory:
+            tx = stage_log(tx, _own_name(dataset))
+            prov.notes.append(f"{len(tx):,} lines, more than {max_rows_in_memory:,}: the lines as read written to "
+                              f"{display_path(tx.path)} and cleaned there by DuckDB")
         return Acquired(name=_own_name(dataset), label=label, simulated=simulated,
                         currency=currency, transactions=tx, customers=None, provenance=[prov],
                         test_accounts=list(test_accounts))
@@ -62,6 +69,17 @@ def acquire(
         hint=f"use {', '.join(repr(name) for name in BUNDLED)}, "
              "or give source_path= (and columns=) for your own file",
     )
+
+
+def stage_log(tx, dataset: str) -> ParquetLog:
+    """The canonical table ``tx`` (:func:`~helpers.acquire.read.read_transactions`: text as read, lineage, marks)
+    written to ``data/interim/<dataset>/read/transactions.parquet`` and opened as a
+    :class:`~helpers.largelog.ParquetLog`: the large path (:func:`helpers.clean.clean_log`) then cleans the values
+    this reader read, as the in-memory path does (``tests/test_clean_parity.py``)."""
+    folder = paths.ensure(paths.interim_dir(dataset) / "read")
+    path = folder / "transactions.parquet"
+    tx.to_parquet(path, index=False)
+    return ParquetLog.open(path)
 
 
 def _own_name(dataset: str) -> str:

@@ -35,7 +35,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Mapping
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..errors import DataError
 from ..paths import display_path, file_format, resolve_user_path, sha256_of
@@ -139,13 +141,16 @@ def raw_lineage(raw: RawTable, source: str) -> pd.DataFrame:
     if raw.parts:
         files = [f"{source}#{name}" for name, rows in raw.parts for _ in range(rows)]
         rows = [i for _, n in raw.parts for i in range(1, n + 1)]
-    else:
-        files, rows = [source] * len(raw.frame), list(range(1, len(raw.frame) + 1))
+        file = pd.Series(files, dtype="string")
+    else:  # one file: its name repeated in Arrow, no Python string per row
+        n = len(raw.frame)
+        file = pd.Series(pd.arrays.ArrowStringArray(pa.array([source], pa.large_string()).take(np.zeros(n, np.int64))
+                                                    .cast(pa.string())))
+        rows = np.arange(1, n + 1, dtype=np.int64)
     malformed = pd.Series(pd.NA, index=pd.RangeIndex(len(raw.frame)), dtype="string")
     for position, what in raw.malformed.items():
         malformed.iloc[position] = what
-    return pd.DataFrame({"source_file": pd.Series(files, dtype="string"),
-                         "source_row": pd.Series(rows, dtype="int64"), MALFORMED: malformed})
+    return pd.DataFrame({"source_file": file, "source_row": pd.Series(rows, dtype="int64"), MALFORMED: malformed})
 
 
 def _cell_text(value: Any) -> Any:
@@ -189,7 +194,9 @@ def to_canonical(
     out = pd.DataFrame(index=pd.RangeIndex(len(df)))
     for canonical in CANONICAL:
         if canonical in mapping:
-            out[canonical] = df[mapping[canonical]].to_numpy()
+            column = df[mapping[canonical]]
+            text = pd.api.types.is_string_dtype(column) and column.dtype != object
+            out[canonical] = column.array if text else column.to_numpy()  # text stays in Arrow, no objects
     if lineage is None:
         lineage = pd.DataFrame({"source_file": pd.Series([source] * len(df), dtype="string"),
                                 "source_row": pd.Series(range(1, len(df) + 1), dtype="int64")})

@@ -71,8 +71,9 @@ def structural_marks(frame: pd.DataFrame) -> dict[str, pd.Series]:
     n = len(frame)
     matches = np.zeros(n, dtype=int)
     cells = np.zeros(n, dtype=int)
-    first = np.full(n, None, dtype=object)  # each row's first filled cell, as text
-    unset = np.ones(n, dtype=bool)
+    first = np.full(n, -1)  # the column of each row's first filled cell
+    summary = np.zeros(n, dtype=bool)  # that cell is a totals word
+    texts = []
     for j, name in enumerate(frame.columns):
         values = frame.iloc[:, j]
         present = values.notna().to_numpy(copy=True)
@@ -80,19 +81,33 @@ def structural_marks(frame: pd.DataFrame) -> dict[str, pd.Series]:
         if text is not None:
             present &= text.fillna("").ne("").to_numpy(dtype=bool)
             matches += (text == str(name).strip()).fillna(False).to_numpy(dtype=bool) & present
-        take = unset & present
+        take = (first < 0) & present
         if take.any():
-            first[take] = [str(v) for v in (values if text is None else text).to_numpy(dtype=object)[take]]
-            unset &= ~take
+            first[take] = j
+            cell = (values if text is None else text)[take]
+            words = [str(v) for v in cell.to_numpy(dtype=object)] if text is None else cell.astype("string")
+            summary[take] = _is_summary(pa.array(words, pa.string()) if text is None else pa.array(words.array))
+        texts.append(values if text is None else text)
         cells += present
     header = (matches >= 2) & (matches == cells)
-    key = pc.utf8_lower(pc.utf8_rtrim(pc.replace_substring_regex(pa.array(first, pa.string()), r"\s+", ""), ":："))
-    summary = pc.fill_null(pc.is_in(key, pa.array(sorted(_SUMMARY))), False).to_numpy(zero_copy_only=False) & ~header
+    summary &= ~header
     said = pd.Series(pd.NA, index=frame.index, dtype="string")
     where = pd.Series(pd.NA, index=frame.index, dtype="string")
     said[header] = "its cells repeat the header"
-    where[summary] = ["first cell " + repr(v) for v in first[summary]]
+    where[summary] = ["first cell " + repr(str(texts[first[i]].iloc[i])) for i in np.flatnonzero(summary)]
     return dict(zip(ROW_MARKS, (said, where)))
+
+
+def _is_summary(first: pa.Array) -> np.ndarray:
+    """Whether each cell (a row's first filled cell, as text) is a totals word (:data:`_SUMMARY`: spaces, case
+    and a trailing colon ignored)."""
+    out = np.zeros(len(first), dtype=bool)
+    maybe = np.flatnonzero(~pc.fill_null(pc.ascii_is_decimal(first), False).to_numpy(zero_copy_only=False))
+    if len(maybe):  # a cell of digits only (an id, an amount) is no totals word
+        cells = first.take(pa.array(maybe))
+        key = pc.utf8_lower(pc.utf8_rtrim(pc.replace_substring_regex(cells, r"\s+", ""), ":："))
+        out[maybe] = pc.fill_null(pc.is_in(key, pa.array(sorted(_SUMMARY))), False).to_numpy(zero_copy_only=False)
+    return out
 
 
 def likely_header(frame: pd.DataFrame, columns: Mapping[str, str] | None) -> int | None:

@@ -37,7 +37,8 @@ import pyarrow as pa
 from ..engines import connect, run_with_progress, sql_ident, sql_str
 from ..errors import DataError
 from ..largelog import LARGE_ROWS, ParquetLog
-from ..schema import CANONICAL, DATE_FORMATS, DEFAULT_TEST_ID_PATTERN, LINEAGE, SHEET_SUFFIX, clean_cell
+from ..schema import (ACQUISITION_MARKS, CANONICAL, DATE_FORMATS, DEFAULT_TEST_ID_PATTERN, LINEAGE, SHEET_SUFFIX,
+                      clean_cell)
 from .parse import REASON_RANK, Checked, MixedCurrencies, mixed_currencies, parse_quantities, value_checks
 from .returns import key_columns, net_returns
 
@@ -123,7 +124,7 @@ def _canon_sql(types: dict[str, str], padded: dict[str, bool], id_maps: Iterable
     normalised as acquisition normalises them — :func:`_id_maps`, stripped —, blank ids missing; instants with a
     time zone as UTC wall time)."""
     cols, joins = [], []
-    for c in [c for c in CANONICAL if c in types] + list(LINEAGE):
+    for c in [c for c in CANONICAL if c in types] + list(LINEAGE) + [m for m in ACQUISITION_MARKS if m in types]:
         q = f"log.{sql_ident(c)}"
         if c in ("customer_id", "order_id"):
             text = f"CASE WHEN {_blank(q, padded.get(c, False))} THEN NULL ELSE {_strip(q, padded.get(c, False))} END"
@@ -325,6 +326,10 @@ def clean_log(log: ParquetLog, out_dir: str | Path, *, test_accounts: Iterable[s
                     joins.append(f"LEFT JOIN v{i} ON src.{sql_ident(column)} IS NOT DISTINCT FROM v{i}.raw")
                 extra += [f"v{i}.reason AS _r{i}", f"v{i}.detail AS _d{i}"] if join else \
                     [f"CAST(NULL AS VARCHAR) AS _r{i}", f"CAST(NULL AS VARCHAR) AS _d{i}"]
+        for mark in [m for m in ACQUISITION_MARKS if m in types]:  # rows acquisition's reader marked: not orders
+            maps[mark] = {mark}
+            extra += [f"CASE WHEN src.{sql_ident(mark)} IS NOT NULL THEN {sql_str(mark)} END AS _r{mark}",
+                      f"CAST(src.{sql_ident(mark)} AS VARCHAR) AS _d{mark}"]
         status = values["status"]["value"] if "status" in values else "'completed'"
         amount = values["amount"]["value"]
         quantity = "".join(f", {values[c]['value']} AS {sql_ident('_v_' + c)}" for c in ("quantity", *_LABELS)

@@ -23,6 +23,8 @@ from typing import Callable, Iterable, NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import DataError, clip
 from ..schema import AMOUNT_LIMIT, CURRENCY_MARKS, DATE_FORMATS, PLAUSIBLE_DATES, REASONS, STATUS_LOOKUP
@@ -32,18 +34,24 @@ _EXCEL_SERIAL = re.compile(r"^[2-6]\d{4}(\.\d+)?$")  # 20000–69999: 1954-10-03
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
-def _nfkc(text: pd.Series) -> pd.Series:
-    """NFKC-normalised text (full-width ￥１９９９ → ¥1999), vectorised with Arrow's utf8_normalize."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+#: Python's white space (``str.isspace``, what ``re``'s ``\s`` matches in text) as a character class Arrow's
+#: regular expressions (RE2) run: RE2's own ``\s`` is ASCII only, and pandas runs ``\s`` in Python, value by value.
+_SPACES = "[" + "".join(c for c in map(chr, range(0x3001)) if c.isspace()) + "]+"
+_ODD_SPACES = "[" + "".join(c for c in map(chr, range(0x3001)) if c.isspace() and c != " ") + "]|  "
 
-    arr = pa.array(text.astype(object).where(text.notna(), None).tolist(), type=pa.string())
-    return pd.Series(pc.utf8_normalize(arr, form="NFKC").to_pylist(), index=text.index, dtype="string")
+
+def _nfkc(text: pd.Series) -> pd.Series:
+    """NFKC-normalised text (full-width ￥１９９９ → ¥1999), vectorised with Arrow's utf8_normalize (no Python
+    string per value)."""
+    arr = pa.array(text.astype("string[pyarrow]").array)
+    return pd.Series(pd.arrays.ArrowStringArray(pc.utf8_normalize(arr, form="NFKC")), index=text.index)
 
 
 def _on_uniques(values: pd.Series, parse):
     """Apply ``parse`` (a Series → Series or DataFrame function) to the distinct values only and spread
     the result back (prices, days repeat)."""
+    if len(values) > 100_000 and values.iloc[:20_000].nunique() > 0.7 * 20_000:
+        return parse(values)  # nearly every value distinct (times to the second): factorising buys nothing
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     if len(uniques) == 0 or len(uniques) > 0.7 * len(values):
         return parse(values)
@@ -84,32 +92,65 @@ def _parse_timestamps(values: pd.Series, formats: Iterable[str] = DATE_FORMATS) 
     other numbers are not dates). Day-first forms such as
     ``09/04/2013`` are deliberately not guessed: they are ambiguous, so they do not parse.
     """
-    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     if pd.api.types.is_datetime64_any_dtype(values):
         return _as_ns(values)
+    out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")  # filled by position
     if pd.api.types.is_string_dtype(values) and values.dtype != object:
-        is_dt = pd.Series(False, index=values.index)
+        is_dt = np.zeros(len(values), dtype=bool)
     else:  # object column: Excel cells may hold datetimes next to text
         is_dt = values.map(lambda v: isinstance(v, (pd.Timestamp, np.datetime64))
-                           or (hasattr(v, "year") and not isinstance(v, str))).astype(bool)  # bool even when empty
+                           or (hasattr(v, "year") and not isinstance(v, str))).to_numpy(dtype=bool)
     if is_dt.any():
-        out[is_dt] = _as_ns(pd.to_datetime(values[is_dt].astype(object), errors="coerce"))  # 9999: NaT
-    text = _nfkc(values[~is_dt & values.notna()].astype("string")).str.strip()
-    text = text.str.replace(r"\s+", " ", regex=True)
+        out[is_dt] = _as_ns(pd.to_datetime(values[is_dt].astype(object), errors="coerce")).to_numpy()  # 9999: NaT
+    at = np.flatnonzero(~is_dt & values.notna().to_numpy(dtype=bool))
+    text = _nfkc(values.iloc[at].astype("string")).str.strip()
+    if text.str.contains(_ODD_SPACES, regex=True).any():  # other white space than single spaces
+        text = text.str.replace(_SPACES, " ", regex=True)
     remaining = text
     for fmt in formats:
         if remaining.empty:
             break
-        parsed = _as_ns(pd.to_datetime(remaining, format=fmt, errors="coerce"))  # 9999-12-31: NaT, no overflow
-        hit = parsed.notna()
-        out[hit[hit].index] = parsed[hit]
-        remaining = remaining[~hit]
+        if fmt in _ARROW_FORMATS:  # the common spelling, read in Arrow; what it does not read goes on to pandas
+            parsed = _arrow_times(remaining, fmt).to_numpy()
+            hit = ~np.isnat(parsed)
+            out[at[hit]] = parsed[hit]
+            remaining, at = remaining[~hit], at[~hit]
+        marks = [c for c in re.sub("%.", "", fmt) if not c.isspace() and not c.isalpha()]
+        tried = np.ones(len(remaining), dtype=bool)  # only values holding the format's separators (- / . : …)
+        for mark in dict.fromkeys(marks):
+            tried &= remaining.str.contains(mark, regex=False).to_numpy(dtype=bool)
+        parsed = _as_ns(pd.to_datetime(remaining[tried], format=fmt, errors="coerce")).to_numpy()  # 9999: NaT
+        hit = np.zeros(len(remaining), dtype=bool)
+        hit[np.flatnonzero(tried)[~np.isnat(parsed)]] = True
+        out[at[hit]] = parsed[~np.isnat(parsed)]
+        remaining, at = remaining[~hit], at[~hit]
     if not remaining.empty:
-        serial = remaining[remaining.str.match(_EXCEL_SERIAL)]
-        if not serial.empty:
-            days = serial.astype(float)
-            out[serial.index] = pd.Timestamp("1899-12-30") + pd.to_timedelta(days, unit="D")
-    return out.astype("datetime64[ns]")
+        serial = remaining.str.match(_EXCEL_SERIAL).to_numpy(dtype=bool)
+        if serial.any():
+            days = remaining[serial].astype(float)
+            out[at[serial]] = (pd.Timestamp("1899-12-30") + pd.to_timedelta(days, unit="D")).to_numpy(
+                dtype="datetime64[ns]")
+    return pd.Series(out, index=values.index)
+
+
+#: Formats :func:`_arrow_times` reads, with the exact shape of a value written in it.
+_ARROW_FORMATS = {"%Y-%m-%d %H:%M:%S": r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]) ([01]\d|2[0-3]):[0-5]\d:[0-5]\d$"}
+
+
+def _arrow_times(text: pd.Series, fmt: str) -> pd.Series:
+    """Times written exactly in ``fmt`` (zero-padded, one of :data:`_ARROW_FORMATS`), read by Arrow's
+    ``strptime``; ``NaT`` for every other value, left for pandas (``pd.to_datetime(format=fmt)``) to read. A time
+    is taken only when written back in ``fmt`` it is the same text (no day 31 of a 30-day month rolled over, no
+    leap second) and inside ``datetime64[ns]``, so what Arrow reads is what pandas reads."""
+    arr = pa.array(text.astype("string[pyarrow]").array)
+    shaped = pc.fill_null(pc.match_substring_regex(arr, _ARROW_FORMATS[fmt]), False)
+    times = pc.strptime(pc.if_else(shaped, arr, None), format=fmt, unit="s", error_is_null=True)
+    day = pc.cast(pc.utf8_slice_codeunits(pc.if_else(shaped, arr, "0000-00-00"), 8, 10), pa.int64())
+    same = pc.and_(pc.equal(pc.day(times), day),  # 31 April rolls over into May: not the day written
+                   pc.and_(pc.greater_equal(pc.year(times), 1678), pc.less_equal(pc.year(times), 2261)))
+    inside = pc.fill_null(same, False)
+    read = pc.if_else(inside, times, None).cast(pa.timestamp("ns"))
+    return pd.Series(read.to_numpy(zero_copy_only=False), index=text.index).astype("datetime64[ns]")
 
 
 def parse_amounts(values: pd.Series) -> pd.Series:
@@ -238,6 +279,28 @@ class Checked(NamedTuple):
 
 
 Rule = tuple[pd.Series, str, "pd.Series | str | None"]
+
+
+def check_distinct(check: Callable[[pd.Series], Checked], values: pd.Series) -> Checked:
+    """``check(values)``, run on the distinct values only when they are few (prices, status words) and spread
+    back: the same :class:`Checked` (every check is value by value), without a million rows of text between
+    the steps. Amounts in several currencies are refused as ``check`` refuses them on every value (naming the row)."""
+    if len(values) < 100_000:
+        return check(values)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if len(uniques) > 0.1 * len(values):
+        return check(values)
+    distinct = pd.Series(uniques, dtype=values.dtype)
+    if (codes < 0).any():  # a missing value's outcome too
+        distinct = pd.concat([distinct, values.iloc[[int(np.argmax(codes < 0))]]], ignore_index=True)
+    try:
+        checked = check(distinct)
+    except MixedCurrencies:
+        return check(values)
+    pick = np.where(codes < 0, len(uniques), codes)
+    return Checked(*(pd.Series(part.to_numpy()[pick] if not isinstance(part.dtype, pd.StringDtype)
+                               else part.array.take(pick), index=values.index, name=part.name)
+                     for part in checked))
 
 
 def first_reason(index: pd.Index, rules: Iterable[Rule]) -> tuple[pd.Series, pd.Series]:

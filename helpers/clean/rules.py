@@ -75,7 +75,7 @@ from ..errors import DataError
 from ..largelog import ParquetLog
 from ..schema import ACQUISITION_MARKS, CANONICAL, DATE_FORMATS, DEFAULT_TEST_ID_PATTERN, LINEAGE, SHEET_SUFFIX
 from .large import TEXT_COLUMNS, clean_log
-from .parse import MixedCurrencies, first_reason, mixed_currencies, parse_quantities, value_checks
+from .parse import MixedCurrencies, check_distinct, first_reason, mixed_currencies, parse_quantities, value_checks
 from .returns import key_columns, net_returns
 
 
@@ -150,7 +150,7 @@ def clean_transactions(
     n = len(work)
     # value-level rules: one definition (helpers.clean.parse), shared with the large path
     try:
-        checks = {col: check(work[col]) for col, check in value_checks(date_formats, currency).items()
+        checks = {col: check_distinct(check, work[col]) for col, check in value_checks(date_formats, currency).items()
                   if col in work.columns}
     except MixedCurrencies as exc:  # name the first row, in file order, whose amount agrees with none before it
         order = work.loc[exc.marked.index].sort_values(list(LINEAGE), kind="stable").index
@@ -189,20 +189,30 @@ def clean_transactions(
         reason[netted.index], detail[netted.index] = netted["reason"], netted["detail"]
 
     kept = reason.isna()
-    clean = work.loc[kept, [c for c in CANONICAL if c in work.columns] + list(LINEAGE)].copy()
-    clean["timestamp"] = ts[kept]
-    clean["amount"] = amount_out[kept].round(6)
-    clean["status"] = np.where(is_return[kept], "returned", "completed")
+    # the kept lines in time order, taken once: the order and the extreme flags come from the few columns they need
+    keep = np.flatnonzero(kept.to_numpy(dtype=bool))
+    order_ids = work["order_id"].iloc[keep].astype("string").str.strip().reset_index(drop=True)
+    amounts = amount_out.iloc[keep].round(6).reset_index(drop=True)
+    flags = flag_extreme_orders(pd.DataFrame({"order_id": order_ids, "amount": amounts}), factor=extreme_factor)
+    order = time_order(pd.DataFrame({"timestamp": ts.iloc[keep].reset_index(drop=True), "order_id": order_ids,
+                                     **{c: work[c].iloc[keep].reset_index(drop=True) for c in LINEAGE}}))
+    at = keep[order]
+
+    def pick(values: pd.Series) -> pd.Series:
+        return values.iloc[at].reset_index(drop=True)
+
+    clean = work[[c for c in CANONICAL if c in work.columns] + list(LINEAGE)].take(at).reset_index(drop=True)
+    clean["timestamp"] = pick(ts)
+    clean["amount"] = amounts.iloc[order].reset_index(drop=True)
+    clean["status"] = np.where(is_return.to_numpy(dtype=bool)[at], "returned", "completed")
     clean["status"] = clean["status"].astype("string")
-    clean["returned_amount"] = returned_amount[kept].round(6)
+    clean["returned_amount"] = pick(returned_amount).round(6)
     if quantity is not None:
-        clean["quantity"] = quantity[kept]
+        clean["quantity"] = pick(quantity)
     for col in TEXT_COLUMNS:
         if col in clean.columns:
             clean[col] = clean[col].astype("string").str.strip()
-    clean["flag_extreme"] = flag_extreme_orders(clean, factor=extreme_factor)
-    clean = clean.sort_values(["timestamp", "order_id", "source_file", "source_row"], kind="stable")
-    clean = clean.reset_index(drop=True)
+    clean["flag_extreme"] = flags.to_numpy()[order]
 
     quarantine = work.loc[~kept].drop(columns=marks)  # a mark's text is the row's detail
     for col in quarantine.columns:
@@ -215,14 +225,41 @@ def clean_transactions(
     return Cleaned(clean, quarantine)
 
 
+def time_order(clean: pd.DataFrame) -> np.ndarray:
+    """Positions of the kept lines in the order they are stored: by ``timestamp``, ``order_id``, ``source_file``,
+    ``source_row`` (a missing order id last), stably — ``sort_values(..., kind="stable")``'s order, computed as
+    pandas computes it (:func:`numpy.lexsort` over each key's rank) but from the times and row numbers themselves
+    and one ranking of the order ids."""
+    keys = []
+    for column in ("timestamp", "order_id", "source_file", "source_row"):
+        values = clean[column]
+        if column == "source_file" and len(values) and values.notna().all() and values.eq(values.iloc[0]).all():
+            continue  # one file: no order to keep
+        if column in ("timestamp", "source_row") and not values.isna().any():
+            keys.append(values.to_numpy().view("int64") if column == "timestamp" else values.to_numpy())
+            continue
+        codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
+        keys.append(np.where(codes < 0, len(uniques), codes))  # missing last
+    return np.lexsort(keys[::-1])
+
+
 def duplicate_rows(work: pd.DataFrame) -> pd.Series:
     """``True`` on each exact copy of an earlier row (file order) of the same file: every canonical
     column present equal, as text (missing equals missing); the first copy is not marked. The sheets
     of a workbook are one file (:data:`~helpers.schema.SHEET_SUFFIX`)."""
     cols = [c for c in work.columns if c in CANONICAL or c == "source_file"]
-    ordered = work.sort_values(list(LINEAGE), kind="stable")
+    files = work["source_file"]
+    in_order = bool(files.notna().all() and files.eq(files.iloc[0]).all()
+                    and work["source_row"].is_monotonic_increasing) if len(work) else True
+    ordered = work if in_order else work.sort_values(list(LINEAGE), kind="stable")  # one file read in order: as is
     same = ordered[cols].astype("string")
     same["source_file"] = same["source_file"].str.replace(SHEET_SUFFIX, r"\1", regex=True)
+    few = [c for c in ("order_id", "amount") if c in same.columns]
+    if few and len(same) > 100_000:  # only rows equal on these two can be copies: the full test on those
+        maybe = same.duplicated(subset=few, keep=False).to_numpy()
+        found = pd.Series(False, index=same.index)
+        found[maybe] = same[maybe].duplicated(keep="first").to_numpy()
+        return found.reindex(work.index)
     return same.duplicated(keep="first").reindex(work.index)
 
 
@@ -236,10 +273,15 @@ def flag_extreme_orders(clean: pd.DataFrame, factor: float = 5.0, quantile: floa
     """
     if clean.empty:
         return pd.Series(False, index=clean.index)
-    totals = clean.groupby("order_id", sort=False)["amount"].transform("sum")
-    order_totals = clean.groupby("order_id", sort=False)["amount"].sum()
+    codes, _ = pd.factorize(clean["order_id"])  # grouped once, by number; a line without an order id is in none
+    has = codes >= 0
+    amount = clean["amount"][has]
+    totals = amount.groupby(codes[has], sort=False).transform("sum")
+    order_totals = amount.groupby(codes[has], sort=False).sum()
     threshold = factor * float(order_totals.quantile(quantile))
+    flags = pd.Series(False, index=clean.index)
     if threshold <= 0:
-        return pd.Series(False, index=clean.index)
-    return (totals > threshold).astype(bool)
+        return flags
+    flags[has] = (totals > threshold).to_numpy()
+    return flags
 

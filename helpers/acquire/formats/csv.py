@@ -31,6 +31,7 @@ from pathlib import Path
 import pandas as pd
 
 from ...errors import DataError
+from .arrow import arrow_frame, first_records
 from .base import TITLE_ROWS, FileFormat, RawTable, ReadOptions, header_position, title_note, unique_names
 
 
@@ -118,7 +119,7 @@ def _utf16_hint(raw: bytes) -> str:
 
 def _check_nul(path: Path, raw: bytes, text: str, used: str) -> None:
     """Refuse text holding NUL characters (a damaged file, or UTF-16 without a byte-order mark)."""
-    if "\x00" not in text:
+    if b"\x00" not in raw or "\x00" not in text:  # U+0000 is written with zero bytes in every encoding
         return
     at = raw.find(b"\x00")
     raise DataError(f"contains {text.count(chr(0))} NUL character(s) (first at byte {at}, read as {used})",
@@ -186,8 +187,19 @@ def _decode(path: Path, raw: bytes, encoding: str | None) -> tuple[str, str]:
     )
 
 
+def _head(text: str, lines: int) -> str:
+    """The first ``lines`` lines of ``text`` (:meth:`str.splitlines`), joined by ``\\n``, without splitting the
+    whole text (a file of a million lines)."""
+    size = 1 << 16
+    while True:
+        found = text[:size].splitlines()
+        if len(found) > lines or size >= len(text):  # a line after the last one taken: those are whole
+            return "\n".join(found[:lines])
+        size *= 4
+
+
 def _sniff_sep(text: str) -> str:
-    sample = "\n".join(text.splitlines()[:20])
+    sample = _head(text, 20)
     try:
         return csv.Sniffer().sniff(sample, delimiters=",\t;|").delimiter
     except csv.Error:
@@ -246,6 +258,9 @@ def _read_with_header(path: Path, text: str, delimiter: str, options: ReadOption
     as it always has; otherwise the lines are split by :mod:`csv` and the malformed ones marked or refused.
     """
     text = text.removeprefix("\ufeff")  # a BOM kept by encoding="utf-8"
+    frame = arrow_frame(text, delimiter)
+    if frame is not None:  # every line has the header's fields and no value starts with a space: nearly every file
+        return RawTable(frame, encoding=used_encoding)
     fields, _ = _scan(text, delimiter, path, keep=False)
     if fields and all(n == fields[0] for n in fields):
         df = _pandas_read(path, text, delimiter, options.header)
@@ -312,13 +327,7 @@ def read(path: Path, options: ReadOptions) -> RawTable:
 def _skip_title(text: str, delimiter: str) -> tuple[str, str]:
     """``(text from the header line on, note)`` when a title block stands above the header
     (:func:`~helpers.acquire.formats.base.header_position`), else ``(text, "")``."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=True)
-    first, ends = [], []
-    for record in reader:
-        first.append(record)
-        ends.append(reader.line_num)
-        if len(first) > TITLE_ROWS:
-            break
+    first, ends = first_records(text, delimiter, TITLE_ROWS + 1)
     position = header_position(first)
     if position == 0:
         return text, ""
