@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import acquire, clean, engines, paths
+from helpers import acquire, clean, clv, engines, paths
 from helpers.largelog import ParquetLog
 
 
@@ -86,3 +86,18 @@ def test_cleaning_under_a_tiny_budget_spills_and_writes_the_same_tables(dup_log,
     dups = expected.quarantine.loc[expected.quarantine["reason"] == "duplicate", "source_row"].astype(int)
     got = free.quarantine.query("SELECT source_row FROM log WHERE reason = 'duplicate' ORDER BY source_row")
     np.testing.assert_array_equal(np.sort(dups.to_numpy()), got["source_row"].to_numpy())
+
+
+def test_scores_streamed_in_chunks_equal_the_scores_in_one_piece(budget, monkeypatch):
+    from helpers import simulate
+    from helpers.clv import value
+
+    tx = simulate.simulate_transactions(12_000, seed=4)
+    summary = clv.rfm_summary(tx, monetary_value_col="amount", time_unit="D", time_scaler=7)
+    whole = clv.score_customers(summary, max_fit_customers=5_000, seed=0)
+    budget.set_memory_budget("256MiB")
+    monkeypatch.setattr(value, "SCORE_ROW_BYTES", 4_000)  # chunks of the least, 10,000 customers
+    assert budget.chunk_rows(value.SCORE_ROW_BYTES) == 10_000 < len(summary)
+    chunked = clv.score_customers(summary, max_fit_customers=5_000, seed=0)
+    pd.testing.assert_frame_equal(chunked, whole)
+    assert chunked.attrs == whole.attrs
