@@ -58,6 +58,7 @@ def run_measured(cmd: list[str], env: dict[str, str], log: Path, poll: float = 0
 def run_notebooks(log_dir: Path, work: Path, name: str, budget: str | None = None, keep: bool = False) -> list[dict]:
     """Notebooks 01–04 on the log folder ``log_dir`` as dataset ``name``; one dict per notebook
     (``notebook``, ``seconds``, ``peak`` bytes, ``status``). Stops at the first notebook that fails."""
+    work, log_dir = Path(work).resolve(), Path(log_dir).resolve()  # the report runs each notebook in its folder
     work.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "CRM_INTERIM_DIR": str(work / "interim"),
            "CRM_PROCESSED_DIR": str(work / "processed"), "CRM_REPORTS_DIR": str(work / "reports")}
