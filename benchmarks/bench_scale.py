@@ -1,7 +1,16 @@
-"""Scale: the Spark path against the embedded engine, and a 100M-line log under a 2 GiB memory limit.
+"""Scale: the Spark path against the embedded engine, a 100M-line log under a 2 GiB memory limit, and
+notebooks 01–04 on generated logs under the memory budget.
 
     python benchmarks/bench_scale.py                        # Spark vs DuckDB at 10M lines; 100M limited run
     python benchmarks/bench_scale.py --spark-sizes 1M --limited-size 10M     # a quick run
+    nice -n 10 python benchmarks/bench_scale.py --spark-sizes --limited-size '' --notebook-sizes 10M
+                                                            # notebooks 01–04 on a 10M-line log (issue 20)
+
+**Notebooks 01–04 at size** (``--notebook-sizes``; ``scale_notebooks.py``): the SIMULATED log of
+``make large-log ROWS=<size>`` (``data/interim/generated/xiaomi_sim_<size>/``, generated when missing,
+or ``--log-dir``), each notebook run by the report command in its own process tree with the default
+memory budget (``--memory-budget`` to set one), wall time and peak RSS of the whole tree per notebook;
+targets: peak RSS under 8 GiB at 100M lines, 50M lines in under 8 minutes.
 
 **Spark vs embedded.** The same cached SIMULATED log (``benchmarks/bench_clv.py``'s generator,
 ``data/interim/bench/clv_log_<n>.parquet``) summarised by ``helpers.clv.rfm_summary`` on DuckDB
@@ -25,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
+import shlex
 import sys
 import time
 from datetime import datetime, timezone
@@ -35,6 +45,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_clv import cached_log, label, parse_size  # noqa: E402
 from _record import machine as bench_machine, record  # noqa: E402
+
+from scale_notebooks import run_notebooks, table_lines  # noqa: E402
 
 from helpers import paths  # noqa: E402
 
@@ -122,12 +134,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spark-sizes", nargs="*", default=["10M"], help="log sizes for Spark vs DuckDB")
     parser.add_argument("--limited-size", default="100M", help="log size of the memory-limited run ('' to skip)")
     parser.add_argument("--memory-limit", default="2GB", help="DuckDB memory_limit of the limited run")
+    parser.add_argument("--notebook-sizes", nargs="*", default=[], help="log sizes for notebooks 01–04 (e.g. 10M 50M)")
+    parser.add_argument("--log-dir", action="append", default=[], help="an existing log folder for each notebook size "
+                        "(in order; default: data/interim/generated/xiaomi_sim_<size>, generated when missing)")
+    parser.add_argument("--memory-budget", default=None, help="the notebooks' memory_budget (default: theirs)")
     args = parser.parse_args(argv)
 
     lines = [f"\n## Scale: Spark vs embedded, and a memory-limited summary "
              f"({datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC)",
-             f"Machine: {machine()}. Command: `python benchmarks/bench_scale.py --spark-sizes "
-             f"{' '.join(args.spark_sizes)} --limited-size {args.limited_size} --memory-limit {args.memory_limit}`."]
+             f"Machine: {machine()}. Command: `python benchmarks/bench_scale.py "
+             f"{shlex.join(sys.argv[1:] if argv is None else argv)}`."]
     if args.spark_sizes:
         lines += ["", "Same Parquet file, same SQL text (Spark's transpiled by sqlglot); each engine in its own process. "
                   "Spark start-up (JVM + session) is reported separately from the queries.", "",
@@ -169,7 +185,32 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"\nLimited / unlimited wall time: {limited['seconds'] / free['seconds']:.2f}×; "
                      f"peak memory: {limited['peak'] / free['peak']:.2f}×.")
         print("\n".join(lines[-6:]), flush=True)
+    if args.notebook_sizes:
+        lines += _notebook_section(args)
     return record(lines)
+
+
+def _notebook_section(args) -> list[str]:
+    """Notebooks 01–04 at each size of ``--notebook-sizes`` (one at a time), as Markdown lines."""
+    from helpers import engines, simulate
+
+    budget = engines.memory_budget(args.memory_budget)
+    out = ["", f"Notebooks 01–04 through the report command (`--no-pdf`), each in its own process tree, memory budget "
+           f"{budget / 2**30:.1f} GiB ({'`' + args.memory_budget + '`' if args.memory_budget else 'the default'}; "
+           f"DuckDB `memory_limit` {engines.duckdb_memory_limit(budget)}); peak RSS of the whole tree (report process "
+           f"+ kernel), sampled every 0.2 s.", "",
+           "| lines | notebook | wall s | peak RSS GiB | result |", "|---|---|---|---|---|"]
+    for i, size in enumerate(args.notebook_sizes):
+        n = parse_size(size)
+        name = f"xiaomi_sim_{label(n).lower()}"
+        log_dir = Path(args.log_dir[i]) if i < len(args.log_dir) else paths.INTERIM / "generated" / name
+        if not log_dir.exists():
+            simulate.write_large_log(log_dir, n)
+        print(f"notebooks 01–04 on {log_dir} ({label(n)} lines)", flush=True)
+        rows = run_notebooks(log_dir, paths.INTERIM / "bench" / "notebooks" / name, name, args.memory_budget)
+        out += table_lines(n, rows, label(n))
+        print("\n".join(out[-len(rows) - 1:]), flush=True)
+    return out
 
 
 if __name__ == "__main__":

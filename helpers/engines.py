@@ -4,7 +4,11 @@ DuckDB
 ------
 :func:`connect` opens an in-memory DuckDB connection; every DuckDB query of the workbook goes
 through it, so a :func:`duckdb_settings` block (memory limit, spill folder) reaches summaries,
-cleaning and scans alike. :func:`run_with_progress` runs one statement with a tqdm bar fed by
+cleaning and scans alike. Outside such a block every connection gets the **memory budget**
+(:func:`set_memory_budget`, the ``memory_budget`` parameter of notebooks 01–04; by default
+:data:`MEMORY_FRACTION` of this machine's RAM): DuckDB may hold :data:`DUCKDB_SHARE` of it and
+spills sorts, joins and aggregations beyond that to ``data/interim/spill``; the rest is left to the
+pandas and Arrow tables of the step (:func:`chunk_rows` sizes their chunks). :func:`run_with_progress` runs one statement with a tqdm bar fed by
 DuckDB's own progress estimate. :func:`sql_ident` and :func:`sql_str` are the one quoting pair.
 
 Spark
@@ -28,7 +32,7 @@ SQLite
 :class:`SQLiteConnections`: one open connection per thread to one of the sharing end's small SQLite
 files (notes and audit trail, accounts).
 
-Part of the bottom layer (``docs/architecture.md``): imports no other module of the package.
+Part of the bottom layer (``docs/architecture.md``): imports only :mod:`helpers.paths` (the spill folder).
 pyspark and sqlglot are imported inside the Spark functions (heavy, optional at run time).
 """
 
@@ -36,6 +40,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sqlite3
 import threading
 from pathlib import Path
@@ -43,6 +48,8 @@ from typing import Any
 
 import duckdb
 from tqdm.auto import tqdm
+
+from . import paths
 
 # --------------------------------------------------------------------------- DuckDB
 
@@ -58,6 +65,96 @@ def sql_str(text: str) -> str:
 
 
 _DUCKDB_SETTINGS: dict[str, Any] = {}
+
+#: Share of the machine's RAM the workbook's process may use when no budget is given (24 GiB → 7.2 GiB).
+MEMORY_FRACTION = 0.3
+#: Share of the memory budget DuckDB's buffer manager may hold (its ``memory_limit``); beyond it DuckDB spills
+#: to disk. The rest is for the step's own tables (pandas, Arrow) and the Python process itself.
+DUCKDB_SHARE = 0.5
+#: The smallest budget accepted: below it DuckDB cannot run the workbook's queries at all.
+MIN_BUDGET = 256 * 2**20
+
+_UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
+          "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
+_BUDGET: dict[str, Any] = {}
+
+
+def parse_bytes(size: int | float | str) -> int:
+    """A size in bytes: a number, or text as DuckDB writes it (``"6GB"`` = 6·10⁹, ``"6GiB"`` = 6·2³⁰,
+    ``"512 MB"``); a clear :class:`ValueError` otherwise."""
+    if isinstance(size, (int, float)) and not isinstance(size, bool):
+        value = float(size)
+    else:
+        match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([KMGT]?I?B?)\s*", str(size).upper())
+        if not match or match.group(2) not in _UNITS:
+            raise ValueError(f"memory size {size!r} is not a size: write e.g. '6GB', '6GiB' or 6e9 (bytes)")
+        value = float(match.group(1)) * _UNITS[match.group(2)]
+    if not value > 0:
+        raise ValueError(f"memory size {size!r} must be positive")
+    return int(value)
+
+
+def total_memory() -> int:
+    """Bytes of RAM this process may use: the machine's physical memory, or a smaller cgroup limit
+    (a container's ``memory.max``)."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    with contextlib.suppress(OSError, ValueError):
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        if limit.isdigit():
+            total = min(total, int(limit))
+    return int(total)
+
+
+def memory_budget(budget: int | float | str | None = None) -> int:
+    """The memory budget in bytes: ``budget`` when given, else the one set by :func:`set_memory_budget`,
+    else ``CRM_MEMORY_BUDGET`` from the environment, else :data:`MEMORY_FRACTION` × :func:`total_memory`.
+
+    Refuses (``ValueError``) a budget below :data:`MIN_BUDGET` or above the machine's memory: the first
+    cannot run the queries, the second would not protect the machine."""
+    chosen = budget if budget is not None else _BUDGET.get("bytes") or os.environ.get("CRM_MEMORY_BUDGET")
+    if chosen is None or chosen == "":
+        return int(MEMORY_FRACTION * total_memory())
+    value = parse_bytes(chosen)
+    if value < MIN_BUDGET:
+        raise ValueError(f"memory budget {chosen!r} is below {MIN_BUDGET // 2**20} MiB, too little for DuckDB to run "
+                         "the workbook's queries")
+    if value > total_memory():
+        raise ValueError(f"memory budget {chosen!r} is more than this machine's {total_memory() / 2**30:.1f} GiB "
+                         "of RAM: give at most that")
+    return value
+
+
+def spill_directory() -> Path:
+    """Where DuckDB spills what does not fit its share of the budget: ``data/interim/spill``
+    (``CRM_INTERIM_DIR``/spill when set)."""
+    return paths.INTERIM / "spill"
+
+
+def set_memory_budget(budget: int | float | str | None = None) -> int:
+    """Make ``budget`` (bytes, ``"6GB"``) this process's memory budget: every later :func:`connect` gets
+    ``memory_limit`` = :data:`DUCKDB_SHARE` × budget and spills to :func:`spill_directory`, and
+    :func:`chunk_rows` sizes chunks from it. ``None`` clears a budget set before, so the default of
+    :func:`memory_budget` applies. Returns the budget in bytes. Notebooks 01–04 call it with their
+    ``memory_budget`` parameter."""
+    _BUDGET.pop("bytes", None)
+    value = memory_budget(budget)
+    if budget is not None:
+        _BUDGET["bytes"] = value
+    return value
+
+
+def duckdb_memory_limit(budget: int | float | str | None = None) -> str:
+    """DuckDB's ``memory_limit`` for a budget (:func:`memory_budget`): :data:`DUCKDB_SHARE` of it, in MiB."""
+    return f"{int(DUCKDB_SHARE * memory_budget(budget)) // 2**20}MiB"
+
+
+def chunk_rows(row_bytes: int, share: float = 0.1, budget: int | float | str | None = None,
+               least: int = 10_000) -> int:
+    """Rows per chunk for a step that streams a table through pandas: ``share`` of the pandas part of the
+    budget (1 − :data:`DUCKDB_SHARE`) divided by ``row_bytes`` (the row's size in memory, bytes), at least
+    ``least``."""
+    room = (1 - DUCKDB_SHARE) * memory_budget(budget) * share
+    return max(int(least), int(room // max(int(row_bytes), 1)))
 
 
 @contextlib.contextmanager
@@ -83,10 +180,12 @@ def duckdb_settings(memory_limit: str | None = None, temp_directory: str | Path 
 def connect(memory_limit: str | None = None, threads: int | None = None, temp_directory: str | Path | None = None):
     """A DuckDB connection; ``memory_limit`` (e.g. ``"2GB"``) makes DuckDB spill to ``temp_directory``.
 
-    Settings not given here come from an enclosing :func:`duckdb_settings` block.
+    Settings not given here come from an enclosing :func:`duckdb_settings` block, else from the memory
+    budget (:func:`duckdb_memory_limit`, :func:`spill_directory`): DuckDB never grows to its own default
+    of 80 % of the machine's RAM.
     """
-    memory_limit = memory_limit or _DUCKDB_SETTINGS.get("memory_limit")
-    temp_directory = temp_directory or _DUCKDB_SETTINGS.get("temp_directory")
+    memory_limit = memory_limit or _DUCKDB_SETTINGS.get("memory_limit") or duckdb_memory_limit()
+    temp_directory = temp_directory or _DUCKDB_SETTINGS.get("temp_directory") or spill_directory()
     con = duckdb.connect(":memory:")
     if threads:
         con.execute(f"SET threads = {int(threads)}")

@@ -343,10 +343,10 @@ def clean_log(log: ParquetLog, out_dir: str | Path, *, test_accounts: Iterable[s
         # the sheets of one workbook are one file (helpers.schema.SHEET_SUFFIX), as in rules.duplicate_rows
         part = ", ".join([f"regexp_replace(source_file, {sql_str(SHEET_SUFFIX)}, '\\1')",
                           *(sql_ident(c) for c in cols)])
+        _duplicates(con, part, quiet)
         run_with_progress(con, f"CREATE TEMP TABLE bad AS SELECT * FROM ({_rules_sql(maps, test_accounts, pattern)} "
-                               f"FROM (SELECT *, row_number() OVER (PARTITION BY {part} ORDER BY source_file, "
-                               f"source_row) > 1 AS "
-                               f"_dup FROM parsed) src) WHERE reason IS NOT NULL",
+                               f"FROM (SELECT p.*, d.source_row IS NOT NULL AS _dup FROM parsed p "
+                               f"LEFT JOIN _dups d USING (source_file, source_row)) src) WHERE reason IS NOT NULL",
                           "clean 1/3: rules (duplicates, ids, dates, amounts, status)", disable=quiet)
         if returns == "net" and _net(con, cols):
             con.execute("CREATE TEMP VIEW outcome AS SELECT p.*, coalesce(b.reason, n.reason) AS _reason, "
@@ -374,6 +374,22 @@ def clean_log(log: ParquetLog, out_dir: str | Path, *, test_accounts: Iterable[s
     quarantine = ParquetLog.open(out / "quarantine.parquet")
     check_log_accounting(log, clean, quarantine)
     return CleanedLog(clean=clean, quarantine=quarantine, counts={k: int(v) for k, v in counts.items()})
+
+
+def _duplicates(con, part: str, quiet: bool) -> None:
+    """Table ``_dups`` (source_file, source_row): the rows of ``canon`` that copy an earlier row on ``part``
+    (the same file and canonical values), each but the first in file order — the pandas path's
+    ``duplicated(keep="first")``.
+
+    In bounded memory: a window over every column would sort the whole log; instead a hash aggregation
+    (which DuckDB spills under its memory limit) finds the 64-bit hashes of ``part`` seen more than once,
+    and the exact window runs only over the rows with such a hash (the duplicates and the rare collisions),
+    so equal values, NULLs included, decide as before."""
+    run_with_progress(con, f"CREATE TEMP TABLE _dup_hashes AS SELECT hash({part}) AS h FROM canon GROUP BY h "
+                           f"HAVING count(*) > 1", "clean 1/3: duplicates (hashes)", disable=quiet)
+    con.execute(f"CREATE TEMP TABLE _dups AS SELECT source_file, source_row FROM (SELECT source_file, source_row, "
+                f"row_number() OVER (PARTITION BY {part} ORDER BY source_file, source_row) AS n FROM canon "
+                f"WHERE hash({part}) IN (SELECT h FROM _dup_hashes)) WHERE n > 1")
 
 
 def _quantities(values: pd.Series) -> Checked:

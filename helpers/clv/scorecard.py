@@ -111,7 +111,8 @@ def holdout_split(transactions: Any, calibration_end: Any, holdout_end: Any = No
             raise
         earlier = pd.Series(dtype=float)
     ids = split["customer_id"].to_numpy()
-    older = np.isin(ids, earlier.index.to_numpy())
+    # a hash lookup: np.isin compares object (text) ids one value of ``earlier`` at a time, n × m comparisons
+    older = pd.Index(ids).isin(earlier.index)
     last = split["frequency"].to_numpy(dtype=float).copy()
     last[older] = earlier.reindex(ids[older]).to_numpy(dtype=float)
     split["last_frequency"] = last

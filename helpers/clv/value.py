@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..engines import chunk_rows
 from ..largelog import progress
 from ..schema import SUMMARY_COLUMNS
 from ..store import save_clv
@@ -138,6 +139,11 @@ def customer_lifetime_value(
     return pd.Series(spend * value[codes], index=summary.index, name="clv")
 
 
+#: Bytes per customer the scoring's temporaries take (model predictions, CLV steps): chunks of customers are
+#: sized from it and the memory budget (:func:`helpers.engines.chunk_rows`), ~1M customers at the default budget.
+SCORE_ROW_BYTES = 320
+
+
 def score_customers(
     summary: pd.DataFrame,
     horizon: int = 52,
@@ -152,7 +158,8 @@ def score_customers(
     """One call: fit a transaction model and Gamma-Gamma on ``summary`` and score every customer.
 
     With ``max_fit_customers``, the models are fitted on a seeded random sample of that many
-    customers (:func:`sample_customers`) when there are more, and every customer is scored.
+    customers (:func:`sample_customers`) when there are more, and every customer is scored, in chunks of
+    customers sized from the memory budget (:data:`SCORE_ROW_BYTES`, :func:`helpers.engines.chunk_rows`).
 
     Parameters
     ----------
@@ -197,14 +204,22 @@ def score_customers(
     if unit not in STEP_DAYS:
         raise ValueError(f"time_unit must be one of {list(STEP_DAYS)}")
     horizon_periods = horizon * STEP_DAYS[unit] / period_days_of(transaction_model, model_period_days)
-    x, t_x, T = histories_in_model_periods(transaction_model, summary, model_period_days)
     out = pd.DataFrame(index=summary.index)
     out["customer_id"] = summary["customer_id"] if "customer_id" in summary.columns else summary.index
-    out["p_alive"] = transaction_model.probability_alive(summary)
-    out["expected_purchases"] = transaction_model.conditional_expected_purchases(horizon_periods, x, t_x, T)
-    out["expected_spend"] = spend_model.expected_spend(summary)
-    out["clv"] = customer_lifetime_value(transaction_model, spend_model, summary, horizon=horizon, time_unit=unit,
-                                         discount_rate=discount_rate, model_period_days=model_period_days)
+    columns: dict[str, list[np.ndarray]] = {"p_alive": [], "expected_purchases": [], "expected_spend": [], "clv": []}
+    rows = chunk_rows(SCORE_ROW_BYTES)  # the scores' temporaries stay within the memory budget
+    for start in progress(range(0, len(summary), rows), len(summary), "scoring customers (chunks)"):
+        part = summary.iloc[start:start + rows]
+        x, t_x, T = histories_in_model_periods(transaction_model, part, model_period_days)
+        columns["p_alive"].append(np.asarray(transaction_model.probability_alive(part), dtype=float))
+        columns["expected_purchases"].append(np.asarray(
+            transaction_model.conditional_expected_purchases(horizon_periods, x, t_x, T), dtype=float))
+        columns["expected_spend"].append(np.asarray(spend_model.expected_spend(part), dtype=float))
+        columns["clv"].append(customer_lifetime_value(transaction_model, spend_model, part, horizon=horizon,
+                                                      time_unit=unit, discount_rate=discount_rate,
+                                                      model_period_days=model_period_days).to_numpy(dtype=float))
+    for name, parts in columns.items():
+        out[name] = np.concatenate(parts) if parts else np.zeros(0)
     out.attrs = {"transaction_model": type(transaction_model).__name__,
                  "transaction_params": transaction_model.params_.to_dict(),
                  "transaction_log_likelihood": transaction_model.log_likelihood_,
