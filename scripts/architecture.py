@@ -49,6 +49,7 @@ ALLOWED: dict[str, frozenset[str] | None] = {
     "knowledge": frozenset({"acquire", "clean", "clv", "community", "segment", "topics"}),
     "report": frozenset({"knowledge", "teaching"}),
     "sharing": frozenset({"knowledge", "report"}),
+    "chain": frozenset({"clean", "clv", "segment"}),
     "exercises": None,
 }
 
