@@ -148,6 +148,19 @@ def to_spark_sql(sql: str) -> str:
     return statements[0]
 
 
+def spark_of(engine: Any) -> Any:
+    """The SparkSession an ``engine`` parameter names, or None for the embedded DuckDB engine: ``"duckdb"``,
+    ``"spark"`` (a local :func:`spark_session`) or a SparkSession itself."""
+    if isinstance(engine, str):
+        name = engine.lower()
+        if name == "duckdb":
+            return None
+        if name == "spark":
+            return spark_session()
+        raise ValueError(f"engine must be 'duckdb' or 'spark' (or pass a SparkSession as spark=), not {engine!r}")
+    return engine  # a SparkSession
+
+
 def spark_session(app_name: str = "crm-workbook", master: str = "local[2]", memory: str = "2g") -> Any:
     """A local (or existing) SparkSession set up for the workbook.
 

@@ -10,7 +10,7 @@ from typing import Any, Iterable, Sequence
 import pandas as pd
 
 from .. import clean, clv, segment
-from ..engines import spark_frame, spark_session
+from ..engines import spark_frame, spark_of
 from ..largelog import ParquetLog
 
 #: Each step's output under ``out_dir`` (a Parquet file on DuckDB, a folder of Parquet files on Spark, except
@@ -56,7 +56,7 @@ def run_chain(log: ParquetLog, out_dir: str | Path, *, engine: str = "duckdb", s
     out.mkdir(parents=True, exist_ok=True)
     run = ChainRun(out=out, engine=engine)
     if engine == "spark" and spark is None:
-        spark = spark_session()
+        spark = spark_of("spark")
     session = spark if engine == "spark" else None
     started = time.perf_counter()
     cleaned = clean.clean_log(log, out / "clean", test_accounts=test_accounts, currency=currency, returns=returns,

@@ -43,7 +43,7 @@ def spark_log(spark: Any, log: ParquetLog) -> Any:
     """The Spark DataFrame of ``log``'s canonical columns and lineage (see the module docstring)."""
     from pyspark.sql import functions as F
 
-    reader = spark.read.option("mergeSchema", "true")
+    reader = spark.read.option("mergeSchema", "true").option("pathGlobFilter", "*.parquet")  # DuckDB's glob
     frame = reader.parquet(str(log.path))
     nanos = _nanosecond_columns(log)
     frame = frame.select("*", F.col("_metadata.file_path").alias("_file"),

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from ..engines import map_in_pandas, spark_frame, spark_session
+from ..engines import map_in_pandas, spark_frame, spark_of
 from ..errors import DataError
 from ..largelog import ParquetLog
 from ..paths import file_format
@@ -28,16 +28,7 @@ from .value import fit_attrs, fit_for_scoring, score_with_models
 
 def resolve_spark(engine: Any, spark: Any) -> Any:
     """The SparkSession to use, or None for the embedded DuckDB engine."""
-    if spark is not None:
-        return spark
-    if isinstance(engine, str):
-        name = engine.lower()
-        if name == "duckdb":
-            return None
-        if name == "spark":
-            return spark_session()
-        raise ValueError(f"engine must be 'duckdb' or 'spark' (or pass a SparkSession as spark=), not {engine!r}")
-    return engine  # a SparkSession passed as engine
+    return spark if spark is not None else spark_of(engine)
 
 
 @contextlib.contextmanager
