@@ -24,7 +24,6 @@ Results (ratios from one run, with the machine stated) are appended to ``reports
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
 import sys
 import time
 from datetime import datetime, timezone
@@ -34,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_clv import cached_log, label, parse_size  # noqa: E402
-from _record import machine as bench_machine, record  # noqa: E402
+from _record import in_subprocess, machine as bench_machine, record  # noqa: E402
 
 from helpers import paths  # noqa: E402
 
@@ -101,14 +100,7 @@ def _limited_task(path: str, limit: str | None, spill: str, queue) -> None:
                "sample": sample})
 
 
-def _run(target, *args) -> dict:
-    ctx = mp.get_context("spawn")
-    queue = ctx.Queue()
-    proc = ctx.Process(target=target, args=(*args, queue))
-    proc.start()
-    result = queue.get()
-    proc.join()
-    return result
+_run = in_subprocess
 
 
 def machine() -> str:

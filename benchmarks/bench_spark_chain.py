@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing as mp
 import sys
 import threading
 import time
@@ -26,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _record import machine as bench_machine, record  # noqa: E402
+from _record import in_subprocess, machine as bench_machine, record  # noqa: E402
 
 STEPS = ("clean", "summary", "clv", "segments")
 
@@ -77,13 +76,7 @@ def _chain_task(engine: str, log_path: str, out: str, max_fit: int, memory: str,
 
 
 def _run(*args) -> dict:
-    ctx = mp.get_context("spawn")
-    queue = ctx.Queue()
-    proc = ctx.Process(target=_chain_task, args=(*args, queue))
-    proc.start()
-    result = queue.get()
-    proc.join()
-    return result
+    return in_subprocess(_chain_task, *args)
 
 
 def compare(out: Path) -> dict[str, str]:
