@@ -219,7 +219,8 @@ _DUCKDB_TYPES = {"string": "VARCHAR", "double": "DOUBLE", "float": "FLOAT", "big
 
 def _spark_fixes(tree):
     """sqlglot's DuckDB → Spark tree, mended where Spark has no such function or a different meaning:
-    ``ord`` (a code point) is ``ascii``, ``text[-1]`` (last character) ``right(text, 1)``, ``quantile_cont``
+    ``ord`` (a code point) is ``ascii``, ``text[-1]`` (last character) ``right(text, 1)``, ``isfinite(x)``
+    ``NOT isnan(x) AND abs(x) < inf``, ``trunc(x)`` of a number ``x - x % 1``, ``quantile_cont``
     ``percentile`` (both interpolate linearly), a back-reference ``\\1`` in ``regexp_replace`` ``$1``, and
     ``row_number() OVER ()`` gets an order (Spark requires one; DuckDB's is arbitrary too)."""
     import re
@@ -233,6 +234,15 @@ def _spark_fixes(tree):
             index = node.expressions[0]
             if isinstance(index, exp.Neg) or (isinstance(index, exp.Literal) and index.this.startswith("-")):
                 return exp.func("right", node.this, exp.Literal.number(1))
+        if isinstance(node, exp.Anonymous) and str(node.this).lower() == "isfinite":
+            value = node.expressions[0].transform(fix)
+            return exp.paren(exp.and_(exp.not_(exp.func("isnan", value.copy())),
+                                      exp.LT(this=exp.func("abs", value.copy()),
+                                             expression=exp.cast(exp.Literal.string("Infinity"), "double"))))
+        if isinstance(node, exp.Trunc) and not node.args.get("unit") and not node.args.get("decimals"):
+            value = node.this.transform(fix)  # towards zero, for any double (no cast to an integer type)
+            return exp.paren(exp.Sub(this=value.copy(), expression=exp.Mod(this=value.copy(),
+                                                                             expression=exp.Literal.number(1))))
         if isinstance(node, exp.PercentileCont) and node.args.get("expression") is not None:
             return exp.func("percentile", node.this, node.expression)
         if isinstance(node, exp.RegexpReplace):

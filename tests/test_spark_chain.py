@@ -172,9 +172,10 @@ def test_segment_scores_on_spark_equal_duckdb(chains):
 
 def test_the_functions_spark_lacks_mean_the_same_after_transpiling(spark):
     sql = ("SELECT ord(s), ord(s[-1]), regexp_replace(f, '(\\.(?:xlsx|xls))#.*$', '\\1') AS f2, "
-           "quantile_cont(v, 0.9) OVER () AS q FROM t ORDER BY s")
+           "quantile_cont(v, 0.9) OVER () AS q, isfinite(w) AND w = trunc(w) AS whole, "
+           "CASE WHEN isfinite(w) THEN trunc(w) END AS t FROM t ORDER BY s")
     rows = pd.DataFrame({"s": ["a\u3000", "\u3000b", "zz"], "f": ["book.xlsx#Sheet2", "a.csv", "c.xls#x"],
-                         "v": [1.0, 5.0, 2.5]})
+                         "v": [1.0, 5.0, 2.5], "w": [-2.5, 1e20, float("inf")]})
     con = connect()
     con.register("t", rows)
     expected = [tuple(r) for r in con.execute(sql).fetchall()]
