@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
                  f"| Spark start-up {spark['startup']:.1f} s more |")
     lines += ["", f"Peak memory: DuckDB {duck['peak']:.2f} GiB, Spark {spark['peak']:.2f} GiB "
               f"({spark['peak'] / duck['peak']:.1f}×). Quarantine reasons: "
-              + ", ".join(f"{k} {v:,}" for k, v in sorted(duck["reasons"].items())) + "."]
+              + (", ".join(f"{k} {v:,}" for k, v in sorted(duck["reasons"].items())) or "none") + "."]
     if args.no_record:
         print("\n".join(lines))
         return 0
