@@ -11,8 +11,7 @@ Each step runs the function the DuckDB/pandas path runs, not a second version of
   uses), and the scores are joined back; only distinct values reach the driver;
 - :func:`abc_spark`: a class depends on the cumulative value of every customer ranked before, in the order
   :func:`~helpers.segment.abc.abc_classes` defines (value, then customer id): the driver runs ``abc_classes``
-  on two columns (id and value, ~16 bytes a customer, 1.6 GB for 100M customers) and the classes are joined
-  back.
+  on two columns (customer id and value) and the classes are joined back.
 """
 
 from __future__ import annotations
