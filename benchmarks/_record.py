@@ -6,6 +6,7 @@ Shared by ``bench_acquire_clean.py``, ``bench_clv.py`` and ``bench_scale.py`` so
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import os
 import platform
 import sys
@@ -37,3 +38,15 @@ def record(lines: list[str]) -> int:
     print(text)
     append_markdown(text, "benchmarks.md")
     return 0
+
+
+def in_subprocess(target, *args) -> dict:
+    """``target(*args, queue)`` run in a fresh (spawned) process; what it puts on the queue (one engine per
+    process, so that peaks and caches are its own)."""
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=target, args=(*args, queue))
+    proc.start()
+    result = queue.get()
+    proc.join()
+    return result

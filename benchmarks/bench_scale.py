@@ -33,7 +33,6 @@ Results (ratios from one run, with the machine stated) are appended to ``reports
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
 import shlex
 import sys
 import time
@@ -44,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_clv import cached_log, label, parse_size  # noqa: E402
-from _record import machine as bench_machine, record  # noqa: E402
+from _record import in_subprocess, machine as bench_machine, record  # noqa: E402
 
 from scale_notebooks import run_notebooks, table_lines  # noqa: E402
 
@@ -113,14 +112,7 @@ def _limited_task(path: str, limit: str | None, spill: str, queue) -> None:
                "sample": sample})
 
 
-def _run(target, *args) -> dict:
-    ctx = mp.get_context("spawn")
-    queue = ctx.Queue()
-    proc = ctx.Process(target=target, args=(*args, queue))
-    proc.start()
-    result = queue.get()
-    proc.join()
-    return result
+_run = in_subprocess
 
 
 def machine() -> str:

@@ -254,6 +254,19 @@ def to_spark_sql(sql: str) -> str:
     return statements[0]
 
 
+def spark_of(engine: Any) -> Any:
+    """The SparkSession an ``engine`` parameter names, or None for the embedded DuckDB engine: ``"duckdb"``,
+    ``"spark"`` (a local :func:`spark_session`) or a SparkSession itself."""
+    if isinstance(engine, str):
+        name = engine.lower()
+        if name == "duckdb":
+            return None
+        if name == "spark":
+            return spark_session()
+        raise ValueError(f"engine must be 'duckdb' or 'spark' (or pass a SparkSession as spark=), not {engine!r}")
+    return engine  # a SparkSession
+
+
 def spark_session(app_name: str = "crm-workbook", master: str = "local[2]", memory: str = "2g") -> Any:
     """A local (or existing) SparkSession set up for the workbook.
 
@@ -275,8 +288,13 @@ def spark_session(app_name: str = "crm-workbook", master: str = "local[2]", memo
     -------
     pyspark.sql.SparkSession
     """
+    import os
+    import sys
+
     from pyspark.sql import SparkSession
 
+    if master.startswith("local"):  # local Python workers (mapInPandas) run the driver's interpreter and packages
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     spark = (
         SparkSession.builder.appName(app_name)
         .master(master)
@@ -326,3 +344,186 @@ class SQLiteConnections:
         con.execute("PRAGMA busy_timeout = 60000")
         self._local.held = (key, con)
         return con
+
+
+# --------------------------------------------------------------------------- DuckDB SQL text on Spark
+
+#: DuckDB type names of Spark's types, for ``DESCRIBE`` (the SQL text branches on DuckDB's names).
+_DUCKDB_TYPES = {"string": "VARCHAR", "double": "DOUBLE", "float": "FLOAT", "bigint": "BIGINT", "int": "INTEGER",
+                 "smallint": "SMALLINT", "tinyint": "TINYINT", "boolean": "BOOLEAN", "timestamp_ntz": "TIMESTAMP",
+                 "timestamp": "TIMESTAMP WITH TIME ZONE", "date": "DATE", "binary": "BLOB"}
+
+
+def _spark_fixes(tree):
+    """sqlglot's DuckDB → Spark tree, mended where Spark has no such function or a different meaning:
+    ``ord`` (a code point) is ``ascii``, ``text[-1]`` (last character) ``right(text, 1)``, ``isfinite(x)``
+    ``NOT isnan(x) AND abs(x) < inf``, ``trunc(x)`` of a number ``x - x % 1``, ``quantile_cont``
+    ``percentile`` (both interpolate linearly), a back-reference ``\\1`` in ``regexp_replace`` ``$1``, and
+    ``row_number() OVER ()`` gets an order (Spark requires one; DuckDB's is arbitrary too)."""
+    import re
+
+    from sqlglot import exp
+
+    def fix(node):
+        if isinstance(node, exp.Anonymous) and str(node.this).lower() == "ord":
+            return exp.func("ascii", *(child.transform(fix) for child in node.expressions))
+        if isinstance(node, exp.Bracket) and len(node.expressions) == 1:
+            index = node.expressions[0]
+            if isinstance(index, exp.Neg) or (isinstance(index, exp.Literal) and index.this.startswith("-")):
+                return exp.func("right", node.this, exp.Literal.number(1))
+        if isinstance(node, exp.Anonymous) and str(node.this).lower() == "isfinite":
+            value = node.expressions[0].transform(fix)
+            return exp.paren(exp.and_(exp.not_(exp.func("isnan", value.copy())),
+                                      exp.LT(this=exp.func("abs", value.copy()),
+                                             expression=exp.cast(exp.Literal.string("Infinity"), "double"))))
+        if isinstance(node, exp.Trunc) and not node.args.get("unit") and not node.args.get("decimals"):
+            value = node.this.transform(fix)  # towards zero, for any double (no cast to an integer type)
+            return exp.paren(exp.Sub(this=value.copy(), expression=exp.Mod(this=value.copy(),
+                                                                             expression=exp.Literal.number(1))))
+        if isinstance(node, exp.PercentileCont) and node.args.get("expression") is not None:
+            return exp.func("percentile", node.this, node.expression)
+        if isinstance(node, exp.RegexpReplace):
+            replacement = node.args.get("replacement")
+            if isinstance(replacement, exp.Literal) and replacement.is_string:
+                node.set("replacement", exp.Literal.string(re.sub(r"\\(\d)", r"$\1", replacement.this)))
+        if isinstance(node, exp.Window) and isinstance(node.this, exp.RowNumber) and not node.args.get("order"):
+            node.set("order", exp.Order(expressions=[exp.Ordered(this=exp.func("monotonically_increasing_id"))]))
+        return node
+
+    return tree.transform(fix)
+
+
+def duckdb_to_spark(sql: str) -> str:
+    """One DuckDB statement as Spark SQL: :func:`to_spark_sql`'s transpilation plus the mends of
+    functions Spark lacks (``ord``, negative string indexes, ``quantile_cont``, ``regexp_replace``
+    back-references, an unordered ``row_number()``)."""
+    import sqlglot
+
+    tree = _spark_fixes(sqlglot.parse_one(sql, read="duckdb"))
+    return tree.sql(dialect="spark", unsupported_level=sqlglot.ErrorLevel.RAISE)
+
+
+class SparkResult:
+    """A Spark DataFrame answering as a DuckDB result does (``fetchone``, ``fetchall``, ``df``,
+    ``to_arrow_table``)."""
+
+    def __init__(self, frame: Any, rows: list[tuple] | None = None):
+        self.frame = frame
+        self.rows = rows  # a result known on the driver (DESCRIBE): no Spark job
+
+    def fetchall(self) -> list[tuple]:
+        if self.rows is not None:
+            return list(self.rows)
+        return [tuple(row) for row in self.frame.collect()] if self.frame is not None else []
+
+    def fetchone(self) -> tuple | None:
+        if self.rows is not None:
+            return self.rows[0] if self.rows else None
+        rows = self.frame.limit(1).collect() if self.frame is not None else []
+        return tuple(rows[0]) if rows else None
+
+    def df(self):
+        return self.frame.toPandas()
+
+    def to_arrow_table(self):
+        return self.frame.toArrow()
+
+
+class SparkConnection:
+    """The DuckDB connection interface the workbook's SQL steps use, run by a SparkSession: each DuckDB
+    statement is transpiled (:func:`duckdb_to_spark`) and run by Spark, so a step written once as DuckDB
+    SQL (e.g. :func:`helpers.clean.clean_log`) runs on a cluster unchanged.
+
+    ``CREATE TEMP TABLE`` materialises its rows (a local checkpoint: a table is computed once, as in
+    DuckDB, so row numbers stay put); so does ``CREATE TEMP VIEW`` unless ``materialize=False`` (Spark
+    would otherwise recompute a view's joins in every statement that reads it: 2–5× slower); ``COPY (query) TO 'path'`` writes a
+    folder of Parquet files at ``path`` (Spark's output, ordered across its part files when the query
+    orders); ``DESCRIBE`` answers with DuckDB's type names; ``SET`` is DuckDB's own and ignored;
+    ``register`` uploads a pandas DataFrame or Arrow table as a temporary view. Call inside a UTC session
+    (times are wall-clock ``TIMESTAMP_NTZ``).
+    """
+
+    def __init__(self, spark: Any, materialize: bool = True):
+        self.spark = spark
+        self.materialize = materialize
+        self.views: list[str] = []
+        self.zone = spark.conf.get("spark.sql.session.timeZone")
+        spark.conf.set("spark.sql.session.timeZone", "UTC")
+
+    def _describe(self, name: str) -> SparkResult:
+        return SparkResult(None, [(n, _DUCKDB_TYPES.get(t, t.upper())) for n, t in self.spark.table(name).dtypes])
+
+    def execute(self, sql: str, parameters: list | None = None) -> SparkResult:
+        import sqlglot
+        from sqlglot import exp
+
+        for value in parameters or []:
+            sql = sql.replace("?", sql_str(value), 1)
+        tree = sqlglot.parse_one(sql, read="duckdb")
+        if isinstance(tree, exp.Set) or (isinstance(tree, exp.Command) and tree.this.upper() == "SET"):
+            return SparkResult(None)
+        described = tree.find(exp.Describe)
+        if described is not None:  # SELECT column_name, column_type FROM (DESCRIBE name), as DuckDB names them
+            return self._describe(described.this.name)
+        if isinstance(tree, exp.Create) and tree.kind in ("TABLE", "VIEW"):
+            name = tree.this.name
+            frame = self.spark.sql(_spark_fixes(tree.expression).sql(dialect="spark"))
+            if tree.kind == "TABLE" or self.materialize:
+                frame = frame.localCheckpoint(eager=True)
+            frame.createOrReplaceTempView(name)
+            self.views.append(name)
+            return SparkResult(None)
+        if isinstance(tree, exp.Copy):
+            query = tree.this.this if isinstance(tree.this, exp.Subquery) else tree.this
+            target = tree.args["files"][0].name
+            frame = self.spark.sql(_spark_fixes(query).sql(dialect="spark"))
+            frame.write.mode("overwrite").parquet(target)
+            return SparkResult(None)
+        return SparkResult(self.spark.sql(_spark_fixes(tree).sql(dialect="spark",
+                                                                   unsupported_level=sqlglot.ErrorLevel.RAISE)))
+
+    def sql(self, sql: str) -> SparkResult | None:
+        result = self.execute(sql)
+        return None if result.frame is None and result.rows is None else result
+
+    def register(self, name: str, data: Any) -> None:
+        import pyarrow as pa
+
+        table = data if isinstance(data, pa.Table) else pa.Table.from_pandas(data, preserve_index=False)
+        self.spark.createDataFrame(table).createOrReplaceTempView(name)
+        self.views.append(name)
+
+    def unregister(self, name: str) -> None:
+        self.spark.catalog.dropTempView(name)
+
+    def query_progress(self) -> float:
+        return -1.0
+
+    def close(self) -> None:
+        for name in dict.fromkeys(self.views):
+            self.spark.catalog.dropTempView(name)
+        self.views.clear()
+        self.spark.conf.set("spark.sql.session.timeZone", self.zone)
+
+
+def map_in_pandas(frame: Any, function: Any, schema: str, attrs: dict | None = None) -> Any:
+    """``function`` (pandas DataFrame → DataFrame) run on each batch of the Spark DataFrame ``frame`` where its
+    rows live (``mapInPandas``), with ``attrs`` (e.g. a summary's time unit) set on every batch first; the
+    result's columns are ``schema``'s (a DDL string). A function whose rows depend only on their own row gives
+    the same rows as on the whole table: that is how the Spark engine shares the pandas definition."""
+    attrs = dict(attrs or {})
+    names = [part.strip().split(" ")[0] for part in schema.split(",")]
+
+    def run(batches):
+        for batch in batches:
+            batch.attrs.update(attrs)
+            yield function(batch)[names]
+
+    return frame.mapInPandas(run, schema)
+
+
+def spark_frame(spark: Any, frame: Any) -> Any:
+    """A pandas DataFrame as a Spark DataFrame, through Arrow (text as strings, without the index)."""
+    import pyarrow as pa
+
+    return spark.createDataFrame(pa.Table.from_pandas(frame, preserve_index=False))

@@ -49,6 +49,7 @@ ALLOWED: dict[str, frozenset[str] | None] = {
     "report": frozenset({"knowledge"}),
     "teaching": frozenset({"report"}),  # the Chinese editions and the slides: translations, headings, Chromium print
     "sharing": frozenset({"knowledge", "report"}),
+    "chain": frozenset({"clean", "clv", "segment"}),
     "exercises": None,
 }
 

@@ -24,7 +24,8 @@ Modules
   :func:`quarantine_summary`, :func:`quarantine_examples`, :func:`compare_with_planted`,
   :func:`plot_row_accounting`;
 - :mod:`~helpers.clean.large`: :func:`clean_log` and :func:`check_log_accounting` (the large path),
-  :class:`CleanedLog`;
+  :class:`CleanedLog`; with ``spark=`` a SparkSession, ``clean_log`` runs its same statements on Spark
+  (:mod:`~helpers.clean.spark`: the view of the log they read, :func:`spark_log`);
 - :mod:`~helpers.clean.tables`: :func:`extreme_orders`, :func:`revenue_by`, :func:`returned_lines`,
   :func:`breakdown_column`, :func:`rules_table`.
 
@@ -41,6 +42,7 @@ from .large import CleanedLog, check_log_accounting, clean_log
 from .parse import (Checked, MixedCurrencies, amount_parts, check_amounts, check_statuses, check_timestamps, normalise_status, parse_amounts,
                     parse_timestamps, value_checks)
 from .returns import net_returns
+from .spark import spark_log
 from .rules import Cleaned, clean_transactions, flag_extreme_orders
 from .tables import breakdown_column, extreme_orders, returned_lines, revenue_by, rules_table
 
@@ -51,4 +53,5 @@ __all__ = [
     "clean_log", "clean_transactions", "compare_with_planted", "extreme_orders", "flag_extreme_orders",
     "normalise_status", "parse_amounts", "parse_timestamps", "plot_row_accounting",
     "quarantine_examples", "quarantine_summary", "returned_lines", "revenue_by", "row_accounting", "rules_table",
+    "spark_log",
 ]

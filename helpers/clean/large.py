@@ -41,6 +41,7 @@ from ..schema import (ACQUISITION_MARKS, CANONICAL, DATE_FORMATS, DEFAULT_TEST_I
                       clean_cell)
 from .parse import REASON_RANK, Checked, MixedCurrencies, mixed_currencies, parse_quantities, value_checks
 from .returns import key_columns, net_returns
+from .spark import spark_connection
 
 #: Text columns of the clean lines, stripped of surrounding white space in both paths.
 TEXT_COLUMNS = ("customer_id", "order_id", "product", "category", "channel")
@@ -269,7 +270,7 @@ def _mixed_currency_error(con, distinct: str, exc: MixedCurrencies) -> DataError
 def clean_log(log: ParquetLog, out_dir: str | Path, *, test_accounts: Iterable[str] = (),
               test_id_pattern: Any = ..., returns: str = "net", extreme_factor: float = 5.0,
               quantile: float = 0.99, date_formats: Iterable[str] = DATE_FORMATS, currency: str | None = None,
-              progress: bool = True, **settings: Any) -> CleanedLog:
+              progress: bool = True, spark: Any = None, **settings: Any) -> CleanedLog:
     """Clean a large log in DuckDB with the definition of :func:`helpers.clean.clean_transactions`.
 
     Writes ``out_dir/transactions.parquet`` (the kept lines, the pandas path's columns in its order:
@@ -287,6 +288,9 @@ def clean_log(log: ParquetLog, out_dir: str | Path, *, test_accounts: Iterable[s
     ``test_id_pattern``: ``...`` (the default) is :data:`helpers.clean.DEFAULT_TEST_ID_PATTERN`; ``None``
     turns the pattern off, as in :func:`helpers.clean.clean_transactions`. DuckDB runs it (RE2: no
     look-arounds; ``\\d`` and ``\\w`` are ASCII), on ids stripped as Python strips them.
+
+    ``spark``: a SparkSession runs these same statements, transpiled (:mod:`helpers.clean.spark`); the two
+    outputs are then folders of Parquet files at the same paths.
     """
     if returns not in ("net", "negative"):
         raise ValueError(f"returns must be 'net' or 'negative', got {returns!r}")
@@ -298,7 +302,7 @@ def clean_log(log: ParquetLog, out_dir: str | Path, *, test_accounts: Iterable[s
     out.mkdir(parents=True, exist_ok=True)
     pattern = DEFAULT_TEST_ID_PATTERN if test_id_pattern is ... else test_id_pattern
     quiet = not progress or log.rows < LARGE_ROWS
-    con = log.connect(**settings)
+    con = log.connect(**settings) if spark is None else spark_connection(spark, log)
     try:
         if pattern:
             try:

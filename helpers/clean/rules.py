@@ -65,12 +65,13 @@ list sales.
 from __future__ import annotations
 
 import hashlib
-from typing import Iterable, NamedTuple
+from typing import Any, Iterable, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from .. import paths
+from ..engines import spark_of
 from ..errors import DataError
 from ..largelog import ParquetLog
 from ..schema import ACQUISITION_MARKS, CANONICAL, DATE_FORMATS, DEFAULT_TEST_ID_PATTERN, LINEAGE, SHEET_SUFFIX
@@ -104,6 +105,7 @@ def clean_transactions(
     extreme_factor: float = 5.0,
     date_formats: Iterable[str] = DATE_FORMATS,
     currency: str | None = None,
+    engine: Any = "duckdb",
 ) -> Cleaned:
     """Validate canonical transactions; return ``(clean, quarantine)`` (see module docstring).
 
@@ -127,6 +129,10 @@ def clean_transactions(
         marked in another currency (``$199.00`` in a CNY export) is quarantined as ``currency_mismatch``. Without
         it, amounts marked in more than one currency raise :class:`~helpers.clean.parse.MixedCurrencies`
         naming the file and row (:func:`~helpers.clean.parse.check_amounts`).
+    engine
+        Where a large log is cleaned: ``"duckdb"`` (default), ``"spark"`` (a local
+        :func:`helpers.engines.spark_session`) or a SparkSession; the same statements either way
+        (:mod:`helpers.clean.spark`). A DataFrame is cleaned in pandas whatever the engine.
 
     Returns
     -------
@@ -141,7 +147,7 @@ def clean_transactions(
         staging = paths.PROCESSED / "_staging" / hashlib.sha1(f"{df.path}:{df.rows}".encode()).hexdigest()[:12]
         result = clean_log(df, staging, test_accounts=test_accounts, test_id_pattern=test_id_pattern,
                            returns=returns, extreme_factor=extreme_factor, date_formats=date_formats,
-                           currency=currency)
+                           currency=currency, spark=spark_of(engine))
         return Cleaned(result.clean, result.quarantine)
     if returns not in ("net", "negative"):
         raise ValueError("returns must be 'net' or 'negative'")

@@ -34,7 +34,8 @@ module             holds
 ``summary``        :func:`rfm_summary`, :func:`rfm_train_test_split`
 ``reference``      :func:`rfm_summary_reference` (plain pandas, for tests and benchmarks)
 ``sql``            the summary's SQL and the DuckDB source of a log (time zones)
-``spark``          the Spark engine: session (UTC) and source
+``spark``          the Spark engine: session (UTC) and source; :func:`score_customers_spark` (models
+                   fitted on the driver, customers scored with ``mapInPandas``)
 ``units``          :class:`TimeUnit` (the unit a summary and a model carry, and the check between
                    them), :func:`with_time_unit`, :data:`TIME_UNIT_DAYS`, :data:`MONTH_DAYS`,
                    :data:`STEP_DAYS`, :data:`DAYS_PER_YEAR`, dates, money in millionths
@@ -153,8 +154,9 @@ from .summary import rfm_summary, rfm_train_test_split
 from .tables import (count_claim, dataset_count_claim, default_calibration_end, flagged_top_claim, describe_transactions, fit_summary_table, parameter_table,
                      top_customers)
 from .units import DAYS_PER_YEAR, MONTH_DAYS, STEP_DAYS, TIME_UNIT_DAYS, TimeUnit, horizon_text, with_time_unit
-from .value import (customer_lifetime_value, fit_models, per_step_discount, sample_customers, score_customers,
-                    spend_sample, write_scores)
+from .spark import SCORE_SCHEMA, score_customers_spark
+from .value import (customer_lifetime_value, fit_attrs, fit_for_scoring, fit_models, per_step_discount,
+                    sample_customers, score_customers, score_with_models, spend_sample, write_scores)
 # ---- issue 19 (discrete)
 from .discrete import OPPORTUNITY_PERIODS, discrete_patterns, discrete_summary, load_donations, simulate_bgbb
 from .literature import DISCRETE_PUBLISHED, discrete_literature_check
@@ -191,7 +193,7 @@ __all__ = [
     "BetaGeo", "ParetoNBD", "GammaGamma", "MaximumLikelihoodModel", "TransactionModel", "ConvergenceError",
     "MODELS", "ModelSpec", "find_model", "model_name",
     # value
-    "per_step_discount", "customer_lifetime_value", "score_customers", "fit_models", "spend_sample", "sample_customers", "write_scores",
+    "per_step_discount", "customer_lifetime_value", "score_customers", "fit_models", "fit_for_scoring", "fit_attrs", "score_with_models", "score_customers_spark", "SCORE_SCHEMA", "spend_sample", "sample_customers", "write_scores",
     # diagnostics
     "period_transactions", "calibration_vs_holdout", "tracking", "frequency_recency_matrix",
     "probability_alive_matrix", "fit_by_group",

@@ -4,7 +4,8 @@
 as on DuckDB (:func:`helpers.clv.sql.customer_periods_sql`), transpiled by sqlglot
 (:func:`helpers.engines.to_spark_sql`), over the temporary view :func:`spark_source` registers, inside
 :func:`utc_session` so that the session's time zone never decides which day a purchase falls on.
-pyspark is imported only when Spark is used.
+:func:`score_customers_spark` scores customers on Spark with the models fitted on the driver. pyspark is imported
+only when Spark is used.
 """
 
 from __future__ import annotations
@@ -17,25 +18,17 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from ..engines import spark_session
+from ..engines import map_in_pandas, spark_frame, spark_of
 from ..errors import DataError
 from ..largelog import ParquetLog
 from ..paths import file_format
 from .sql import Source, check_zone, existing_path, parquet_zone, prepare_frame, ZONE_TEXT
+from .value import fit_attrs, fit_for_scoring, score_with_models
 
 
 def resolve_spark(engine: Any, spark: Any) -> Any:
     """The SparkSession to use, or None for the embedded DuckDB engine."""
-    if spark is not None:
-        return spark
-    if isinstance(engine, str):
-        name = engine.lower()
-        if name == "duckdb":
-            return None
-        if name == "spark":
-            return spark_session()
-        raise ValueError(f"engine must be 'duckdb' or 'spark' (or pass a SparkSession as spark=), not {engine!r}")
-    return engine  # a SparkSession passed as engine
+    return spark if spark is not None else spark_of(engine)
 
 
 @contextlib.contextmanager
@@ -120,3 +113,33 @@ def spark_source(transactions, columns: list[str], datetime_col: str, spark, tz:
     sdf.createOrReplaceTempView(view)
     return Source(view, path.name, path=path)
 
+
+
+#: The columns of :func:`score_customers_spark`'s output.
+SCORE_SCHEMA = "customer_id string, p_alive double, expected_purchases double, expected_spend double, clv double"
+
+
+def score_customers_spark(summary: pd.DataFrame, spark, horizon: int = 52, time_unit: str = "W",
+                          discount_rate: float = 0.10, model: str = "bgnbd", *, model_period_days: float | None = None,
+                          max_fit_customers: int | None = None, seed: int = 0, partitions: int | None = None):
+    """:func:`helpers.clv.score_customers` on Spark: the models are fitted on the driver on the same seeded
+    sample (:func:`~helpers.clv.value.fit_for_scoring`), and every customer is scored where its row lives, by
+    the same :func:`~helpers.clv.value.score_with_models` run on each batch (``mapInPandas``,
+    :func:`helpers.engines.map_in_pandas`).
+
+    Returns ``(scores, attrs)``: a Spark DataFrame (:data:`SCORE_SCHEMA`, customer ids as text) and what
+    ``score_customers`` records in its ``attrs``. The scores equal ``score_customers``' to rounding (the
+    parity test checks 1e-9).
+    """
+    summary, transaction_model, spend_model, fit_on, spend_on = fit_for_scoring(
+        summary, model, model_period_days=model_period_days, max_fit_customers=max_fit_customers, seed=seed)
+    frame = spark_frame(spark, summary.assign(customer_id=summary["customer_id"].astype("string")))
+    if partitions:
+        frame = frame.repartition(int(partitions))
+
+    def score(batch: pd.DataFrame) -> pd.DataFrame:
+        return score_with_models(transaction_model, spend_model, batch, horizon=horizon, time_unit=time_unit,
+                                 discount_rate=discount_rate, model_period_days=model_period_days)
+
+    scores = map_in_pandas(frame, score, SCORE_SCHEMA, attrs=summary.attrs)
+    return scores, fit_attrs(transaction_model, spend_model, fit_on, spend_on, horizon, time_unit, discount_rate)

@@ -192,14 +192,40 @@ def score_customers(
     ConvergenceError
         If a model does not converge on this summary.
     """
+    summary, transaction_model, spend_model, fit_on, spend_on = fit_for_scoring(
+        summary, model, model_period_days=model_period_days, max_fit_customers=max_fit_customers, seed=seed)
+    out = score_with_models(transaction_model, spend_model, summary, horizon=horizon, time_unit=time_unit,
+                            discount_rate=discount_rate, model_period_days=model_period_days)
+    out.attrs = fit_attrs(transaction_model, spend_model, fit_on, spend_on, horizon, time_unit, discount_rate)
+    return out
+
+
+def fit_for_scoring(summary: pd.DataFrame, model: str = "bgnbd", *, model_period_days: float | None = None,
+                    max_fit_customers: int | None = None, seed: int = 0):
+    """The fit of :func:`score_customers` (on the driver, for the Spark engine too): ``model`` checked against
+    the registry's transaction models on an RFM summary, the summary's unit stated, and :func:`fit_models` on
+    the seeded sample. Returns ``(summary, transaction_model, spend_model, fit_on, spend_on)``."""
     spec = find_model(model, kind="transaction")
     if spec is None or spec.data != "rfm":
         choices = [s.aliases[0] if s.aliases else s.key for s in MODELS.values()
                    if s.kind == "transaction" and s.data == "rfm"]
         raise ValueError(f"model must be {' or '.join(map(repr, choices))}, not {model!r}")
     summary = stated_unit(summary, model_period_days)
-    transaction_model, spend_model, fit_on, spend_on = fit_models(summary, spec.key, model_period_days=model_period_days,
-                                                                  max_fit_customers=max_fit_customers, seed=seed)
+    return (summary, *fit_models(summary, spec.key, model_period_days=model_period_days,
+                                 max_fit_customers=max_fit_customers, seed=seed))
+
+
+def score_with_models(transaction_model: TransactionModel, spend_model: GammaGamma, summary: pd.DataFrame, *,
+                      horizon: int = 52, time_unit: str = "W", discount_rate: float = 0.10,
+                      model_period_days: float | None = None) -> pd.DataFrame:
+    """The scores of :func:`score_customers` from fitted models, customer by customer: ``customer_id``,
+    ``p_alive``, ``expected_purchases`` over ``horizon`` steps of ``time_unit``, ``expected_spend`` and
+    ``clv`` (:func:`customer_lifetime_value`), indexed like ``summary``.
+
+    Each row depends only on its own customer's history and the models, so any split of the customers gives
+    the same scores: the Spark engine runs this function on each batch of customers
+    (:func:`helpers.clv.spark.score_customers_spark`, ``mapInPandas``).
+    """
     unit = str(time_unit).upper()
     if unit not in STEP_DAYS:
         raise ValueError(f"time_unit must be one of {list(STEP_DAYS)}")
@@ -220,16 +246,22 @@ def score_customers(
                                                       model_period_days=model_period_days).to_numpy(dtype=float))
     for name, parts in columns.items():
         out[name] = np.concatenate(parts) if parts else np.zeros(0)
-    out.attrs = {"transaction_model": type(transaction_model).__name__,
-                 "transaction_params": transaction_model.params_.to_dict(),
-                 "transaction_log_likelihood": transaction_model.log_likelihood_,
-                 "spend_params": spend_model.params_.to_dict(),
-                 "spend_log_likelihood": spend_model.log_likelihood_,
-                 "spend_boundary": bool(spend_model.boundary_),
-                 "population_mean_spend": spend_model.population_mean_spend(),
-                 "horizon": f"{horizon} {unit}", "discount_rate_annual": discount_rate,
-                 "fitted_on": len(fit_on), "spend_excluded": spend_on.attrs["spend_excluded"]}
     return out
+
+
+def fit_attrs(transaction_model: TransactionModel, spend_model: GammaGamma, fit_on: pd.DataFrame,
+              spend_on: pd.DataFrame, horizon: int, time_unit: str, discount_rate: float) -> dict[str, Any]:
+    """What :func:`score_customers` records in its ``attrs``: the fitted parameters and log-likelihoods, the
+    horizon and discount rate, the customers fitted on and those left out of the spend fit."""
+    return {"transaction_model": type(transaction_model).__name__,
+            "transaction_params": transaction_model.params_.to_dict(),
+            "transaction_log_likelihood": transaction_model.log_likelihood_,
+            "spend_params": spend_model.params_.to_dict(),
+            "spend_log_likelihood": spend_model.log_likelihood_,
+            "spend_boundary": bool(spend_model.boundary_),
+            "population_mean_spend": spend_model.population_mean_spend(),
+            "horizon": f"{horizon} {str(time_unit).upper()}", "discount_rate_annual": discount_rate,
+            "fitted_on": len(fit_on), "spend_excluded": spend_on.attrs["spend_excluded"]}
 
 
 def fit_models(summary: pd.DataFrame, model: str = "bgnbd", *, model_period_days: float | None = None,

@@ -33,7 +33,9 @@ Modules
 :mod:`.abc`            :func:`abc_classes`, :func:`abc_summary`, :func:`pareto_curve`, :func:`gini`,
                        :func:`plot_pareto`, :data:`ABC_ZH`
 :mod:`.rfm`            :func:`rfm_table`, :func:`quantile_scores` (tie rule), :func:`rfm_scores`,
-                       :func:`plot_score_distribution`
+                       :func:`plot_score_distribution`, :func:`value_scores`
+:mod:`.spark`          the same scores on Apache Spark: :func:`rfm_table_spark`, :func:`rfm_scores_spark`,
+                       :func:`abc_spark`, :func:`lifecycle_spark` (shared pandas definitions)
 :mod:`.schemes`        the registry of named RFM segment schemes :data:`RFM_SCHEMES` (one file each:
                        ``rf_grid`` — R×F map and :func:`plot_rf_heatmap`, ``pymc`` — PyMC-Marketing
                        quartiles, ``cn8`` — Chinese 8-class), its views :data:`SCHEMES`,
@@ -78,11 +80,12 @@ from .claims import (abc_claim, advice_claim, cluster_claim, flagged_claim, quad
                      value_claims)
 from .customers import customer_table, flagged_orders
 from .explorer import SegmentExplorer, explorer_static, segment_explorer, show_explorer
-from .lifecycle import LIFECYCLE_STAGES, LIFECYCLE_THRESHOLDS, lifecycle_stage, plot_lifecycle
+from .lifecycle import LIFECYCLE_STAGES, LIFECYCLE_THRESHOLDS, lifecycle_of_customers, lifecycle_stage, plot_lifecycle
 from .migration import Migration, plot_migration, segment_migration  # issue 19 (evaluate)
 from .migration import NAMED_ACTIVE_SLIPPING, migration_claim  # issue 19 (evalnb)
 from .profiles import TREATMENTS, plot_segment_sizes, segment_profile, style_table
-from .rfm import plot_score_distribution, quantile_scores, rfm_scores, rfm_table
+from .rfm import plot_score_distribution, quantile_scores, rfm_scores, rfm_table, value_scores
+from .spark import abc_spark, lifecycle_spark, rfm_scores_spark, rfm_table_spark
 from .schemes import (
     CN8_SEGMENTS, PYMC_SEGMENTS, RF_GRID, RF_SEGMENT_MAP, RFM_SCHEMES, SCHEMES, SEGMENT_COLUMNS, SEGMENT_ZH, Scheme,
     assign_rfm_segments, plot_rf_heatmap, pymc_quartile_scores, pymc_segments, rf_segments, rfm8_segments,
@@ -103,6 +106,8 @@ __all__ = [
     "segment_explorer", "segment_profile", "show_explorer", "style_table", "value_need_matrix",
     "Migration", "plot_migration", "segment_migration",  # issue 19 (evaluate)
     "NAMED_ACTIVE_SLIPPING", "migration_claim",  # issue 19 (evalnb)
+    "lifecycle_of_customers", "value_scores", "abc_spark", "lifecycle_spark", "rfm_scores_spark",
+    "rfm_table_spark",  # issue 20 (the chain on Spark)
 ]
 
 # What the Chinese set shows for segment, lifecycle-stage and quadrant names and the treatments (their Chinese in

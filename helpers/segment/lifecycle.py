@@ -76,6 +76,20 @@ def lifecycle_stage(
                      name="lifecycle_stage")
 
 
+def lifecycle_of_customers(frame: pd.DataFrame, **thresholds: float) -> pd.DataFrame:
+    """``customer_id, lifecycle_stage`` (:func:`lifecycle_stage`) from a modelling summary's ``T`` (in its model
+    periods, ``frame.attrs["period_days"]`` days each, 7 if absent), :func:`~helpers.segment.rfm.rfm_table`'s
+    ``recency`` (days since the last purchase) and the CLV scores' ``p_alive``, with the weeks as
+    :func:`~helpers.segment.customers.customer_table` computes them (``weeks_since_first`` = T × period days
+    / 7, ``weeks_since_last`` = recency / 7). Row by row, so the Spark engine runs it on each batch."""
+    period_days = float(frame.attrs.get("period_days", 7.0))
+    customers = pd.DataFrame({"weeks_since_first": numeric(frame, "T", "lifecycle_of_customers") * period_days / 7.0,
+                              "weeks_since_last": numeric(frame, "recency", "lifecycle_of_customers") / 7.0,
+                              "p_alive": numeric(frame, "p_alive", "lifecycle_of_customers")}, index=frame.index)
+    return pd.DataFrame({"customer_id": frame["customer_id"],
+                         "lifecycle_stage": lifecycle_stage(customers, **thresholds)}, index=frame.index)
+
+
 def plot_lifecycle(customers: pd.DataFrame, stage_col: str = "lifecycle_stage", value_col: str = "clv", *,
                    label: str | None = None) -> Figure:
     """Customers and share of ``value_col`` per lifecycle stage."""

@@ -132,10 +132,31 @@ def quantile_scores(
             ["v", "k"], kind="mergesort").index.to_numpy()
         rank = np.empty(n)
         rank[order] = np.arange(1, n + 1)
-    else:
-        rank = tie_ranks(good.to_numpy(), ties)
-    score = np.floor(int(q) * (rank - 1) / n).astype(int) + 1
-    return pd.Series(np.clip(score, 1, int(q)), index=values.index, name=values.name)
+        score = np.floor(int(q) * (rank - 1) / n).astype(int) + 1
+        return pd.Series(np.clip(score, 1, int(q)), index=values.index, name=values.name)
+    codes, uniques = pd.factorize(good.to_numpy(), sort=True)
+    per_value = value_scores(np.bincount(codes, minlength=len(uniques)), q, ties)
+    return pd.Series(per_value[codes], index=values.index, name=values.name)
+
+
+def value_scores(counts: np.ndarray, q: int = 5, ties: str = "min") -> np.ndarray:
+    """The score of each distinct value, given how many customers hold it (``counts``, in increasing order of
+    the value, higher = better): :func:`quantile_scores`' rule ``⌊q·(rank − 1)/n⌋ + 1`` with the tie block's
+    rank (:func:`tie_ranks`: lowest for ``"min"``, middle for ``"average"``), ``n = counts.sum()``.
+
+    This is the whole definition for ``ties="min"`` or ``"average"``: the Spark engine counts customers per
+    value where they live and scores the distinct values with this function
+    (:func:`helpers.segment.spark.rfm_scores_spark`)."""
+    counts = np.asarray(counts, dtype=np.int64)
+    score = np.floor(int(q) * (value_ranks(counts, ties) - 1) / int(counts.sum())).astype(int) + 1
+    return np.clip(score, 1, int(q))
+
+
+def value_ranks(counts: np.ndarray, method: str) -> np.ndarray:
+    """The rank of each distinct value (in increasing order, ``counts`` customers each) as
+    ``rank(method="min" | "average")`` gives it: (customers below) + 1, or + (ties + 1) / 2."""
+    below = (np.cumsum(counts) - counts).astype(float)
+    return below + 1.0 if method == "min" else below + (counts + 1) / 2.0
 
 
 def tie_ranks(x: np.ndarray, method: str) -> np.ndarray:
@@ -143,10 +164,7 @@ def tie_ranks(x: np.ndarray, method: str) -> np.ndarray:
     + (ties + 1) / 2. One hash pass and a sort of the distinct values: ~0.5 s for 12.9M
     customers, against ~2.3 s for ``rank`` (a full sort)."""
     codes, uniques = pd.factorize(x, sort=True)
-    counts = np.bincount(codes, minlength=len(uniques))
-    below = (np.cumsum(counts) - counts).astype(float)
-    per_value = below + 1.0 if method == "min" else below + (counts + 1) / 2.0
-    return per_value[codes]
+    return value_ranks(np.bincount(codes, minlength=len(uniques)), method)[codes]
 
 
 def rfm_scores(rfm: pd.DataFrame, q: int = 5, *, ties: TieMethod = "min") -> pd.DataFrame:
