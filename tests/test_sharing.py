@@ -18,6 +18,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -462,6 +463,9 @@ def test_serve_runs_one_worker_process_per_requested_worker(world):
         assert f"on http://127.0.0.1:{port}/ with 2 process(es)" in line, line + proc.stdout.read()
         codes = [requests.get(f"http://127.0.0.1:{port}/sign-in", timeout=60).status_code for _ in range(4)]
         assert codes == [200] * 4
+        deadline = time.monotonic() + 60  # gunicorn forks its workers once the master listens
+        while len(_children(proc.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
         assert len(_children(proc.pid)) == 2
     finally:
         proc.terminate()
