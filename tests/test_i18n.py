@@ -414,17 +414,6 @@ NEEDS_CHROMIUM = pytest.mark.skipif(
     reason="Chromium not installed (make test installs it as root); in CI this never skips")
 
 
-@pytest.fixture(scope="module")
-def zh_build(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("zh")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CRM_INTERIM_DIR", str(tmp / "interim"))
-        mp.setenv("CRM_PROCESSED_DIR", str(tmp / "processed"))
-        mp.setenv(i18n.STRICT_ENV_VAR, "1")  # kernels inherit it: a missing translation fails the notebook
-        code = report.main(["--lang", "zh", "--only", "01", "02", "03", "04", "--out", str(tmp / "zh"), "-q"])
-    return {"code": code, "out": tmp / "zh"}
-
-
 def _pdf_text(pdf) -> str:
     raw = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True,
                          check=True).stdout
@@ -432,9 +421,8 @@ def _pdf_text(pdf) -> str:
 
 
 @NEEDS_CHROMIUM
-def test_chinese_report_has_chinese_headings_and_figure_labels(zh_build):
-    assert zh_build["code"] == 0, "the Chinese report build failed (a missing translation fails it in strict mode)"
-    out = zh_build["out"]
+def test_chinese_report_has_chinese_headings_and_figure_labels(zh_reports):
+    out, _ = zh_reports  # built in strict mode: a missing translation fails the build (tests/conftest.py)
     text04 = _pdf_text(out / "04_segmentation.pdf")
     for heading in ("04·客户识别与客户区分", "3·ABC分类", "4·RFM分析", "2·客户识别：价值×需求"):
         assert heading in text04, f"Chinese heading {heading!r} missing"

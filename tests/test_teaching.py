@@ -302,20 +302,31 @@ def test_report_drops_course_cells(tmp_path):
 # --------------------------------------------------------------------------- both editions, run
 
 
-def _nbval(folder: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-p",
-                           "no:cacheprovider", "-q", "-x", "--rootdir", str(folder), str(folder)],
-                          cwd=folder, env=env, capture_output=True, text=True, timeout=1200)
+@pytest.fixture(scope="module")
+def edition_runs(editions, tmp_path_factory):
+    """Both editions under nbval, started together (two kernels on two cores; each in its own data folders):
+    edition → ``(returncode, stdout, stderr, checks log)``."""
+    started = {}
+    for edition in teaching.EDITIONS:
+        folder, tmp = editions[edition][0].parent, tmp_path_factory.mktemp(f"nbval-{edition}")
+        log = tmp / "checks.jsonl"
+        env = {**os.environ, "CRM_INTERIM_DIR": str(tmp / "interim"), "CRM_PROCESSED_DIR": str(tmp / "processed"),
+               "CRM_REPORTS_DIR": str(tmp / "reports"), teaching.CHECK_LOG_ENV: str(log)}
+        started[edition] = (subprocess.Popen(
+            [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-p", "no:cacheprovider", "-q",
+             "-x", "--rootdir", str(folder), str(folder)], cwd=folder, env=env, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True), log)
+    runs = {}
+    for edition, (proc, log) in started.items():
+        out, err = proc.communicate(timeout=1200)
+        runs[edition] = (proc.returncode, out, err, log)
+    return runs
 
 
 @pytest.mark.parametrize("edition", teaching.EDITIONS)
-def test_edition_runs_under_nbval_and_checks_answer(edition, editions, tmp_path):
-    folder = editions[edition][0].parent
-    log = tmp_path / "checks.jsonl"
-    env = {**os.environ, "CRM_INTERIM_DIR": str(tmp_path / "interim"), "CRM_PROCESSED_DIR": str(tmp_path / "processed"),
-           "CRM_REPORTS_DIR": str(tmp_path / "reports"), teaching.CHECK_LOG_ENV: str(log)}
-    done = _nbval(folder, env)
-    assert done.returncode == 0, f"{edition} edition failed under nbval:\n{done.stdout[-4000:]}\n{done.stderr[-2000:]}"
+def test_edition_runs_under_nbval_and_checks_answer(edition, edition_runs):
+    code, out, err, log = edition_runs[edition]
+    assert code == 0, f"{edition} edition failed under nbval:\n{out[-4000:]}\n{err[-2000:]}"
     records = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
     checked = {r["exercise"] for r in records}
     expected_ids = {e for p in NOTEBOOKS for e in teaching.exercises_of(_nb(p), p.name)["exercise"]}

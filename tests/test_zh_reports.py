@@ -24,13 +24,12 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 
 import nbformat
 import pdfpages
 import pytest
 
-from helpers.paths import NOTEBOOKS, PROJECT_ROOT
+from helpers.paths import NOTEBOOKS
 from helpers.report import html_to_pdf
 from helpers.report.translations import chinese_share, load_store, reaches_report
 
@@ -49,20 +48,6 @@ FLOORS = {  # measured with the table values in Chinese (issue 17, third pass); 
 }
 
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]{4,}")
-
-
-@pytest.fixture(scope="session")
-def zh_reports(tmp_path_factory):
-    out = tmp_path_factory.mktemp("zh_reports")
-    env = os.environ | {
-        "PYTHONPATH": os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")) if p),
-        "CRM_REPORTS_DIR": str(out), "CRM_INTERIM_DIR": str(out / "interim"),
-        "CRM_PROCESSED_DIR": str(out / "processed"),
-    }
-    done = subprocess.run([sys.executable, "-m", "helpers.report", "--lang", "zh", "--out", str(out)],
-                          cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=1800)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return out, done.stderr
 
 
 def _text(pdf):
