@@ -60,7 +60,7 @@ from _record import machine, record  # noqa: E402
 from kbworld import build_world  # noqa: E402
 from webserver import LiveServer, csrf_token  # noqa: E402
 
-from helpers.sharing.server import DEFAULT_WORKERS  # noqa: E402
+from helpers.sharing.server import DEFAULT_THREADS, DEFAULT_WORKERS  # noqa: E402
 
 DATASET = "benchkb"
 FIGURE = re.compile(r'<img class="figure" src="([^"]+\.svg)"')
@@ -208,15 +208,21 @@ def _closed_loop(sessions: list, work: list[list], warmup: int, one, server: Cal
     odd: list[str] = []
     lock = threading.Lock()
 
+    def attempt(s, item):
+        try:
+            return one(s, item)
+        except requests.RequestException as exc:  # counted as a failure, never a silently shorter run
+            return type(exc).__name__
+
     def user(s, items, pauses):
         for item in items[:warmup]:
-            one(s, item)
+            attempt(s, item)
         start.wait()
         mine, bad = [], []
         for item, pause in zip(items[warmup:], pauses):
             time.sleep(pause)
             t = time.perf_counter()
-            status = one(s, item)
+            status = attempt(s, item)
             mine.append((time.perf_counter() - t) * 1000)
             if status is not True:
                 bad.append(f"{status} {item}")
@@ -477,7 +483,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warmup", type=int, default=3, help="untimed requests per user first (default 3)")
     p.add_argument("--writers", type=int, default=20, help="concurrent note writers (default 20)")
     p.add_argument("--notes", type=int, default=25, help="notes per writer (default 25)")
-    p.add_argument("--threads", type=int, default=8, help="threads per server process (default 8, as `crm-knowledge serve`)")
+    p.add_argument("--threads", type=int, default=DEFAULT_THREADS,
+                   help=f"threads per server process (default {DEFAULT_THREADS}, as `crm-knowledge serve`)")
     p.add_argument("--workers", type=int, default=DEFAULT_WORKERS,
                    help=f"server processes (default {DEFAULT_WORKERS}, as `crm-knowledge serve` on this machine)")
     p.add_argument("--full", action=argparse.BooleanOptionalAction, default=True,

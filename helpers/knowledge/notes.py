@@ -147,14 +147,15 @@ class SharingStore:
         application, and are on disk with the next synced commit or checkpoint; a power cut may lose the last
         ones (SQLite's documented WAL trade-off), never corrupt the file."""
         con = self._connections.get()
-        con.execute(f"PRAGMA synchronous = {'FULL' if synced else 'NORMAL'}")
-        con.execute("BEGIN IMMEDIATE")
-        try:
-            cur = con.execute(sql, values)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        with self._connections.writing():  # writers queue on a lock, not in SQLite's busy handler (which sleeps)
+            con.execute(f"PRAGMA synchronous = {'FULL' if synced else 'NORMAL'}")
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                cur = con.execute(sql, values)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
         return int(cur.lastrowid)
 
     def add_note(self, customer_id: str, author: str, role: str, text: str | None = "", code: str | None = None) -> int:

@@ -22,7 +22,8 @@ from .. import paths
 from ..errors import DataError
 from .accounts import ROLES, AccountError, Accounts
 from .app import create_app
-from .server import DEFAULT_WORKERS, serve
+from .server import DEFAULT_THREADS, DEFAULT_WORKERS, serve
+from .state import require_knowledge_base
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8866
@@ -58,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--dataset", default="xiaomi_sim")
     serve.add_argument("--workers", type=int, default=DEFAULT_WORKERS,
                        help=f"server processes (default {DEFAULT_WORKERS}: one per core of this machine)")
-    serve.add_argument("--threads", type=int, default=8, help="threads per process (default 8)")
+    serve.add_argument("--threads", type=int, default=DEFAULT_THREADS,
+                       help=f"threads per process (default {DEFAULT_THREADS})")
     serve.add_argument("--secure-cookies", action="store_true",
                        help="send the session cookie over HTTPS only (behind a TLS proxy)")
     return p
@@ -107,8 +109,8 @@ def _serve(args: argparse.Namespace, users: Accounts) -> int:
     def factory():
         return create_app(args.dataset, users.path, secure_cookies=args.secure_cookies)
 
-    try:
-        factory()  # here, before any worker starts: a missing knowledge base is said once, with its hint
+    try:  # said once, here, with its hint; nothing is opened before the workers fork
+        require_knowledge_base(args.dataset)
     except DataError as exc:
         print(f"crm-knowledge: {exc}", file=sys.stderr)
         return 2

@@ -21,8 +21,12 @@ from flask import Flask
 DEFAULT_WORKERS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 """Worker processes by default: the cores this process may run on."""
 
+DEFAULT_THREADS = 4
+"""Threads per worker process by default. A page holds Python's lock for most of its ~18 ms of CPU, so more
+threads per process add switching rather than throughput (``benchmarks/bench_sharing.py --threads``)."""
 
-def serve(factory: Callable[[], Flask], host: str, port: int, workers: int = DEFAULT_WORKERS, threads: int = 8,
+
+def serve(factory: Callable[[], Flask], host: str, port: int, workers: int = DEFAULT_WORKERS, threads: int = DEFAULT_THREADS,
           ready: Callable[[], Any] | None = None) -> None:
     """Serve the application ``factory()`` builds on ``host:port`` until stopped (Ctrl-C or SIGTERM).
 

@@ -61,6 +61,17 @@ lock, so one thread per query keeps every core busy with whole requests instead 
 query over all of them (measured by ``benchmarks/bench_sharing.py``)."""
 
 
+def require_knowledge_base(dataset: str, path: Path | None = None) -> Path:
+    """The knowledge base file of ``dataset`` (or ``path``), or :class:`~helpers.errors.DataError` saying how to build
+    it. Opens nothing: ``crm-knowledge serve`` asks it before gunicorn forks its workers (DuckDB must not be
+    opened in a process that forks: a child inherits its threads' locks)."""
+    path = Path(path) if path is not None else store.knowledge_path(dataset)
+    if not path.exists():
+        raise DataError(f"the knowledge base of dataset {dataset!r} has not been built yet",
+                        file=path, hint="run `make report` (notebook 07 builds it) with the same dataset")
+    return path
+
+
 class KnowledgeBase:
     """The dataset's knowledge base, read-only, reopened when notebook 07 rebuilt the file.
 
@@ -86,9 +97,7 @@ class KnowledgeBase:
     def stamp(self) -> int:
         """The file's modification time (ns): changes when the knowledge base is rebuilt."""
         with self._lock:
-            if not self.path.exists():
-                raise DataError(f"the knowledge base of dataset {self.dataset!r} has not been built yet",
-                                file=self.path, hint="run `make report` (notebook 07 builds it) with the same dataset")
+            require_knowledge_base(self.dataset, self.path)
             stamp = self.path.stat().st_mtime_ns
             if stamp != self._stamp:
                 con = duckdb.connect(":memory:")
