@@ -38,7 +38,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -58,7 +57,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _record import machine, record  # noqa: E402
 from kbworld import build_world  # noqa: E402
-from webserver import LiveServer, csrf_token  # noqa: E402
+from webserver import LiveServer, csrf_token, free_port, process_tree, start_serve  # noqa: E402
 
 from helpers.sharing.server import DEFAULT_THREADS, DEFAULT_WORKERS  # noqa: E402
 
@@ -146,12 +145,6 @@ def _serve(kb: str, users: str, sharing: str, threads: int, port: int, secret: s
             wsgi.dump(profile)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _wait_until_served(proc: subprocess.Popen, port: int, timeout: float = 300) -> None:
     """Wait until the server answers its sign-in page (it prints its line once gunicorn listens)."""
     end = time.monotonic() + timeout
@@ -164,20 +157,6 @@ def _wait_until_served(proc: subprocess.Popen, port: int, timeout: float = 300) 
         except requests.ConnectionError:
             time.sleep(0.5)
     raise SystemExit(f"the server did not answer on port {port} within {timeout:.0f} s")
-
-
-def _tree(pid: int) -> list[int]:
-    """``pid`` and its descendants (gunicorn's master and workers), from Linux ``/proc``."""
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        try:
-            todo += [int(c) for t in Path(f"/proc/{p}/task").iterdir()
-                     for c in (t / "children").read_text().split()]
-        except OSError:
-            pass
-    return out
 
 
 # ------------------------------------------------------------------ load
@@ -411,15 +390,10 @@ def run(args) -> list[str]:
             servers[-1].start()
             port = queue.get(timeout=300)
         else:  # the real server: `crm-knowledge serve` (gunicorn, --workers processes)
-            port = _free_port()
-            servers.append(subprocess.Popen(
-                [sys.executable, "-c", "import sys; from helpers.sharing import main; sys.exit(main())",
-                 "--users-file", str(users_file), "serve",
-                 "--dataset", DATASET, "--port", str(port), "--workers", str(args.workers), "--threads",
-                 str(args.threads)], cwd=ROOT, env={**os.environ, "CRM_PROCESSED_DIR": str(folder)},
-                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+            port = free_port()
+            servers.append(start_serve(users_file, folder, DATASET, port, args.workers, args.threads, cwd=ROOT))
             _wait_until_served(servers[-1], port)
-        out = _loads(args, f"http://127.0.0.1:{port}", names, passwords, ids, lambda: _tree(servers[0].pid))
+        out = _loads(args, f"http://127.0.0.1:{port}", names, passwords, ids, lambda: process_tree(servers[0].pid))
         for p in servers:
             p.terminate()
             p.wait(timeout=60) if isinstance(p, subprocess.Popen) else p.join(timeout=60)

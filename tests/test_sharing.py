@@ -13,18 +13,16 @@ import io
 import os
 import re
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 import requests
 from kbworld import DATASET, build_world
-from webserver import PASSWORDS, LiveServer, csrf_token, sharing_app
+from webserver import PASSWORDS, LiveServer, csrf_token, free_port, process_tree, sharing_app, start_serve
 
 from helpers import i18n, knowledge, paths
 from helpers.sharing import ROUTES, Accounts, cli
@@ -442,31 +440,21 @@ def test_add_user_reads_the_password_from_standard_input(tmp_path, monkeypatch, 
     assert "at least 10" in capsys.readouterr().err
 
 
-def _children(pid: int) -> list[int]:
-    return [int(c) for t in Path(f"/proc/{pid}/task").iterdir() for c in (t / "children").read_text().split()]
-
-
 @pytest.mark.skipif(sys.platform != "linux", reason="reads the process tree from /proc")
 def test_serve_runs_one_worker_process_per_requested_worker(world):
     """`crm-knowledge serve --workers 2`: gunicorn's master and two workers, serving; SIGTERM stops them."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     sharing_app(DATASET, world["tmp"] / "users.sqlite")  # the accounts
-    proc = subprocess.Popen([sys.executable, "-c", "import sys; from helpers.sharing import main; sys.exit(main())",
-                             "--users-file", str(world["tmp"] / "users.sqlite"), "serve", "--dataset", DATASET,
-                             "--port", str(port), "--workers", "2", "--threads", "2"],
-                            env={**os.environ, "CRM_PROCESSED_DIR": str(world["tmp"])}, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    proc = start_serve(world["tmp"] / "users.sqlite", world["tmp"], DATASET, port, workers=2, threads=2)
     try:
         line = proc.stdout.readline()  # printed once gunicorn listens
         assert f"on http://127.0.0.1:{port}/ with 2 process(es)" in line, line + proc.stdout.read()
         codes = [requests.get(f"http://127.0.0.1:{port}/sign-in", timeout=60).status_code for _ in range(4)]
         assert codes == [200] * 4
         deadline = time.monotonic() + 60  # gunicorn forks its workers once the master listens
-        while len(_children(proc.pid)) < 2 and time.monotonic() < deadline:
+        while len(process_tree(proc.pid)) - 1 < 2 and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert len(_children(proc.pid)) == 2
+        assert len(process_tree(proc.pid)) - 1 == 2
     finally:
         proc.terminate()
         assert proc.wait(timeout=60) == 0

@@ -6,6 +6,9 @@ from __future__ import annotations
 import itertools
 import os
 import re
+import socket
+import subprocess
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,3 +83,34 @@ def sharing_app(dataset: str, users_file: Path, rate_limit: bool = True, own_lim
     if own_limits:
         config["RATELIMIT_STORAGE_URI"] = storage_uri(users_file.with_name(f"limits-{os.getpid()}-{next(_APPS)}.sqlite"))
     return create_app(dataset, users_file, config=config, **kwargs)
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_serve(users_file: Path, processed: Path, dataset: str, port: int, workers: int,
+                threads: int, cwd: Path | None = None) -> subprocess.Popen:
+    """``crm-knowledge serve`` (the real command line: gunicorn) in a child process on ``port``, reading the
+    knowledge base under ``processed``; its output (the line printed once it listens) on ``stdout``."""
+    return subprocess.Popen(
+        [sys.executable, "-c", "import sys; from helpers.sharing import main; sys.exit(main())",
+         "--users-file", str(users_file), "serve", "--dataset", dataset, "--port", str(port), "--workers",
+         str(workers), "--threads", str(threads)], cwd=cwd, env={**os.environ, "CRM_PROCESSED_DIR": str(processed)},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (gunicorn's master and workers), from Linux ``/proc``."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            todo += [int(c) for t in Path(f"/proc/{p}/task").iterdir() for c in (t / "children").read_text().split()]
+        except OSError:
+            pass
+    return out

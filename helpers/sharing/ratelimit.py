@@ -56,16 +56,17 @@ class SQLiteLimitStorage(Storage):
     def incr(self, key: str, expiry: float, amount: int = 1) -> int:
         """Add ``amount`` to the key's count, opening a new window of ``expiry`` seconds when the last one ended."""
         con, now = self._connections.get(), time.time()
-        con.execute("BEGIN IMMEDIATE")
-        try:
-            con.execute("DELETE FROM counters WHERE key = ? AND window_end <= ?", (key, now))
-            con.execute("INSERT INTO counters (key, count, window_end) VALUES (?, ?, ?) "
-                        "ON CONFLICT (key) DO UPDATE SET count = count + excluded.count", (key, amount, now + expiry))
-            count = con.execute("SELECT count FROM counters WHERE key = ?", (key,)).fetchone()[0]
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        with self._connections.writing():  # writers queue as the notes' do (helpers.engines.SQLiteConnections)
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                con.execute("DELETE FROM counters WHERE key = ? AND window_end <= ?", (key, now))
+                con.execute("INSERT INTO counters (key, count, window_end) VALUES (?, ?, ?) "
+                            "ON CONFLICT (key) DO UPDATE SET count = count + excluded.count", (key, amount, now + expiry))
+                count = con.execute("SELECT count FROM counters WHERE key = ?", (key,)).fetchone()[0]
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
         return int(count)
 
     def get(self, key: str) -> int:
