@@ -47,10 +47,14 @@ def _nfkc(text: pd.Series) -> pd.Series:
     return pd.Series(pd.arrays.ArrowStringArray(pc.utf8_normalize(arr, form="NFKC")), index=text.index)
 
 
+#: Columns of at least this many rows are checked or parsed on their distinct values when those are few.
+DISTINCT_MIN_ROWS = 100_000
+
+
 def _on_uniques(values: pd.Series, parse):
     """Apply ``parse`` (a Series → Series or DataFrame function) to the distinct values only and spread
     the result back (prices, days repeat)."""
-    if len(values) > 100_000 and values.iloc[:20_000].nunique() > 0.7 * 20_000:
+    if len(values) > DISTINCT_MIN_ROWS and values.iloc[:20_000].nunique() > 0.7 * 20_000:
         return parse(values)  # nearly every value distinct (times to the second): factorising buys nothing
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     if len(uniques) == 0 or len(uniques) > 0.7 * len(values):
@@ -285,7 +289,7 @@ def check_distinct(check: Callable[[pd.Series], Checked], values: pd.Series) -> 
     """``check(values)``, run on the distinct values only when they are few (prices, status words) and spread
     back: the same :class:`Checked` (every check is value by value), without a million rows of text between
     the steps. Amounts in several currencies are refused as ``check`` refuses them on every value (naming the row)."""
-    if len(values) < 100_000:
+    if len(values) < DISTINCT_MIN_ROWS:
         return check(values)
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     if len(uniques) > 0.1 * len(values):

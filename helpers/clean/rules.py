@@ -76,7 +76,7 @@ from ..errors import DataError
 from ..largelog import ParquetLog
 from ..schema import ACQUISITION_MARKS, CANONICAL, DATE_FORMATS, DEFAULT_TEST_ID_PATTERN, LINEAGE, SHEET_SUFFIX
 from .large import TEXT_COLUMNS, clean_log
-from .parse import MixedCurrencies, check_distinct, first_reason, mixed_currencies, parse_quantities, value_checks
+from .parse import DISTINCT_MIN_ROWS, MixedCurrencies, check_distinct, first_reason, mixed_currencies, parse_quantities, value_checks
 from .returns import key_columns, net_returns
 
 
@@ -239,7 +239,7 @@ def time_order(clean: pd.DataFrame) -> np.ndarray:
     keys = []
     for column in ("timestamp", "order_id", "source_file", "source_row"):
         values = clean[column]
-        if column == "source_file" and len(values) and values.notna().all() and values.eq(values.iloc[0]).all():
+        if column == "source_file" and one_file(values):
             continue  # one file: no order to keep
         if column in ("timestamp", "source_row") and not values.isna().any():
             keys.append(values.to_numpy().view("int64") if column == "timestamp" else values.to_numpy())
@@ -249,19 +249,23 @@ def time_order(clean: pd.DataFrame) -> np.ndarray:
     return np.lexsort(keys[::-1])
 
 
+def one_file(files: pd.Series) -> bool:
+    """Whether every row comes from one and the same file (no missing file name)."""
+    return bool(len(files) and files.notna().all() and files.eq(files.iloc[0]).all())
+
+
 def duplicate_rows(work: pd.DataFrame) -> pd.Series:
     """``True`` on each exact copy of an earlier row (file order) of the same file: every canonical
     column present equal, as text (missing equals missing); the first copy is not marked. The sheets
     of a workbook are one file (:data:`~helpers.schema.SHEET_SUFFIX`)."""
     cols = [c for c in work.columns if c in CANONICAL or c == "source_file"]
     files = work["source_file"]
-    in_order = bool(files.notna().all() and files.eq(files.iloc[0]).all()
-                    and work["source_row"].is_monotonic_increasing) if len(work) else True
+    in_order = bool(one_file(files) and work["source_row"].is_monotonic_increasing) if len(work) else True
     ordered = work if in_order else work.sort_values(list(LINEAGE), kind="stable")  # one file read in order: as is
     same = ordered[cols].astype("string")
     same["source_file"] = same["source_file"].str.replace(SHEET_SUFFIX, r"\1", regex=True)
     few = [c for c in ("order_id", "amount") if c in same.columns]
-    if few and len(same) > 100_000:  # only rows equal on these two can be copies: the full test on those
+    if few and len(same) > DISTINCT_MIN_ROWS:  # only rows equal on these two can be copies: the full test on those
         maybe = same.duplicated(subset=few, keep=False).to_numpy()
         found = pd.Series(False, index=same.index)
         found[maybe] = same[maybe].duplicated(keep="first").to_numpy()

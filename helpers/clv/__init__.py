@@ -141,7 +141,7 @@ from .models.beta_geo import BetaGeo
 from .models.gamma_gamma import GammaGamma
 from .models.pareto_nbd import ParetoNBD
 # --- issue 19, contract (sBG) and covariates
-from .literature import SBG_PUBLISHED, SBG_SURVIVORS, sbg_literature_check, sbg_table
+from .literature import SBG_FIT_YEARS, SBG_PUBLISHED, SBG_SURVIVORS, sbg_literature_check, sbg_table
 from .models import ShiftedBetaGeo, cohort_table, fit_by_plan, with_covariates
 from .simulation import (COVARIATE_TRUTH, covariate_columns, simulate_pareto_nbd, simulate_with_covariates,
                          simulated_covariates)
@@ -209,7 +209,7 @@ __all__ = [
     "ModifiedBetaGeo", "BetaGeoBetaBinom", "OPPORTUNITY_PERIODS", "discrete_summary", "discrete_patterns",
     "load_donations", "simulate_bgbb", "DISCRETE_PUBLISHED", "discrete_literature_check",
     # issue 19, contract: the sBG, covariates
-    "ShiftedBetaGeo", "cohort_table", "fit_by_plan", "with_covariates", "SBG_PUBLISHED", "SBG_SURVIVORS",
+    "ShiftedBetaGeo", "cohort_table", "fit_by_plan", "with_covariates", "SBG_FIT_YEARS", "SBG_PUBLISHED", "SBG_SURVIVORS",
     "sbg_literature_check", "sbg_table", "COVARIATE_TRUTH", "covariate_columns", "simulate_pareto_nbd",
     "simulate_with_covariates", "simulated_covariates",
     # ---- issue 19 (evaluate): uncertainty and evaluation

@@ -17,6 +17,7 @@ import seaborn as sns
 from matplotlib.figure import Figure
 
 from .. import i18n
+from ..errors import DataError
 from ..i18n import tr
 from ..plotting import FIGURE_WIDTH
 from .arrays import lookup, numeric, require
@@ -78,11 +79,14 @@ def lifecycle_stage(
 
 def lifecycle_of_customers(frame: pd.DataFrame, **thresholds: float) -> pd.DataFrame:
     """``customer_id, lifecycle_stage`` (:func:`lifecycle_stage`) from a modelling summary's ``T`` (in its model
-    periods, ``frame.attrs["period_days"]`` days each, 7 if absent), :func:`~helpers.segment.rfm.rfm_table`'s
+    periods, ``frame.attrs["period_days"]`` days each: refused when absent), :func:`~helpers.segment.rfm.rfm_table`'s
     ``recency`` (days since the last purchase) and the CLV scores' ``p_alive``, with the weeks as
     :func:`~helpers.segment.customers.customer_table` computes them (``weeks_since_first`` = T × period days
     / 7, ``weeks_since_last`` = recency / 7). Row by row, so the Spark engine runs it on each batch."""
-    period_days = float(frame.attrs.get("period_days", 7.0))
+    if frame.attrs.get("period_days") is None:
+        raise DataError("the summary does not say its time unit (attrs['period_days'])", column="T",
+                        hint="pass helpers.clv.rfm_summary's output, which records it")
+    period_days = float(frame.attrs["period_days"])
     customers = pd.DataFrame({"weeks_since_first": numeric(frame, "T", "lifecycle_of_customers") * period_days / 7.0,
                               "weeks_since_last": numeric(frame, "recency", "lifecycle_of_customers") / 7.0,
                               "p_alive": numeric(frame, "p_alive", "lifecycle_of_customers")}, index=frame.index)
