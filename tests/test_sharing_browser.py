@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 from PIL import Image
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -85,7 +86,8 @@ def driver():
 
 
 def _wait(driver, condition, message: str):
-    return WebDriverWait(driver, WAIT).until(condition, message)
+    """Wait for ``condition``; an element replaced by the page loading meanwhile (stale) is looked up again."""
+    return WebDriverWait(driver, WAIT, ignored_exceptions=(StaleElementReferenceException,)).until(condition, message)
 
 
 def sign_in(driver, url: str, name: str) -> None:
