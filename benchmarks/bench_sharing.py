@@ -15,10 +15,12 @@ a second process, so client and server share this machine's cores, as on a lapto
 
 **Load.** One signed-in ``requests`` session per virtual user, closed loop, no think time, each user on its own
 customers (a seeded random sample, no customer twice in a run): ``--warmup`` untimed requests each, then
-``--requests`` timed ones (``--single`` for the one-user run). Measured: the profile page's HTML; the *full
+``--requests`` timed ones (``--single`` for the one-user run); the server closes each connection after its
+response (``helpers.sharing.server``), so each request opens a new one, as a browser's would. Measured: the profile page's HTML; the *full
 view*, the page and then its figure (SVG), as a browser loads them (each figure is drawn once, on first request);
 and the **baseline**, the sign-in page (a template with no data, anonymous sessions) under the same load. Ratios
-are candidate / baseline percentiles of the same run; throughput is completed requests (views) per second.
+are candidate / baseline percentiles of the same run; throughput is completed requests (views) per second; the
+spread of the users' mean latencies shows users served slower than others (e.g. on a busier server process).
 
 **Writers.** ``--writers`` users, each saving ``--notes`` notes on random customers through the page's form
 (POST with the CSRF token); afterwards the notes in the sharing file and the ``add_note`` events of the audit trail
@@ -184,6 +186,7 @@ def _closed_loop(sessions: list, work: list[list], warmup: int, one, server: Cal
     process used."""
     start = threading.Barrier(len(sessions) + 1)
     latencies: list[float] = []
+    means: list[float] = []
     odd: list[str] = []
     lock = threading.Lock()
 
@@ -207,6 +210,7 @@ def _closed_loop(sessions: list, work: list[list], warmup: int, one, server: Cal
                 bad.append(f"{status} {item}")
         with lock:
             latencies.extend(mine)
+            means.append(float(np.mean(mine)) if mine else float("nan"))
             odd.extend(bad)
 
     rng = np.random.default_rng(seed)
@@ -219,7 +223,7 @@ def _closed_loop(sessions: list, work: list[list], warmup: int, one, server: Cal
     t0, cpu0, client0 = time.perf_counter(), sum(map(_cpu_seconds, pids)), time.process_time()
     for t in threads:
         t.join()
-    return {"ms": latencies, "wall": time.perf_counter() - t0, "odd": odd,
+    return {"ms": latencies, "user_means": means, "wall": time.perf_counter() - t0, "odd": odd,
             "server_cpu": sum(map(_cpu_seconds, pids)) - cpu0, "client_cpu": time.process_time() - client0}
 
 
@@ -337,6 +341,16 @@ def _ceiling(res: dict, users: int) -> str:
             f"average (Little's law), if nothing else ran.")
 
 
+def _fairness(res: dict) -> str:
+    """The spread of the users' mean latencies: users who wait longer than others because their connection sits
+    on a busier server process show here, not in the percentiles of all requests together."""
+    means = sorted(m for m in res["user_means"] if np.isfinite(m))
+    if len(means) < 2:
+        return ""
+    return (f"The users' mean latencies ranged from {means[0]:.0f} to {means[-1]:.0f} ms (slowest / fastest "
+            f"{means[-1] / means[0]:.2f}×).")
+
+
 def _loads(args, url: str, names: list[str], passwords: dict[str, str], ids: np.ndarray,
            server: Callable[[], list[int]]) -> dict:
     """The read loads (1 user, then ``--users``) and the writers; rows of the table and results by load."""
@@ -433,7 +447,8 @@ def run(args) -> list[str]:
         "",
         f"Target: profile page p95 < 300 ms at {args.users} users — {p95:.0f} ms, "
         f"{'met' if p95 < 300 else 'not met'}."
-        + ("" if args.think else f" {_ceiling(results[(args.users, 'profile page')], args.users)}"),
+        + ("" if args.think else f" {_ceiling(results[(args.users, 'profile page')], args.users)}")
+        + f" {_fairness(results[(args.users, 'profile page')])}",
         "",
         "| writers | notes each | sent | stored | lost | duplicated | audit `add_note` | refused | other responses | "
         "write p50 ms | write p95 ms | writes per second |",

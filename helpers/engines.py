@@ -368,8 +368,20 @@ class SQLiteConnections:
             held[1].close()
         con = sqlite3.connect(self.path, timeout=60, isolation_level=None)
         con.execute("PRAGMA busy_timeout = 60000")
-        self._local.held = (key, con)
+        self._local.held = (key, con, {})
         return con
+
+    def setting(self, con: sqlite3.Connection, name: str) -> Any:
+        """What :meth:`remember` noted of this thread's connection ``con`` (e.g. the ``synchronous`` mode it was
+        set to), or ``None``: a pragma is then sent only when the connection's mode changes."""
+        held = getattr(self._local, "held", None)
+        return held[2].get(name) if held is not None and held[1] is con else None
+
+    def remember(self, con: sqlite3.Connection, name: str, value: Any) -> None:
+        """Note a setting of this thread's connection ``con`` (forgotten with the connection)."""
+        held = getattr(self._local, "held", None)
+        if held is not None and held[1] is con:
+            held[2][name] = value
 
 
 # --------------------------------------------------------------------------- DuckDB SQL text on Spark

@@ -442,15 +442,18 @@ def test_add_user_reads_the_password_from_standard_input(tmp_path, monkeypatch, 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="reads the process tree from /proc")
 def test_serve_runs_one_worker_process_per_requested_worker(world):
-    """`crm-knowledge serve --workers 2`: gunicorn's master and two workers, serving; SIGTERM stops them."""
+    """`crm-knowledge serve --workers 2`: gunicorn's master and two workers, serving; SIGTERM stops them. Each
+    response closes its connection, so the next request goes to whichever worker is free (helpers.sharing.server)."""
     port = free_port()
     sharing_app(DATASET, world["tmp"] / "users.sqlite")  # the accounts
     proc = start_serve(world["tmp"] / "users.sqlite", world["tmp"], DATASET, port, workers=2, threads=2)
     try:
         line = proc.stdout.readline()  # printed once gunicorn listens
         assert f"on http://127.0.0.1:{port}/ with 2 process(es)" in line, line + proc.stdout.read()
-        codes = [requests.get(f"http://127.0.0.1:{port}/sign-in", timeout=60).status_code for _ in range(4)]
-        assert codes == [200] * 4
+        with requests.Session() as s:  # a client that would keep the connection open
+            responses = [s.get(f"http://127.0.0.1:{port}/sign-in", timeout=60) for _ in range(4)]
+        assert [r.status_code for r in responses] == [200] * 4
+        assert all(r.headers.get("Connection", "").lower() == "close" for r in responses)
         deadline = time.monotonic() + 60  # gunicorn forks its workers once the master listens
         while len(process_tree(proc.pid)) - 1 < 2 and time.monotonic() < deadline:
             time.sleep(0.2)

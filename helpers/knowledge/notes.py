@@ -142,20 +142,22 @@ class SharingStore:
         return self
 
     def _insert(self, sql: str, values: tuple, synced: bool = True) -> int:
-        """Insert one row in its own transaction; ``synced``: the commit waits until the row is on disk
-        (``synchronous = FULL``). Unsynced commits (``NORMAL``, for page views) survive a crash of the
-        application, and are on disk with the next synced commit or checkpoint; a power cut may lose the last
-        ones (SQLite's documented WAL trade-off), never corrupt the file."""
+        """Insert one row, one statement in its own transaction (autocommit); ``synced``: the commit waits until
+        the row is on disk (``synchronous = FULL``). Unsynced commits (``NORMAL``, for page views) survive a crash
+        of the application, and are on disk with the next synced commit or checkpoint; a power cut may lose the
+        last ones (SQLite's documented WAL trade-off), never corrupt the file.
+
+        The write lock is held for one statement (plus the ``synchronous`` pragma when this connection's mode
+        changes): each SQLite call lets go of Python's lock, and a thread coming back for it waits while another
+        thread of its process runs Python, so every extra call under the lock kept the other process's writers
+        waiting too."""
         con = self._connections.get()
+        mode = "FULL" if synced else "NORMAL"
         with self._connections.writing():  # writers queue on a lock, not in SQLite's busy handler (which sleeps)
-            con.execute(f"PRAGMA synchronous = {'FULL' if synced else 'NORMAL'}")
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                cur = con.execute(sql, values)
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
+            if self._connections.setting(con, "synchronous") != mode:
+                con.execute(f"PRAGMA synchronous = {mode}")
+                self._connections.remember(con, "synchronous", mode)
+            cur = con.execute(sql, values)
         return int(cur.lastrowid)
 
     def add_note(self, customer_id: str, author: str, role: str, text: str | None = "", code: str | None = None) -> int:

@@ -74,7 +74,7 @@ PREDICTION_FIELDS: list[tuple[str, str]] = [
 
 
 def _fields(row: Mapping[str, Any], fields: list[tuple[str, str]]) -> pd.DataFrame:
-    out = []
+    names, values = [], []
     for key, name in fields:
         if key in row:
             v = row[key]
@@ -84,8 +84,9 @@ def _fields(row: Mapping[str, Any], fields: list[tuple[str, str]]) -> pd.DataFra
                 v = "—" if np.isnan(v) else (f"{v:.3f}" if abs(v) < 10 else f"{v:,.2f}")
             elif v is None or v is pd.NA:
                 v = "—"
-            out.append({"item 项目": name, "value 值": str(v)})
-    return pd.DataFrame(out)
+            names.append(name)
+            values.append(str(v))
+    return pd.DataFrame({"item 项目": names, "value 值": values}) if names else pd.DataFrame()
 
 
 def customer_report(con, customer_id: str, sharing: SharingStore | None = None) -> dict[str, Any]:
@@ -179,8 +180,9 @@ def show(df: pd.DataFrame, precision: int = 2, max_rows: int | None = tables.MAX
     floats with ``precision`` decimals (shares as %), numbers never broken, text left-aligned, cut after
     ``max_rows`` rows (``None``: all, e.g. a top-N list the reader asked for). A notebook displays it as it
     displays :func:`helpers.tables.show`'s Styler (the same HTML); the sharing end writes its HTML directly."""
+    dtypes = df.dtypes if df.columns.is_unique else {c: df[c] for c in df.columns}  # a Series per name: no copies
     kinds = {c: f"{{:,.{precision}f}}".format for c in df.columns
-             if pd.api.types.is_float_dtype(df[c]) and "share" not in str(c) and c not in tables.COLUMNS}
+             if pd.api.types.is_float_dtype(dtypes[c]) and "share" not in str(c) and c not in tables.COLUMNS}
     return tables.format_table(df, kinds=kinds, max_rows=max_rows)
 
 

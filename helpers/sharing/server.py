@@ -6,6 +6,13 @@ time however many threads it has. So :func:`serve` runs ``workers`` processes (d
 after the fork, with its own DuckDB and SQLite connections). What the workers share lives in files: the knowledge
 base (read-only), notes and audit trail (SQLite, WAL), the accounts, the session key and the sign-in counters
 (:mod:`.ratelimit`). gunicorn does not run on Windows; there :func:`serve` runs one waitress process with threads.
+
+Connections are closed after each response (gunicorn ``keepalive = 0``). With keep-alive, a browser's connection
+stays with the worker that accepted it, so the users split unevenly between the processes (with 20 users and 2
+workers, 13 on one and 7 on the other about one run in four), and the users of the busier process waited up to
+half as long again as the others (``benchmarks/bench_sharing.py`` reports the users' mean latencies). A new
+connection per request goes to whichever worker accepts it first, which evens the load out for the price of a
+TCP handshake (well under a millisecond on the machine or the office network).
 """
 
 from __future__ import annotations
@@ -24,6 +31,10 @@ DEFAULT_WORKERS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity
 DEFAULT_THREADS = 4
 """Threads per worker process by default. A page holds Python's lock for most of its ~18 ms of CPU, so more
 threads per process add switching rather than throughput (``benchmarks/bench_sharing.py --threads``)."""
+
+
+KEEPALIVE_SECONDS = 0
+"""gunicorn's ``keepalive``: 0 closes each connection after its response (see the module docstring)."""
 
 
 def serve(factory: Callable[[], Flask], host: str, port: int, workers: int = DEFAULT_WORKERS, threads: int = DEFAULT_THREADS,
@@ -46,6 +57,7 @@ def serve(factory: Callable[[], Flask], host: str, port: int, workers: int = DEF
     class Gunicorn(BaseApplication):
         def load_config(self) -> None:
             settings = {"bind": f"{host}:{port}", "workers": workers, "threads": threads, "worker_class": "gthread",
+                        "keepalive": KEEPALIVE_SECONDS,
                         "preload_app": False, "timeout": 120, "graceful_timeout": 10, "accesslog": None,
                         "errorlog": "-", "loglevel": "warning", "proc_name": "crm-knowledge"}
             if ready is not None:
