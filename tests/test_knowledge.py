@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -281,6 +282,30 @@ def test_customer_report_matches_the_tables(world, con):
     assert len(rep["actions"]) >= 1
     with pytest.raises(DataError, match="not in the knowledge base"):
         kn.customer_report(con, "no-such-id")
+
+
+def test_customer_community_has_each_meetup_vote_and_adoption_newest_first(world, con, tmp_path):
+    """The page reads a customer's community rows from ``customer_community``, built with the file: as many as
+    their meet-ups, poll votes and adopted suggestions, newest first; a file built before that table refuses."""
+    cid = con.execute("SELECT customer_id FROM customer_community GROUP BY 1 HAVING count(DISTINCT part) >= 2 "
+                      "ORDER BY count(*) DESC, 1 LIMIT 1").fetchone()[0]
+    expected = sum(con.execute(q, [cid]).fetchone()[0] for q in (
+        "SELECT count(*) FROM attendance a JOIN meetups m USING (meetup_id) WHERE a.customer_id = ?",
+        "SELECT count(*) FROM votes v JOIN polls p USING (poll_id, option_id) WHERE v.customer_id = ?",
+        "SELECT count(*) FROM adoptions a JOIN posts_coded p USING (post_id) WHERE p.customer_id = ?"))
+    rep = kn.customer_report(con, cid)
+    assert len(rep["community"]) == expected > 1
+    assert pd.to_datetime(rep["community"]["date"]).is_monotonic_decreasing
+    old = tmp_path / "old.duckdb"
+    shutil.copy(world["path"], old)
+    with duckdb.connect(str(old)) as w:
+        w.execute("DROP TABLE customer_community")
+    c = kn.open_knowledge_base(DATASET, old)
+    try:
+        with pytest.raises(DataError, match="earlier version"):
+            kn.customer_report(c, cid)
+    finally:
+        c.close()
 
 
 # --------------------------------------------------------------------------- the batch command

@@ -22,14 +22,16 @@ from .. import store
 from ..errors import DataError
 from .inputs import KB_TABLES, KnowledgeInputs, gather_inputs, knowledge_tables
 
-#: What the knowledge base derives from its tables: joins and aggregates. The two a customer's page reads
-#: (``customer_profile``, ``customer_feedback``) are written as tables when the file is built, sorted by customer,
-#: so that looking up one customer does not run the joins again (a view took ~20 ms per page, a table ~1 ms);
-#: the others are views.
+#: What the knowledge base derives from its tables: joins and aggregates. The three a customer's page reads
+#: (``customer_profile``, ``customer_feedback``, ``customer_community``) are written as tables when the file is
+#: built, sorted by customer, so that looking up one customer does not run the joins again (a view took ~20 ms
+#: per page, a table ~1 ms); the others are views.
 KB_VIEWS: dict[str, str] = {
     "customer_profile": "customers ⟕ orders_summary ⟕ segments ⟕ clv ⟕ engagement: one row per customer "
                         "(a table, built with the file)",
     "customer_feedback": "per customer and code: posts, first and last post (a table, built with the file)",
+    "customer_community": "per customer: meet-ups attended, poll votes and adopted suggestions, with date and detail "
+                          "(a table, built with the file)",
     "feedback_summary": "per code: posts, customers, share of posts",
     "segment_summary": "per segment (of the meta segment column): customers, value, P(alive), engagement, complaints",
 }
@@ -52,6 +54,20 @@ def _profile_table_sql(tables: Mapping[str, pd.DataFrame]) -> str:
             joins.append(f"LEFT JOIN {name} {alias} ON {alias}.customer_id = c.customer_id")
     return (f"CREATE TABLE customer_profile AS SELECT {', '.join(select)} FROM customers c {' '.join(joins)} "
             "ORDER BY c.customer_id")
+
+
+COMMUNITY_TABLE_SQL = """CREATE TABLE customer_community AS
+    SELECT customer_id, date, part, what, detail FROM (
+        SELECT a.customer_id, m.date AS date, 0 AS part, '同城会活动 meet-up' AS what,
+               m.club || ' · ' || m.title AS detail
+        FROM attendance a JOIN meetups m USING (meetup_id) UNION ALL
+        SELECT v.customer_id, v.timestamp, 1, '功能投票 poll vote', p.feature || ' → ' || p.option
+        FROM votes v JOIN polls p USING (poll_id, option_id) UNION ALL
+        SELECT p.customer_id, a.release_date, 2, '建议被采纳 adopted', 'MIUI ' || a.version || ' · ' || a.feature
+        FROM adoptions a JOIN posts_coded p USING (post_id))
+    WHERE customer_id IS NOT NULL ORDER BY customer_id, date DESC, part, detail"""
+"""``customer_community``: each customer's meet-ups, poll votes and adopted suggestions (``part`` 0, 1, 2), one
+row each, newest first; a customer's page reads their rows (:func:`helpers.knowledge.customer_report`)."""
 
 
 def build_knowledge_base(inputs: KnowledgeInputs, path: str | Path | None = None) -> Path:
@@ -83,6 +99,8 @@ def build_knowledge_base(inputs: KnowledgeInputs, path: str | Path | None = None
                        count(DISTINCT p.customer_id) AS customers,
                        round(count(*) / (SELECT count(*) FROM posts_coded), 4) AS share
                 FROM posts_coded p JOIN code_scheme s USING (code) GROUP BY ALL ORDER BY posts DESC""")
+        if "attendance" in tables:
+            con.execute(COMMUNITY_TABLE_SQL)
         seg_col = inputs.segment_column
         if "segments" in tables and seg_col in tables["segments"].columns:
             con.execute(_segment_view_sql(tables, seg_col))

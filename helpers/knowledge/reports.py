@@ -118,16 +118,13 @@ def customer_report(con, customer_id: str, sharing: SharingStore | None = None) 
                                       "WHERE customer_id = ? ORDER BY posts DESC, code", [str(customer_id)]).df()
         out["posts"] = con.execute("SELECT timestamp, board, post_type, code, title, likes, replies FROM posts_coded "
                                    "WHERE customer_id = ? ORDER BY timestamp DESC", [str(customer_id)]).df()
-    if has_table(con, "attendance"):  # meet-ups, poll votes and adopted suggestions, newest first, in one query
-        community = con.execute(
-            "SELECT date, what, detail FROM ("
-            "SELECT m.date AS date, 0 AS part, '同城会活动 meet-up' AS what, m.club || ' · ' || m.title AS detail "
-            "FROM attendance a JOIN meetups m USING (meetup_id) WHERE a.customer_id = $id UNION ALL "
-            "SELECT v.timestamp, 1, '功能投票 poll vote', p.feature || ' → ' || p.option "
-            "FROM votes v JOIN polls p USING (poll_id, option_id) WHERE v.customer_id = $id UNION ALL "
-            "SELECT a.release_date, 2, '建议被采纳 adopted', 'MIUI ' || a.version || ' · ' || a.feature "
-            "FROM adoptions a JOIN posts_coded p USING (post_id) WHERE p.customer_id = $id) "
-            "ORDER BY date DESC, part, detail", {"id": str(customer_id)}).df()
+    if has_table(con, "attendance"):  # meet-ups, poll votes and adopted suggestions, newest first
+        if not has_table(con, "customer_community"):
+            raise DataError("the knowledge base has community tables but no customer_community table: it was built "
+                            "by an earlier version of the workbook", column="customer_community",
+                            hint="rebuild it: run notebook 07 (or `make report`) again")
+        community = con.execute("SELECT date, what, detail FROM customer_community WHERE customer_id = ? "
+                                "ORDER BY date DESC, part, detail", [str(customer_id)]).df()
         if len(community):
             out["community"] = community
     out["actions"] = customer_actions(row, out["feedback"], data_end)
