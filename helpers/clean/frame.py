@@ -1,0 +1,78 @@
+"""Cleaning an in-memory table in DuckDB: :func:`clean_frame`, the statements :func:`~helpers.clean.clean_log` runs.
+
+The canonical table :func:`helpers.acquire.read_transactions` returns (its text columns Arrow-backed) is handed
+to a DuckDB connection as an Arrow table, without a copy, under the name ``log``, with ``_pos``, each row's
+position; :func:`helpers.clean.large.clean_views` runs the rules on it (the same statements as for a large log:
+value rules through the pandas checks on the distinct raw values, row rules and reasons in SQL, returns netted
+by :func:`~helpers.clean.returns.net_returns`), and two results come back as Arrow: the kept lines
+(:func:`helpers.clean.large.kept_sql`: columns, order and extreme flags) and the position, reason and detail of
+each quarantined row. The quarantine holds the rows of the input as they were given (raw values as text, in
+input order), so nothing is rewritten on its way there.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from ..engines import connect
+from ..schema import ACQUISITION_MARKS, CANONICAL, DATE_FORMATS, LINEAGE
+from .statements import clean_views, kept_sql
+
+_TEXT_TYPES = (pa.string(), pa.large_string(), pa.string_view())
+
+
+def _series(column: pa.ChunkedArray, name: str) -> pd.Series:
+    """A fetched column as the pandas path has always typed it: text ``string`` (Arrow-backed), times
+    ``datetime64[ns]``, quantities nullable (``Int64`` / ``Float64``, as :func:`pandas.to_numeric` gives)."""
+    kind = column.type
+    if kind in _TEXT_TYPES or pa.types.is_null(kind):
+        return pd.Series(pd.arrays.ArrowStringArray(column.cast(pa.large_string())), name=name)
+    if pa.types.is_timestamp(kind):
+        return pd.Series(column.to_pandas(), name=name).astype("datetime64[ns]")
+    if name == "quantity":
+        return pd.Series(column.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype(),
+                                                        pa.float64(): pd.Float64Dtype()}.get), name=name)
+    return pd.Series(column.to_pandas(), name=name)
+
+
+def clean_frame(df: pd.DataFrame, *, test_accounts: Iterable[str] = (), test_id_pattern: Any = ...,
+                returns: str = "net", extreme_factor: float = 5.0, quantile: float = 0.99,
+                date_formats: Iterable[str] = DATE_FORMATS, currency: str | None = None
+                ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(clean, quarantine)`` of a canonical DataFrame, by :func:`~helpers.clean.large.clean_views` in DuckDB
+    (see the module docstring; the arguments are :func:`helpers.clean.clean_transactions`'). ``clean``: the kept
+    lines as :func:`~helpers.clean.large.kept_sql` orders them; ``quarantine``: the input's rows not kept, in
+    input order, every column but the acquisition marks as text, with ``reason`` and ``detail``."""
+    work = df.reset_index(drop=True)
+    cols = [c for c in (*CANONICAL, *LINEAGE, *ACQUISITION_MARKS) if c in work.columns]
+    table = pa.Table.from_pandas(work[cols], preserve_index=False)
+    table = table.append_column("_pos", pa.array(np.arange(len(work), dtype=np.int64)))
+    con = connect()
+    try:
+        con.execute("SET preserve_insertion_order = true")  # results come back in their ORDER BY
+        con.register("log", table)
+        outcome = clean_views(con, test_accounts=test_accounts, test_id_pattern=test_id_pattern, returns=returns,
+                              date_formats=date_formats, currency=currency)
+        kept = con.sql(kept_sql(outcome.cols, outcome.padded, extreme_factor, quantile)).to_arrow_table()
+        bad = con.sql("SELECT _pos, _reason AS reason, _detail AS detail FROM outcome "
+                      "WHERE _reason IS NOT NULL ORDER BY _pos").to_arrow_table()
+    finally:
+        con.close()
+    clean = pd.DataFrame({name: _series(kept.column(name), name) for name in kept.column_names})
+    marks = [m for m in ACQUISITION_MARKS if m in work.columns]  # a mark's text is the row's detail
+    quarantine = work.take(bad.column("_pos").to_numpy()).drop(columns=marks).reset_index(drop=True)
+    for col in quarantine.columns:
+        if col not in LINEAGE:
+            quarantine[col] = quarantine[col].astype("string")
+    for col in ("reason", "detail"):
+        quarantine[col] = _series(bad.column(col), col)
+    if len(clean) + len(quarantine) != len(work):
+        raise AssertionError(f"{len(work):,} rows in ≠ {len(clean):,} kept + {len(quarantine):,} quarantined "
+                             f"(are source_file and source_row unique?)")
+    clean.attrs, quarantine.attrs = copy.deepcopy(df.attrs), copy.deepcopy(df.attrs)
+    return clean, quarantine
