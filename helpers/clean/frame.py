@@ -2,10 +2,11 @@
 
 The canonical table :func:`helpers.acquire.read_transactions` returns (its text columns Arrow-backed) is handed
 to a DuckDB connection as an Arrow table, without a copy, under the name ``log``, with ``_pos``, each row's
-position; :func:`helpers.clean.large.clean_views` runs the rules on it (the same statements as for a large log:
+position (and, for a column of mostly distinct values, its value check's outcome row by row:
+:func:`row_checks`); :func:`helpers.clean.statements.clean_views` runs the rules on it (the same statements as for a large log:
 value rules through the pandas checks on the distinct raw values, row rules and reasons in SQL, returns netted
 by :func:`~helpers.clean.returns.net_returns`), and two results come back as Arrow: the kept lines
-(:func:`helpers.clean.large.kept_sql`: columns, order and extreme flags) and the position, reason and detail of
+(:func:`helpers.clean.statements.kept_sql`: columns, order and extreme flags) and the position, reason and detail of
 each quarantined row. The quarantine holds the rows of the input as they were given (raw values as text, in
 input order), so nothing is rewritten on its way there.
 """
@@ -21,9 +22,41 @@ import pyarrow as pa
 
 from ..engines import connect
 from ..schema import ACQUISITION_MARKS, CANONICAL, DATE_FORMATS, LINEAGE
+from .parse import DISTINCT_MIN_ROWS, MixedCurrencies, value_checks
 from .statements import clean_views, kept_sql
 
 _TEXT_TYPES = (pa.string(), pa.large_string(), pa.string_view())
+#: A column of at least :data:`~helpers.clean.parse.DISTINCT_MIN_ROWS` rows is checked row by row (its outcome
+#: handed to DuckDB with the rows, no map of distinct values to build and join) when at least this share of its
+#: first 20,000 values differ (times to the second: nearly all).
+ROW_BY_ROW = 0.5
+
+
+def row_checks(work: pd.DataFrame, date_formats: Iterable[str] = DATE_FORMATS, currency: str | None = None,
+               share: float = ROW_BY_ROW) -> dict[str, pd.Series]:
+    """The value checks (:func:`~helpers.clean.parse.value_checks`) of the columns of mostly distinct values,
+    run on every row: ``{"_value_<column>": parsed, "_reason_<column>": reason, "_detail_<column>": detail}``
+    (and ``_value6_amount``, the amount rounded to 6 decimals), the columns
+    :data:`helpers.clean.statements.ROW_CHECKED` names. Each check is value by value, so the outcome is the
+    one the distinct values give; amounts in several currencies are left to the distinct values, whose error
+    names the row."""
+    out: dict[str, pd.Series] = {}
+    for column, check in value_checks(date_formats, currency).items():
+        if column not in work.columns or len(work) < DISTINCT_MIN_ROWS:
+            continue
+        sample = work[column].iloc[:20_000]
+        if sample.nunique(dropna=False) < share * len(sample):
+            continue
+        try:
+            checked = check(work[column])
+        except MixedCurrencies:
+            continue
+        out[f"_value_{column}"] = checked.value
+        if column == "amount":
+            with np.errstate(over="ignore"):
+                out["_value6_amount"] = checked.value.round(6)
+        out[f"_reason_{column}"], out[f"_detail_{column}"] = checked.reason, checked.detail
+    return out
 
 
 def _series(column: pa.ChunkedArray, name: str) -> pd.Series:
@@ -44,14 +77,17 @@ def clean_frame(df: pd.DataFrame, *, test_accounts: Iterable[str] = (), test_id_
                 returns: str = "net", extreme_factor: float = 5.0, quantile: float = 0.99,
                 date_formats: Iterable[str] = DATE_FORMATS, currency: str | None = None
                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``(clean, quarantine)`` of a canonical DataFrame, by :func:`~helpers.clean.large.clean_views` in DuckDB
+    """``(clean, quarantine)`` of a canonical DataFrame, by :func:`~helpers.clean.statements.clean_views` in DuckDB
     (see the module docstring; the arguments are :func:`helpers.clean.clean_transactions`'). ``clean``: the kept
-    lines as :func:`~helpers.clean.large.kept_sql` orders them; ``quarantine``: the input's rows not kept, in
+    lines as :func:`~helpers.clean.statements.kept_sql` orders them; ``quarantine``: the input's rows not kept, in
     input order, every column but the acquisition marks as text, with ``reason`` and ``detail``."""
-    work = df.reset_index(drop=True)
+    work, date_formats = df.reset_index(drop=True), tuple(date_formats)
+    pa.default_memory_pool().release_unused()  # what Arrow's allocator keeps from reading, back before DuckDB's turn
     cols = [c for c in (*CANONICAL, *LINEAGE, *ACQUISITION_MARKS) if c in work.columns]
     table = pa.Table.from_pandas(work[cols], preserve_index=False)
     table = table.append_column("_pos", pa.array(np.arange(len(work), dtype=np.int64)))
+    for name, values in row_checks(work, date_formats, currency).items():
+        table = table.append_column(name, pa.Array.from_pandas(values))
     con = connect()
     try:
         con.execute("SET preserve_insertion_order = true")  # results come back in their ORDER BY

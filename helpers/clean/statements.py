@@ -49,6 +49,10 @@ _SPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\
 #: DuckDB types whose values the value checks may leave unchanged (no mapping row needed for those).
 _TYPED = {"timestamp": "TIMESTAMP", "amount": "DOUBLE", "quantity": "BIGINT", "product": "VARCHAR",
           "category": "VARCHAR", "channel": "VARCHAR"}
+#: Prefixes of the columns of a value check's outcome given row by row with the log (``_value_timestamp``,
+#: ``_value6_amount``, ``_reason_timestamp``, ``_detail_timestamp`` …: :func:`helpers.clean.frame.clean_frame`),
+#: used instead of a map of the distinct values.
+ROW_CHECKED = ("_value_", "_value6_", "_reason_", "_detail_")
 #: Columns of few distinct values whose clean text is stripped by Python on those values (ids: in SQL).
 _LABELS = ("product", "category", "channel")
 
@@ -122,8 +126,8 @@ def _canon_sql(types: dict[str, str], padded: dict[str, bool], id_maps: Iterable
     normalised as acquisition normalises them — :func:`_id_maps`, stripped —, blank ids missing; instants with a
     time zone as UTC wall time)."""
     cols, joins = [], []
-    for c in [c for c in CANONICAL if c in types] + list(LINEAGE) + [m for m in (*ACQUISITION_MARKS, "_pos")
-                                                                      if m in types]:
+    for c in [c for c in CANONICAL if c in types] + list(LINEAGE) + [m for m in ACQUISITION_MARKS if m in types] \
+            + [c for c in types if c == "_pos" or c.startswith(ROW_CHECKED)]:
         q = f"log.{sql_ident(c)}"
         if c in ("customer_id", "order_id"):
             text = f"CASE WHEN {_blank(q, padded.get(c, False))} THEN NULL ELSE {_strip(q, padded.get(c, False))} END"
@@ -189,6 +193,17 @@ def _value_map(con, name: str, column: str, sql_type: str, check: Callable[[pd.S
         value = f"CAST({name}.{pick} AS TIMESTAMP)" if column == "timestamp" else f"{name}.{pick}"
         exprs[pick] = f"(CASE WHEN {name}.hit THEN {value} ELSE {passthrough} END)"
     return exprs, set(checked.reason.dropna()), True
+
+
+def _row_checked(con, column: str) -> tuple[dict[str, str], set[str]]:
+    """The parsed value(s) of ``column`` (SQL on a row of ``canon src``) and the reason codes found, when its
+    check's outcome is given row by row with the log (:data:`ROW_CHECKED`)."""
+    value = f"src._value_{column}"
+    exprs = {"value": f"CAST({value} AS TIMESTAMP)" if column == "timestamp" else value}
+    if column == "amount":
+        exprs["value6"] = "src._value6_amount"
+    codes = con.execute(f"SELECT DISTINCT _reason_{column} FROM log WHERE _reason_{column} IS NOT NULL").fetchall()
+    return exprs, {code for (code,) in codes}
 
 
 def _rules_sql(maps: dict[int, set[str]], test_accounts: Iterable[str], test_id_pattern: str | None) -> str:
@@ -296,7 +311,10 @@ def clean_views(con, *, test_accounts: Iterable[str] = (), test_id_pattern: Any 
     checks = dict(value_checks(date_formats, currency))
     checks.update({c: _quantities if c == "quantity" else _stripped for c in ("quantity", *_LABELS) if c in cols})
     for i, (column, check) in enumerate(checks.items()):
-        if column in cols:
+        if f"_value_{column}" in log_types:  # checked row by row in memory (helpers.clean.frame): nothing to join
+            values[column], maps[i] = _row_checked(con, column)
+            extra += [f"src._reason_{column} AS _r{i}", f"src._detail_{column} AS _d{i}"]
+        elif column in cols:
             try:
                 values[column], maps[i], join = _value_map(con, f"v{i}", column, types[column], check, quiet)
             except MixedCurrencies as exc:  # name the first row in the file whose amount disagrees
@@ -395,10 +413,13 @@ def kept_sql(cols: list[str], padded: dict[str, bool], extreme_factor: float, qu
                                  else f"o.{sql_ident(c)}") for c in cols]
     select += ["o.source_file", "o.source_row"] + ([] if "status" in cols else [status])
     select.append("o._returned AS returned_amount")
-    order = '"order_id"' if "order_id" in cols else "NULL"
-    return (f"WITH kept AS (SELECT {', '.join(select)} FROM outcome o WHERE o._reason IS NULL), "
-            f"totals AS (SELECT {order} AS _o, sum(amount) AS total FROM kept WHERE {order} IS NOT NULL "
-            f"GROUP BY ALL), th AS (SELECT {float(extreme_factor)} * quantile_cont(total, {float(quantile)}) AS t "
-            f"FROM totals) SELECT kept.*, coalesce(totals.total > th.t AND th.t > 0, false) AS flag_extreme "
-            f"FROM kept LEFT JOIN totals ON totals._o = kept.{order} CROSS JOIN th "
-            f"ORDER BY \"timestamp\", {order}, source_file, source_row")
+    order = _strip('o."order_id"', padded.get("order_id", False)) if "order_id" in cols else "NULL"
+    # the order totals from a scan of their own (few rows), joined to the lines as they stream to the sort:
+    # the kept lines are never held twice
+    sort = '"order_id"' if "order_id" in cols else "NULL"
+    return (f"WITH totals AS (SELECT {order} AS _o, sum(o._amount) AS total FROM outcome o WHERE o._reason IS NULL "
+            f"AND {order} IS NOT NULL GROUP BY ALL), th AS (SELECT {float(extreme_factor)} * "
+            f"quantile_cont(total, {float(quantile)}) AS t FROM totals) SELECT * FROM (SELECT {', '.join(select)}, "
+            f"coalesce(totals.total > th.t AND th.t > 0, false) AS flag_extreme FROM outcome o "
+            f"LEFT JOIN totals ON totals._o = {order} CROSS JOIN th WHERE o._reason IS NULL) "
+            f"ORDER BY \"timestamp\", {sort}, source_file, source_row")
