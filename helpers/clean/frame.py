@@ -26,27 +26,28 @@ from .parse import DISTINCT_MIN_ROWS, MixedCurrencies, value_checks
 from .statements import clean_views, kept_sql
 
 _TEXT_TYPES = (pa.string(), pa.large_string(), pa.string_view())
-#: A column of at least :data:`~helpers.clean.parse.DISTINCT_MIN_ROWS` rows is checked row by row (its outcome
-#: handed to DuckDB with the rows, no map of distinct values to build and join) when at least this share of its
-#: first 20,000 values differ (times to the second: nearly all).
+#: A column is checked row by row (its outcome handed to DuckDB with the rows, no map of distinct values to
+#: build and join) when it is shorter than :data:`~helpers.clean.parse.DISTINCT_MIN_ROWS` rows or at least this
+#: share of its first 20,000 values differ (times to the second: nearly all).
 ROW_BY_ROW = 0.5
 
 
 def row_checks(work: pd.DataFrame, date_formats: Iterable[str] = DATE_FORMATS, currency: str | None = None,
-               share: float = ROW_BY_ROW) -> dict[str, pd.Series]:
-    """The value checks (:func:`~helpers.clean.parse.value_checks`) of the columns of mostly distinct values,
-    run on every row: ``{"_value_<column>": parsed, "_reason_<column>": reason, "_detail_<column>": detail}``
+               share: float | None = None) -> dict[str, pd.Series]:
+    """The value checks (:func:`~helpers.clean.parse.value_checks`) of the columns of a short table, or of mostly
+    distinct values (:data:`ROW_BY_ROW`), run on every row: ``{"_value_<column>": parsed, "_reason_<column>": reason, "_detail_<column>": detail}``
     (and ``_value6_amount``, the amount rounded to 6 decimals), the columns
     :data:`helpers.clean.statements.ROW_CHECKED` names. Each check is value by value, so the outcome is the
     one the distinct values give; amounts in several currencies are left to the distinct values, whose error
     names the row."""
     out: dict[str, pd.Series] = {}
+    share = ROW_BY_ROW if share is None else share
     for column, check in value_checks(date_formats, currency).items():
-        if column not in work.columns or len(work) < DISTINCT_MIN_ROWS:
+        if column not in work.columns:
             continue
         sample = work[column].iloc[:20_000]
-        if sample.nunique(dropna=False) < share * len(sample):
-            continue
+        if len(work) >= DISTINCT_MIN_ROWS and sample.nunique(dropna=False) < share * len(sample):
+            continue  # a long column of few distinct values (prices, status words): checked on those
         try:
             checked = check(work[column])
         except MixedCurrencies:
