@@ -1,14 +1,13 @@
-"""Cleaning an in-memory table in DuckDB: :func:`clean_frame`, the statements :func:`~helpers.clean.clean_log` runs.
+"""Cleaning an in-memory table in DuckDB: :func:`clean_frame`, by the statements :func:`~helpers.clean.clean_log` runs.
 
-The canonical table :func:`helpers.acquire.read_transactions` returns (its text columns Arrow-backed) is handed
-to a DuckDB connection as an Arrow table, without a copy, under the name ``log``, with ``_pos``, each row's
-position (and, for a column of mostly distinct values, its value check's outcome row by row:
-:func:`row_checks`); :func:`helpers.clean.statements.clean_views` runs the rules on it (the same statements as for a large log:
-value rules through the pandas checks on the distinct raw values, row rules and reasons in SQL, returns netted
-by :func:`~helpers.clean.returns.net_returns`), and two results come back as Arrow: the kept lines
-(:func:`helpers.clean.statements.kept_sql`: columns, order and extreme flags) and the position, reason and detail of
-each quarantined row. The quarantine holds the rows of the input as they were given (raw values as text, in
-input order), so nothing is rewritten on its way there.
+The canonical table :func:`helpers.acquire.read_transactions` returns (text columns Arrow-backed) is handed to a
+DuckDB connection as an Arrow table, without a copy, under the name ``log``, with ``_pos`` (each row's position)
+and, for a short table or a column of mostly distinct values (times), its value check's outcome row by row
+(:func:`row_checks`: the same pandas checks, no map of distinct values to join). Then
+:func:`helpers.clean.statements.clean_views` runs the rules on it, the same statements as for a large log, and
+two results come back as Arrow: the kept lines (:func:`helpers.clean.statements.kept_sql`: columns, order,
+extreme flags) and the position, reason and detail of each quarantined row. The quarantine holds the input's
+rows as they were given (raw values as text, in input order): nothing is rewritten on its way there.
 """
 
 from __future__ import annotations
@@ -35,8 +34,8 @@ ROW_BY_ROW = 0.5
 def row_checks(work: pd.DataFrame, date_formats: Iterable[str] = DATE_FORMATS, currency: str | None = None,
                share: float | None = None) -> dict[str, pd.Series]:
     """The value checks (:func:`~helpers.clean.parse.value_checks`) of the columns of a short table, or of mostly
-    distinct values (:data:`ROW_BY_ROW`), run on every row: ``{"_value_<column>": parsed, "_reason_<column>": reason, "_detail_<column>": detail}``
-    (and ``_value6_amount``, the amount rounded to 6 decimals), the columns
+    distinct values (:data:`ROW_BY_ROW`), run on every row: ``{"_value_<column>": parsed, "_reason_<column>":
+    reason, "_detail_<column>": detail}`` (and ``_value6_amount``, the amount rounded to 6 decimals), the columns
     :data:`helpers.clean.statements.ROW_CHECKED` names. Each check is value by value, so the outcome is the
     one the distinct values give; amounts in several currencies are left to the distinct values, whose error
     names the row."""
