@@ -208,10 +208,6 @@ def run_with_progress(con, sql: str, desc: str, fetch: str | None = None, disabl
     DuckDB reports progress through ``con.query_progress()`` while the query runs in another
     thread; ``fetch`` is ``None`` (execute only), ``"arrow"``, ``"df"`` or ``"all"``.
     """
-    if disable:  # no bar to feed: run it here, without a thread
-        rel = con.sql(sql)
-        return (None if fetch is None or rel is None else rel.to_arrow_table() if fetch == "arrow"
-                else rel.df() if fetch == "df" else rel.fetchall())
     con.execute("SET enable_progress_bar = true")
     con.execute("SET enable_progress_bar_print = false")
     box: dict[str, Any] = {}
