@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 from helpers import acquire, clean, paths
 from helpers.clean import DATE_FORMATS, REASONS
+from helpers.clean import frame as clean_frame
 from helpers.errors import DataError
 from helpers.largelog import ParquetLog
 
@@ -338,6 +339,28 @@ def test_a_csv_is_read_once_and_cleans_the_same_on_both_paths(messy_csv, tmp_pat
     staged = acquire.acquire("mine", source_path=path, max_rows_in_memory=1)
     assert "read" in staged.transactions.path.parts and staged.provenance[0].encoding == "gb18030"
     assert any("cleaned there by DuckDB" in note for note in staged.provenance[0].notes)
+
+
+@pytest.mark.parametrize("messy_csv", ["lines with padded values (csv module)"], indirect=True)
+def test_a_table_in_memory_cleans_the_same_checked_row_by_row_or_by_distinct_values(messy_csv, tmp_path,
+                                                                                   monkeypatch):
+    """A DataFrame's value checks reach DuckDB row by row (a short table, or times nearly all distinct) or as a
+    map of the distinct values joined back (a long column of few values, as on the large path): the same
+    kept lines and quarantine, exactly (``helpers.clean.frame.row_checks``)."""
+    monkeypatch.setattr(paths, "PROCESSED", tmp_path / "processed")
+    monkeypatch.setattr(paths, "INTERIM", tmp_path / "interim")
+    tx = acquire.acquire("mine", source_path=messy_csv[1], max_rows_in_memory=None).transactions
+    options = {"currency": "CNY", "test_accounts": ["C_STAFF"]}
+    assert set(clean_frame.row_checks(tx, **{k: v for k, v in options.items() if k == "currency"})) >= {
+        "_value_timestamp", "_reason_amount", "_detail_status"}
+    by_row = clean.clean_transactions(tx, **options)
+    monkeypatch.setattr(clean_frame, "DISTINCT_MIN_ROWS", 1)  # every column "long"
+    monkeypatch.setattr(clean_frame, "ROW_BY_ROW", 2.0)  # and none mostly distinct: every check by its map
+    assert clean_frame.row_checks(tx, currency="CNY") == {}
+    by_map = clean.clean_transactions(tx, **options)
+    assert len(by_row.quarantine) and len(by_row.clean)
+    for a, b in zip(by_row, by_map):
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
 
 
 # --------------------------------------------------------------------------- a typed log

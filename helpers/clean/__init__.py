@@ -7,8 +7,8 @@ rules apply in order, a row gets the first reason that applies (duplicates, test
 missing customers, dates, amounts, unknown status, cancellations, returns netted into their
 sale lines); extreme orders are flagged, not dropped. Each input row ends in exactly one of the
 two tables, and the row account proves it. A large log (a :class:`~helpers.largelog.ParquetLog`)
-is cleaned in DuckDB, without loading it, by the same definition: the value rules and the netting of
-returns are the same functions, the row rules the same codes and details in SQL (proved equal by
+is cleaned in DuckDB, without loading it, by the same statements a DataFrame is cleaned by (in DuckDB too:
+the value rules and the netting of returns are pandas functions, the row rules SQL; proved equal by
 ``tests/test_clean_parity.py``).
 
 Modules
@@ -23,6 +23,10 @@ Modules
 - :mod:`~helpers.clean.accounting`: :func:`row_accounting`, :func:`check_accounting`,
   :func:`quarantine_summary`, :func:`quarantine_examples`, :func:`compare_with_planted`,
   :func:`plot_row_accounting`;
+- :mod:`~helpers.clean.statements`: the rules as SQL statements both paths run
+  (:func:`~helpers.clean.statements.clean_views`, :func:`~helpers.clean.statements.kept_sql`,
+  :func:`~helpers.clean.statements.quarantine_sql`); :mod:`~helpers.clean.frame`: a DataFrame cleaned by them in
+  DuckDB (:func:`~helpers.clean.frame.clean_frame`, what :func:`clean_transactions` runs);
 - :mod:`~helpers.clean.large`: :func:`clean_log` and :func:`check_log_accounting` (the large path),
   :class:`CleanedLog`; with ``spark=`` a SparkSession, ``clean_log`` runs its same statements on Spark
   (:mod:`~helpers.clean.spark`: the view of the log they read, :func:`spark_log`);

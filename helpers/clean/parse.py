@@ -8,10 +8,9 @@ acquisition carried forward *as read* into typed values; a value that does not p
 **Value checks: the one definition of what a raw value means.** :func:`check_timestamps`,
 :func:`check_amounts` and :func:`check_statuses` return, for a Series of raw values, the parsed
 value plus a quarantine ``reason`` (a code of :data:`~helpers.schema.REASONS`) and ``detail`` per
-value (:class:`Checked`); :func:`value_checks` lists them by canonical column. Both cleaning paths
-use them and nothing else for value-level rules: :func:`helpers.clean.clean_transactions` on the
-whole column, :func:`helpers.clean.clean_log` on the DISTINCT raw values of a large log, joined
-back in DuckDB. A new value rule (a reason that depends on one value only) is added here, once,
+value (:class:`Checked`); :func:`value_checks` lists them by canonical column. Cleaning uses them
+and nothing else for value-level rules, on the DISTINCT raw values of a column, joined back in DuckDB
+(:func:`helpers.clean.statements.clean_views`, for a DataFrame and a large log alike). A new value rule (a reason that depends on one value only) is added here, once,
 and applies to both paths; :func:`first_reason` orders reasons as :data:`~helpers.schema.REASONS`
 lists them (first rule wins).
 """
@@ -283,28 +282,6 @@ class Checked(NamedTuple):
 
 
 Rule = tuple[pd.Series, str, "pd.Series | str | None"]
-
-
-def check_distinct(check: Callable[[pd.Series], Checked], values: pd.Series) -> Checked:
-    """``check(values)``, run on the distinct values only when they are few (prices, status words) and spread
-    back: the same :class:`Checked` (every check is value by value), without a million rows of text between
-    the steps. Amounts in several currencies are refused as ``check`` refuses them on every value (naming the row)."""
-    if len(values) < DISTINCT_MIN_ROWS:
-        return check(values)
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    if len(uniques) > 0.1 * len(values):
-        return check(values)
-    distinct = pd.Series(uniques, dtype=values.dtype)
-    if (codes < 0).any():  # a missing value's outcome too
-        distinct = pd.concat([distinct, values.iloc[[int(np.argmax(codes < 0))]]], ignore_index=True)
-    try:
-        checked = check(distinct)
-    except MixedCurrencies:
-        return check(values)
-    pick = np.where(codes < 0, len(uniques), codes)
-    return Checked(*(pd.Series(part.to_numpy()[pick] if not isinstance(part.dtype, pd.StringDtype)
-                               else part.array.take(pick), index=values.index, name=part.name)
-                     for part in checked))
 
 
 def first_reason(index: pd.Index, rules: Iterable[Rule]) -> tuple[pd.Series, pd.Series]:

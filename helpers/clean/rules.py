@@ -50,9 +50,13 @@
    With ``returns="negative"`` return lines are kept as negative lines at their own date
    (``status="returned"``), as accounting systems book them.
 
-A large log (:class:`~helpers.largelog.ParquetLog`) is cleaned by :func:`~helpers.clean.large.clean_log`
-with the same definition: the value rules and the netting run these same functions, the row rules
-are SQL with the same codes, details and order (``tests/test_clean_parity.py`` proves both equal).
+**One definition, run in DuckDB on both paths.** The rules are SQL statements
+(:func:`helpers.clean.statements.clean_views`; the value rules and the netting are the pandas functions named
+above, run on the distinct raw values and on the lines of customers with a return). A DataFrame is handed to
+DuckDB as an Arrow table (:func:`helpers.clean.frame.clean_frame`), a large log
+(:class:`~helpers.largelog.ParquetLog`) is cleaned in place by :func:`~helpers.clean.large.clean_log`, and
+Spark runs the same statements transpiled (``tests/test_clean_parity.py``, ``tests/test_spark_chain.py``).
+The test-account pattern is run by DuckDB's RE2 (no look-arounds; a pattern it cannot run is refused).
 
 **Extreme orders are flagged, not dropped**: an order (all lines of one ``order_id``)
 whose total exceeds ``extreme_factor`` (default 5) × the 99th percentile of order totals
@@ -67,17 +71,15 @@ from __future__ import annotations
 import hashlib
 from typing import Any, Iterable, NamedTuple
 
-import numpy as np
 import pandas as pd
 
 from .. import paths
 from ..engines import spark_of
 from ..errors import DataError
 from ..largelog import ParquetLog
-from ..schema import ACQUISITION_MARKS, CANONICAL, DATE_FORMATS, DEFAULT_TEST_ID_PATTERN, LINEAGE, SHEET_SUFFIX
-from .large import TEXT_COLUMNS, clean_log
-from .parse import DISTINCT_MIN_ROWS, MixedCurrencies, check_distinct, first_reason, mixed_currencies, parse_quantities, value_checks
-from .returns import key_columns, net_returns
+from ..schema import DATE_FORMATS, DEFAULT_TEST_ID_PATTERN, LINEAGE
+from .frame import clean_frame
+from .large import clean_log
 
 
 class Cleaned(NamedTuple):
@@ -132,7 +134,8 @@ def clean_transactions(
     engine
         Where a large log is cleaned: ``"duckdb"`` (default), ``"spark"`` (a local
         :func:`helpers.engines.spark_session`) or a SparkSession; the same statements either way
-        (:mod:`helpers.clean.spark`). A DataFrame is cleaned in pandas whatever the engine.
+        (:mod:`helpers.clean.spark`). A DataFrame is cleaned in DuckDB whatever the engine
+        (:func:`helpers.clean.frame.clean_frame`: the same statements, on the table in memory).
 
     Returns
     -------
@@ -152,125 +155,8 @@ def clean_transactions(
     if returns not in ("net", "negative"):
         raise ValueError("returns must be 'net' or 'negative'")
     _require(df)
-    work = df.reset_index(drop=True).copy()
-    n = len(work)
-    # value-level rules: one definition (helpers.clean.parse), shared with the large path
-    try:
-        checks = {col: check_distinct(check, work[col]) for col, check in value_checks(date_formats, currency).items()
-                  if col in work.columns}
-    except MixedCurrencies as exc:  # name the first row, in file order, whose amount agrees with none before it
-        order = work.loc[exc.marked.index].sort_values(list(LINEAGE), kind="stable").index
-        first = mixed_currencies(exc.marked[order], exc.raw)
-        raise DataError(first.problem, file=work.at[first.at, "source_file"], column="amount",
-                        row=int(work.at[first.at, "source_row"]), hint=first.hint) from None
-    quantity = parse_quantities(work["quantity"]) if "quantity" in work.columns else None
-    # row-level rules (the large path has them in SQL, helpers.clean.large)
-    cid = work["customer_id"].astype("string").str.strip()
-    is_test = cid.isin(set(map(str, test_accounts)))
-    if test_id_pattern:
-        is_test |= cid.str.contains(test_id_pattern, regex=True, na=False)
-    marks = [m for m in ACQUISITION_MARKS if m in work.columns]  # rows acquisition found are not orders
-    rules = [(work[m].notna(), m, work[m].astype("string")) for m in marks]
-    rules += [(duplicate_rows(work), "duplicate", "copy of an earlier row"),
-             (is_test.fillna(False), "test_account", cid),
-             (cid.isna() | (cid == ""), "missing_customer", None)]
-    for checked in checks.values():
-        rules += [(checked.reason == code, code, checked.detail) for code in checked.reason.dropna().unique()]
-    reason, detail = first_reason(work.index, rules)  # in the order of helpers.schema.REASONS
-    ts, amount = checks["timestamp"].value, checks["amount"].value
-    status = checks["status"].value if "status" in checks else pd.Series("completed", index=work.index,
-                                                                         dtype="string")
-    # returns (the last rules of REASONS): negative lines, or netted into their sale lines
-    is_return = ((status == "returned") | ((status == "completed") & (amount < 0))).fillna(False).astype(bool)
-    valid = reason.isna()
-    amount_out = amount.where(~(valid & is_return), -amount.abs())
-    returned_amount = pd.Series(0.0, index=work.index)
-    if returns == "net" and (valid & is_return).any():
-        key = key_columns(work.columns, "product" in work.columns and bool(work["product"].notna().any()))
-        lines = work[list(dict.fromkeys([*key, "order_id", *LINEAGE]))].assign(
-            timestamp=ts, amount=amount_out, is_return=is_return, valid=valid)
-        netted = net_returns(lines, key)[valid]
-        amount_out[netted.index] = netted["amount"]
-        returned_amount[netted.index] = netted["returned_amount"]
-        reason[netted.index], detail[netted.index] = netted["reason"], netted["detail"]
-
-    kept = reason.isna()
-    # the kept lines in time order, taken once: the order and the extreme flags come from the few columns they need
-    keep = np.flatnonzero(kept.to_numpy(dtype=bool))
-    order_ids = work["order_id"].iloc[keep].astype("string").str.strip().reset_index(drop=True)
-    amounts = amount_out.iloc[keep].round(6).reset_index(drop=True)
-    flags = flag_extreme_orders(pd.DataFrame({"order_id": order_ids, "amount": amounts}), factor=extreme_factor)
-    order = time_order(pd.DataFrame({"timestamp": ts.iloc[keep].reset_index(drop=True), "order_id": order_ids,
-                                     **{c: work[c].iloc[keep].reset_index(drop=True) for c in LINEAGE}}))
-    at = keep[order]
-
-    def pick(values: pd.Series) -> pd.Series:
-        return values.iloc[at].reset_index(drop=True)
-
-    clean = work[[c for c in CANONICAL if c in work.columns] + list(LINEAGE)].take(at).reset_index(drop=True)
-    clean["timestamp"] = pick(ts)
-    clean["amount"] = amounts.iloc[order].reset_index(drop=True)
-    clean["status"] = np.where(is_return.to_numpy(dtype=bool)[at], "returned", "completed")
-    clean["status"] = clean["status"].astype("string")
-    clean["returned_amount"] = pick(returned_amount).round(6)
-    if quantity is not None:
-        clean["quantity"] = pick(quantity)
-    for col in TEXT_COLUMNS:
-        if col in clean.columns:
-            clean[col] = clean[col].astype("string").str.strip()
-    clean["flag_extreme"] = flags.to_numpy()[order]
-
-    quarantine = work.loc[~kept].drop(columns=marks)  # a mark's text is the row's detail
-    for col in quarantine.columns:
-        if col not in LINEAGE:
-            quarantine[col] = quarantine[col].astype("string")
-    quarantine["reason"] = reason[~kept]
-    quarantine["detail"] = detail[~kept]
-    quarantine = quarantine.reset_index(drop=True)
-    assert len(clean) + len(quarantine) == n  # noqa: S101 - the accounting invariant itself
-    return Cleaned(clean, quarantine)
-
-
-def time_order(clean: pd.DataFrame) -> np.ndarray:
-    """Positions of the kept lines in the order they are stored: by ``timestamp``, ``order_id``, ``source_file``,
-    ``source_row`` (a missing order id last), stably — ``sort_values(..., kind="stable")``'s order, computed as
-    pandas computes it (:func:`numpy.lexsort` over each key's rank) but from the times and row numbers themselves
-    and one ranking of the order ids."""
-    keys = []
-    for column in ("timestamp", "order_id", "source_file", "source_row"):
-        values = clean[column]
-        if column == "source_file" and one_file(values):
-            continue  # one file: no order to keep
-        if column in ("timestamp", "source_row") and not values.isna().any():
-            keys.append(values.to_numpy().view("int64") if column == "timestamp" else values.to_numpy())
-            continue
-        codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
-        keys.append(np.where(codes < 0, len(uniques), codes))  # missing last
-    return np.lexsort(keys[::-1])
-
-
-def one_file(files: pd.Series) -> bool:
-    """Whether every row comes from one and the same file (no missing file name)."""
-    return bool(len(files) and files.notna().all() and files.eq(files.iloc[0]).all())
-
-
-def duplicate_rows(work: pd.DataFrame) -> pd.Series:
-    """``True`` on each exact copy of an earlier row (file order) of the same file: every canonical
-    column present equal, as text (missing equals missing); the first copy is not marked. The sheets
-    of a workbook are one file (:data:`~helpers.schema.SHEET_SUFFIX`)."""
-    cols = [c for c in work.columns if c in CANONICAL or c == "source_file"]
-    files = work["source_file"]
-    in_order = bool(one_file(files) and work["source_row"].is_monotonic_increasing) if len(work) else True
-    ordered = work if in_order else work.sort_values(list(LINEAGE), kind="stable")  # one file read in order: as is
-    same = ordered[cols].astype("string")
-    same["source_file"] = same["source_file"].str.replace(SHEET_SUFFIX, r"\1", regex=True)
-    few = [c for c in ("order_id", "amount") if c in same.columns]
-    if few and len(same) > DISTINCT_MIN_ROWS:  # only rows equal on these two can be copies: the full test on those
-        maybe = same.duplicated(subset=few, keep=False).to_numpy()
-        found = pd.Series(False, index=same.index)
-        found[maybe] = same[maybe].duplicated(keep="first").to_numpy()
-        return found.reindex(work.index)
-    return same.duplicated(keep="first").reindex(work.index)
+    return Cleaned(*clean_frame(df, test_accounts=test_accounts, test_id_pattern=test_id_pattern, returns=returns,
+                                extreme_factor=extreme_factor, date_formats=date_formats, currency=currency))
 
 
 def flag_extreme_orders(clean: pd.DataFrame, factor: float = 5.0, quantile: float = 0.99) -> pd.Series:

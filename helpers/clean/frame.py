@@ -1,0 +1,114 @@
+"""Cleaning an in-memory table in DuckDB: :func:`clean_frame`, by the statements :func:`~helpers.clean.clean_log` runs.
+
+The canonical table :func:`helpers.acquire.read_transactions` returns (text columns Arrow-backed) is handed to a
+DuckDB connection as an Arrow table, without a copy, under the name ``log``, with ``_pos`` (each row's position)
+and, for a short table or a column of mostly distinct values (times), its value check's outcome row by row
+(:func:`row_checks`: the same pandas checks, no map of distinct values to join). Then
+:func:`helpers.clean.statements.clean_views` runs the rules on it, the same statements as for a large log, and
+two results come back as Arrow: the kept lines (:func:`helpers.clean.statements.kept_sql`: columns, order,
+extreme flags) and the position, reason and detail of each quarantined row. The quarantine holds the input's
+rows as they were given (raw values as text, in input order): nothing is rewritten on its way there.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from ..engines import connect
+from ..schema import ACQUISITION_MARKS, CANONICAL, DATE_FORMATS, LINEAGE
+from .parse import DISTINCT_MIN_ROWS, MixedCurrencies, value_checks
+from .statements import clean_views, kept_sql
+
+_TEXT_TYPES = (pa.string(), pa.large_string(), pa.string_view())
+#: A column is checked row by row (its outcome handed to DuckDB with the rows, no map of distinct values to
+#: build and join) when it is shorter than :data:`~helpers.clean.parse.DISTINCT_MIN_ROWS` rows or at least this
+#: share of its first 20,000 values differ (times to the second: nearly all).
+ROW_BY_ROW = 0.5
+
+
+def row_checks(work: pd.DataFrame, date_formats: Iterable[str] = DATE_FORMATS, currency: str | None = None,
+               share: float | None = None) -> dict[str, pd.Series]:
+    """The value checks (:func:`~helpers.clean.parse.value_checks`) of the columns of a short table, or of mostly
+    distinct values (:data:`ROW_BY_ROW`), run on every row: ``{"_value_<column>": parsed, "_reason_<column>":
+    reason, "_detail_<column>": detail}`` (and ``_value6_amount``, the amount rounded to 6 decimals), the columns
+    :data:`helpers.clean.statements.ROW_CHECKED` names. Each check is value by value, so the outcome is the
+    one the distinct values give; amounts in several currencies are left to the distinct values, whose error
+    names the row."""
+    out: dict[str, pd.Series] = {}
+    share = ROW_BY_ROW if share is None else share
+    for column, check in value_checks(date_formats, currency).items():
+        if column not in work.columns:
+            continue
+        sample = work[column].iloc[:20_000]
+        if len(work) >= DISTINCT_MIN_ROWS and sample.nunique(dropna=False) < share * len(sample):
+            continue  # a long column of few distinct values (prices, status words): checked on those
+        try:
+            checked = check(work[column])
+        except MixedCurrencies:
+            continue
+        out[f"_value_{column}"] = checked.value
+        if column == "amount":
+            with np.errstate(over="ignore"):
+                out["_value6_amount"] = checked.value.round(6)
+        out[f"_reason_{column}"], out[f"_detail_{column}"] = checked.reason, checked.detail
+    return out
+
+
+def _series(column: pa.ChunkedArray, name: str) -> pd.Series:
+    """A fetched column as the pandas path has always typed it: text ``string`` (Arrow-backed), times
+    ``datetime64[ns]``, quantities nullable (``Int64`` / ``Float64``, as :func:`pandas.to_numeric` gives)."""
+    kind = column.type
+    if kind in _TEXT_TYPES or pa.types.is_null(kind):
+        return pd.Series(pd.arrays.ArrowStringArray(column.cast(pa.large_string())), name=name)
+    if pa.types.is_timestamp(kind):
+        return pd.Series(column.to_pandas(), name=name).astype("datetime64[ns]")
+    if name == "quantity":
+        return pd.Series(column.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype(),
+                                                        pa.float64(): pd.Float64Dtype()}.get), name=name)
+    return pd.Series(column.to_pandas(), name=name)
+
+
+def clean_frame(df: pd.DataFrame, *, test_accounts: Iterable[str] = (), test_id_pattern: Any = ...,
+                returns: str = "net", extreme_factor: float = 5.0, quantile: float = 0.99,
+                date_formats: Iterable[str] = DATE_FORMATS, currency: str | None = None
+                ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(clean, quarantine)`` of a canonical DataFrame, by :func:`~helpers.clean.statements.clean_views` in DuckDB
+    (see the module docstring; the arguments are :func:`helpers.clean.clean_transactions`'). ``clean``: the kept
+    lines as :func:`~helpers.clean.statements.kept_sql` orders them; ``quarantine``: the input's rows not kept, in
+    input order, every column but the acquisition marks as text, with ``reason`` and ``detail``."""
+    work, date_formats = df.reset_index(drop=True), tuple(date_formats)
+    pa.default_memory_pool().release_unused()  # what Arrow's allocator keeps from reading, back before DuckDB's turn
+    cols = [c for c in (*CANONICAL, *LINEAGE, *ACQUISITION_MARKS) if c in work.columns]
+    table = pa.Table.from_pandas(work[cols], preserve_index=False)
+    table = table.append_column("_pos", pa.array(np.arange(len(work), dtype=np.int64)))
+    for name, values in row_checks(work, date_formats, currency).items():
+        table = table.append_column(name, pa.Array.from_pandas(values))
+    con = connect()
+    try:
+        con.execute("SET preserve_insertion_order = true")  # results come back in their ORDER BY
+        con.register("log", table)
+        outcome = clean_views(con, test_accounts=test_accounts, test_id_pattern=test_id_pattern, returns=returns,
+                              date_formats=date_formats, currency=currency)
+        kept = con.sql(kept_sql(outcome.cols, outcome.padded, extreme_factor, quantile)).to_arrow_table()
+        bad = con.sql("SELECT _pos, _reason AS reason, _detail AS detail FROM outcome "
+                      "WHERE _reason IS NOT NULL ORDER BY _pos").to_arrow_table()
+    finally:
+        con.close()
+    clean = pd.DataFrame({name: _series(kept.column(name), name) for name in kept.column_names})
+    marks = [m for m in ACQUISITION_MARKS if m in work.columns]  # a mark's text is the row's detail
+    quarantine = work.take(bad.column("_pos").to_numpy()).drop(columns=marks).reset_index(drop=True)
+    for col in quarantine.columns:
+        if col not in LINEAGE:
+            quarantine[col] = quarantine[col].astype("string")
+    for col in ("reason", "detail"):
+        quarantine[col] = _series(bad.column(col), col)
+    if len(clean) + len(quarantine) != len(work):
+        raise AssertionError(f"{len(work):,} rows in ≠ {len(clean):,} kept + {len(quarantine):,} quarantined "
+                             f"(are source_file and source_row unique?)")
+    clean.attrs, quarantine.attrs = copy.deepcopy(df.attrs), copy.deepcopy(df.attrs)
+    return clean, quarantine
