@@ -362,6 +362,15 @@ def test_not_a_canonical_table():
         clean_transactions(canon([line()]), returns="gross")
 
 
+def test_a_hand_built_table_that_repeats_a_source_row_is_refused_naming_it():
+    """The rules find each row by its lineage: two rows with one (source_file, source_row) cannot be accounted
+    for one by one, so cleaning refuses instead of losing or doubling one of them."""
+    df = canon([line(order="O1"), line(order="O2", amount="-50"), line(order="O3")])
+    df.loc[2, "source_row"] = df.loc[1, "source_row"]
+    with pytest.raises(DataError, match=r"2 rows share their source_file and source_row .*row 2"):
+        clean_transactions(df)
+
+
 # --------------------------------------------------------------------------- returns
 
 

@@ -20,6 +20,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..engines import connect
+from ..errors import DataError
 from ..schema import ACQUISITION_MARKS, CANONICAL, DATE_FORMATS, LINEAGE
 from .parse import DISTINCT_MIN_ROWS, MixedCurrencies, value_checks
 from .statements import clean_views, kept_sql
@@ -73,6 +74,24 @@ def _series(column: pa.ChunkedArray, name: str) -> pd.Series:
     return pd.Series(column.to_pandas(), name=name)
 
 
+def _refuse_repeated_lineage(work: pd.DataFrame) -> None:
+    """:class:`DataError` naming the first row whose ``(source_file, source_row)`` another row has too: the rules
+    find a row by its lineage, so a hand-built table that repeats it cannot be accounted for row by row (a table
+    :func:`helpers.acquire.read_transactions` returns never does). Costs one integer uniqueness check when the
+    row numbers are unique (one file), one factorisation of the file names otherwise."""
+    if not all(c in work.columns for c in LINEAGE) or work["source_row"].is_unique:
+        return
+    codes, _ = pd.factorize(work["source_file"])
+    rows = work["source_row"].to_numpy(dtype="int64", na_value=-1)
+    key = pd.Series(codes.astype("int64") * (int(rows.max()) + 2) + rows + 1)
+    repeated = key.duplicated(keep=False).to_numpy()
+    if repeated.any():
+        first = work.loc[repeated].iloc[0]
+        raise DataError(f"{int(repeated.sum()):,} rows share their source_file and source_row with another row "
+                        f"(first: {first['source_file']!s} row {first['source_row']!s})", column="source_row",
+                        hint="give each row its own source_row (helpers.acquire.read_transactions does)")
+
+
 def clean_frame(df: pd.DataFrame, *, test_accounts: Iterable[str] = (), test_id_pattern: Any = ...,
                 returns: str = "net", extreme_factor: float = 5.0, quantile: float = 0.99,
                 date_formats: Iterable[str] = DATE_FORMATS, currency: str | None = None
@@ -82,6 +101,7 @@ def clean_frame(df: pd.DataFrame, *, test_accounts: Iterable[str] = (), test_id_
     lines as :func:`~helpers.clean.statements.kept_sql` orders them; ``quarantine``: the input's rows not kept, in
     input order, every column but the acquisition marks as text, with ``reason`` and ``detail``."""
     work, date_formats = df.reset_index(drop=True), tuple(date_formats)
+    _refuse_repeated_lineage(work)
     pa.default_memory_pool().release_unused()  # what Arrow's allocator keeps from reading, back before DuckDB's turn
     cols = [c for c in (*CANONICAL, *LINEAGE, *ACQUISITION_MARKS) if c in work.columns]
     table = pa.Table.from_pandas(work[cols], preserve_index=False)
@@ -108,7 +128,6 @@ def clean_frame(df: pd.DataFrame, *, test_accounts: Iterable[str] = (), test_id_
     for col in ("reason", "detail"):
         quarantine[col] = _series(bad.column(col), col)
     if len(clean) + len(quarantine) != len(work):
-        raise AssertionError(f"{len(work):,} rows in ≠ {len(clean):,} kept + {len(quarantine):,} quarantined "
-                             f"(are source_file and source_row unique?)")
+        raise AssertionError(f"{len(work):,} rows in ≠ {len(clean):,} kept + {len(quarantine):,} quarantined")
     clean.attrs, quarantine.attrs = copy.deepcopy(df.attrs), copy.deepcopy(df.attrs)
     return clean, quarantine
