@@ -139,10 +139,8 @@ def top_customer_intervals(summary: pd.DataFrame, scores: pd.DataFrame, *, share
         raise DataError(f"{name} fitted again gives {model.params_.round(6).to_dict()}, not the scores' "
                         f"{expected.round(6).to_dict()}: pass the max_fit_customers and seed the scores were made with",
                         file="scores")
-    order = pd.DataFrame({"clv": scores["clv"].to_numpy(), "id": scores["customer_id"].astype(str).to_numpy()},
-                         index=scores.index).sort_values(["clv", "id"], ascending=[False, True], kind="mergesort")
     n_top = min(int(max_customers), math.ceil(share * len(scores)))
-    top = summary.loc[order.index[:n_top]]
+    top = summary.loc[_top_by_clv(scores, n_top)]
     out = customer_intervals(model, top, spend, horizon=horizon, time_unit=time_unit, discount_rate=discount_rate,
                              level=level, draws=draws, seed=seed)
     if not np.allclose(out["clv"].to_numpy(), scores.loc[top.index, "clv"].to_numpy(), rtol=1e-9, atol=1e-9):
@@ -150,6 +148,19 @@ def top_customer_intervals(summary: pd.DataFrame, scores: pd.DataFrame, *, share
                         "the scores were made with", file="scores", column="clv")
     out.attrs.update({"customers": len(scores), "top_customers": n_top})
     return out
+
+
+def _top_by_clv(scores: pd.DataFrame, n: int) -> pd.Index:
+    """Index labels of the ``n`` highest CLVs of ``scores``, highest first, ties by customer id (as text): only the
+    customers at or above the ``n``-th value are sorted, not millions (every customer when a CLV is missing)."""
+    clv = scores["clv"].to_numpy(dtype=float)
+    keep = np.ones(len(clv), dtype=bool)
+    if 0 < n < len(clv) and not np.isnan(clv).any():
+        keep = clv >= -np.partition(-clv, n - 1)[n - 1]  # the n-th largest and every tie with it
+    ids = scores["customer_id"].iloc[np.flatnonzero(keep)].astype(str).to_numpy()
+    order = pd.DataFrame({"clv": clv[keep], "id": ids}, index=scores.index[keep]).sort_values(
+        ["clv", "id"], ascending=[False, True], kind="mergesort")
+    return order.index[:n]
 
 
 def interval_claim(intervals: pd.DataFrame) -> Claim:
