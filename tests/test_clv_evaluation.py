@@ -6,6 +6,8 @@ Segment migration (in ``helpers.segment``) is tested in ``tests/test_segment_mig
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -394,3 +396,16 @@ def test_top_share_overlap_by_hand():
     b = pd.Series(np.r_[np.arange(19.0), -1.0], index=ids)  # top 2: c18, c17
     assert top_share_overlap(a, b) == 0.5
     assert top_share_overlap(a, a) == 1.0
+
+
+
+
+def test_scorecard_forecasts_in_chunks_of_customers_equal_one_pass(cdnow_sample, monkeypatch):
+    split = clv.holdout_split(cdnow_sample, "1997-09-30", "1998-06-30")
+    models = {"BG/NBD": clv.BetaGeo().fit(split), "Pareto/NBD": clv.ParetoNBD().fit(split)}
+    module = sys.modules[clv.scorecard.__module__]  # helpers.clv.scorecard (the name is also the function's)
+    monkeypatch.setattr(module, "chunk_rows", lambda row_bytes: 1000)  # 2,357 customers: 3 chunks
+    chunked = clv.scorecard(split, models=models).predictions
+    for name, model in models.items():
+        one_pass = model.conditional_expected_purchases(float(split["test_T"].iloc[0]), *model.histories(split))
+        np.testing.assert_array_equal(chunked[name].to_numpy(), one_pass)

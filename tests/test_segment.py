@@ -441,6 +441,17 @@ def test_customer_table_revenue_categories_channel_and_scores():
         segment.customer_table(tx[tx["customer_id"] != "c"], rfm)
 
 
+
+def test_customer_table_reads_weeks_since_first_from_the_summary_by_customer_id():
+    tx = pd.DataFrame({"customer_id": ["a", "b", "c"], "order_id": ["1", "2", "3"], "amount": [10.0, 20.0, 30.0],
+                       "timestamp": pd.to_datetime(["2014-01-01", "2014-03-01", "2014-06-30"])})
+    rfm = pd.DataFrame({"customer_id": ["a", "b", "c"], "recency": [180.0, 121.0, 0.0], "frequency": [1.0, 1, 1],
+                        "monetary_value": [10.0, 20.0, 30.0]})
+    summary = pd.DataFrame({"customer_id": ["c", "a"], "T": [0.0, 3.0]})  # another order, "b" missing
+    summary.attrs["period_days"] = 14.0
+    out = segment.customer_table(tx, rfm, summary=summary)
+    assert out["weeks_since_first"].tolist()[::2] == [6.0, 0.0] and np.isnan(out["weeks_since_first"].iloc[1])
+
 # =========================================================================== clustering
 
 

@@ -175,3 +175,13 @@ def test_migration_claim_flips_with_the_numbers(summaries):
     finally:
         i18n.set_language("en")
     assert "有潜力的新客" in zh and "名称并非处处成立" in zh and "不一致" in zh
+
+
+def test_migration_finds_each_customer_by_id_in_the_later_summary_whatever_its_order(summaries):
+    cal, later = summaries
+    shuffled = later.sample(frac=1.0, random_state=3)  # rows in another order, attrs kept
+    shuffled.attrs = later.attrs
+    a, b = segment.segment_migration(cal, later), segment.segment_migration(cal, shuffled)
+    pd.testing.assert_frame_equal(a.customers, b.customers)
+    pd.testing.assert_frame_equal(a.transitions, b.transitions)
+    pd.testing.assert_frame_equal(a.came_back, b.came_back)

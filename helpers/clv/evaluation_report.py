@@ -139,10 +139,8 @@ def top_customer_intervals(summary: pd.DataFrame, scores: pd.DataFrame, *, share
         raise DataError(f"{name} fitted again gives {model.params_.round(6).to_dict()}, not the scores' "
                         f"{expected.round(6).to_dict()}: pass the max_fit_customers and seed the scores were made with",
                         file="scores")
-    order = pd.DataFrame({"clv": scores["clv"].to_numpy(), "id": scores["customer_id"].astype(str).to_numpy()},
-                         index=scores.index).sort_values(["clv", "id"], ascending=[False, True], kind="mergesort")
     n_top = min(int(max_customers), math.ceil(share * len(scores)))
-    top = summary.loc[order.index[:n_top]]
+    top = summary.loc[_top_by_clv(scores, n_top)]
     out = customer_intervals(model, top, spend, horizon=horizon, time_unit=time_unit, discount_rate=discount_rate,
                              level=level, draws=draws, seed=seed)
     if not np.allclose(out["clv"].to_numpy(), scores.loc[top.index, "clv"].to_numpy(), rtol=1e-9, atol=1e-9):
@@ -150,6 +148,19 @@ def top_customer_intervals(summary: pd.DataFrame, scores: pd.DataFrame, *, share
                         "the scores were made with", file="scores", column="clv")
     out.attrs.update({"customers": len(scores), "top_customers": n_top})
     return out
+
+
+def _top_by_clv(scores: pd.DataFrame, n: int) -> pd.Index:
+    """Index labels of the ``n`` highest CLVs of ``scores``, highest first, ties by customer id (as text): only the
+    customers at or above the ``n``-th value are sorted, not millions (every customer when a CLV is missing)."""
+    clv = scores["clv"].to_numpy(dtype=float)
+    keep = np.ones(len(clv), dtype=bool)
+    if 0 < n < len(clv) and not np.isnan(clv).any():
+        keep = clv >= -np.partition(-clv, n - 1)[n - 1]  # the n-th largest and every tie with it
+    ids = scores["customer_id"].iloc[np.flatnonzero(keep)].astype(str).to_numpy()
+    order = pd.DataFrame({"clv": clv[keep], "id": ids}, index=scores.index[keep]).sort_values(
+        ["clv", "id"], ascending=[False, True], kind="mergesort")
+    return order.index[:n]
 
 
 def interval_claim(intervals: pd.DataFrame) -> Claim:
@@ -187,22 +198,7 @@ def sample_log(transactions: pd.DataFrame | ParquetLog, max_customers: int, *, s
     large log on disk (:class:`~helpers.largelog.ParquetLog`, its canonical columns read by DuckDB, ordered by
     ``source_file, source_row``) gives the same customers as the same log in memory."""
     if isinstance(transactions, ParquetLog):
-        con = connect()
-        try:
-            lines = f"SELECT * FROM ({transactions.select_sql()}) ORDER BY source_file, source_row"
-            ids = con.execute(f"SELECT DISTINCT CAST({sql_ident(customer_id_col)} AS VARCHAR) AS id "
-                              f"FROM ({transactions.select_sql()})").df()["id"].to_numpy()
-            if len(ids) <= int(max_customers):
-                out = con.execute(lines).df()
-            else:
-                keep = pd.DataFrame({"id": _drawn(ids, max_customers, seed)})
-                con.register("keep", keep)
-                out = con.execute(f"SELECT * FROM ({lines}) WHERE CAST({sql_ident(customer_id_col)} AS VARCHAR) IN "
-                                  "(SELECT id FROM keep) ORDER BY source_file, source_row").df()
-        finally:
-            con.close()
-        out.attrs = {"sampled_customers": int(max_customers) if len(ids) > int(max_customers) else None}
-        return out
+        return _sample_parquet_log(transactions, int(max_customers), seed, customer_id_col)
     ids = pd.unique(transactions[customer_id_col].astype(str))
     if len(ids) <= int(max_customers):
         out = transactions.copy(deep=False)
@@ -211,6 +207,30 @@ def sample_log(transactions: pd.DataFrame | ParquetLog, max_customers: int, *, s
     keep = _drawn(ids, max_customers, seed)
     out = transactions.loc[transactions[customer_id_col].astype(str).isin(set(keep))].copy()
     out.attrs = {**transactions.attrs, "sampled_customers": int(max_customers)}
+    return out
+
+
+def _sample_parquet_log(log: ParquetLog, max_customers: int, seed: int, customer_id_col: str) -> pd.DataFrame:
+    """:func:`sample_log` of a log on disk without bringing its customers to Python: DuckDB sorts the distinct ids
+    (text, byte order = the code-point order of ``numpy.sort``), numpy draws ``max_customers`` positions with
+    ``seed`` (the positions :func:`_drawn` draws: ``Generator.choice`` of an array takes those of its length), and
+    only the lines of the drawn customers are read and ordered by ``source_file, source_row``."""
+    cid = f"CAST({sql_ident(customer_id_col)} AS VARCHAR)"
+    con = connect()
+    try:
+        con.execute(f"CREATE TEMP TABLE ids AS SELECT DISTINCT {cid} AS id FROM ({log.select_sql()})")
+        n_ids = con.execute("SELECT count(*) FROM ids").fetchall()[0][0]
+        where = ""
+        if n_ids > max_customers:
+            picks = pd.DataFrame({"i": np.random.default_rng(seed).choice(n_ids, max_customers, replace=False)})
+            con.register("picks", picks)
+            con.execute("CREATE TEMP TABLE keep AS SELECT id FROM (SELECT id, row_number() OVER (ORDER BY id) - 1 "
+                        "AS i FROM ids) WHERE i IN (SELECT i FROM picks)")
+            where = f"WHERE {cid} IN (SELECT id FROM keep)"
+        out = con.execute(f"SELECT * FROM ({log.select_sql()}) {where} ORDER BY source_file, source_row").df()
+    finally:
+        con.close()
+    out.attrs = {"sampled_customers": max_customers if n_ids > max_customers else None}
     return out
 
 

@@ -37,12 +37,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..engines import chunk_rows
 from ..errors import DataError
 from ..i18n import tr
 from .models import MODELS, find_model
 from .models.base import ConvergenceError, TransactionModel, summary_column
 from .summary import rfm_train_test_split
 from .units import STEP_DAYS, as_timestamp, summary_unit
+from .value import SCORE_ROW_BYTES
 
 #: The naive forecasts, by the name tables and figures show, with what they are.
 BASELINES: dict[str, str] = {
@@ -143,8 +145,7 @@ def scorecard(split: pd.DataFrame, models: Iterable[str] | Mapping[str, Transact
                         "frequency": x, "group": frequency_groups(x, groups),
                         "actual": split["test_frequency"].to_numpy(dtype=float)}, index=split.index)
     for name, model in fitted.items():
-        xs, t_x, Ts = model.histories(split)
-        out[name] = model.conditional_expected_purchases(horizon * model.unit_factor(split), xs, t_x, Ts)
+        out[name] = _holdout_forecast(model, split, horizon)
     with np.errstate(divide="ignore", invalid="ignore"):
         out["naive: past rate"] = np.where(T > 0, x / T, 0.0) * horizon
     out["naive: last period"] = split["last_frequency"].to_numpy(dtype=float)
@@ -165,6 +166,21 @@ def scorecard(split: pd.DataFrame, models: Iterable[str] | Mapping[str, Transact
                   "period_days": unit_days, "unit": "week" if unit_days == STEP_DAYS["W"] else
                   "day" if unit_days == 1.0 else f"{unit_days:g} days", "customers": len(out)}
     return card
+
+
+def _holdout_forecast(model: TransactionModel, split: pd.DataFrame, horizon: float) -> np.ndarray:
+    """Each customer's expected purchases in the holdout (``horizon`` periods of the split), in chunks of customers
+    sized from the memory budget (:data:`~helpers.clv.value.SCORE_ROW_BYTES`): the formulas are row by row, so the
+    chunks give the values of one pass, while a model's temporaries (Pareto/NBD's hypergeometric terms) stay the
+    size of a chunk on a log of millions of customers. A model with covariates (parameters per row) is one pass."""
+    xs, t_x, Ts = (np.asarray(v, dtype=float) for v in model.histories(split))
+    t = horizon * model.unit_factor(split)
+    rows = len(xs) if getattr(model, "has_covariates", False) else chunk_rows(SCORE_ROW_BYTES)
+    if len(xs) <= rows:
+        return np.asarray(model.conditional_expected_purchases(t, xs, t_x, Ts), dtype=float)
+    return np.concatenate([np.asarray(model.conditional_expected_purchases(t, xs[i:i + rows], t_x[i:i + rows],
+                                                                           Ts[i:i + rows]), dtype=float)
+                           for i in range(0, len(xs), rows)])
 
 
 def _fitted_models(split: pd.DataFrame, models: Any) -> tuple[dict[str, TransactionModel], dict[str, str]]:

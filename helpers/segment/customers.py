@@ -108,34 +108,33 @@ def customer_table(
         else:
             agg["last_channel"] = pd.NA
     key = ids.astype(str).to_numpy()
-    agg.index = agg.index.astype(str)
-    missing = pd.Index(key).difference(agg.index)
-    if len(missing):
-        raise DataError(f"customer {missing[0]!r} is in the RFM table but has no transaction", column=ID,
-                        hint="build rfm and the customer table from the same transactions")
-    agg = agg.reindex(key)
+    at = _positions(agg.index.astype(str), key)  # rows of agg in rfm's order: one hash, no reindexed copies
+    if (at < 0).any():
+        raise DataError(f"customer {pd.Index(key[at < 0]).sort_values()[0]!r} is in the RFM table but has no "
+                        "transaction", column=ID, hint="build rfm and the customer table from the same transactions")
     out = rfm.copy()
     for column in ("revenue", "orders", "n_categories", "last_channel"):
-        out[column] = agg[column].to_numpy()
+        out[column] = agg[column].iloc[at].to_numpy()
     if summary is not None:
         require(summary, [ID, "T"], "customer_table (summary)")
-        t = summary.set_index(summary[ID].astype(str))["T"] * float(summary.attrs.get("period_days", 7.0)) / 7.0
-        out["weeks_since_first"] = t.reindex(key).to_numpy(dtype=float)
+        t = summary["T"].to_numpy(dtype=float) * float(summary.attrs.get("period_days", 7.0)) / 7.0
+        at_summary = _positions(summary[ID].astype(str), key)
+        out["weeks_since_first"] = np.append(t, np.nan)[at_summary]  # −1 (absent): NaN, as reindex gave
     else:
         end = rfm.attrs.get("observation_period_end")
         ref = pd.Timestamp(end) if end else tx[datetime_col].max().normalize()
-        out["weeks_since_first"] = ((ref - agg["first_purchase"].dt.normalize()).dt.days / 7.0).to_numpy()
+        first = agg["first_purchase"].iloc[at]
+        out["weeks_since_first"] = ((ref - first.dt.normalize()).dt.days / 7.0).to_numpy()
     out["weeks_since_last"] = out["recency"].to_numpy(dtype=float) / 7.0
     if scores is not None:
         require(scores, [ID, "p_alive", "clv"], "customer_table (scores)", hint="pass clv.score_customers output")
-        s = scores.set_index(scores[ID].astype(str))
-        gap = pd.Index(key).difference(s.index)
-        if len(gap):
-            raise DataError(f"customer {gap[0]!r} has no CLV score", column=ID,
+        at_scores = _positions(scores[ID].astype(str), key)
+        if (at_scores < 0).any():
+            raise DataError(f"customer {pd.Index(key[at_scores < 0]).sort_values()[0]!r} has no CLV score", column=ID,
                             hint="score the same summary the RFM table was built from")
         for column in ("p_alive", "expected_purchases", "expected_spend", "clv"):
-            if column in s.columns:
-                out[column] = s[column].reindex(key).to_numpy(dtype=float)
+            if column in scores.columns:
+                out[column] = scores[column].to_numpy(dtype=float)[at_scores]
     if "flag_extreme" in tx.columns:  # flagged lines are few: a large log hands over only those
         flags = flagged_orders(_flagged_lines(tx, amount_col) if isinstance(tx, ParquetLog) else tx, amount_col)
         out["flagged_orders"] = flags["flagged_orders"].reindex(key).fillna(0).astype("int64").to_numpy()
@@ -143,6 +142,12 @@ def customer_table(
     out.attrs.update(rfm.attrs)
     out.attrs["has_categories"] = bool(has_cat)
     return out
+
+
+def _positions(index_ids: pd.Index | pd.Series, key: np.ndarray) -> np.ndarray:
+    """Position in ``index_ids`` of each id of ``key`` (−1 when absent); repeated ids in ``index_ids`` are refused
+    as ``reindex`` refuses them (``InvalidIndexError``)."""
+    return pd.Index(index_ids).get_indexer(key)
 
 
 def _flagged_lines(log: ParquetLog, amount_col: str) -> pd.DataFrame:

@@ -92,18 +92,18 @@ def segment_migration(calibration: pd.DataFrame, later: pd.DataFrame, *, scheme:
                             "purchase after the calibration end could merge with one before it in the same period",
                             file=name, hint="build both summaries with clv.rfm_summary(..., time_unit='D') (any "
                             "time_scaler)")
-    later_by_id = later.set_index(ID)
     ids = calibration[ID]
-    missing = ~ids.isin(later_by_id.index)
+    at = pd.Index(later[ID].to_numpy()).get_indexer(ids.to_numpy())  # one hash of the later ids, reused below
+    missing = at < 0
     if missing.any():
         raise DataError(f"{int(missing.sum())} calibration customer(s) are not in the later summary, e.g. "
                         f"{ids[missing].iloc[0]!r}", file="later", column=ID,
                         hint="summarise the same log at the holdout end (all customers up to that date)")
     days_cal, days_later = _period_days(calibration, "calibration"), _period_days(later, "later")
     n_cal = numeric(calibration, "frequency", "segment_migration")
-    n_later = later_by_id["frequency"].reindex(ids).to_numpy(dtype=float)
+    n_later = numeric(later, "frequency", "segment_migration")[at]
     age_cal = numeric(calibration, "T", "segment_migration") * days_cal
-    age_later = later_by_id["T"].reindex(ids).to_numpy(dtype=float) * days_later
+    age_later = numeric(later, "T", "segment_migration")[at] * days_later
     bad = (n_later < n_cal) | (age_later < age_cal)
     if bad.any():
         raise DataError(f"{int(bad.sum())} customer(s) have fewer purchases or a shorter history in the later summary "
@@ -111,11 +111,9 @@ def segment_migration(calibration: pd.DataFrame, later: pd.DataFrame, *, scheme:
                         "same log", file="later", column="frequency", hint="summarise the same log at a later date")
 
     seg_cal = assign_rfm_segments(rfm_table(calibration), scheme)["segment"].to_numpy()
-    seg_later = pd.Series(assign_rfm_segments(rfm_table(later), scheme)["segment"].to_numpy(),
-                          index=later[ID].to_numpy()).reindex(ids).to_numpy()
+    seg_later = assign_rfm_segments(rfm_table(later), scheme)["segment"].to_numpy()[at]
     stage_cal = lifecycle_stage(_weeks(calibration, p_alive), **lifecycle_thresholds).to_numpy()
-    stage_later = pd.Series(lifecycle_stage(_weeks(later, p_alive_later), **lifecycle_thresholds).to_numpy(),
-                            index=later[ID].to_numpy()).reindex(ids).to_numpy()
+    stage_later = lifecycle_stage(_weeks(later, p_alive_later), **lifecycle_thresholds).to_numpy()[at]
     customers = pd.DataFrame({ID: ids.to_numpy(), "segment": seg_cal, "segment_later": seg_later,
                               "stage": stage_cal, "stage_later": stage_later,
                               "later_purchases": n_later - n_cal, "came_back": n_later > n_cal})
