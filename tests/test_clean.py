@@ -27,6 +27,7 @@ from helpers.clean import (
     check_timestamps,
     clean_transactions,
     compare_with_planted,
+    flag_extreme_orders,
     net_returns,
     normalise_status,
     parse_amounts,
@@ -470,6 +471,19 @@ def test_bulk_order_flagged_and_kept():
     flagged = clean.loc[clean["flag_extreme"], "order_id"]
     assert flagged.tolist() == ["BULK", "BULK"]  # every line of the order, and nothing else
     assert clean["flag_extreme"].sum() == 2
+
+
+def test_flag_extreme_orders_flags_a_table_as_the_cleaning_did():
+    """The public rule and the cleaning run one definition: on the cleaned lines it flags the same lines."""
+    rng = np.random.default_rng(2)
+    rows = [line(customer=f"C{i}", order=f"O{i % 150}", amount=str(float(rng.choice([19, 99, 1999]))))
+            for i in range(300)]
+    rows += [line(customer="CORP", order="BULK", amount=str(80 * 1999.0))]
+    clean, _ = clean_transactions(canon(rows))
+    assert clean["flag_extreme"].sum() == 1
+    for factor in (5.0, 1.5):
+        again, _ = clean_transactions(canon(rows), extreme_factor=factor)
+        assert flag_extreme_orders(again, factor=factor).tolist() == again["flag_extreme"].tolist()
 
 
 def test_extreme_factor_is_respected():

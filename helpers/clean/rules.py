@@ -71,15 +71,17 @@ from __future__ import annotations
 import hashlib
 from typing import Any, Iterable, NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from .. import paths
-from ..engines import spark_of
+from ..engines import connect, spark_of
 from ..errors import DataError
 from ..largelog import ParquetLog
 from ..schema import DATE_FORMATS, DEFAULT_TEST_ID_PATTERN, LINEAGE
 from .frame import clean_frame
 from .large import clean_log
+from .statements import EXTREME_FLAG, extreme_totals_sql
 
 
 class Cleaned(NamedTuple):
@@ -165,19 +167,27 @@ def flag_extreme_orders(clean: pd.DataFrame, factor: float = 5.0, quantile: floa
     Order total = sum of ``amount`` over the order's lines (dataset currency). A multiple of a
     high quantile rather than a z-score, because spend is usually multi-modal (accessories at
     tens of yuan, phones at thousands) and log-scale z-scores or Tukey fences then flag nothing;
-    the rule is also easy to explain to a reader of the report.
+    the rule is also easy to explain to a reader of the report. Run by the statements the cleaning
+    runs (:func:`helpers.clean.statements.extreme_totals_sql`, :data:`~helpers.clean.statements.EXTREME_FLAG`),
+    so a table flagged here and a cleaned table agree; orders are told apart as pandas tells their ids apart
+    (a line without an order id is in none).
     """
     if clean.empty:
         return pd.Series(False, index=clean.index)
-    codes, _ = pd.factorize(clean["order_id"])  # grouped once, by number; a line without an order id is in none
-    has = codes >= 0
-    amount = clean["amount"][has]
-    totals = amount.groupby(codes[has], sort=False).transform("sum")
-    order_totals = amount.groupby(codes[has], sort=False).sum()
-    threshold = factor * float(order_totals.quantile(quantile))
-    flags = pd.Series(False, index=clean.index)
-    if threshold <= 0:
-        return flags
+    codes, _ = pd.factorize(clean["order_id"])  # -1: no order id
+    order = pd.array(codes, dtype="Int64")
+    order[codes < 0] = pd.NA
+    lines = pd.DataFrame({"_order": order, "_amount": clean["amount"].to_numpy(dtype="float64", na_value=np.nan),
+                          "_pos": np.arange(len(clean))})
+    con = connect()
+    try:
+        con.register("lines", lines)
+        flags = con.execute(f"WITH {extreme_totals_sql('lines', '_order', '_amount', 'TRUE', factor, quantile)} "
+                            f"SELECT {EXTREME_FLAG} AS flag FROM lines LEFT JOIN totals ON totals._o = lines._order "
+                            "CROSS JOIN th ORDER BY _pos").fetchnumpy()["flag"]
+    finally:
+        con.close()
+    return pd.Series(np.asarray(flags, dtype=bool), index=clean.index)
     flags[has] = (totals > threshold).to_numpy()
     return flags
 

@@ -399,6 +399,20 @@ def _stripped(values: pd.Series) -> Checked:
 
 
 
+EXTREME_FLAG = "coalesce(totals.total > th.t AND th.t > 0, false)"
+"""A line's extreme-order flag, over :func:`extreme_totals_sql`'s ``totals`` (joined on the line's order) and ``th``."""
+
+
+def extreme_totals_sql(source: str, order: str, amount: str, where: str, factor: float, quantile: float) -> str:
+    """The extreme-order rule's two common table expressions: ``totals`` (``_o``: order id, ``total``: the sum of
+    ``amount`` over the order's lines of ``source`` that pass ``where``, dataset currency) and ``th`` (``t``:
+    ``factor`` × the ``quantile`` of order totals, linear interpolation). :data:`EXTREME_FLAG` is the flag; the
+    cleaning (:func:`kept_sql`) and :func:`helpers.clean.flag_extreme_orders` both use them."""
+    return (f"totals AS (SELECT {order} AS _o, sum({amount}) AS total FROM {source} WHERE {where} "
+            f"AND {order} IS NOT NULL GROUP BY ALL), th AS (SELECT {float(factor)} * "
+            f"quantile_cont(total, {float(quantile)}) AS t FROM totals)")
+
+
 def kept_sql(cols: list[str], padded: dict[str, bool], extreme_factor: float, quantile: float) -> str:
     """SQL of the kept lines of ``outcome`` (:func:`clean_views`): the canonical columns (``timestamp`` parsed,
     ``amount`` in the dataset's currency, text stripped), lineage, ``status``, ``returned_amount`` and
@@ -417,9 +431,7 @@ def kept_sql(cols: list[str], padded: dict[str, bool], extreme_factor: float, qu
     # the order totals from a scan of their own (few rows), joined to the lines as they stream to the sort:
     # the kept lines are never held twice
     sort = '"order_id"' if "order_id" in cols else "NULL"
-    return (f"WITH totals AS (SELECT {order} AS _o, sum(o._amount) AS total FROM outcome o WHERE o._reason IS NULL "
-            f"AND {order} IS NOT NULL GROUP BY ALL), th AS (SELECT {float(extreme_factor)} * "
-            f"quantile_cont(total, {float(quantile)}) AS t FROM totals) SELECT * FROM (SELECT {', '.join(select)}, "
-            f"coalesce(totals.total > th.t AND th.t > 0, false) AS flag_extreme FROM outcome o "
+    return (f"WITH {extreme_totals_sql('outcome o', order, 'o._amount', 'o._reason IS NULL', extreme_factor, quantile)} "
+            f"SELECT * FROM (SELECT {', '.join(select)}, {EXTREME_FLAG} AS flag_extreme FROM outcome o "
             f"LEFT JOIN totals ON totals._o = {order} CROSS JOIN th WHERE o._reason IS NULL) "
             f"ORDER BY \"timestamp\", {sort}, source_file, source_row")
