@@ -188,6 +188,4 @@ def flag_extreme_orders(clean: pd.DataFrame, factor: float = 5.0, quantile: floa
     finally:
         con.close()
     return pd.Series(np.asarray(flags, dtype=bool), index=clean.index)
-    flags[has] = (totals > threshold).to_numpy()
-    return flags
 
