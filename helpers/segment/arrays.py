@@ -112,3 +112,13 @@ def translate(values: Any, mapping: Mapping[Any, Any]) -> pd.Categorical:
     computed once per distinct value (``pd.factorize``)."""
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
     return lookup([mapping.get(u, u) for u in uniques], codes, categorical=True)
+
+
+def period_days(summary: pd.DataFrame, name: str | None = None) -> float:
+    """Days per model period of a modelling summary (``attrs["period_days"]``, which :func:`helpers.clv.rfm_summary`
+    and :func:`helpers.clv.rfm_train_test_split` write): ``T`` and ``recency`` are counted in those periods. Refused
+    when missing rather than assumed (``name``: the argument, for the message)."""
+    if summary.attrs.get("period_days") is None:
+        raise DataError("the summary does not say its time unit (attrs['period_days'])", file=name, column="T",
+                        hint="summarise with helpers.clv.rfm_summary / rfm_train_test_split, which record it")
+    return float(summary.attrs["period_days"])

@@ -14,7 +14,7 @@ import pandas as pd
 from ..engines import sql_ident
 from ..errors import DataError
 from ..largelog import ParquetLog
-from .arrays import ID, customer_ids, require
+from .arrays import ID, customer_ids, period_days, require
 
 
 def _customer_aggregates_sql(log: ParquetLog, amount_col: str, category_col: str | None, channel_col: str | None,
@@ -117,7 +117,7 @@ def customer_table(
         out[column] = agg[column].iloc[at].to_numpy()
     if summary is not None:
         require(summary, [ID, "T"], "customer_table (summary)")
-        t = summary["T"].to_numpy(dtype=float) * float(summary.attrs.get("period_days", 7.0)) / 7.0
+        t = summary["T"].to_numpy(dtype=float) * period_days(summary, "summary") / 7.0
         at_summary = _positions(summary[ID].astype(str), key)
         out["weeks_since_first"] = np.append(t, np.nan)[at_summary]  # −1 (absent): NaN, as reindex gave
     else:

@@ -31,7 +31,7 @@ from .. import i18n
 from ..errors import DataError
 from ..i18n import tr
 from ..plotting import FIGURE_WIDTH, PALETTE, set_title
-from .arrays import ID, customer_ids, numeric, require
+from .arrays import ID, customer_ids, numeric, period_days, require
 from .lifecycle import LIFECYCLE_STAGES, lifecycle_stage
 from .rfm import rfm_table
 from .schemes import RFM_SCHEMES, SEGMENT_ZH, assign_rfm_segments
@@ -99,7 +99,7 @@ def segment_migration(calibration: pd.DataFrame, later: pd.DataFrame, *, scheme:
         raise DataError(f"{int(missing.sum())} calibration customer(s) are not in the later summary, e.g. "
                         f"{ids[missing].iloc[0]!r}", file="later", column=ID,
                         hint="summarise the same log at the holdout end (all customers up to that date)")
-    days_cal, days_later = _period_days(calibration, "calibration"), _period_days(later, "later")
+    days_cal, days_later = period_days(calibration, "calibration"), period_days(later, "later")
     n_cal = numeric(calibration, "frequency", "segment_migration")
     n_later = numeric(later, "frequency", "segment_migration")[at]
     age_cal = numeric(calibration, "T", "segment_migration") * days_cal
@@ -126,18 +126,9 @@ def segment_migration(calibration: pd.DataFrame, later: pd.DataFrame, *, scheme:
                      _came_back(customers, "stage", stages), stage_transitions, scheme)
 
 
-def _period_days(summary: pd.DataFrame, name: str) -> float:
-    """Days per model period of a summary (``attrs["period_days"]``, which :func:`helpers.clv.rfm_summary` writes);
-    refused when missing rather than assumed."""
-    if summary.attrs.get("period_days") is None:
-        raise DataError("the summary does not say its time unit (attrs['period_days'])", file=name, column="T",
-                        hint="summarise with helpers.clv.rfm_summary / rfm_train_test_split, which record it")
-    return float(summary.attrs["period_days"])
-
-
 def _weeks(summary: pd.DataFrame, p_alive: pd.Series | None) -> pd.DataFrame:
     """The columns :func:`lifecycle_stage` reads: weeks since the first and the last purchase, and P(alive)."""
-    days = _period_days(summary, "summary")
+    days = period_days(summary, "summary")
     T = numeric(summary, "T", "segment_migration")
     recency = numeric(summary, "recency", "segment_migration")
     out = pd.DataFrame({ID: summary[ID].to_numpy(), "weeks_since_first": T * days / 7.0,

@@ -30,7 +30,7 @@ from ..errors import DataError
 from ..i18n import tr
 from ..largelog import step_bar
 from ..plotting import FIGURE_WIDTH
-from .arrays import ID, customer_ids, digit_strings, numeric, require
+from .arrays import ID, customer_ids, digit_strings, numeric, period_days, require
 
 
 def rfm_table(summary: pd.DataFrame) -> pd.DataFrame:
@@ -51,7 +51,7 @@ def rfm_table(summary: pd.DataFrame) -> pd.DataFrame:
     ----------
     summary
         ``customer_id, frequency, recency, T[, monetary_value]``; ``attrs["period_days"]`` (days
-        per model period, set by ``clv.rfm_summary``) converts ``recency`` to days (1 if absent).
+        per model period, set by ``clv.rfm_summary``) converts ``recency`` to days (refused when absent).
 
     Returns
     -------
@@ -61,8 +61,7 @@ def rfm_table(summary: pd.DataFrame) -> pd.DataFrame:
     """
     require(summary, [ID, "frequency", "recency", "T"], "rfm_table")
     customer_ids(summary, "rfm_table")
-    period_days = float(summary.attrs.get("period_days", 1.0))
-    since_last = (numeric(summary, "T", "rfm_table") - numeric(summary, "recency", "rfm_table")) * period_days
+    since_last = (numeric(summary, "T", "rfm_table") - numeric(summary, "recency", "rfm_table")) * period_days(summary)
     out = pd.DataFrame({
         ID: summary[ID].to_numpy(),
         "recency": np.round(since_last, 9),
