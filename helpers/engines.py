@@ -238,25 +238,20 @@ def run_with_progress(con, sql: str, desc: str, fetch: str | None = None, disabl
 # --------------------------------------------------------------------------- Spark
 
 
-def to_spark_sql(sql: str) -> str:
-    """Transpile one DuckDB SQL statement to Spark SQL with sqlglot.
-
-    Parameters
-    ----------
-    sql
-        A single SQL statement in DuckDB's dialect.
-
-    Returns
-    -------
-    str
-        The same statement in Spark SQL (``sqlglot.transpile(sql, read="duckdb", write="spark")``).
-    """
+def to_spark_sql(sql: Any) -> str:
+    """One DuckDB SQL statement (text, or a sqlglot tree) as Spark SQL: sqlglot's transpilation plus the mends of
+    functions Spark lacks (``ord``, negative string indexes, ``quantile_cont``, ``regexp_replace``
+    back-references, an unordered ``row_number()``: :func:`_spark_fixes`). What sqlglot cannot write in Spark's
+    dialect raises (``ErrorLevel.RAISE``) instead of being written approximately. The one transpiler of the
+    workbook: the summary's SQL and every statement :class:`SparkConnection` runs go through it."""
     import sqlglot
 
-    statements = sqlglot.transpile(sql, read="duckdb", write="spark", unsupported_level=sqlglot.ErrorLevel.RAISE)
-    if len(statements) != 1:
-        raise ValueError(f"expected one SQL statement, got {len(statements)}")
-    return statements[0]
+    if isinstance(sql, str):
+        trees = [t for t in sqlglot.parse(sql, read="duckdb") if t is not None]
+        if len(trees) != 1:
+            raise ValueError(f"expected one SQL statement, got {len(trees)}")
+        sql = trees[0]
+    return _spark_fixes(sql).sql(dialect="spark", unsupported_level=sqlglot.ErrorLevel.RAISE)
 
 
 def spark_of(engine: Any) -> Any:
@@ -431,16 +426,6 @@ def _spark_fixes(tree):
     return tree.transform(fix)
 
 
-def duckdb_to_spark(sql: str) -> str:
-    """One DuckDB statement as Spark SQL: :func:`to_spark_sql`'s transpilation plus the mends of
-    functions Spark lacks (``ord``, negative string indexes, ``quantile_cont``, ``regexp_replace``
-    back-references, an unordered ``row_number()``)."""
-    import sqlglot
-
-    tree = _spark_fixes(sqlglot.parse_one(sql, read="duckdb"))
-    return tree.sql(dialect="spark", unsupported_level=sqlglot.ErrorLevel.RAISE)
-
-
 class SparkResult:
     """A Spark DataFrame answering as a DuckDB result does (``fetchone``, ``fetchall``, ``df``,
     ``to_arrow_table``)."""
@@ -469,7 +454,7 @@ class SparkResult:
 
 class SparkConnection:
     """The DuckDB connection interface the workbook's SQL steps use, run by a SparkSession: each DuckDB
-    statement is transpiled (:func:`duckdb_to_spark`) and run by Spark, so a step written once as DuckDB
+    statement is transpiled (:func:`to_spark_sql`) and run by Spark, so a step written once as DuckDB
     SQL (e.g. :func:`helpers.clean.clean_log`) runs on a cluster unchanged.
 
     ``CREATE TEMP TABLE`` materialises its rows (a local checkpoint: a table is computed once, as in
@@ -505,7 +490,7 @@ class SparkConnection:
             return self._describe(described.this.name)
         if isinstance(tree, exp.Create) and tree.kind in ("TABLE", "VIEW"):
             name = tree.this.name
-            frame = self.spark.sql(_spark_fixes(tree.expression).sql(dialect="spark"))
+            frame = self.spark.sql(to_spark_sql(tree.expression))
             if tree.kind == "TABLE" or self.materialize:
                 frame = frame.localCheckpoint(eager=True)
             frame.createOrReplaceTempView(name)
@@ -514,11 +499,10 @@ class SparkConnection:
         if isinstance(tree, exp.Copy):
             query = tree.this.this if isinstance(tree.this, exp.Subquery) else tree.this
             target = tree.args["files"][0].name
-            frame = self.spark.sql(_spark_fixes(query).sql(dialect="spark"))
+            frame = self.spark.sql(to_spark_sql(query))
             frame.write.mode("overwrite").parquet(target)
             return SparkResult(None)
-        return SparkResult(self.spark.sql(_spark_fixes(tree).sql(dialect="spark",
-                                                                   unsupported_level=sqlglot.ErrorLevel.RAISE)))
+        return SparkResult(self.spark.sql(to_spark_sql(tree)))
 
     def sql(self, sql: str) -> SparkResult | None:
         result = self.execute(sql)

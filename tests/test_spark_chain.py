@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from helpers import chain
-from helpers.engines import SparkConnection, connect, duckdb_to_spark
+from helpers.engines import SparkConnection, connect, to_spark_sql
 from helpers.largelog import ParquetLog
 
 pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning", "ignore::DeprecationWarning",
@@ -186,4 +186,4 @@ def test_the_functions_spark_lacks_mean_the_same_after_transpiling(spark):
     finally:
         spark_con.close()
     assert got == expected
-    assert "ord(" not in duckdb_to_spark(sql).lower()
+    assert "ord(" not in to_spark_sql(sql).lower()
