@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import chain
+from helpers import chain, clean
 from helpers.engines import SparkConnection, connect, to_spark_sql
+from helpers.errors import DataError
 from helpers.largelog import ParquetLog
 
 pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning", "ignore::DeprecationWarning",
@@ -187,3 +188,11 @@ def test_the_functions_spark_lacks_mean_the_same_after_transpiling(spark):
         spark_con.close()
     assert got == expected
     assert "ord(" not in to_spark_sql(sql).lower()
+
+
+def test_a_pattern_duckdb_cannot_run_is_refused_on_spark_too(chains, spark, tmp_path):
+    """The test-account pattern is checked by DuckDB whichever engine cleans: Spark's Java regex would accept a
+    look-ahead that the DuckDB path refuses, and its lazy frames would not run the check at all."""
+    log = chains[0]
+    with pytest.raises(DataError, match="not a pattern DuckDB"):
+        clean.clean_log(log, tmp_path, test_id_pattern=r"(?=C_)", progress=False, spark=spark)

@@ -29,11 +29,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ..engines import run_with_progress, sql_ident, sql_str
+from ..engines import connect, run_with_progress, sql_ident, sql_str
 from ..errors import DataError
 from ..schema import (ACQUISITION_MARKS, CANONICAL, DATE_FORMATS, DEFAULT_TEST_ID_PATTERN, LINEAGE, SHEET_SUFFIX,
                       clean_cell)
@@ -294,13 +295,16 @@ def clean_views(con, *, test_accounts: Iterable[str] = (), test_id_pattern: Any 
     ``outcome`` both outputs are selected from (:func:`kept_sql`, :func:`quarantine_sql`). The one definition
     :func:`clean_log` and :func:`helpers.clean.clean_transactions` run."""
     pattern = DEFAULT_TEST_ID_PATTERN if test_id_pattern is ... else test_id_pattern
-    if pattern:
+    if pattern:  # asked of DuckDB itself: Spark's lazy frames would not run it, and its Java regex accepts more
+        probe = connect()
         try:
-            con.execute("SELECT regexp_matches('', ?)", [pattern])
-        except Exception as exc:  # duckdb's own exception types
+            probe.execute("SELECT regexp_matches('', ?)", [pattern]).fetchall()
+        except duckdb.Error as exc:
             raise DataError(f"test_id_pattern {pattern!r} is not a pattern DuckDB (RE2) can run "
                             f"({str(exc).splitlines()[0][:120]})", column="customer_id",
                             hint="write it without look-arounds or back-references") from exc
+        finally:
+            probe.close()
     log_types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE log)").fetchall())
     padded = _padded_columns(con, log_types)
     con.execute(f"CREATE TEMP VIEW canon AS {_canon_sql(log_types, padded, _id_maps(con, log_types))}")
