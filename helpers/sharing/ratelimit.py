@@ -55,18 +55,12 @@ class SQLiteLimitStorage(Storage):
 
     def incr(self, key: str, expiry: float, amount: int = 1) -> int:
         """Add ``amount`` to the key's count, opening a new window of ``expiry`` seconds when the last one ended."""
-        con, now = self._connections.get(), time.time()
-        with self._connections.writing():  # writers queue as the notes' do (helpers.engines.SQLiteConnections)
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                con.execute("DELETE FROM counters WHERE key = ? AND window_end <= ?", (key, now))
-                con.execute("INSERT INTO counters (key, count, window_end) VALUES (?, ?, ?) "
-                            "ON CONFLICT (key) DO UPDATE SET count = count + excluded.count", (key, amount, now + expiry))
-                count = con.execute("SELECT count FROM counters WHERE key = ?", (key,)).fetchone()[0]
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
+        now = time.time()
+        with self._connections.transaction() as con:  # writers queue as the notes' do (helpers.engines.SQLiteConnections)
+            con.execute("DELETE FROM counters WHERE key = ? AND window_end <= ?", (key, now))
+            con.execute("INSERT INTO counters (key, count, window_end) VALUES (?, ?, ?) "
+                        "ON CONFLICT (key) DO UPDATE SET count = count + excluded.count", (key, amount, now + expiry))
+            count = con.execute("SELECT count FROM counters WHERE key = ?", (key,)).fetchone()[0]
         return int(count)
 
     def get(self, key: str) -> int:
@@ -87,10 +81,11 @@ class SQLiteLimitStorage(Storage):
         return True
 
     def reset(self) -> int | None:
-        con = self._connections.get()
-        n = con.execute("SELECT count(*) FROM counters").fetchone()[0]
-        con.execute("DELETE FROM counters")
+        with self._connections.transaction() as con:
+            n = con.execute("SELECT count(*) FROM counters").fetchone()[0]
+            con.execute("DELETE FROM counters")
         return int(n)
 
     def clear(self, key: str) -> None:
-        self._connections.get().execute("DELETE FROM counters WHERE key = ?", (key,))
+        with self._connections.writing():
+            self._connections.get().execute("DELETE FROM counters WHERE key = ?", (key,))
