@@ -26,18 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _record import in_subprocess, machine as bench_machine, record  # noqa: E402
+from scale_notebooks import tree_rss  # noqa: E402
 
 STEPS = ("clean", "summary", "clv", "segments")
-
-
-def _tree_rss(pid: int) -> int:
-    import psutil
-
-    try:
-        proc = psutil.Process(pid)
-        return sum(p.memory_info().rss for p in [proc, *proc.children(recursive=True)])
-    except psutil.Error:
-        return 0
 
 
 def _chain_task(engine: str, log_path: str, out: str, max_fit: int, memory: str, queue) -> None:
@@ -46,12 +37,15 @@ def _chain_task(engine: str, log_path: str, out: str, max_fit: int, memory: str,
     from helpers import chain
     from helpers.largelog import ParquetLog
 
+    import psutil
+
     peak = [0]
     stop = threading.Event()
+    me = psutil.Process(os.getpid())
 
     def watch() -> None:
         while not stop.is_set():
-            peak[0] = max(peak[0], _tree_rss(os.getpid()))
+            peak[0] = max(peak[0], tree_rss(me))
             time.sleep(0.2)
 
     threading.Thread(target=watch, daemon=True).start()

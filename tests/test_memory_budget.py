@@ -24,7 +24,8 @@ def _setting(con, name: str) -> str:
 
 def test_duckdb_receives_the_budget_as_its_memory_limit_and_spills_under_interim(budget, monkeypatch):
     monkeypatch.delenv("CRM_MEMORY_BUDGET", raising=False)
-    assert budget.memory_budget() == int(budget.MEMORY_FRACTION * budget.total_memory())  # default: sized to RAM
+    monkeypatch.setattr(budget, "total_memory", lambda: 24 * 2**30)  # a 24 GiB machine
+    assert budget.memory_budget() == int(0.3 * 24 * 2**30)  # default: 30% of the machine's RAM
     assert budget.set_memory_budget("2GiB") == 2 * 2**30
     con = budget.connect()
     assert _setting(con, "memory_limit") == "1.0 GiB"  # DUCKDB_SHARE of the budget

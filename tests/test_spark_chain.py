@@ -21,16 +21,14 @@ from helpers import chain, clean
 from helpers.engines import SparkConnection, connect, to_spark_sql
 from helpers.errors import DataError
 from helpers.largelog import ParquetLog
+from helpers.schema import ACQUISITION_MARKS, REASONS
 
 pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning", "ignore::DeprecationWarning",
                                         "ignore::UserWarning")
 
 IN_CI = os.environ.get("CI", "").strip().lower() == "true"
 #: Every reason cleaning gives (acquisition's own reasons — malformed lines, headers, totals — come earlier).
-CLEANING_REASONS = {"duplicate", "test_account", "missing_customer", "missing_date", "unparseable_date",
-                    "implausible_date", "missing_amount", "unparseable_amount", "implausible_amount",
-                    "currency_mismatch", "unknown_status", "not_paid", "cancelled", "return_netted",
-                    "fully_returned", "return_unmatched"}
+CLEANING_REASONS = set(REASONS) - set(ACQUISITION_MARKS)
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ from typing import Iterable, Mapping
 from .. import paths
 from ..errors import DataError
 from ..largelog import LARGE_ROWS, ParquetLog
+from ..outputs import write_parquet
 from ..paths import display_path, file_format, resolve_user_path, sha256_of
 from ..store import Acquired, Provenance, read_time
 from .bundled import BUNDLED, read_manifest
@@ -78,7 +79,7 @@ def stage_log(tx, dataset: str) -> ParquetLog:
     this reader read, as the in-memory path does (``tests/test_clean_parity.py``)."""
     folder = paths.ensure(paths.interim_dir(dataset) / "read")
     path = folder / "transactions.parquet"
-    tx.to_parquet(path, index=False)
+    write_parquet(tx, path, desc="staging the log as Parquet")  # in row groups, with a bar, when large
     return ParquetLog.open(path)
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 from .. import clean, clv, segment
 from ..engines import spark_frame, spark_of
 from ..largelog import ParquetLog
+from ..outputs import write_parquet
 
 #: Each step's output under ``out_dir`` (a Parquet file on DuckDB, a folder of Parquet files on Spark, except
 #: the summary, which both engines bring to the driver as a table).
@@ -69,7 +70,7 @@ def run_chain(log: ParquetLog, out_dir: str | Path, *, engine: str = "duckdb", s
     summaries = [clv.rfm_summary(source, monetary_value_col="amount", time_unit="D", time_scaler=time_scaler,
                                  include_first_transaction=first, spark=session) for first in (False, True)]
     summary, with_first = summaries
-    summary.to_parquet(run.path("summary"), index=False)
+    write_parquet(summary, run.path("summary"))
     run.seconds["summary"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -78,7 +79,7 @@ def run_chain(log: ParquetLog, out_dir: str | Path, *, engine: str = "duckdb", s
     if session is None:
         scores = clv.score_customers(summary, **options)
         run.fit = dict(scores.attrs)
-        scores.to_parquet(run.path("scores"), index=False)
+        write_parquet(scores, run.path("scores"))
     else:
         scored, run.fit = clv.score_customers_spark(summary, session, **options)
         scored.write.mode("overwrite").parquet(str(run.path("scores")))
@@ -86,7 +87,7 @@ def run_chain(log: ParquetLog, out_dir: str | Path, *, engine: str = "duckdb", s
 
     started = time.perf_counter()
     if session is None:
-        _segments(summary, with_first, scores, q, abc_cutoffs).to_parquet(run.path("segments"), index=False)
+        write_parquet(_segments(summary, with_first, scores, q, abc_cutoffs), run.path("segments"))
     else:
         _segments_spark(session, summary, with_first, run.path("scores"), q, abc_cutoffs).write.mode(
             "overwrite").parquet(str(run.path("segments")))

@@ -140,6 +140,10 @@ def _parse_timestamps(values: pd.Series, formats: Iterable[str] = DATE_FORMATS) 
 _ARROW_FORMATS = {"%Y-%m-%d %H:%M:%S": r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]) ([01]\d|2[0-3]):[0-5]\d:[0-5]\d$"}
 
 
+#: The whole years pandas' nanosecond times can hold (``pd.Timestamp.min`` is in 1677, ``max`` in 2262): a time
+#: outside them is not read here but left to the general date parser.
+_FIRST_YEAR, _LAST_YEAR = pd.Timestamp.min.year + 1, pd.Timestamp.max.year - 1
+
 def _arrow_times(text: pd.Series, fmt: str) -> pd.Series:
     """Times written exactly in ``fmt`` (zero-padded, one of :data:`_ARROW_FORMATS`), read by Arrow's
     ``strptime``; ``NaT`` for every other value, left for pandas (``pd.to_datetime(format=fmt)``) to read. A time
@@ -150,7 +154,7 @@ def _arrow_times(text: pd.Series, fmt: str) -> pd.Series:
     times = pc.strptime(pc.if_else(shaped, arr, None), format=fmt, unit="s", error_is_null=True)
     day = pc.cast(pc.utf8_slice_codeunits(pc.if_else(shaped, arr, "0000-00-00"), 8, 10), pa.int64())
     same = pc.and_(pc.equal(pc.day(times), day),  # 31 April rolls over into May: not the day written
-                   pc.and_(pc.greater_equal(pc.year(times), 1678), pc.less_equal(pc.year(times), 2261)))
+                   pc.and_(pc.greater_equal(pc.year(times), _FIRST_YEAR), pc.less_equal(pc.year(times), _LAST_YEAR)))
     inside = pc.fill_null(same, False)
     read = pc.if_else(inside, times, None).cast(pa.timestamp("ns"))
     return pd.Series(read.to_numpy(zero_copy_only=False), index=text.index).astype("datetime64[ns]")
