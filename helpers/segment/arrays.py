@@ -122,3 +122,9 @@ def period_days(summary: pd.DataFrame, name: str | None = None) -> float:
         raise DataError("the summary does not say its time unit (attrs['period_days'])", file=name, column="T",
                         hint="summarise with helpers.clv.rfm_summary / rfm_train_test_split, which record it")
     return float(summary.attrs["period_days"])
+
+
+def weeks_since_first(summary: pd.DataFrame, what: str, name: str | None = None) -> np.ndarray:
+    """Weeks from each customer's first purchase to the end of the data: ``T`` × :func:`period_days` / 7 (``T`` in
+    model periods; :func:`numeric`'s refusal of a missing or negative ``T``, naming ``what``)."""
+    return numeric(summary, "T", what) * period_days(summary, name) / 7.0

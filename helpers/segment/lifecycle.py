@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from .. import i18n
 from ..i18n import tr
 from ..plotting import FIGURE_WIDTH
-from .arrays import lookup, numeric, period_days, require
+from .arrays import lookup, numeric, require, weeks_since_first
 
 
 #: Default thresholds of :func:`lifecycle_stage` (weeks, probabilities).
@@ -82,8 +82,7 @@ def lifecycle_of_customers(frame: pd.DataFrame, **thresholds: float) -> pd.DataF
     ``recency`` (days since the last purchase) and the CLV scores' ``p_alive``, with the weeks as
     :func:`~helpers.segment.customers.customer_table` computes them (``weeks_since_first`` = T × period days
     / 7, ``weeks_since_last`` = recency / 7). Row by row, so the Spark engine runs it on each batch."""
-    days = period_days(frame)
-    customers = pd.DataFrame({"weeks_since_first": numeric(frame, "T", "lifecycle_of_customers") * days / 7.0,
+    customers = pd.DataFrame({"weeks_since_first": weeks_since_first(frame, "lifecycle_of_customers"),
                               "weeks_since_last": numeric(frame, "recency", "lifecycle_of_customers") / 7.0,
                               "p_alive": numeric(frame, "p_alive", "lifecycle_of_customers")}, index=frame.index)
     return pd.DataFrame({"customer_id": frame["customer_id"],

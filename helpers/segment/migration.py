@@ -31,7 +31,7 @@ from .. import i18n
 from ..errors import DataError
 from ..i18n import tr
 from ..plotting import FIGURE_WIDTH, PALETTE, set_title
-from .arrays import ID, customer_ids, numeric, period_days, require
+from .arrays import ID, customer_ids, numeric, period_days, require, weeks_since_first
 from .lifecycle import LIFECYCLE_STAGES, lifecycle_stage
 from .rfm import rfm_table
 from .schemes import RFM_SCHEMES, SEGMENT_ZH, assign_rfm_segments
@@ -129,9 +129,8 @@ def segment_migration(calibration: pd.DataFrame, later: pd.DataFrame, *, scheme:
 def _weeks(summary: pd.DataFrame, p_alive: pd.Series | None) -> pd.DataFrame:
     """The columns :func:`lifecycle_stage` reads: weeks since the first and the last purchase, and P(alive)."""
     days = period_days(summary, "summary")
-    T = numeric(summary, "T", "segment_migration")
-    recency = numeric(summary, "recency", "segment_migration")
-    out = pd.DataFrame({ID: summary[ID].to_numpy(), "weeks_since_first": T * days / 7.0,
+    T, recency = numeric(summary, "T", "segment_migration"), numeric(summary, "recency", "segment_migration")
+    out = pd.DataFrame({ID: summary[ID].to_numpy(), "weeks_since_first": weeks_since_first(summary, "segment_migration"),
                         "weeks_since_last": (T - recency) * days / 7.0}, index=summary.index)
     if p_alive is not None:
         values = pd.Series(p_alive).reindex(summary[ID].to_numpy())
