@@ -183,6 +183,7 @@ from .settings import (LITERATURE_KINDS, SBG_EXAMPLE_LABEL, bgbb_claim, contract
 from .evaluation_report import (INTERVAL_HEADERS, fhl_claim, interval_claim, sample_log, scorecard_best_claim,
                                 scorecard_table, sensitivity_claim, sensitivity_table, top_customer_intervals)
 # ---- end issue 19 (evalnb)
+from .sampling import ANALYSIS_CUSTOMERS, analysis_sample, is_sample, sample_claim  # issue 20: large logs
 
 __all__ = [
     # summaries
@@ -226,4 +227,6 @@ __all__ = [
     "scorecard_table", "scorecard_best_claim", "top_customer_intervals", "interval_claim", "sample_log",
     "sensitivity_table", "sensitivity_claim", "fhl_claim", "INTERVAL_HEADERS",
     # ---- end issue 19 (evalnb)
+    # issue 20: notebooks 03–04 on more customers than memory holds
+    "ANALYSIS_CUSTOMERS", "analysis_sample", "is_sample", "sample_claim",
 ]
