@@ -40,6 +40,7 @@ import pandas as pd
 
 from . import paths
 from .errors import DataError
+from .engines import connect, sql_str
 from .largelog import ParquetLog
 from .outputs import write_parquet
 
@@ -293,6 +294,45 @@ def _save_customer_table(dataset: str, kind: str, table: pd.DataFrame, metadata:
     path = folder / f"{kind}.parquet"
     _write_table(table, path)
     meta = {**metadata, "rows": len(table), "columns": list(table.columns), "sha256": paths.sha256_of(path)}
+    _write_json(folder / f"{kind}_metadata.json", meta)
+    return path
+
+
+def save_customer_file(dataset: str, kind: str, source: Path, metadata: dict[str, Any], *,
+                       scores: pd.DataFrame | None = None) -> Path:
+    """Move a per-customer Parquet file written elsewhere in chunks (a table too large for pandas: notebook 03's
+    scores and notebook 04's segments of every customer of a large log) into the store as ``<kind>.parquet``
+    (``kind``: ``"clv"`` or ``"segments"``), with the sidecar :func:`save_clv` / :func:`save_segments` write.
+
+    The ids are checked by DuckDB as :func:`require_unique_ids` checks a DataFrame's (no missing, no repeated
+    customer id); ``scores`` as in :func:`save_segments`. ``source`` must be on the store's file system.
+    """
+    if kind not in INPUTS:
+        raise ValueError(f"kind must be one of {sorted(INPUTS)}, not {kind!r}")
+    source = Path(source)
+    scan = f"read_parquet({sql_str(source.as_posix())})"
+    con = connect()
+    try:
+        columns = [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()]
+        if "customer_id" not in columns:
+            raise DataError(f"{kind}.parquet: the table has no customer_id column", file=source, column="customer_id")
+        rows, missing, distinct = con.execute(f"SELECT count(*), count(*) - count(customer_id), "
+                                              f"count(DISTINCT customer_id) FROM {scan}").fetchone()
+        example = con.execute(f"SELECT customer_id FROM {scan} WHERE customer_id IS NOT NULL GROUP BY customer_id "
+                              f"HAVING count(*) > 1 LIMIT 1").fetchone() if distinct != rows - missing else None
+    finally:
+        con.close()
+    if missing:
+        raise DataError(f"{kind}.parquet: {missing:,} rows have no customer_id", file=source, column="customer_id")
+    if distinct != rows - missing:
+        raise DataError(f"{kind}.parquet: {rows - distinct:,} customer ids appear more than once (e.g. {example[0]!r})",
+                        file=source, column="customer_id", hint="one row per customer is expected")
+    given = {} if scores is None else {"clv_sha256": scores.attrs.get("sha256")}
+    folder = paths.ensure(paths.processed_dir(dataset))
+    path = folder / f"{kind}.parquet"
+    source.replace(path)
+    meta = {**metadata, **_lineage(dataset, kind, **given), "rows": int(rows), "columns": columns,
+            "sha256": paths.sha256_of(path)}
     _write_json(folder / f"{kind}_metadata.json", meta)
     return path
 
