@@ -65,7 +65,7 @@ def customer_periods(transactions, customer_id_col: str, datetime_col: str, mone
             finally:
                 spark.catalog.dropTempView(src.sql)
     out = table.to_pandas()  # sorted by customer id in the query
-    _check_values(out, src, customer_id_col, datetime_col, monetary_value_col)
+    check_period_values(out, src, customer_id_col, datetime_col, monetary_value_col)
     if src.frame is not None:  # keep the caller's id dtype (e.g. pandas string, int64)
         out["cid"] = out["cid"].astype(src.frame[customer_id_col].dtype)
     elif out["cid"].dtype == object:
@@ -105,7 +105,7 @@ def last_timestamp(transactions, datetime_col: str, threads: int | None = None, 
     return EPOCH + pd.Timedelta(days=last_day(transactions, datetime_col, threads, spark, tz))
 
 
-def _check_values(out: pd.DataFrame, src: Source, customer_id_col: str, datetime_col: str,
+def check_period_values(out: pd.DataFrame, src: Source, customer_id_col: str, datetime_col: str,
                   monetary_value_col: str | None) -> None:
     """Missing customer ids, times or amounts are errors, never silently dropped; so are spends too large to
     add exactly (:data:`~helpers.clv.units.EXACT_MONEY_LIMIT`).

@@ -80,10 +80,10 @@ def fit_summary_table(models: Models) -> pd.DataFrame:
         "log-likelihood per customer": m.log_likelihood_ / m.n_customers_} for name, m in _named(models).items()])
 
 
-def top_customers(scores: pd.DataFrame, summary: pd.DataFrame, n: int = 10) -> pd.DataFrame:
+def top_customers(scores: pd.DataFrame, summary: pd.DataFrame | None = None, n: int = 10) -> pd.DataFrame:
     """The ``n`` customers with the highest CLV, with their history (ids as in the data: member
-    numbers, no personal data)."""
-    table = summary.join(scores.drop(columns="customer_id"), how="inner")
+    numbers, no personal data). ``summary=None``: ``scores`` carries the history too (``clv.parquet``'s table)."""
+    table = scores if summary is None else summary.join(scores.drop(columns="customer_id"), how="inner")
     table = table.sort_values("clv", ascending=False, kind="stable").head(n).reset_index(drop=True)
     table.insert(0, "rank", range(1, len(table) + 1))
     return table
@@ -100,30 +100,34 @@ def count_claim(clean: pd.DataFrame, modelled: pd.DataFrame, *, export_customers
     ``numbers``: ``export``, ``test_accounts``, ``export_real`` (export minus test accounts), ``with_order``,
     ``with_kept_purchase``, ``modelled``, ``without_purchase`` (real export customers with no kept purchase).
     """
-    ids = lambda frame: set(frame[customer_id_col].dropna().astype(str).unique())  # noqa: E731
+    def ids(frame: pd.DataFrame) -> pd.Index:  # distinct ids as text; set operations by isin, not Python sets
+        return pd.Index(pd.unique(frame[customer_id_col].dropna().astype(str)))  # (26M ids: GiBs as a set)
+
     kept, scored = ids(clean), ids(modelled)
+    test_ids = pd.Index(pd.unique(pd.Series([str(t) for t in test_accounts], dtype=str)))
     numbers: dict = {"with_kept_purchase": len(kept), "modelled": len(scored)}
     parts = []
     if export_customers is not None:
         export = ids(export_customers)
-        tests = export & {str(t) for t in test_accounts}
-        numbers.update(export=len(export), test_accounts=len(tests), export_real=len(export - tests),
-                       without_purchase=len(export - tests - kept))
+        real = export[~export.isin(test_ids)]
+        tests = len(export) - len(real)
+        numbers.update(export=len(export), test_accounts=tests, export_real=len(real),
+                       without_purchase=int((~real.isin(kept)).sum()))
         parts.append(tr("The export lists {n:,} customers", n=len(export))
-                     + (tr(" ({t:,} internal test accounts, so {r:,} real)", t=len(tests), r=len(export - tests))
-                        if tests else ""))
+                     + (tr(" ({t:,} internal test accounts, so {r:,} real)", t=tests, r=len(real)) if tests else ""))
     if raw_transactions is not None:
-        raw = ids(raw_transactions) - {str(t) for t in test_accounts}
-        numbers["with_order"] = len(raw)
-        parts.append(tr("{n:,} customers have an order in the raw log", n=len(raw)))
+        raw = ids(raw_transactions)
+        numbers["with_order"] = int((~raw.isin(test_ids)).sum())
+        parts.append(tr("{n:,} customers have an order in the raw log", n=numbers["with_order"]))
     lost = numbers.get("with_order", len(kept)) - len(kept)
     parts.append(tr("{n:,} have a purchase kept by cleaning (the other {d:,} had every order quarantined: cancelled, "
                     "returned, duplicates …)", n=len(kept), d=lost) if lost > 0
                  else tr("{n:,} have a purchase kept by cleaning", n=len(kept)))
-    same = scored == kept
+    unscored = int((~kept.isin(scored)).sum())
+    same = unscored == 0 and len(scored) == len(kept)
     parts.append(tr("{n:,} are modelled", n=len(scored))
                  + (tr(" (every customer with a kept purchase)") if same else
-                    tr(" ({d:,} customers with a kept purchase are not)", d=len(kept - scored))))
+                    tr(" ({d:,} customers with a kept purchase are not)", d=unscored)))
     zh = get_language() == "zh"
     text = ("；" if zh else "; ").join(parts) + ("。" if zh else ".")
     if numbers.get("without_purchase") or lost > 0:

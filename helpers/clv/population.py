@@ -1,0 +1,119 @@
+"""Every customer of a log scored into the store, chunk by chunk, when notebook 03 analyses a sample (issue 20).
+
+Notebook 03 fits and studies its models on :func:`~helpers.clv.analysis_sample`'s customers when a log has more
+than ``max_customers``; :func:`score_population` then gives **every** customer of the whole log a score with those
+very models, without a per-customer pandas table of the whole population:
+
+1. DuckDB writes the per-customer purchase periods of the whole log (:func:`~helpers.clv.sql.customer_periods_sql`,
+   the one definition of the summary) to a Parquet file, sorted by customer, spilling under its memory limit;
+2. the file is read back in batches of customers sized from the memory budget (:func:`helpers.engines.chunk_rows`);
+   each batch is checked (:func:`~helpers.clv.summary.check_period_values`), summarised
+   (:func:`~helpers.clv.summary.summary_from_periods`, to the sample summary's observation end and unit) and scored
+   (:func:`~helpers.clv.score_with_models`: each customer's score depends only on their own history and the
+   models, so batches give the same scores as one table);
+3. the batches are written one by one to ``clv.parquet`` (:func:`helpers.store.save_customer_file`).
+
+The result equals :func:`~helpers.clv.rfm_summary` + :func:`~helpers.clv.write_scores` of the whole log with the same
+models, value for value (``tests/test_clv_population.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from tqdm.auto import tqdm
+
+from .. import paths
+from ..engines import chunk_rows, connect, run_with_progress, sql_str
+from ..largelog import LARGE_CUSTOMERS, ParquetLog
+from ..schema import SUMMARY_COLUMNS
+from ..store import load_clv, save_customer_file
+from .sql import customer_periods_sql, duckdb_source, has_refunds_sql
+from .summary import check_period_values, summary_from_periods
+from .units import MONTH_DAYS, as_timestamp, last_day_of_period, make_unit, period_start
+from .value import SCORE_ROW_BYTES, fit_attrs, fit_for_scoring, score_with_models
+
+SCORE_COLUMNS = ["p_alive", "expected_purchases", "expected_spend", "clv"]
+
+
+def score_population(dataset: str, log: pd.DataFrame | ParquetLog, summary: pd.DataFrame, scores: pd.DataFrame, *,
+                     horizon: int = 52, time_unit: str = "W", discount_rate: float = 0.10, model: str = "bgnbd",
+                     max_fit_customers: int | None = None, seed: int = 0, monetary_value_col: str = "amount",
+                     **notes: Any) -> pd.DataFrame:
+    """Score every customer of ``log`` with the models :func:`~helpers.clv.score_customers` fitted on ``summary``
+    (the analysis sample's summary, with the same ``model``, ``max_fit_customers`` and ``seed``: the fit is
+    repeated and checked against ``scores.attrs``), write ``clv.parquet`` and its sidecar for ``dataset`` (as
+    :func:`~helpers.clv.write_scores` does, plus ``analysed_customers``: the sample's size), and return the
+    written table: ``customer_id, frequency, recency, T, monetary_value, p_alive, expected_purchases,
+    expected_spend, clv`` for every customer (:func:`helpers.store.load_clv`: one row each, sorted by customer id,
+    about 90 bytes a customer in pandas; ``attrs``: the sidecar).
+
+    ``summary`` states the unit, the observation end and the time zone (``attrs``, as
+    :func:`~helpers.clv.rfm_summary` writes them); the whole log is summarised to the same end.
+
+    Raises
+    ------
+    ValueError
+        When the repeated fit does not give ``scores``' parameters (other settings than the scores were made with).
+    DataError
+        A customer id, time or amount is missing in the log (as :func:`~helpers.clv.rfm_summary`).
+    """
+    summary, tm, sm, fit_on, spend_on = fit_for_scoring(summary, model, max_fit_customers=max_fit_customers,
+                                                        seed=seed)
+    attrs = fit_attrs(tm, sm, fit_on, spend_on, horizon, time_unit, discount_rate)
+    for key in ("transaction_params", "spend_params", "horizon", "discount_rate_annual"):
+        if key in scores.attrs and scores.attrs[key] != attrs[key]:
+            raise ValueError(f"the models fitted here give {key} = {attrs[key]}, the scores were made with "
+                             f"{scores.attrs[key]}: pass the model, max_fit_customers and seed the scores used")
+    unit = make_unit(summary.attrs["time_unit"], summary.attrs["time_scaler"],
+                     summary.attrs.get("month_days", MONTH_DAYS))
+    tz = summary.attrs.get("tz")
+    end = as_timestamp(summary.attrs["observation_period_end"], "observation_period_end", tz)
+    folder = paths.ensure(paths.processed_dir(dataset))
+    periods_path, out_path = folder / ".clv-periods.parquet.part", folder / ".clv.parquet.part"
+    columns = ["customer_id", "timestamp", monetary_value_col]
+    con = connect()
+    try:
+        src = duckdb_source(log, columns, "timestamp", con, tz)
+        refunds = bool(con.execute(has_refunds_sql(src.sql, monetary_value_col)).fetchone()[0])
+        sql = customer_periods_sql(src.sql, "customer_id", "timestamp", monetary_value_col, str(unit.unit), None,
+                                   last_day_of_period(end, str(unit.unit)), refunds)
+        run_with_progress(con, f"COPY ({sql}) TO {sql_str(periods_path.as_posix())} (FORMAT parquet)",
+                          "purchase periods of every customer (DuckDB)")
+    finally:
+        con.close()
+    refund_only, writer = 0, None
+    try:
+        periods = pq.ParquetFile(periods_path)
+        rows = chunk_rows(SCORE_ROW_BYTES)
+        n = periods.metadata.num_rows
+        for batch in tqdm(periods.iter_batches(batch_size=rows), total=-(-n // rows), unit="step",
+                          desc="scoring every customer (chunks)", disable=n <= LARGE_CUSTOMERS):
+            per = batch.to_pandas()
+            check_period_values(per, src, "customer_id", "timestamp", monetary_value_col)
+            part = summary_from_periods(per, unit, period_start(end, str(unit.unit)), True, False)
+            refund_only += int(part.attrs["refund_only_customers"])
+            part["customer_id"] = part["customer_id"].astype("string")
+            part.attrs = {**summary.attrs, **part.attrs}
+            scored = score_with_models(tm, sm, part, horizon=horizon, time_unit=time_unit,
+                                       discount_rate=discount_rate)
+            table = pd.concat([part[SUMMARY_COLUMNS], scored[SCORE_COLUMNS]], axis=1)
+            arrow = pa.Table.from_pandas(table, preserve_index=False).replace_schema_metadata(None)
+            writer = writer or pq.ParquetWriter(out_path, arrow.schema)
+            writer.write_table(arrow)
+        if writer is None:  # a log without customers: an empty table of the same columns
+            empty = pd.DataFrame({c: pd.Series(dtype="string" if c == "customer_id" else float)
+                                  for c in SUMMARY_COLUMNS + SCORE_COLUMNS})
+            pq.write_table(pa.Table.from_pandas(empty, preserve_index=False), out_path)
+    finally:
+        if writer is not None:
+            writer.close()
+        periods_path.unlink(missing_ok=True)
+    kept = {k: v for k, v in summary.attrs.items() if isinstance(v, (str, int, float)) or v is None}
+    meta = {**kept, "refund_only_customers": refund_only, **scores.attrs, **attrs,
+            "analysed_customers": len(summary), **notes}
+    save_customer_file(dataset, "clv", out_path, meta)
+    return load_clv(dataset)
