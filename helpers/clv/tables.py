@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..clean import extreme_orders
 from .. import store
@@ -100,30 +103,33 @@ def count_claim(clean: pd.DataFrame, modelled: pd.DataFrame, *, export_customers
     ``numbers``: ``export``, ``test_accounts``, ``export_real`` (export minus test accounts), ``with_order``,
     ``with_kept_purchase``, ``modelled``, ``without_purchase`` (real export customers with no kept purchase).
     """
-    def ids(frame: pd.DataFrame) -> pd.Index:  # distinct ids as text; set operations by isin, not Python sets
-        return pd.Index(pd.unique(frame[customer_id_col].dropna().astype(str)))  # (26M ids: GiBs as a set)
+    def ids(frame: pd.DataFrame) -> pa.Array:  # distinct ids as Arrow text: sets of 26M ids would take GiBs
+        return pc.unique(pa.array(frame[customer_id_col].dropna().astype(str), type=pa.large_string()))
+
+    def isin(values: pa.Array, others: pa.Array) -> np.ndarray:
+        return pc.is_in(values, value_set=others).to_numpy(zero_copy_only=False)
 
     kept, scored = ids(clean), ids(modelled)
-    test_ids = pd.Index(pd.unique(pd.Series([str(t) for t in test_accounts], dtype=str)))
+    test_ids = pa.array(sorted({str(t) for t in test_accounts}), type=pa.large_string())
     numbers: dict = {"with_kept_purchase": len(kept), "modelled": len(scored)}
     parts = []
     if export_customers is not None:
         export = ids(export_customers)
-        real = export[~export.isin(test_ids)]
+        real = export.filter(pa.array(~isin(export, test_ids)))
         tests = len(export) - len(real)
         numbers.update(export=len(export), test_accounts=tests, export_real=len(real),
-                       without_purchase=int((~real.isin(kept)).sum()))
+                       without_purchase=int((~isin(real, kept)).sum()))
         parts.append(tr("The export lists {n:,} customers", n=len(export))
                      + (tr(" ({t:,} internal test accounts, so {r:,} real)", t=tests, r=len(real)) if tests else ""))
     if raw_transactions is not None:
         raw = ids(raw_transactions)
-        numbers["with_order"] = int((~raw.isin(test_ids)).sum())
+        numbers["with_order"] = int((~isin(raw, test_ids)).sum())
         parts.append(tr("{n:,} customers have an order in the raw log", n=numbers["with_order"]))
     lost = numbers.get("with_order", len(kept)) - len(kept)
     parts.append(tr("{n:,} have a purchase kept by cleaning (the other {d:,} had every order quarantined: cancelled, "
                     "returned, duplicates …)", n=len(kept), d=lost) if lost > 0
                  else tr("{n:,} have a purchase kept by cleaning", n=len(kept)))
-    unscored = int((~kept.isin(scored)).sum())
+    unscored = int((~isin(kept, scored)).sum())
     same = unscored == 0 and len(scored) == len(kept)
     parts.append(tr("{n:,} are modelled", n=len(scored))
                  + (tr(" (every customer with a kept purchase)") if same else
@@ -146,6 +152,9 @@ def flagged_top_claim(scores: pd.DataFrame, clean: pd.DataFrame, currency: str =
     if "flag_extreme" not in clean.columns:
         return tr("The clean data carry no extreme-order flags."), {"flagged_orders": None}
     orders = extreme_orders(clean)
+    value = scores["clv"].to_numpy(dtype=float, na_value=np.nan)
+    if len(value) > top > 0 and not np.isnan(value).any():  # only the customers at or above the top-th CLV are
+        scores = scores.loc[value >= np.partition(value, len(value) - top)[len(value) - top]]  # sorted (ties kept)
     ranked = scores.sort_values(["clv", "customer_id"], ascending=[False, True], kind="mergesort")
     head = ranked["customer_id"].astype(str).head(top).tolist()
     largest = orders.assign(customer_id=orders["customer_id"].astype(str)).groupby("customer_id")["total"].max()
