@@ -10,7 +10,7 @@ very models, without a per-customer pandas table of the whole population:
    each batch is checked (:func:`~helpers.clv.summary.check_period_values`), summarised
    (:func:`~helpers.clv.summary.summary_from_periods`, to the sample summary's observation end and unit) and scored
    (:func:`~helpers.clv.score_with_models`: each customer's score depends only on their own history and the
-   models, so batches give the same scores as one table);
+   models, so batches give the same scores as one table), :data:`SCORING_THREADS` batches at a time;
 3. the batches are written one by one to ``clv.parquet`` (:func:`helpers.store.save_customer_file`).
 
 The result equals :func:`~helpers.clv.rfm_summary` + :func:`~helpers.clv.write_scores` of the whole log with the same
@@ -19,6 +19,10 @@ models, value for value (``tests/test_clv_population.py``).
 
 from __future__ import annotations
 
+import itertools
+import os
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pandas as pd
@@ -37,6 +41,9 @@ from .units import MONTH_DAYS, as_timestamp, last_day_of_period, make_unit, peri
 from .value import SCORE_ROW_BYTES, fit_attrs, fit_for_scoring, score_with_models
 
 SCORE_COLUMNS = ["p_alive", "expected_purchases", "expected_spend", "clv"]
+#: Chunks of customers scored at once, in threads: scipy's hypergeometric function (most of a score's cost) lets go
+#: of Python's lock, so two cores score two chunks side by side.
+SCORING_THREADS = 2
 
 
 def score_population(dataset: str, log: pd.DataFrame | ParquetLog, summary: pd.DataFrame, scores: pd.DataFrame, *,
@@ -85,25 +92,35 @@ def score_population(dataset: str, log: pd.DataFrame | ParquetLog, summary: pd.D
                           "purchase periods of every customer (DuckDB)")
     finally:
         con.close()
+    def scored(batch: pa.RecordBatch) -> tuple[pa.Table, int]:
+        per = batch.to_pandas()
+        check_period_values(per, src, "customer_id", "timestamp", monetary_value_col)
+        part = summary_from_periods(per, unit, period_start(end, str(unit.unit)), True, False)
+        part["customer_id"] = part["customer_id"].astype("string")
+        refunds_only, part.attrs = int(part.attrs["refund_only_customers"]), {**summary.attrs, **part.attrs}
+        scores_ = score_with_models(tm, sm, part, horizon=horizon, time_unit=time_unit, discount_rate=discount_rate)
+        table = pd.concat([part[SUMMARY_COLUMNS], scores_[SCORE_COLUMNS]], axis=1)
+        return pa.Table.from_pandas(table, preserve_index=False).replace_schema_metadata(None), refunds_only
+
     refund_only, writer = 0, None
     try:
         periods = pq.ParquetFile(periods_path)
-        rows = chunk_rows(SCORE_ROW_BYTES)
-        n = periods.metadata.num_rows
-        for batch in tqdm(periods.iter_batches(batch_size=rows), total=-(-n // rows), unit="step",
-                          desc="scoring every customer (chunks)", disable=n <= LARGE_CUSTOMERS):
-            per = batch.to_pandas()
-            check_period_values(per, src, "customer_id", "timestamp", monetary_value_col)
-            part = summary_from_periods(per, unit, period_start(end, str(unit.unit)), True, False)
-            refund_only += int(part.attrs["refund_only_customers"])
-            part["customer_id"] = part["customer_id"].astype("string")
-            part.attrs = {**summary.attrs, **part.attrs}
-            scored = score_with_models(tm, sm, part, horizon=horizon, time_unit=time_unit,
-                                       discount_rate=discount_rate)
-            table = pd.concat([part[SUMMARY_COLUMNS], scored[SCORE_COLUMNS]], axis=1)
-            arrow = pa.Table.from_pandas(table, preserve_index=False).replace_schema_metadata(None)
-            writer = writer or pq.ParquetWriter(out_path, arrow.schema)
-            writer.write_table(arrow)
+        rows, n = chunk_rows(SCORE_ROW_BYTES), periods.metadata.num_rows
+        workers = max(1, min(SCORING_THREADS, os.cpu_count() or 1))
+        with ThreadPoolExecutor(workers) as pool, tqdm(total=-(-n // rows), unit="step", disable=n <= LARGE_CUSTOMERS,
+                                                       desc="scoring every customer (chunks)") as bar:
+            pending: deque = deque()
+            batches = periods.iter_batches(batch_size=rows)
+            while True:  # at most `workers` chunks in flight, written in the order of the customers
+                for batch in itertools.islice(batches, workers - len(pending)):
+                    pending.append(pool.submit(scored, batch))
+                if not pending:
+                    break
+                arrow, refunds_only = pending.popleft().result()
+                refund_only += refunds_only
+                writer = writer or pq.ParquetWriter(out_path, arrow.schema)
+                writer.write_table(arrow)
+                bar.update(1)
         if writer is None:  # a log without customers: an empty table of the same columns
             empty = pd.DataFrame({c: pd.Series(dtype="string" if c == "customer_id" else float)
                                   for c in SUMMARY_COLUMNS + SCORE_COLUMNS})
