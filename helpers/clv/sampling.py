@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from ..errors import DataError
 from ..i18n import tr
@@ -56,6 +57,7 @@ def analysis_sample(transactions: pd.DataFrame | ParquetLog, max_customers: int 
     if whole["customers"] <= int(max_customers):
         return transactions
     out = sample_log(transactions, int(max_customers), seed=seed, customer_id_col=customer_id_col)
+    pa.default_memory_pool().release_unused()  # DuckDB's Arrow result, converted to pandas
     last = pd.to_datetime(out[datetime_col]).max()
     if pd.Timestamp(last).normalize() != pd.Timestamp(whole["last"]).normalize():
         raise DataError(f"the sample of {int(max_customers):,} customers ends on {last:%Y-%m-%d}, the log on "
