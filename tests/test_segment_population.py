@@ -165,3 +165,10 @@ def test_a_failure_leaves_no_partial_segments_behind(world):
     after = sorted(p.name for p in paths.processed_dir(DATASET).iterdir())
     assert "segments.parquet" not in after and not [p for p in after if "partial" in p]
     assert set(after) <= set(before)
+
+
+def test_the_count_claim_counts_every_scored_customer_when_given_a_samples_scores(world):
+    scores = world["sample"][2]
+    assert len(scores) == 150 < scores.attrs["rows"]
+    assert clv.dataset_count_claim(DATASET, scores) == clv.dataset_count_claim(DATASET)
+    assert clv.dataset_count_claim(DATASET, scores)[1]["modelled"] == scores.attrs["rows"]
