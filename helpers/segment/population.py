@@ -5,9 +5,9 @@ Notebook 04 analyses a seeded sample of customers when the log has more than ``m
 :func:`population_segments` computes the columns notebook 04 writes for the whole log with **the same
 definitions**, never holding more than one chunk of customers in pandas:
 
-1. the customers are cut into ranges of ids (:func:`customer_ranges`, about ``chunk_customers`` each); for each
-   range, its lines are read (DuckDB over a :class:`~helpers.largelog.ParquetLog`, in the log's order, as the
-   sample is) and go through the notebook's own steps — the RFM summary (``summarise``, the notebook's
+1. the customers are cut into ranges of ids (:func:`customer_ranges`, about ``chunk_customers`` each); a large log
+   (:class:`~helpers.largelog.ParquetLog`) is split by range in one DuckDB pass (:func:`split_log`); each range's
+   lines, in the log's order as the sample's are, go through the notebook's own steps — the RFM summary (``summarise``, the notebook's
    ``clv.rfm_summary`` call), :func:`~helpers.segment.rfm.rfm_table`, notebook 03's scores of those customers
    (:func:`helpers.store.load_clv` with ``customers=``) and :func:`~helpers.segment.customers.customer_table` —
    and the chunk's customer table is written to a temporary Parquet file;
@@ -42,7 +42,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .. import paths, store
-from ..engines import chunk_rows, spill_directory, sql_ident
+from ..engines import chunk_rows, connect, spill_directory, sql_ident, sql_str
 from ..errors import DataError
 from ..largelog import ParquetLog, progress
 from .abc import abc_class_codes
@@ -113,6 +113,35 @@ def range_lines(population: pd.DataFrame | ParquetLog, first: Any, end: Any | No
     return population.loc[mask].copy()
 
 
+def split_log(log: ParquetLog, firsts: list[Any], folder: Path) -> list[Path] | None:
+    """The lines of each range of customers (:func:`customer_ranges`' ``firsts``) in a folder of its own under
+    ``folder``, written by one DuckDB pass (``PARTITION_BY``) instead of one scan of the whole log per range; None
+    when the ids are neither text nor numbers (:func:`range_lines` then reads each range from the log)."""
+    if not all(isinstance(v, str) for v in firsts) and not all(isinstance(v, (int, float)) for v in firsts):
+        return None
+    literal = sql_str if isinstance(firsts[0], str) else repr
+    key = sql_ident(ID)
+    cases = " ".join(f"WHEN {key} < {literal(v)} THEN {i}" for i, v in enumerate(firsts[1:]))
+    part = f"CASE {cases} ELSE {len(firsts) - 1} END" if cases else "0"
+    con = log.connect()
+    try:
+        con.execute(f"COPY (SELECT *, {part} AS part FROM log) TO {sql_str(folder.as_posix())} "
+                    f"(FORMAT parquet, PARTITION_BY (part))")
+    finally:
+        con.close()
+    return [folder / f"part={i}" for i in range(len(firsts))]
+
+
+def part_lines(folder: Path) -> pd.DataFrame:
+    """The lines :func:`split_log` wrote for one range, in the log's order (``source_file, source_row``)."""
+    con = connect()
+    try:
+        return con.execute(f"SELECT * FROM read_parquet({sql_str((folder / '*.parquet').as_posix())}, "
+                           f"hive_partitioning = false) ORDER BY source_file, source_row").df()
+    finally:
+        con.close()
+
+
 def population_segments(dataset: str, population: pd.DataFrame | ParquetLog,
                         summarise: Callable[[pd.DataFrame], pd.DataFrame], keep: Sequence[str], *,
                         scores: pd.DataFrame, clusters: CustomerClusters, cluster_profile: pd.DataFrame, q: int = 5,
@@ -165,9 +194,11 @@ def _customer_chunks(dataset: str, population: pd.DataFrame | ParquetLog, summar
                      chunk: int, work: Path) -> list[Path]:
     """Step 1: each range's customer table (numeric columns and flags), in id order, one Parquet file each."""
     firsts = customer_ranges(population, chunk)
+    parts = split_log(population, firsts, work / "lines") if isinstance(population, ParquetLog) else None
     files = []
     for i in progress(range(len(firsts)), len(firsts) * chunk, "customer tables of every customer (chunks)"):
-        lines = range_lines(population, firsts[i], firsts[i + 1] if i + 1 < len(firsts) else None)
+        lines = (part_lines(parts[i]) if parts is not None
+                 else range_lines(population, firsts[i], firsts[i + 1] if i + 1 < len(firsts) else None))
         rfm = rfm_table(summarise(lines))
         part = store.load_clv(dataset, customers=rfm[ID])
         if part.attrs.get("sha256") != scores.attrs.get("sha256"):
