@@ -6,8 +6,9 @@ Notebook 04 analyses a seeded sample of customers when the log has more than ``m
 definitions**, never holding more than one chunk of customers in pandas:
 
 1. the customers are cut into ranges of ids (:func:`customer_ranges`, about ``chunk_customers`` each); a large log
-   (:class:`~helpers.largelog.ParquetLog`) is split by range in one DuckDB pass (:func:`split_log`); each range's
-   lines, in the log's order as the sample's are, go through the notebook's own steps — the RFM summary (``summarise``, the notebook's
+   (:class:`~helpers.largelog.ParquetLog`) is split by range in one DuckDB pass (:func:`split_log`), each range a
+   log of its own that DuckDB aggregates as it would the whole log (a log in memory: each range's lines); each
+   range goes through the notebook's own steps — the RFM summary (``summarise``, the notebook's
    ``clv.rfm_summary`` call), :func:`~helpers.segment.rfm.rfm_table`, notebook 03's scores of those customers
    (:func:`helpers.store.load_clv` with ``customers=``) and :func:`~helpers.segment.customers.customer_table` —
    and the chunk's customer table is written to a temporary Parquet file;
@@ -42,7 +43,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .. import paths, store
-from ..engines import chunk_rows, connect, spill_directory, sql_ident, sql_str
+from ..engines import chunk_rows, spill_directory, sql_ident, sql_str
 from ..errors import DataError
 from ..largelog import ParquetLog, progress
 from .abc import abc_class_codes
@@ -113,33 +114,27 @@ def range_lines(population: pd.DataFrame | ParquetLog, first: Any, end: Any | No
     return population.loc[mask].copy()
 
 
-def split_log(log: ParquetLog, firsts: list[Any], folder: Path) -> list[Path] | None:
-    """The lines of each range of customers (:func:`customer_ranges`' ``firsts``) in a folder of its own under
-    ``folder``, written by one DuckDB pass (``PARTITION_BY``) instead of one scan of the whole log per range; None
-    when the ids are neither text nor numbers (:func:`range_lines` then reads each range from the log)."""
+def split_log(log: ParquetLog, firsts: list[Any], folder: Path) -> list[ParquetLog] | None:
+    """The lines of each range of customers (:func:`customer_ranges`' ``firsts``) as a log of its own under
+    ``folder``, written by one DuckDB pass (``PARTITION_BY``, the log's order kept), with the columns the summary
+    and the customer table read and the lineage; None when the ids are neither text nor numbers (each range is
+    then read from the log by :func:`range_lines`). DuckDB then aggregates each range as it would the whole log."""
     if not all(isinstance(v, str) for v in firsts) and not all(isinstance(v, (int, float)) for v in firsts):
         return None
     literal = sql_str if isinstance(firsts[0], str) else repr
     key = sql_ident(ID)
     cases = " ".join(f"WHEN {key} < {literal(v)} THEN {i}" for i, v in enumerate(firsts[1:]))
     part = f"CASE {cases} ELSE {len(firsts) - 1} END" if cases else "0"
+    columns = [c for c in (ID, "order_id", "timestamp", "amount", "category", "channel", "flag_extreme", "source_file",
+                           "source_row") if c in log.columns]
     con = log.connect()
     try:
-        con.execute(f"COPY (SELECT *, {part} AS part FROM log) TO {sql_str(folder.as_posix())} "
-                    f"(FORMAT parquet, PARTITION_BY (part))")
+        con.execute("SET preserve_insertion_order = true")  # each customer's lines in the log's order
+        con.execute(f"COPY (SELECT {', '.join(map(sql_ident, columns))}, {part} AS part FROM log) TO "
+                    f"{sql_str(folder.as_posix())} (FORMAT parquet, PARTITION_BY (part))")
     finally:
         con.close()
-    return [folder / f"part={i}" for i in range(len(firsts))]
-
-
-def part_lines(folder: Path) -> pd.DataFrame:
-    """The lines :func:`split_log` wrote for one range, in the log's order (``source_file, source_row``)."""
-    con = connect()
-    try:
-        return con.execute(f"SELECT * FROM read_parquet({sql_str((folder / '*.parquet').as_posix())}, "
-                           f"hive_partitioning = false) ORDER BY source_file, source_row").df()
-    finally:
-        con.close()
+    return [ParquetLog.open(folder / f"part={i}") for i in range(len(firsts))]
 
 
 def population_segments(dataset: str, population: pd.DataFrame | ParquetLog,
@@ -197,7 +192,7 @@ def _customer_chunks(dataset: str, population: pd.DataFrame | ParquetLog, summar
     parts = split_log(population, firsts, work / "lines") if isinstance(population, ParquetLog) else None
     files = []
     for i in progress(range(len(firsts)), len(firsts) * chunk, "customer tables of every customer (chunks)"):
-        lines = (part_lines(parts[i]) if parts is not None
+        lines = (parts[i] if parts is not None
                  else range_lines(population, firsts[i], firsts[i + 1] if i + 1 < len(firsts) else None))
         rfm = rfm_table(summarise(lines))
         part = store.load_clv(dataset, customers=rfm[ID])
