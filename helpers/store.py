@@ -380,8 +380,9 @@ def _read_customers(path: Path, customers: Any) -> pd.DataFrame:
 
     wanted = pa.array(pd.Series(customers, dtype="string").dropna().unique(), pa.string())
     data = ds.dataset(path, format="parquet")
-    key = ds.field("customer_id")
-    if pa.types.is_string(data.schema.field("customer_id").type) and len(wanted):  # row groups outside skipped
+    key, kind = ds.field("customer_id"), data.schema.field("customer_id").type
+    if (pa.types.is_string(kind) or pa.types.is_large_string(kind)) and len(wanted):  # row groups outside skipped
+        wanted = wanted.cast(kind)
         keep = (key >= pc.min(wanted)) & (key <= pc.max(wanted)) & key.isin(wanted)
     else:  # ids compared as text, as loaded
         keep = key.cast(pa.string()).isin(wanted)

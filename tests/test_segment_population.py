@@ -173,3 +173,12 @@ def test_the_count_claim_counts_every_scored_customer_when_given_a_samples_score
     assert len(scores) == 150 < scores.attrs["rows"]
     assert clv.dataset_count_claim(DATASET, scores) == clv.dataset_count_claim(DATASET)
     assert clv.dataset_count_claim(DATASET, scores)[1]["modelled"] == scores.attrs["rows"]
+
+
+def test_columns_and_schemes_it_cannot_compute_are_refused_before_anything_is_read(world):
+    tx, rfm, scores, customers, matrix, clusters, profile = world["sample"]
+    args = dict(scores=scores, clusters=clusters, cluster_profile=profile, need_col="n_categories")
+    with pytest.raises(ValueError, match="last_channel"):
+        segment.population_segments(DATASET, world["log"], None, KEEP + ["last_channel"], **args)
+    with pytest.raises(ValueError, match="rfm99"):
+        segment.population_segments(DATASET, world["log"], None, KEEP, scheme="rfm99", **args)

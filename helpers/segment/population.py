@@ -67,6 +67,28 @@ COLUMNS = ("customer_id", "abc_class", "abc_class_clv", "r_score", "f_score", "m
 CUSTOMER_BYTES = 2_000
 
 
+def _rf_grid(table: pd.DataFrame, codes: dict[str, np.ndarray], splits: dict[str, Any]) -> np.ndarray:
+    grid = pd.DataFrame({"r_score": codes["r5"].astype(np.int64), "f_score": codes["f5"].astype(np.int64)})
+    return rf_segments(grid).to_numpy()
+
+
+def _pymc(table: pd.DataFrame, codes: dict[str, np.ndarray], splits: dict[str, Any]) -> np.ndarray:
+    return pymc_names(codes["r_quartile"], codes["f_quartile"], codes["m_quartile"]).to_numpy()
+
+
+def _cn8(table: pd.DataFrame, codes: dict[str, np.ndarray], splits: dict[str, Any]) -> np.ndarray:
+    highs = rfm8_highs(*(table[c].to_numpy(dtype=float) for c in ("recency", "frequency", "monetary_value")),
+                       splits["cn8"])
+    return lookup([en for en, _ in CN8_CELLS], rfm8_code(*highs)).to_numpy()
+
+
+#: Each registered scheme's segments of a chunk (:data:`helpers.segment.RFM_SCHEMES`), from the chunk's customer
+#: table and the population's codes and splits: the scheme's own functions, its population-wide part (5-point
+#: scores, quartiles, means) computed over every customer. A scheme added to the registry needs its entry here.
+SCHEME_RULES: dict[str, Callable[[pd.DataFrame, dict, dict], np.ndarray]] = {"rfm10": _rf_grid, "pymc5": _pymc,
+                                                                            "cn8": _cn8}
+
+
 def log_facts(population: pd.DataFrame | ParquetLog, analysed: pd.DataFrame | ParquetLog,
               customers: pd.DataFrame) -> dict[str, Any]:
     """``customers``, ``lines`` and ``revenue`` (total net amount, the dataset's currency) of the whole log, for the
@@ -138,7 +160,7 @@ def split_log(log: ParquetLog, firsts: list[Any], folder: Path) -> list[ParquetL
 
 
 def population_segments(dataset: str, population: pd.DataFrame | ParquetLog,
-                        summarise: Callable[[pd.DataFrame], pd.DataFrame], keep: Sequence[str], *,
+                        summarise: Callable[[Any], pd.DataFrame], keep: Sequence[str], *,
                         scores: pd.DataFrame, clusters: CustomerClusters, cluster_profile: pd.DataFrame, q: int = 5,
                         scheme: str = "rfm10", abc_cutoffs: Sequence[float] = (0.80, 0.95),
                         need_col: str = "n_categories", chunk_customers: int | None = None) -> tuple[Path, int]:
@@ -148,8 +170,9 @@ def population_segments(dataset: str, population: pd.DataFrame | ParquetLog,
     Parameters
     ----------
     summarise
-        The RFM summary of a chunk's lines (a DataFrame), as the notebook computes the sample's: ``clv.rfm_summary``
-        with the amount, the first purchase included and the **whole log's** end (``observation_period_end``).
+        The RFM summary of a range's lines (a :class:`~helpers.largelog.ParquetLog` of them, or a DataFrame when
+        ``population`` is one), as the notebook computes the sample's: ``clv.rfm_summary`` with the amount, the
+        first purchase included and the **whole log's** end (``observation_period_end``).
     keep
         The columns to write (notebook 04's list; each one of :data:`COLUMNS`).
     scores
@@ -168,6 +191,10 @@ def population_segments(dataset: str, population: pd.DataFrame | ParquetLog,
     if unknown or scheme not in RFM_SCHEMES:
         raise ValueError(f"population_segments writes {list(COLUMNS)} with a scheme of {list(RFM_SCHEMES)}; "
                          f"asked for {unknown or scheme!r}")
+    missing = [key for key in RFM_SCHEMES if key not in SCHEME_RULES]
+    if missing:
+        raise ValueError(f"scheme(s) {missing} have no rule for every customer of a large log: add them to "
+                         "helpers.segment.population.SCHEME_RULES")
     chunk = int(chunk_customers or chunk_rows(CUSTOMER_BYTES, share=0.25))
     work = Path(tempfile.mkdtemp(prefix="segments-", dir=paths.ensure(spill_directory())))
     partial = paths.ensure(paths.processed_dir(dataset)) / ".segments.partial.parquet"
@@ -269,14 +296,8 @@ def _segment_rows(table: pd.DataFrame, codes: dict[str, np.ndarray], splits: dic
     r, f, m = (codes[f"{k}{int(q)}"].astype(np.int64) for k in "rfm")
     out["r_score"], out["f_score"], out["m_score"] = r, f, m
     out["rfm_score"] = digit_strings(r, f, m)
-    grid = pd.DataFrame({"r_score": codes["r5"].astype(np.int64), "f_score": codes["f5"].astype(np.int64)})
-    named = {"rfm10": rf_segments(grid).to_numpy(),
-             "pymc5": pymc_names(codes["r_quartile"], codes["f_quartile"], codes["m_quartile"]).to_numpy()}
-    highs = rfm8_highs(*(table[c].to_numpy(dtype=float) for c in ("recency", "frequency", "monetary_value")),
-                       splits["cn8"])
-    named["cn8"] = lookup([en for en, _ in CN8_CELLS], rfm8_code(*highs)).to_numpy()
     for key, column in SEGMENT_COLUMNS.items():
-        out[column] = named[key]
+        out[column] = SCHEME_RULES[key](table, codes, splits)
     out["rfm_segment"] = out[SEGMENT_COLUMNS[scheme]]
     out["rfm_segment_zh"] = out["rfm_segment"].map(SEGMENT_ZH)
     out["cluster"] = clusters.predict(table).to_numpy()
