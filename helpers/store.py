@@ -356,18 +356,47 @@ def _check_inputs(dataset: str, kind: str, meta: dict[str, Any]) -> None:
                             hint=f"re-run notebooks/{PRODUCERS[kind]} so that it rests on the current data")
 
 
-def _load_customer_table(dataset: str, kind: str) -> pd.DataFrame:
+def _load_customer_table(dataset: str, kind: str, customers: Any = None, columns: list[str] | None = None) -> pd.DataFrame:
     path = paths.processed_dir(dataset) / f"{kind}.parquet"
     if not path.exists():
         raise DataError(f"{kind}.parquet for dataset {dataset!r} does not exist yet", file=path, hint=_rerun(kind))
     meta = _read_json(path.with_name(f"{kind}_metadata.json"))
     _check_inputs(dataset, kind, meta)
-    frame = pd.read_parquet(path)
+    if columns is not None:
+        columns = ["customer_id", *[c for c in columns if c != "customer_id"]]
+    frame = pd.read_parquet(path, columns=columns) if customers is None else _read_customers(path, customers)
+    frame = frame if columns is None else frame[columns]
     if "customer_id" not in frame.columns:
         raise DataError("has no customer_id column", file=path, column="customer_id", hint=_rerun(kind))
     frame["customer_id"] = frame["customer_id"].astype("string")
     frame.attrs = meta
     return frame
+
+
+def _read_customers(path: Path, customers: Any) -> pd.DataFrame:
+    """The rows of ``path`` whose ``customer_id`` is one of ``customers``, in the file's order: pyarrow filters
+    each row group while reading (the whole table never reaches pandas) and skips those whose id range (the file is
+    sorted by id) holds none of them. An id the file does not hold is refused, not dropped."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.dataset as ds
+
+    wanted = pa.array(pd.Series(customers, dtype="string").dropna().unique(), pa.string())
+    data = ds.dataset(path, format="parquet")
+    key, kind = ds.field("customer_id"), data.schema.field("customer_id").type
+    if (pa.types.is_string(kind) or pa.types.is_large_string(kind)) and len(wanted):  # row groups outside skipped
+        wanted = wanted.cast(kind)
+        keep = (key >= pc.min(wanted)) & (key <= pc.max(wanted)) & key.isin(wanted)
+    else:  # ids compared as text, as loaded
+        keep = key.cast(pa.string()).isin(wanted)
+    table = data.to_table(filter=keep)
+    if table.num_rows != len(wanted):
+        found = {str(c) for c in table.column("customer_id").to_pylist()}
+        absent = next(c for c in wanted.to_pylist() if c not in found)
+        raise DataError(f"{path.name} has no row for customer {absent!r} ({len(wanted) - len(found):,} of the "
+                        f"{len(wanted):,} customers asked for are missing)", file=path, column="customer_id",
+                        hint="ask for customers of the same clean transactions the table was computed from")
+    return table.to_pandas()
 
 
 def save_clv(dataset: str, table: pd.DataFrame, metadata: dict[str, Any]) -> Path:
@@ -382,12 +411,17 @@ def clv_metadata(dataset: str) -> dict[str, Any]:
     return _read_json(paths.processed_dir(dataset) / "clv_metadata.json")
 
 
-def load_clv(dataset: str) -> pd.DataFrame:
+def load_clv(dataset: str, customers: Any = None, columns: list[str] | None = None) -> pd.DataFrame:
     """The CLV scores (``customer_id, frequency, recency, T, monetary_value, p_alive, expected_purchases,
     expected_spend, clv``), with :func:`clv_metadata` as ``attrs`` (``period_days``, ``horizon``,
-    ``discount_rate_annual``, fitted parameters, label …); refused when they rest on an earlier cleaning
-    of the dataset."""
-    return _load_customer_table(dataset, "clv")
+    ``discount_rate_annual``, fitted parameters, label, ``sha256`` of the whole file …); refused when they rest on
+    an earlier cleaning of the dataset.
+
+    ``customers``: ids (any iterable; repeats and missing values ignored) to keep, e.g. the customers of notebook
+    04's analysis sample: only their rows are read (pyarrow filters the file while reading, so the scores of 26M
+    customers never reach pandas), in the file's order; an id without a row is refused (:class:`DataError`).
+    ``columns``: only these columns (``customer_id`` always first), e.g. the ids alone to count the customers."""
+    return _load_customer_table(dataset, "clv", customers, columns)
 
 
 def save_segments(dataset: str, table: pd.DataFrame, metadata: dict[str, Any] | None = None, *,

@@ -179,12 +179,13 @@ def flagged_top_claim(scores: pd.DataFrame, clean: pd.DataFrame, currency: str =
 def dataset_count_claim(dataset: str, scores: pd.DataFrame | None = None) -> tuple[str, dict]:
     """:func:`count_claim` for a dataset of the store: notebook 01's export (customers, raw log, test
     accounts; when acquired), notebook 02's clean transactions and notebook 03's CLV scores (``scores``,
-    default :func:`helpers.store.load_clv`). A large log (:class:`~helpers.largelog.ParquetLog`) is counted
-    without the raw-log step."""
+    default :func:`helpers.store.load_clv`; the whole file too when ``scores`` holds only some customers' rows, e.g.
+    notebook 04's sample). A large log (:class:`~helpers.largelog.ParquetLog`) is counted without the raw-log step."""
     clean_tx, _ = store.load_processed(dataset)
     if isinstance(clean_tx, ParquetLog):
         clean_tx = clean_tx.query("SELECT DISTINCT customer_id FROM log")
-    scores = store.load_clv(dataset) if scores is None else scores
+    if scores is None or len(scores) != scores.attrs.get("rows", len(scores)):  # a sample's rows: count them all
+        scores = store.load_clv(dataset, columns=["customer_id"])
     export = raw = None
     tests: Iterable[str] = ()
     if store.has_interim(dataset):

@@ -55,6 +55,8 @@ Modules
 :mod:`.explorer`       :class:`SegmentExplorer`, :func:`segment_explorer`, :func:`explorer_static`,
                        :func:`show_explorer`
 :mod:`.arrays`         input checks and fast per-customer label arrays shared by the modules
+:mod:`.population`     :func:`population_segments` (segments of every customer of a log analysed on a sample, in
+                       chunks, with the same definitions), :func:`log_facts` (the whole log's counts and revenue)
 =====================  ===========================================================================
 
 References
@@ -84,6 +86,7 @@ from .lifecycle import LIFECYCLE_STAGES, LIFECYCLE_THRESHOLDS, lifecycle_of_cust
 from .migration import Migration, plot_migration, segment_migration  # issue 19 (evaluate)
 from .migration import NAMED_ACTIVE_SLIPPING, migration_claim  # issue 19 (evalnb)
 from .profiles import TREATMENTS, plot_segment_sizes, segment_profile, style_table
+from .population import log_facts, population_segments
 from .rfm import plot_score_distribution, quantile_scores, rfm_scores, rfm_table, value_scores
 from .spark import abc_spark, lifecycle_spark, rfm_scores_spark, rfm_table_spark
 from .schemes import (
@@ -108,6 +111,7 @@ __all__ = [
     "NAMED_ACTIVE_SLIPPING", "migration_claim",  # issue 19 (evalnb)
     "lifecycle_of_customers", "value_scores", "abc_spark", "lifecycle_spark", "rfm_scores_spark",
     "rfm_table_spark",  # issue 20 (the chain on Spark)
+    "log_facts", "population_segments",  # issue 20 (notebook 04 on a sample, segments of every customer)
 ]
 
 # What the Chinese set shows for segment, lifecycle-stage and quadrant names and the treatments (their Chinese in

@@ -147,10 +147,20 @@ class CustomerClusters:
         by = pd.Series(numeric(frame, order_col, "CustomerClusters")).groupby(self.model_.labels_).mean()
         ranking = by.sort_values(ascending=False, kind="mergesort").index
         mapping = {old: new for new, old in enumerate(ranking, start=1)}
+        self.numbers_ = mapping  # k-means label → cluster number (1 = highest mean of order_by)
         self.labels_ = pd.Series([mapping[v] for v in self.model_.labels_], index=frame.index, name="cluster")
         self.centres_ = pd.DataFrame(self.model_.cluster_centers_, columns=self.features_).rename(index=mapping).sort_index()
         self.centres_.index.name = "cluster"
         return self
+
+    def predict(self, frame: pd.DataFrame) -> pd.Series:
+        """The cluster number of each customer of ``frame`` (the features :meth:`fit` used): the fitted scaler and
+        k-means applied as fitted, numbered as :attr:`labels_` — e.g. every customer of a large log, chunk by chunk,
+        after a fit on a sample of it."""
+        labels = self.model_.predict(self.scaler_.transform(self._matrix(frame)))
+        numbers = np.zeros(max(self.numbers_) + 1, dtype=np.int64)
+        numbers[list(self.numbers_)] = list(self.numbers_.values())
+        return pd.Series(numbers[labels], index=frame.index, name="cluster")
 
     def profile(self, frame: pd.DataFrame, value_col: str = "revenue") -> pd.DataFrame:
         """Cluster profile: size, share, mean and median of each feature, value share, name.

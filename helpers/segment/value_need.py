@@ -82,19 +82,34 @@ def value_need_matrix(
     value = numeric(customers, value_col, "value_need_matrix", nonnegative=False)
     need = numeric(customers, need_col, "value_need_matrix")
     bar = step_bar(len(customers), "value × needs matrix", 2)
-    tv, tn = float(np.quantile(value, value_quantile)), float(np.quantile(need, need_quantile))
+    tv, tn = quadrant_splits(value, need, value_quantile, need_quantile)
     bar.update()
     out = pd.DataFrame({ID: ids.array, "value": value, "need": need, "value_high": value > tv,
                         "need_high": need > tn})
-    cells = [QUADRANTS[(a, b)] for a in (False, True) for b in (False, True)]  # code = 2·value_high + need_high
-    code = 2 * out["value_high"].to_numpy(dtype=np.int64) + out["need_high"].to_numpy(dtype=np.int64)
+    code = quadrant_codes(value, need, tv, tn)
     for i, column in enumerate(("quadrant", "中文", "focus")):  # the two descriptive texts as categoricals
-        out[column] = lookup([cell[i] for cell in cells], code, categorical=i > 0)
+        out[column] = lookup([cell[i] for cell in QUADRANT_CELLS], code, categorical=i > 0)
     bar.update()
     bar.close()
     out.attrs.update({"value_threshold": tv, "need_threshold": tn, "value_col": value_col, "need_col": need_col,
                       "need_label": need_label or need_col})
     return out
+
+
+#: The quadrants by code 2·value high + need high.
+QUADRANT_CELLS = [QUADRANTS[(a, b)] for a in (False, True) for b in (False, True)]
+
+
+def quadrant_splits(value: np.ndarray, need: np.ndarray, value_quantile: float = 0.5,
+                    need_quantile: float = 0.5) -> tuple[float, float]:
+    """Where :func:`value_need_matrix` splits each axis: the ``quantile`` of every customer's value and needs."""
+    return float(np.quantile(value, value_quantile)), float(np.quantile(need, need_quantile))
+
+
+def quadrant_codes(value: np.ndarray, need: np.ndarray, value_split: float, need_split: float) -> np.ndarray:
+    """The quadrant of each customer as a code into :data:`QUADRANT_CELLS`: 2·(value > its split) + (need > its
+    split) — "high" is strictly above (:func:`value_need_matrix`)."""
+    return 2 * (np.asarray(value) > value_split).astype(np.int64) + (np.asarray(need) > need_split).astype(np.int64)
 
 
 def quadrant_summary(matrix: pd.DataFrame, revenue: pd.Series | None = None) -> pd.DataFrame:

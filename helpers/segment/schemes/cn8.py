@@ -44,19 +44,38 @@ def rfm8_segments(rfm: pd.DataFrame, split: Literal["mean", "median"] = "mean") 
     """
     require(rfm, [ID, "recency", "frequency", "monetary_value"], "rfm8_segments")
     ids = customer_ids(rfm, "rfm8_segments")
-    agg = np.mean if split == "mean" else np.median
+    r, f, m = (numeric(rfm, c, "rfm8_segments") for c in ("recency", "frequency", "monetary_value"))
+    r_high, f_high, m_high = rfm8_highs(r, f, m, rfm8_splits(r, f, m, split))
+    out = pd.DataFrame({ID: ids.array, "r_high": r_high, "f_high": f_high, "m_high": m_high})
+    code = rfm8_code(r_high, f_high, m_high)
+    out["segment"] = lookup([en for en, _ in CN8_CELLS], code)
+    out["中文"] = lookup([zh for _, zh in CN8_CELLS], code, categorical=True)
+    return out
+
+
+#: The eight classes by code 4·R high + 2·F high + M high.
+CN8_CELLS = [CN8_SEGMENTS[(a, b, c)] for a in (False, True) for b in (False, True) for c in (False, True)]
+
+
+def rfm8_code(r_high: np.ndarray, f_high: np.ndarray, m_high: np.ndarray) -> np.ndarray:
+    """The class of each customer as a code into :data:`CN8_CELLS`: 4·R high + 2·F high + M high."""
+    return 4 * r_high.astype(np.int64) + 2 * f_high.astype(np.int64) + m_high.astype(np.int64)
+
+
+def rfm8_splits(r: np.ndarray, f: np.ndarray, m: np.ndarray, split: str = "mean") -> tuple[float, float, float]:
+    """The values R, F and M are split at (:func:`rfm8_segments`): each column's ``split`` (``"mean"`` or
+    ``"median"``) over every customer given."""
     if split not in ("mean", "median"):
         raise ValueError(f"split must be 'mean' or 'median', not {split!r}")
-    r = numeric(rfm, "recency", "rfm8_segments")
-    f = numeric(rfm, "frequency", "rfm8_segments")
-    m = numeric(rfm, "monetary_value", "rfm8_segments")
-    out = pd.DataFrame({ID: ids.array, "r_high": r < agg(r), "f_high": f > agg(f), "m_high": m > agg(m)})
-    cells = [CN8_SEGMENTS[(a, b, c)] for a in (False, True) for b in (False, True) for c in (False, True)]
-    code = 4 * out["r_high"].to_numpy(dtype=np.int64) + 2 * out["f_high"].to_numpy(dtype=np.int64) \
-        + out["m_high"].to_numpy(dtype=np.int64)
-    out["segment"] = lookup([en for en, _ in cells], code)
-    out["中文"] = lookup([zh for _, zh in cells], code, categorical=True)
-    return out
+    agg = np.mean if split == "mean" else np.median
+    return agg(r), agg(f), agg(m)
+
+
+def rfm8_highs(r: np.ndarray, f: np.ndarray, m: np.ndarray,
+               splits: tuple[float, float, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """R, F, M high (:func:`rfm8_segments`' rule): days since the last purchase below its split, F and M strictly
+    above theirs."""
+    return r < splits[0], f > splits[1], m > splits[2]
 
 
 def assign(rfm: pd.DataFrame, *, ties: str = "min", segment_map: Mapping[Any, str] | None = None) -> Assigned:

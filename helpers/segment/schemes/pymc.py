@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -55,24 +56,41 @@ def pymc_quartile_scores(rfm: pd.DataFrame) -> pd.DataFrame:
     require(rfm, [ID, "recency", "frequency", "monetary_value"], "pymc_quartile_scores")
     out = pd.DataFrame({ID: customer_ids(rfm, "pymc_quartile_scores").array})
     for name, column in (("r_quartile", "recency"), ("f_quartile", "frequency"), ("m_quartile", "monetary_value")):
-        values = pd.Series(numeric(rfm, column, "pymc_quartile_scores"))
-        result = None
-        for top in (5, 4, 3):
-            labels = list(range(top - 1, 0, -1)) if name == "r_quartile" else list(range(1, top))
-            try:
-                result = pd.qcut(values, q=4, labels=labels, duplicates="drop")
-                break
-            except ValueError:
-                continue
-        if result is None:
-            raise DataError("PyMC-Marketing quartiles need at least two distinct values", column=column,
-                            hint="too few customers or all values equal: use another scheme")
-        out[name] = result.astype(int).to_numpy()
-        if top < 5:  # PyMC-Marketing warns here ("RFM score will not exceed 2"); recorded instead
-            out.attrs.setdefault("compressed", {})[name] = top - 1
+        out[name], top = quartile_codes(numeric(rfm, column, "pymc_quartile_scores"), column)
+        if top < 4:  # PyMC-Marketing warns here ("RFM score will not exceed 2"); recorded instead
+            out.attrs.setdefault("compressed", {})[name] = top
     out["rfm_score"] = digit_strings(out["r_quartile"].to_numpy(), out["f_quartile"].to_numpy(),
                                       out["m_quartile"].to_numpy())
     return out
+
+
+def quartile_codes(values: np.ndarray, column: str) -> tuple[np.ndarray, int]:
+    """One column's PyMC-Marketing quartile score of every customer (:func:`pymc_quartile_scores`' rule:
+    ``pandas.qcut(values, q=4, duplicates="drop")``, labels reversed for ``column == "recency"``, fewer labels when
+    ties collapse edges) and the highest score used (4, or fewer when compressed)."""
+    values = pd.Series(values)
+    for top in (5, 4, 3):
+        labels = list(range(top - 1, 0, -1)) if column == "recency" else list(range(1, top))
+        try:
+            return pd.qcut(values, q=4, labels=labels, duplicates="drop").astype(int).to_numpy(), top - 1
+        except ValueError:
+            continue
+    raise DataError("PyMC-Marketing quartiles need at least two distinct values", column=column,
+                    hint="too few customers or all values equal: use another scheme")
+
+
+def pymc_names(r: np.ndarray, f: np.ndarray, m: np.ndarray,
+               segment_config: Mapping[str, Sequence[str]] | None = None) -> Any:
+    """The segment of each customer from its R, F, M quartile scores (:func:`pymc_segments`' rule): each segment of
+    ``segment_config`` (default :data:`PYMC_SEGMENTS`) in order claims the score strings it lists, else "Other"."""
+    config = PYMC_SEGMENTS if segment_config is None else segment_config
+    table = ["Other"] * 1000  # score string "RFM" → segment; lists in order, a later one wins an overlap
+    for name, codes in config.items():
+        for code in codes:
+            if re.fullmatch(r"[0-9]{3}", str(code)):  # anything else matches no score string
+                table[int(code)] = name
+    code = 100 * np.asarray(r, dtype=np.int64) + 10 * np.asarray(f, dtype=np.int64) + np.asarray(m, dtype=np.int64)
+    return lookup(table, code)
 
 
 def pymc_segments(rfm: pd.DataFrame, segment_config: Mapping[str, Sequence[str]] | None = None) -> pd.DataFrame:
@@ -88,15 +106,9 @@ def pymc_segments(rfm: pd.DataFrame, segment_config: Mapping[str, Sequence[str]]
         ``customer_id, rfm_score, segment``.
     """
     scores = pymc_quartile_scores(rfm)
-    config = PYMC_SEGMENTS if segment_config is None else segment_config
-    table = ["Other"] * 1000  # score string "RFM" → segment; lists in order, a later one wins an overlap
-    for name, codes in config.items():
-        for code in codes:
-            if re.fullmatch(r"[0-9]{3}", str(code)):  # anything else matches no score string
-                table[int(code)] = name
-    code = (100 * scores["r_quartile"].to_numpy(dtype=np.int64) + 10 * scores["f_quartile"].to_numpy(dtype=np.int64)
-            + scores["m_quartile"].to_numpy(dtype=np.int64))
-    out = pd.DataFrame({ID: scores[ID], "rfm_score": scores["rfm_score"], "segment": lookup(table, code)})
+    names = pymc_names(scores["r_quartile"].to_numpy(), scores["f_quartile"].to_numpy(),
+                       scores["m_quartile"].to_numpy(), segment_config)
+    out = pd.DataFrame({ID: scores[ID], "rfm_score": scores["rfm_score"], "segment": names})
     out.attrs["compressed"] = dict(scores.attrs.get("compressed", {}))
     return out
 
