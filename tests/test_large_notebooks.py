@@ -48,3 +48,15 @@ def test_notebook_03_scores_every_customer_of_a_log_larger_than_its_sample(run):
     executed = (run / "reports" / "03_customer_lifetime_value.ipynb").read_text(encoding="utf-8")
     assert f"a seeded random sample of {SAMPLE:,} of the {customers:,} customers" in executed
     assert f"({customers:,} customers)" in executed  # "Written to … (N customers)": every customer of the log
+
+
+def test_notebook_04_segments_every_customer_of_a_log_larger_than_its_sample(run):
+    customers = _customers(run)
+    meta = json.loads((run / "processed" / "big" / "segments_metadata.json").read_text(encoding="utf-8"))
+    assert meta["rows"] == customers > SAMPLE
+    path = (run / "processed" / "big" / "segments.parquet").as_posix()
+    ids = duckdb.sql(f"SELECT count(DISTINCT customer_id), count(*) FILTER (WHERE rfm_segment IS NULL OR cluster IS NULL)"
+                     f" FROM read_parquet('{path}')").fetchall()[0]
+    assert ids == (customers, 0)  # one row per customer, every one classified
+    executed = (run / "reports" / "04_segmentation.ipynb").read_text(encoding="utf-8")
+    assert f"{customers:,} customers" in executed and f"sample of {SAMPLE:,} of the {customers:,}" in executed
