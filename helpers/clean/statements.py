@@ -254,8 +254,6 @@ def _net(con, cols: list[str]) -> bool:
     return True
 
 
-
-
 def _mixed_currency_error(con, distinct: str, exc: MixedCurrencies) -> DataError:
     """The pandas path's error for amounts in several currencies: the marked distinct amounts (table
     ``distinct``: raw, k) in the order of their first row in the file, and the first that disagrees named."""
@@ -269,7 +267,6 @@ def _mixed_currency_error(con, distinct: str, exc: MixedCurrencies) -> DataError
     error = mixed_currencies(exc.marked[list(where)], exc.raw)
     file, row = where[error.at]
     return DataError(error.problem, file=file, column="amount", row=int(row), hint=error.hint)
-
 
 
 @dataclass
@@ -402,7 +399,6 @@ def _stripped(values: pd.Series) -> Checked:
     return Checked(values.astype("string").str.strip(), none, none)
 
 
-
 EXTREME_FLAG = "coalesce(totals.total > th.t AND th.t > 0, false)"
 """A line's extreme-order flag, over :func:`extreme_totals_sql`'s ``totals`` (joined on the line's order) and ``th``."""
 
@@ -417,11 +413,16 @@ def extreme_totals_sql(source: str, order: str, amount: str, where: str, factor:
             f"quantile_cont(total, {float(quantile)}) AS t FROM totals)")
 
 
-def kept_sql(cols: list[str], padded: dict[str, bool], extreme_factor: float, quantile: float) -> str:
+#: The kept lines' order (ascending, missing last; ``order_id`` when there is one): :func:`kept_sql`'s, or Arrow's.
+KEPT_ORDER = ("timestamp", "order_id", "source_file", "source_row")
+
+
+def kept_sql(cols: list[str], padded: dict[str, bool], extreme_factor: float, quantile: float,
+             ordered: bool = True) -> str:
     """SQL of the kept lines of ``outcome`` (:func:`clean_views`): the canonical columns (``timestamp`` parsed,
     ``amount`` in the dataset's currency, text stripped), lineage, ``status``, ``returned_amount`` and
     ``flag_extreme`` (the lines of an order whose total exceeds ``extreme_factor`` × the ``quantile`` of order
-    totals, :func:`helpers.clean.flag_extreme_orders`), sorted by time, order, file and row."""
+    totals, :func:`helpers.clean.flag_extreme_orders`), sorted by :data:`KEPT_ORDER` (unsorted: ``ordered=False``)."""
     status = "CASE WHEN o._ret THEN 'returned' ELSE 'completed' END AS status"
     special = {"customer_id": "o._cid AS customer_id", "timestamp": 'o._ts AS "timestamp"',
                "amount": "o._amount AS amount", "status": status,
@@ -432,10 +433,9 @@ def kept_sql(cols: list[str], padded: dict[str, bool], extreme_factor: float, qu
     select += ["o.source_file", "o.source_row"] + ([] if "status" in cols else [status])
     select.append("o._returned AS returned_amount")
     order = _strip('o."order_id"', padded.get("order_id", False)) if "order_id" in cols else "NULL"
-    # the order totals from a scan of their own (few rows), joined to the lines as they stream to the sort:
-    # the kept lines are never held twice
-    sort = '"order_id"' if "order_id" in cols else "NULL"
-    return (f"WITH {extreme_totals_sql('outcome o', order, 'o._amount', 'o._reason IS NULL', extreme_factor, quantile)} "
+    # the order totals from a scan of their own (few rows), joined to the lines as they stream: never held twice
+    sort = ", ".join(sql_ident(c) for c in KEPT_ORDER if c != "order_id" or c in cols)
+    kept = (f"WITH {extreme_totals_sql('outcome o', order, 'o._amount', 'o._reason IS NULL', extreme_factor, quantile)} "
             f"SELECT * FROM (SELECT {', '.join(select)}, {EXTREME_FLAG} AS flag_extreme FROM outcome o "
-            f"LEFT JOIN totals ON totals._o = {order} CROSS JOIN th WHERE o._reason IS NULL) "
-            f"ORDER BY \"timestamp\", {sort}, source_file, source_row")
+            f"LEFT JOIN totals ON totals._o = {order} CROSS JOIN th WHERE o._reason IS NULL)")
+    return f"{kept} ORDER BY {sort}" if ordered else kept
