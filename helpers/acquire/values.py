@@ -26,6 +26,8 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import DataError
 from ..schema import clean_cell
@@ -47,7 +49,7 @@ def normalise_ids(out: pd.DataFrame) -> list[str]:
             continue
         values = out[column].astype("string")
         new = values.str.strip()
-        wide = values.str.contains(r"[^\x00-\x7f]", regex=True, na=False).to_numpy(dtype=bool)
+        wide = ~pc.fill_null(pc.string_is_ascii(pa.array(values.array)), True).to_numpy(zero_copy_only=False)
         if wide.any():  # NFKC leaves ASCII as it is: only the other values need clean_cell
             new[wide] = [clean_cell(v) for v in values[wide]]
         changed = int((new.fillna("") != values.str.strip(" \t").fillna("")).sum())
@@ -78,12 +80,18 @@ def check_ids(frame: pd.DataFrame, mapping: dict[str, str], path) -> None:
                     f"digits are lost, so different {canonical.split('_')[0]}s may have merged",
                     file=path, column=str(column), row=row + 1, hint="write the ids as text or int64 and export again")
         if values.dtype == object or pd.api.types.is_string_dtype(values):
-            text = values.astype("string").str.strip()
-            hit = text.str.match(_SCIENTIFIC).fillna(False).to_numpy(dtype=bool)
+            raw = values.astype("string")  # only values holding an e can be in scientific notation: those checked
+            arrow = pa.array(raw.array)
+            e = pc.or_(pc.match_substring(arrow, "e"), pc.match_substring(arrow, "E"))  # no RE2 for the case
+            maybe = np.flatnonzero(pc.fill_null(e, False).to_numpy(zero_copy_only=False))
+            text = raw.iloc[maybe].str.strip()
+            hit = np.zeros(len(raw), dtype=bool)
+            hit[maybe] = text.str.match(_SCIENTIFIC).fillna(False).to_numpy(dtype=bool)
             if hit.any():
                 row = int(np.flatnonzero(hit)[0])
+                shown = raw.iloc[[row]].str.strip().iloc[0]
                 raise DataError(
-                    f"{int(hit.sum())} id(s) in scientific notation ({text.iloc[row]!r}): a spreadsheet shortened "
+                    f"{int(hit.sum())} id(s) in scientific notation ({shown!r}): a spreadsheet shortened "
                     f"long numbers, their digits are lost", file=path, column=str(column), row=row + 1,
                     hint="export the ids again as text (in Excel, format the column as Text first)")
 
@@ -108,7 +116,11 @@ def epoch_times(values: pd.Series, skip: pd.Series | None = None) -> tuple[pd.Se
     """``(values, note)``: a timestamp column of Unix times rewritten as UTC text (module docstring), or the
     values unchanged and ``None``. Rows where ``skip`` is true (marked rows: a repeated header, a totals row,
     a malformed line) neither count nor change."""
-    text = values.astype("string").str.strip()
+    raw = values.astype("string")
+    first = (raw if skip is None else raw[~skip.to_numpy(dtype=bool)]).dropna().iloc[:1]
+    if first.empty or not first.str.strip().str.fullmatch(r"\d+").all():  # one value decides most columns
+        return values, None
+    text = raw.str.strip()
     present = (text if skip is None else text[~skip.to_numpy(dtype=bool)]).dropna()
     if present.empty or not present.str.fullmatch(r"\d+").all():
         return values, None

@@ -43,6 +43,8 @@ def _nfkc(text: pd.Series) -> pd.Series:
     """NFKC-normalised text (full-width ￥１９９９ → ¥1999), vectorised with Arrow's utf8_normalize (no Python
     string per value)."""
     arr = pa.array(text.astype("string[pyarrow]").array)
+    if pc.all(pc.string_is_ascii(arr)).as_py() is not False:  # ASCII is its own NFKC form
+        return pd.Series(pd.arrays.ArrowStringArray(arr), index=text.index)
     return pd.Series(pd.arrays.ArrowStringArray(pc.utf8_normalize(arr, form="NFKC")), index=text.index)
 
 
@@ -119,9 +121,9 @@ def _parse_timestamps(values: pd.Series, formats: Iterable[str] = DATE_FORMATS) 
             out[at[hit]] = parsed[hit]
             remaining, at = remaining[~hit], at[~hit]
         marks = [c for c in re.sub("%.", "", fmt) if not c.isspace() and not c.isalpha()]
-        tried = np.ones(len(remaining), dtype=bool)  # only values holding the format's separators (- / . : …)
-        for mark in dict.fromkeys(marks):
-            tried &= remaining.str.contains(mark, regex=False).to_numpy(dtype=bool)
+        tried, arrow = np.ones(len(remaining), dtype=bool), pa.array(remaining.array)  # only values holding the
+        for mark in dict.fromkeys(marks):  # format's separators (- / . : …) as often as it does: the others fail
+            tried &= pc.greater_equal(pc.count_substring(arrow, mark), marks.count(mark)).to_numpy(zero_copy_only=False)
         parsed = _as_ns(pd.to_datetime(remaining[tried], format=fmt, errors="coerce")).to_numpy()  # 9999: NaT
         hit = np.zeros(len(remaining), dtype=bool)
         hit[np.flatnonzero(tried)[~np.isnat(parsed)]] = True
@@ -138,11 +140,9 @@ def _parse_timestamps(values: pd.Series, formats: Iterable[str] = DATE_FORMATS) 
 
 #: Formats :func:`_arrow_times` reads, with the exact shape of a value written in it.
 _ARROW_FORMATS = {"%Y-%m-%d %H:%M:%S": r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]) ([01]\d|2[0-3]):[0-5]\d:[0-5]\d$"}
-
-
-#: The whole years pandas' nanosecond times can hold (``pd.Timestamp.min`` is in 1677, ``max`` in 2262): a time
-#: outside them is not read here but left to the general date parser.
+#: The whole years of pandas' nanosecond times (1677–2262): a time outside them is left to the general date parser.
 _FIRST_YEAR, _LAST_YEAR = pd.Timestamp.min.year + 1, pd.Timestamp.max.year - 1
+
 
 def _arrow_times(text: pd.Series, fmt: str) -> pd.Series:
     """Times written exactly in ``fmt`` (zero-padded, one of :data:`_ARROW_FORMATS`), read by Arrow's
@@ -151,8 +151,8 @@ def _arrow_times(text: pd.Series, fmt: str) -> pd.Series:
     leap second) and inside ``datetime64[ns]``, so what Arrow reads is what pandas reads."""
     arr = pa.array(text.astype("string[pyarrow]").array)
     shaped = pc.fill_null(pc.match_substring_regex(arr, _ARROW_FORMATS[fmt]), False)
-    times = pc.strptime(pc.if_else(shaped, arr, None), format=fmt, unit="s", error_is_null=True)
-    day = pc.cast(pc.utf8_slice_codeunits(pc.if_else(shaped, arr, "0000-00-00"), 8, 10), pa.int64())
+    times = pc.if_else(shaped, pc.strptime(arr, format=fmt, unit="s", error_is_null=True), None)  # no text copied
+    day = pc.cast(pc.if_else(shaped, pc.utf8_slice_codeunits(arr, 8, 10), "00"), pa.int64())
     same = pc.and_(pc.equal(pc.day(times), day),  # 31 April rolls over into May: not the day written
                    pc.and_(pc.greater_equal(pc.year(times), _FIRST_YEAR), pc.less_equal(pc.year(times), _LAST_YEAR)))
     inside = pc.fill_null(same, False)

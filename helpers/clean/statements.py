@@ -338,9 +338,9 @@ def clean_views(con, *, test_accounts: Iterable[str] = (), test_id_pattern: Any 
                 f"{values['timestamp']['value']} AS _ts, {amount} AS _amt, {values['amount']['value6']} AS _amt6, "
                 f"{status} AS _st{quantity}, {', '.join(extra)} FROM canon src {' '.join(joins)})")
     # row rules and the first reason of each row, in SQL; only the rows with a reason are stored
-    # the sheets of one workbook are one file (helpers.schema.SHEET_SUFFIX)
-    part = ", ".join([f"regexp_replace(source_file, {sql_str(SHEET_SUFFIX)}, '\\1')",
-                      *(sql_ident(c) for c in cols)])
+    # the sheets of one workbook are one file (helpers.schema.SHEET_SUFFIX, which needs a #: no regex without)
+    part = ", ".join([f"CASE WHEN strpos(source_file, '#') > 0 THEN regexp_replace(source_file, "
+                      f"{sql_str(SHEET_SUFFIX)}, '\\1') ELSE source_file END", *(sql_ident(c) for c in cols)])
     _duplicates(con, part, quiet)
     run_with_progress(con, f"CREATE TEMP TABLE bad AS SELECT * FROM ({_rules_sql(maps, test_accounts, pattern)} "
                            f"FROM (SELECT p.*, d.source_row IS NOT NULL AS _dup FROM parsed p "

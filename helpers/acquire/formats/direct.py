@@ -127,7 +127,7 @@ def read_direct(path: Path, raw: bytes, delimiter: str | None, sniff) -> tuple[p
     try:
         table = pa_csv.read_csv(
             pa.py_buffer(view),
-            read_options=pa_csv.ReadOptions(column_names=names, block_size=1 << 24,
+            read_options=pa_csv.ReadOptions(column_names=names, block_size=1 << 20,
                                             encoding="utf8" if encoding == "utf-8-sig" else encoding),
             parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
             convert_options=pa_csv.ConvertOptions(column_types={n: pa.string() for n in names}, null_values=[""],
