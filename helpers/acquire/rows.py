@@ -74,9 +74,10 @@ def _arrow_text(values: pd.Series) -> pa.ChunkedArray | None:
     return None
 
 
-def _column_cells(values: pd.Series, name: str) -> tuple[np.ndarray, np.ndarray]:
+def _column_cells(values: pd.Series, name: str, alive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(present, repeats)`` of one column: a cell holds something (not missing, not only spaces), and it is the
-    column's name (surrounding spaces ignored). An Arrow text column is checked in Arrow, stripping only the
+    column's name (surrounding spaces ignored). An Arrow text column is checked in Arrow, and only on the rows
+    still ``alive`` (every filled cell before repeats its name: the others are no header), stripping only the
     cells that hold the name (``utf8_is_space`` and ``utf8_trim_whitespace`` agree on what a space is)."""
     arrow = _arrow_text(values)
     key = str(name).strip()
@@ -91,8 +92,10 @@ def _column_cells(values: pd.Series, name: str) -> tuple[np.ndarray, np.ndarray]
     blank = pc.fill_null(pc.or_(pc.equal(arrow, ""), pc.utf8_is_space(arrow)), True)
     present = ~blank.to_numpy(zero_copy_only=False)
     repeats = np.zeros(len(values), dtype=bool)
-    if key:
-        hit = np.flatnonzero(pc.fill_null(pc.match_substring(arrow, key), False).to_numpy(zero_copy_only=False))
+    rows = np.flatnonzero(alive & present)
+    if key and len(rows):
+        cells = arrow if len(rows) == len(values) else arrow.take(pa.array(rows))
+        hit = rows[pc.fill_null(pc.match_substring(cells, key), False).to_numpy(zero_copy_only=False)]
         if len(hit):
             same = pc.equal(pc.utf8_trim_whitespace(arrow.take(pa.array(hit))), key)
             repeats[hit] = pc.fill_null(same, False).to_numpy(zero_copy_only=False) & present[hit]
@@ -133,10 +136,12 @@ def structural_marks(frame: pd.DataFrame) -> dict[str, pd.Series]:
     cells = np.zeros(n, dtype=int)
     first = np.full(n, -1)  # the column of each row's first filled cell
     summary = np.zeros(n, dtype=bool)  # that cell is a totals word
+    alive = np.ones(n, dtype=bool)  # every filled cell so far repeats its column's name
     for j, name in enumerate(frame.columns):
         values = frame.iloc[:, j]
-        present, repeats = _column_cells(values, name)
+        present, repeats = _column_cells(values, name, alive)
         matches += repeats
+        alive &= ~present | repeats
         take = (first < 0) & present
         if take.any():
             first[take] = j

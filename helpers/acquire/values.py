@@ -40,6 +40,22 @@ _SCIENTIFIC = re.compile(r"^[+-]?\d(?:\.\d+)?[eE]\+?\d+$")
 _EPOCH = {10: ("s", "seconds"), 13: ("ms", "milliseconds")}
 
 
+def _plain(values: pd.Series) -> np.ndarray:
+    """``True`` where a text value is not empty and its first and last bytes are printable ASCII other than the
+    space (``!`` to ``~``): stripping leaves it as it is (read from the Arrow buffers, no string per value)."""
+    arrow = pa.array(values.array)
+    arrow = (arrow.combine_chunks() if isinstance(arrow, pa.ChunkedArray) else arrow).cast(pa.large_string())
+    plain = np.zeros(len(arrow), dtype=bool)
+    if arrow.buffers()[2] is None:
+        return plain
+    offsets = np.frombuffer(arrow.buffers()[1], dtype=np.int64, count=len(arrow) + 1, offset=8 * arrow.offset)
+    data = np.frombuffer(arrow.buffers()[2], dtype=np.uint8)
+    rows = np.flatnonzero(arrow.is_valid().to_numpy(zero_copy_only=False) & (np.diff(offsets) > 0))
+    first, last = data[offsets[rows]], data[offsets[rows + 1] - 1]
+    plain[rows] = (first > 0x20) & (first < 0x7F) & (last > 0x20) & (last < 0x7F)
+    return plain
+
+
 def normalise_ids(out: pd.DataFrame) -> list[str]:
     """Customer and order ids of a canonical table (text) through :func:`~helpers.schema.clean_cell`, in place;
     a note per column where a value changed beyond its surrounding ASCII spaces."""
@@ -48,11 +64,14 @@ def normalise_ids(out: pd.DataFrame) -> list[str]:
         if column not in out.columns:
             continue
         values = out[column].astype("string")
-        new = values.str.strip()
+        new, rest = values.copy(), np.flatnonzero(~_plain(values))  # only those can change when stripped
+        if len(rest):
+            new.iloc[rest] = values.iloc[rest].str.strip()
         wide = ~pc.fill_null(pc.string_is_ascii(pa.array(values.array)), True).to_numpy(zero_copy_only=False)
         if wide.any():  # NFKC leaves ASCII as it is: only the other values need clean_cell
             new[wide] = [clean_cell(v) for v in values[wide]]
-        changed = int((new.fillna("") != values.str.strip(" \t").fillna("")).sum())
+        seen = np.union1d(rest, np.flatnonzero(wide))
+        changed = int((new.iloc[seen].fillna("") != values.iloc[seen].str.strip(" \t").fillna("")).sum())
         out[column] = new.mask(new == "")
         if changed:
             notes.append(f"{column}: {changed} value(s) held full-width characters, zero-width or no-break spaces, "
