@@ -68,7 +68,7 @@ def _series(column: pa.ChunkedArray, name: str) -> pd.Series:
     if kind in _TEXT_TYPES or pa.types.is_null(kind):
         return pd.Series(pd.arrays.ArrowStringArray(column.cast(pa.large_string())), name=name)
     if pa.types.is_timestamp(kind):
-        return pd.Series(column.to_pandas(), name=name).astype("datetime64[ns]")
+        return pd.Series(column.cast(pa.timestamp("ns")).to_pandas(), name=name).astype("datetime64[ns]")
     if name == "quantity":
         return pd.Series(column.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype(),
                                                         pa.float64(): pd.Float64Dtype()}.get), name=name)
@@ -89,10 +89,12 @@ def _refuse_repeated_lineage(work: pd.DataFrame) -> None:
     find a row by its lineage, so a hand-built table that repeats it cannot be accounted for row by row (a table
     :func:`helpers.acquire.read_transactions` returns never does). Costs one integer uniqueness check when the
     row numbers are unique (one file), one factorisation of the file names otherwise."""
-    if not all(c in work.columns for c in LINEAGE) or work["source_row"].is_unique:
+    if not all(c in work.columns for c in LINEAGE):
         return
-    codes, _ = pd.factorize(work["source_file"])
     rows = work["source_row"].to_numpy(dtype="int64", na_value=-1)
+    if (len(rows) < 2 or bool((rows[1:] > rows[:-1]).all()) and rows[0] >= 0) or work["source_row"].is_unique:
+        return  # rising row numbers (one file read in order) are unique without a hash
+    codes, _ = pd.factorize(work["source_file"])
     key = pd.Series(codes.astype("int64") * (int(rows.max()) + 2) + rows + 1)
     repeated = key.duplicated(keep=False).to_numpy()
     if repeated.any():
