@@ -147,8 +147,10 @@ def raw_lineage(raw: RawTable, source: str) -> pd.DataFrame:
         file = pd.Series(files, dtype="string")
     else:  # one file: its name repeated in Arrow, no Python string per row
         n = len(raw.frame)
-        file = pd.Series(pd.arrays.ArrowStringArray(pa.array([source], pa.large_string()).take(np.zeros(n, np.int64))
-                                                    .cast(pa.string())))
+        name = source.encode("utf-8")  # the name n times, built as Arrow buffers
+        offsets = pa.py_buffer(np.arange(n + 1, dtype=np.int64) * len(name))
+        file = pd.Series(pd.arrays.ArrowStringArray(pa.Array.from_buffers(pa.large_string(), n, [None, offsets,
+                                                                                                 pa.py_buffer(name * n)])))
         rows = np.arange(1, n + 1, dtype=np.int64)
     malformed = pd.Series(pd.NA, index=pd.RangeIndex(len(raw.frame)), dtype="string")
     for position, what in raw.malformed.items():

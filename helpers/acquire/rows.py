@@ -115,14 +115,15 @@ def _first_cells(values: pd.Series, rows: np.ndarray) -> pa.Array:
 
 
 def _summary_cells(values: pd.Series, rows: np.ndarray) -> np.ndarray:
-    """:func:`_is_summary` of the cells of ``values`` at ``rows``; in an Arrow text column a cell of ASCII digits
-    (an id: no totals word, stripped or not) is passed over before any cell is stripped."""
+    """:func:`_is_summary` of the cells of ``values`` at ``rows``; in an Arrow text column a cell holding an ASCII
+    digit (an id, an amount: no totals word has one, stripped or not) is passed over before any cell is stripped."""
     arrow = _arrow_text(values)
     if arrow is None:
         return _is_summary(_first_cells(values, rows))
     cells = arrow if len(rows) == len(values) else arrow.take(pa.array(rows))
     out = np.zeros(len(rows), dtype=bool)
-    maybe = np.flatnonzero(~pc.fill_null(pc.ascii_is_decimal(cells), False).to_numpy(zero_copy_only=False))
+    digits = pc.fill_null(pc.match_substring_regex(cells, "[0-9]"), False).to_numpy(zero_copy_only=False)
+    maybe = np.flatnonzero(~digits)
     if len(maybe):
         out[maybe] = _is_summary(pc.utf8_trim_whitespace(cells.take(pa.array(maybe)).combine_chunks()))
     return out
