@@ -128,9 +128,9 @@ def clean_frame(df: pd.DataFrame, *, test_accounts: Iterable[str] = (), test_id_
         con.register("log", table)
         outcome = clean_views(con, test_accounts=test_accounts, test_id_pattern=test_id_pattern, returns=returns,
                               date_formats=date_formats, currency=currency)
-        kept = con.sql(kept_sql(outcome.cols, outcome.padded, extreme_factor, quantile, ordered=False)).to_arrow_table()
         bad = con.sql("SELECT _pos, _reason AS reason, _detail AS detail FROM outcome "
-                      "WHERE _reason IS NOT NULL ORDER BY _pos").to_arrow_table()
+                      "WHERE _reason IS NOT NULL ORDER BY _pos").to_arrow_table()  # first: few rows, then the many
+        kept = con.sql(kept_sql(outcome.cols, outcome.padded, extreme_factor, quantile, ordered=False)).to_arrow_table()
     finally:
         con.close()
     clean = _in_order(kept)
