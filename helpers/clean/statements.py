@@ -112,8 +112,8 @@ def _id_maps(con, types: dict[str, str]) -> list[str]:
         if types.get(c) != "VARCHAR":
             continue
         q = sql_ident(c)
-        raw = con.execute(f"SELECT DISTINCT {q} AS raw FROM log WHERE regexp_matches({q}, '[^\\x00-\\x7F]')"
-                          ).df()["raw"]
+        raw = con.execute(f"SELECT DISTINCT {q} AS raw FROM log WHERE octet_length(encode({q})) <> length({q})"
+                          ).df()["raw"]  # more bytes than characters: a character beyond ASCII (no regex per value)
         if len(raw):
             norm = [clean_cell(v) for v in raw]
             con.register(f"_idmap_{c}", pd.DataFrame({"raw": raw.astype(str).to_numpy(),
