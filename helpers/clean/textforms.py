@@ -18,9 +18,10 @@ import pyarrow.compute as pc
 
 SPACES = "[" + "".join(c for c in map(chr, range(0x3001)) if c.isspace()) + "]+"
 ODD_SPACES = "[" + "".join(c for c in map(chr, range(0x3001)) if c.isspace() and c != " ") + "]|  "
-#: The bytes of :data:`ODD_SPACES`'s ASCII characters (tab, line breaks, form feed, separators ``\x1c``–``\x1f``).
-_ODD_BYTES = np.zeros(256, dtype=bool)
-_ODD_BYTES[[ord(c) for c in map(chr, range(128)) if c.isspace() and c != " "]] = True
+#: Every ASCII character of :data:`ODD_SPACES` (tab, line breaks, form feed, separators ``\x1c``–``\x1f``) is
+#: below this byte.
+_BELOW = 0x20
+assert all(ord(c) < _BELOW for c in map(chr, range(128)) if c.isspace() and c != " ")
 
 
 def _arrow(text: pd.Series) -> pa.ChunkedArray:
@@ -38,15 +39,15 @@ def nfkc(text: pd.Series) -> pd.Series:
 
 def has_odd_spaces(text: pd.Series) -> bool:
     """Whether some value holds white space other than single spaces (:data:`ODD_SPACES`: two spaces, a tab, a
-    line break, a no-break or ideographic space …). An ASCII column is answered from its bytes: no ASCII byte of
-    those (an Arrow buffer may hold bytes outside its values: then the expression decides) and no two spaces."""
+    line break, a no-break or ideographic space …). An ASCII column is answered from its bytes: no byte below
+    :data:`_BELOW` (a control character: then the expression decides; an Arrow buffer may also hold bytes outside
+    its values) and no two spaces in a row."""
     arr = _arrow(text)
     if len(arr) == 0:
         return False
-    if pc.any(pc.match_substring(arr, "  ")).as_py():
-        return True
     if pc.all(pc.string_is_ascii(arr)).as_py() is not False:
-        buffers = [chunk.buffers()[2] for chunk in arr.chunks if chunk.buffers()[2] is not None]
-        if not any(_ODD_BYTES[np.frombuffer(data, dtype=np.uint8)].any() for data in buffers):
+        buffers = [np.frombuffer(chunk.buffers()[2], dtype=np.uint8) for chunk in arr.chunks
+                   if chunk.buffers()[2] is not None and chunk.buffers()[2].size]
+        if not any(data.min() < _BELOW or b"  " in data.tobytes() for data in buffers):
             return False
     return bool(text.str.contains(ODD_SPACES, regex=True).any())
