@@ -101,8 +101,12 @@ def check_ids(frame: pd.DataFrame, mapping: dict[str, str], path) -> None:
         if values.dtype == object or pd.api.types.is_string_dtype(values):
             raw = values.astype("string")  # only values holding an e can be in scientific notation: those checked
             arrow = pa.array(raw.array)
-            e = pc.or_(pc.match_substring(arrow, "e"), pc.match_substring(arrow, "E"))  # no RE2 for the case
-            maybe = np.flatnonzero(pc.fill_null(e, False).to_numpy(zero_copy_only=False))
+            arrow = arrow if isinstance(arrow, pa.ChunkedArray) else pa.chunked_array([arrow])
+            data = [bytes(c.buffers()[2]) for c in arrow.chunks if c.buffers()[2] is not None]
+            maybe = np.zeros(0, dtype=np.int64)  # no e in the column's bytes (the common case): nothing to look at
+            if any(b"e" in d or b"E" in d for d in data):
+                e = pc.or_(pc.match_substring(arrow, "e"), pc.match_substring(arrow, "E"))  # no RE2 for the case
+                maybe = np.flatnonzero(pc.fill_null(e, False).to_numpy(zero_copy_only=False))
             text = raw.iloc[maybe].str.strip()
             hit = np.zeros(len(raw), dtype=bool)
             hit[maybe] = text.str.match(_SCIENTIFIC).fillna(False).to_numpy(dtype=bool)
