@@ -83,8 +83,9 @@ def arrow_table_frame(table: pa.Table, header: list[str]) -> pd.DataFrame:
 
 
 def has_space_after_delimiter(data: bytes | memoryview, delimiter: str) -> bool:
-    """Whether a space or tab follows the delimiter or a line break anywhere in ``data`` (UTF-8), or starts it
-    (looked at in windows of 8 MiB: no copy of the file's size)."""
+    """Whether a space or tab follows the delimiter or a line break anywhere in ``data`` (UTF-8, or GB18030 with a
+    delimiter below ``0x30``: bytes no character of either holds after its first), or starts it (looked at in
+    windows of 8 MiB: no copy of the file's size)."""
     if data[:1] in (b" ", b"\t"):
         return True
     tab = b"\t" in data
