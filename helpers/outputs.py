@@ -23,14 +23,17 @@ from __future__ import annotations
 import re
 import weakref
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from matplotlib.figure import Figure
 
 from . import largelog
 from .paths import reports_dir
+
+if TYPE_CHECKING:  # a figure is only saved here: matplotlib is not loaded for it (the ingest never draws)
+    from matplotlib.figure import Figure
 
 
 def _safe(name: str) -> str:

@@ -22,17 +22,17 @@ import unicodedata
 import warnings
 from pathlib import Path
 
-import matplotlib.dates as mdates
-import matplotlib.pyplot as plt
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
-import seaborn as sns
-from matplotlib import font_manager
-from matplotlib.figure import Figure
 
 from . import i18n, tables
 from .i18n import tr
 from .largelog import weekly_totals
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 CJK_FONT_NAMES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei",
                   "WenQuanYi Zen Hei", "Microsoft YaHei", "SimHei", "PingFang SC", "Heiti SC",
@@ -61,6 +61,8 @@ FONT_SIZES = {"font.size": 9.0, "axes.labelsize": 9.0, "axes.titlesize": 10.0, "
 
 def find_cjk_font() -> str | None:
     """Name of an installed font that covers Chinese, registering known font files if needed."""
+    from matplotlib import font_manager
+
     installed = {f.name for f in font_manager.fontManager.ttflist}
     for name in CJK_FONT_NAMES:
         if name in installed:
@@ -98,6 +100,9 @@ def set_theme(context: str = "notebook", lang: str = "en") -> str | None:
     ValueError
         If ``lang`` is not ``"en"`` or ``"zh"``.
     """
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
     i18n.set_language(lang)
     sns.set_theme(context=context, style="whitegrid", palette=PALETTE)
     cjk = find_cjk_font()
@@ -126,6 +131,8 @@ def _use_svg_figures() -> None:
     glyph outlines; the browser that prints the report draws them with the same fonts
     (DejaVu Sans, Noto Sans CJK SC).
     """
+    import matplotlib.pyplot as plt
+
     plt.rcParams["svg.fonttype"] = "none"
     try:
         from IPython import get_ipython
@@ -241,6 +248,10 @@ def plot_weekly(
     :func:`helpers.largelog.weekly_totals`, in pandas or by DuckDB for a large log).
     ``events`` is a list of ``(date, short label)`` drawn as dotted vertical lines.
     """
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
     if weekly is None:
         frame = pd.DataFrame({"timestamp": timestamps, "value": values})
         weekly = weekly_totals(frame, None if values is None else "value")

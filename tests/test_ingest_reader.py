@@ -15,6 +15,8 @@ import pytest
 
 from helpers.acquire import read_table
 from helpers.acquire.formats.arrow import arrow_frame
+from helpers.acquire.formats.csv import decode_text
+from helpers.acquire.formats.direct import read_direct
 from helpers.errors import DataError
 
 READ_BY_ARROW = {
@@ -72,3 +74,39 @@ def test_gb18030_export_read_by_arrow_keeps_every_value(tmp_path):
     assert frame["订单号"].tolist() == ["0012", "0013", "0013"]  # leading zeros: text stays text
     assert frame["实付金额"].tolist()[:2] == ["¥1,999.00", "￥８"] and frame["实付金额"].isna().tolist()[2]
     assert frame["客户ID"].isna().tolist() == [False, False, True]
+
+
+#: Files read from their bytes (``formats.direct``), by their encoding: the text path reads the same values.
+ENCODINGS = {"utf-8": b"", "utf-8-sig": b"\xef\xbb\xbf", "gb18030": b""}
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS, ids=ENCODINGS.keys())
+@pytest.mark.parametrize("text", READ_BY_ARROW.values(), ids=READ_BY_ARROW.keys())
+def test_bytes_reader_reads_what_the_text_path_reads(text, encoding, tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_bytes(ENCODINGS[encoding] + text.encode("gb18030" if encoding == "gb18030" else "utf-8"))
+    decoded, used = decode_text(path)
+    expected = arrow_frame(decoded, ",")
+    got = read_direct(path, path.read_bytes(), ",", None)
+    assert got is not None and got[1] == used
+    pd.testing.assert_frame_equal(got[0], expected, check_exact=True)
+
+
+#: Files whose bytes the direct reader leaves to the text path, which decides otherwise or refuses them.
+STEPS_ASIDE = {
+    "UTF-16 with its mark": "a,b\n1,2\n".encode("utf-16"),
+    "a second byte-order mark": b"\xef\xbb\xbf\xef\xbb\xbfa,b\n1,2\n",
+    "a NUL byte": b"a,b\n1,\x002\n",
+    "neither UTF-8 nor GB18030": b"a,b\n1,\xff\xff\n",
+    "a title block": "订单导出 2024-01-01,,\na,b,c\n1,2,3\n".encode("gb18030"),
+    "| in GB18030 (a second byte)": "a|b\n甲|乙\n".encode("gb18030"),
+    **{name: text.encode() for name, text in TO_CSV_MODULE.items()},
+}
+
+
+@pytest.mark.parametrize("raw", STEPS_ASIDE.values(), ids=STEPS_ASIDE.keys())
+def test_bytes_reader_steps_aside_where_the_text_path_decides(raw, tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_bytes(raw)
+    sep = "|" if b"|" in raw else ","
+    assert read_direct(path, raw, sep, None) is None

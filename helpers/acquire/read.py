@@ -31,6 +31,7 @@ corpus, ``tests/data/hostile/transactions``, holds one file of each):
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Mapping
@@ -95,7 +96,9 @@ def read_raw(
         suffix = path.suffix.lower()
         raise DataError(f"unknown format {suffix or '(no extension)'!r}", file=path,
                         hint=f"supported: {supported_formats()}")
-    raw = fmt.read(path, ReadOptions(encoding=encoding, sheet=sheet, sep=sep, malformed=malformed, titles=titles))
+    with ThreadPoolExecutor(1) as hashing:  # the file's hash is taken while it is parsed (hashlib frees the GIL)
+        digest = hashing.submit(sha256_of, path)
+        raw = fmt.read(path, ReadOptions(encoding=encoding, sheet=sheet, sep=sep, malformed=malformed, titles=titles))
     df = raw.frame
     df.columns = [str(c).strip() for c in df.columns]
     if len(df.columns) == 0:
@@ -105,7 +108,7 @@ def read_raw(
         raise DataError("has a header but no data rows", file=path,
                         hint=f"columns found: {names[:12]}{' …' if len(names) > 12 else ''}; export the data rows too")
     prov = Provenance(
-        path=display_path(path), sha256=sha256_of(path), rows=len(df), format=fmt.name, encoding=raw.encoding,
+        path=display_path(path), sha256=digest.result(), rows=len(df), format=fmt.name, encoding=raw.encoding,
         read_at=read_time(), sheet=raw.sheet, notes=list(raw.notes),
     )
     return raw, prov
@@ -144,8 +147,10 @@ def raw_lineage(raw: RawTable, source: str) -> pd.DataFrame:
         file = pd.Series(files, dtype="string")
     else:  # one file: its name repeated in Arrow, no Python string per row
         n = len(raw.frame)
-        file = pd.Series(pd.arrays.ArrowStringArray(pa.array([source], pa.large_string()).take(np.zeros(n, np.int64))
-                                                    .cast(pa.string())))
+        name = source.encode("utf-8")  # the name n times, built as Arrow buffers
+        offsets = pa.py_buffer(np.arange(n + 1, dtype=np.int64) * len(name))
+        file = pd.Series(pd.arrays.ArrowStringArray(pa.Array.from_buffers(pa.large_string(), n, [None, offsets,
+                                                                                                 pa.py_buffer(name * n)])))
         rows = np.arange(1, n + 1, dtype=np.int64)
     malformed = pd.Series(pd.NA, index=pd.RangeIndex(len(raw.frame)), dtype="string")
     for position, what in raw.malformed.items():

@@ -65,6 +65,70 @@ def empty_rows(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(empty, index=frame.index)
 
 
+def _arrow_text(values: pd.Series) -> pa.ChunkedArray | None:
+    """The Arrow strings behind an Arrow-backed text column (no copy), ``None`` for any other column."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        column = pa.array(values.array)
+        return column if isinstance(column, pa.ChunkedArray) else pa.chunked_array([column])
+    return None
+
+
+def _column_cells(values: pd.Series, name: str, alive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(present, repeats)`` of one column: a cell holds something (not missing, not only spaces), and it is the
+    column's name (surrounding spaces ignored). An Arrow text column is checked in Arrow, and only on the rows
+    still ``alive`` (every filled cell before repeats its name: the others are no header), stripping only the
+    cells that hold the name (``utf8_is_space`` and ``utf8_trim_whitespace`` agree on what a space is)."""
+    arrow = _arrow_text(values)
+    key = str(name).strip()
+    if arrow is None:
+        present = values.notna().to_numpy(copy=True)
+        text = _stripped(values)
+        repeats = np.zeros(len(values), dtype=bool)
+        if text is not None:
+            present &= text.fillna("").ne("").to_numpy(dtype=bool)
+            repeats = (text == key).fillna(False).to_numpy(dtype=bool) & present
+        return present, repeats
+    blank = pc.fill_null(pc.or_(pc.equal(arrow, ""), pc.utf8_is_space(arrow)), True)
+    present = ~blank.to_numpy(zero_copy_only=False)
+    repeats = np.zeros(len(values), dtype=bool)
+    rows = np.flatnonzero(alive & present)
+    if key and len(rows):
+        cells = arrow if len(rows) == len(values) else arrow.take(pa.array(rows))
+        hit = rows[pc.fill_null(pc.match_substring(cells, key), False).to_numpy(zero_copy_only=False)]
+        if len(hit):
+            same = pc.equal(pc.utf8_trim_whitespace(arrow.take(pa.array(hit))), key)
+            repeats[hit] = pc.fill_null(same, False).to_numpy(zero_copy_only=False) & present[hit]
+    return present, repeats
+
+
+def _first_cells(values: pd.Series, rows: np.ndarray) -> pa.Array:
+    """The cells of ``values`` at ``rows`` as text, stripped (a row's first filled cell)."""
+    arrow = _arrow_text(values)
+    if arrow is not None:
+        cells = arrow if len(rows) == len(values) else arrow.take(pa.array(rows))
+        return pc.utf8_trim_whitespace(cells.combine_chunks() if isinstance(cells, pa.ChunkedArray) else cells)
+    text = _stripped(values)
+    if text is None:
+        return pa.array([str(v) for v in values.iloc[rows].to_numpy(dtype=object)], pa.string())
+    return pa.array(text.iloc[rows].astype("string").array)
+
+
+def _summary_cells(values: pd.Series, rows: np.ndarray) -> np.ndarray:
+    """:func:`_is_summary` of the cells of ``values`` at ``rows``; in an Arrow text column a cell holding an ASCII
+    digit (an id, an amount: no totals word has one, stripped or not) is passed over before any cell is stripped."""
+    arrow = _arrow_text(values)
+    if arrow is None:
+        return _is_summary(_first_cells(values, rows))
+    cells = arrow if len(rows) == len(values) else arrow.take(pa.array(rows))
+    out = np.zeros(len(rows), dtype=bool)
+    digits = pc.fill_null(pc.match_substring_regex(cells, "[0-9]"), False).to_numpy(zero_copy_only=False)
+    maybe = np.flatnonzero(~digits)
+    if len(maybe):
+        out[maybe] = _is_summary(pc.utf8_trim_whitespace(cells.take(pa.array(maybe)).combine_chunks()))
+    return out
+
+
 def structural_marks(frame: pd.DataFrame) -> dict[str, pd.Series]:
     """``{"repeated_header": detail, "summary_row": detail}``: per row the mark's detail text, missing where
     the row has no such mark (module docstring)."""
@@ -73,28 +137,25 @@ def structural_marks(frame: pd.DataFrame) -> dict[str, pd.Series]:
     cells = np.zeros(n, dtype=int)
     first = np.full(n, -1)  # the column of each row's first filled cell
     summary = np.zeros(n, dtype=bool)  # that cell is a totals word
-    texts = []
+    alive = np.ones(n, dtype=bool)  # every filled cell so far repeats its column's name
     for j, name in enumerate(frame.columns):
         values = frame.iloc[:, j]
-        present = values.notna().to_numpy(copy=True)
-        text = _stripped(values)
-        if text is not None:
-            present &= text.fillna("").ne("").to_numpy(dtype=bool)
-            matches += (text == str(name).strip()).fillna(False).to_numpy(dtype=bool) & present
+        present, repeats = _column_cells(values, name, alive)
+        matches += repeats
+        alive &= ~present | repeats
         take = (first < 0) & present
         if take.any():
             first[take] = j
-            cell = (values if text is None else text)[take]
-            words = [str(v) for v in cell.to_numpy(dtype=object)] if text is None else cell.astype("string")
-            summary[take] = _is_summary(pa.array(words, pa.string()) if text is None else pa.array(words.array))
-        texts.append(values if text is None else text)
+            summary[take] = _summary_cells(values, np.flatnonzero(take))
         cells += present
     header = (matches >= 2) & (matches == cells)
     summary &= ~header
     said = pd.Series(pd.NA, index=frame.index, dtype="string")
     where = pd.Series(pd.NA, index=frame.index, dtype="string")
     said[header] = "its cells repeat the header"
-    where[summary] = ["first cell " + repr(str(texts[first[i]].iloc[i])) for i in np.flatnonzero(summary)]
+    rows = np.flatnonzero(summary)
+    where[summary] = ["first cell " + repr(str(_first_cells(frame.iloc[:, first[i]], np.array([i]))[0].as_py()))
+                      for i in rows]
     return dict(zip(ROW_MARKS, (said, where)))
 
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
-import matplotlib.pyplot as plt
+from typing import TYPE_CHECKING
+
 import pandas as pd
-import seaborn as sns
-from matplotlib.figure import Figure
 
 from .. import i18n
 from ..clean import parse_timestamps
@@ -22,6 +21,9 @@ from ..largelog import ParquetLog, weekly_totals
 from ..plotting import FIGURE_WIDTH
 from ..schema import CANONICAL
 from ..store import Provenance
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 def provenance_table(provenance: Iterable[Provenance]) -> pd.DataFrame:
@@ -68,6 +70,9 @@ def peek_timestamps(transactions: pd.DataFrame) -> pd.Series:
 
 def plot_customer_profile(customers: pd.DataFrame, *, label: str | None = None) -> Figure:
     """Age distribution (years), acquisition channel and community membership of customers."""
+    import matplotlib.pyplot as plt  # here, not at the top: reading a file (this package) never draws
+    import seaborn as sns
+
     fig, axes = plt.subplots(1, 3, figsize=(FIGURE_WIDTH, 3.4), gridspec_kw={"width_ratios": [1.2, 1, 1]})
     ages = pd.to_numeric(customers["age"], errors="coerce").dropna()
     sns.histplot(ages, bins=range(int(ages.min()), int(ages.max()) + 2), ax=axes[0])

@@ -26,6 +26,8 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import DataError
 from ..schema import clean_cell
@@ -38,6 +40,22 @@ _SCIENTIFIC = re.compile(r"^[+-]?\d(?:\.\d+)?[eE]\+?\d+$")
 _EPOCH = {10: ("s", "seconds"), 13: ("ms", "milliseconds")}
 
 
+def _plain(values: pd.Series) -> np.ndarray:
+    """``True`` where a text value is not empty and its first and last bytes are printable ASCII other than the
+    space (``!`` to ``~``): stripping leaves it as it is (read from the Arrow buffers, no string per value)."""
+    arrow = pa.array(values.array)
+    arrow = (arrow.combine_chunks() if isinstance(arrow, pa.ChunkedArray) else arrow).cast(pa.large_string())
+    plain = np.zeros(len(arrow), dtype=bool)
+    if arrow.buffers()[2] is None:
+        return plain
+    offsets = np.frombuffer(arrow.buffers()[1], dtype=np.int64, count=len(arrow) + 1, offset=8 * arrow.offset)
+    data = np.frombuffer(arrow.buffers()[2], dtype=np.uint8)
+    rows = np.flatnonzero(arrow.is_valid().to_numpy(zero_copy_only=False) & (np.diff(offsets) > 0))
+    first, last = data[offsets[rows]], data[offsets[rows + 1] - 1]
+    plain[rows] = (first > 0x20) & (first < 0x7F) & (last > 0x20) & (last < 0x7F)
+    return plain
+
+
 def normalise_ids(out: pd.DataFrame) -> list[str]:
     """Customer and order ids of a canonical table (text) through :func:`~helpers.schema.clean_cell`, in place;
     a note per column where a value changed beyond its surrounding ASCII spaces."""
@@ -46,11 +64,14 @@ def normalise_ids(out: pd.DataFrame) -> list[str]:
         if column not in out.columns:
             continue
         values = out[column].astype("string")
-        new = values.str.strip()
-        wide = values.str.contains(r"[^\x00-\x7f]", regex=True, na=False).to_numpy(dtype=bool)
+        new, rest = values.copy(), np.flatnonzero(~_plain(values))  # only those can change when stripped
+        if len(rest):
+            new.iloc[rest] = values.iloc[rest].str.strip()
+        wide = ~pc.fill_null(pc.string_is_ascii(pa.array(values.array)), True).to_numpy(zero_copy_only=False)
         if wide.any():  # NFKC leaves ASCII as it is: only the other values need clean_cell
             new[wide] = [clean_cell(v) for v in values[wide]]
-        changed = int((new.fillna("") != values.str.strip(" \t").fillna("")).sum())
+        seen = np.union1d(rest, np.flatnonzero(wide))
+        changed = int((new.iloc[seen].fillna("") != values.iloc[seen].str.strip(" \t").fillna("")).sum())
         out[column] = new.mask(new == "")
         if changed:
             notes.append(f"{column}: {changed} value(s) held full-width characters, zero-width or no-break spaces, "
@@ -78,12 +99,22 @@ def check_ids(frame: pd.DataFrame, mapping: dict[str, str], path) -> None:
                     f"digits are lost, so different {canonical.split('_')[0]}s may have merged",
                     file=path, column=str(column), row=row + 1, hint="write the ids as text or int64 and export again")
         if values.dtype == object or pd.api.types.is_string_dtype(values):
-            text = values.astype("string").str.strip()
-            hit = text.str.match(_SCIENTIFIC).fillna(False).to_numpy(dtype=bool)
+            raw = values.astype("string")  # only values holding an e can be in scientific notation: those checked
+            arrow = pa.array(raw.array)
+            arrow = arrow if isinstance(arrow, pa.ChunkedArray) else pa.chunked_array([arrow])
+            data = [bytes(c.buffers()[2]) for c in arrow.chunks if c.buffers()[2] is not None]
+            maybe = np.zeros(0, dtype=np.int64)  # no e in the column's bytes (the common case): nothing to look at
+            if any(b"e" in d or b"E" in d for d in data):
+                e = pc.or_(pc.match_substring(arrow, "e"), pc.match_substring(arrow, "E"))  # no RE2 for the case
+                maybe = np.flatnonzero(pc.fill_null(e, False).to_numpy(zero_copy_only=False))
+            text = raw.iloc[maybe].str.strip()
+            hit = np.zeros(len(raw), dtype=bool)
+            hit[maybe] = text.str.match(_SCIENTIFIC).fillna(False).to_numpy(dtype=bool)
             if hit.any():
                 row = int(np.flatnonzero(hit)[0])
+                shown = raw.iloc[[row]].str.strip().iloc[0]
                 raise DataError(
-                    f"{int(hit.sum())} id(s) in scientific notation ({text.iloc[row]!r}): a spreadsheet shortened "
+                    f"{int(hit.sum())} id(s) in scientific notation ({shown!r}): a spreadsheet shortened "
                     f"long numbers, their digits are lost", file=path, column=str(column), row=row + 1,
                     hint="export the ids again as text (in Excel, format the column as Text first)")
 
@@ -108,7 +139,11 @@ def epoch_times(values: pd.Series, skip: pd.Series | None = None) -> tuple[pd.Se
     """``(values, note)``: a timestamp column of Unix times rewritten as UTC text (module docstring), or the
     values unchanged and ``None``. Rows where ``skip`` is true (marked rows: a repeated header, a totals row,
     a malformed line) neither count nor change."""
-    text = values.astype("string").str.strip()
+    raw = values.astype("string")
+    first = (raw if skip is None else raw[~skip.to_numpy(dtype=bool)]).dropna().iloc[:1]
+    if first.empty or not first.str.strip().str.fullmatch(r"\d+").all():  # one value decides most columns
+        return values, None
+    text = raw.str.strip()
     present = (text if skip is None else text[~skip.to_numpy(dtype=bool)]).dropna()
     if present.empty or not present.str.fullmatch(r"\d+").all():
         return values, None

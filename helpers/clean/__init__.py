@@ -17,6 +17,7 @@ Modules
   currency marks, ambiguity), :func:`normalise_status`, and
   the value checks both paths use (:func:`value_checks`: :func:`check_timestamps`, :func:`check_amounts`,
   :func:`check_statuses`, each a :class:`Checked` of value, reason and detail);
+- :mod:`~helpers.clean.textforms`: NFKC and white space as the value checks compare text, in Arrow;
 - :mod:`~helpers.clean.returns`: :func:`net_returns` (returns netted into their sale lines);
 - :mod:`~helpers.clean.rules`: :func:`clean_transactions` (the rules, in order, in its docstring),
   :func:`flag_extreme_orders`, :class:`Cleaned`;

@@ -8,15 +8,18 @@ went to quarantine and why; :func:`plot_row_accounting` draws the account.
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
+from typing import TYPE_CHECKING
+
 import pandas as pd
-from matplotlib.figure import Figure
 
 from .. import i18n, plotting
 from ..i18n import tr
 from ..largelog import ParquetLog
 from ..schema import REASONS, REASONS_ZH
 from .large import check_log_accounting
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 _SUMMARY_COLUMNS = ["reason", "meaning", "含义", "source_file", "rows"]
 _REASON_ORDER = {code: i for i, code in enumerate(REASONS)}  # the order the rules apply in
@@ -126,6 +129,8 @@ def plot_row_accounting(accounting: pd.DataFrame, *, label: str | None = None) -
     else:
         table["what"] = table["step"].str.replace("quarantined: ", "", regex=False) + " · " + table[
             "step_zh"].str.replace("隔离：", "", regex=False)
+    import matplotlib.pyplot as plt
+
     colors = {"in": "#4C72B0", "kept": "#55A868", "quarantined": "#C44E52"}
     fig, ax = plt.subplots(figsize=(plotting.FIGSIZE[0], 0.6 + 0.38 * len(table)))
     ax.barh(table["what"], table["rows"], color=table["kind"].map(colors))

@@ -18,12 +18,13 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..engines import connect
 from ..errors import DataError
 from ..schema import ACQUISITION_MARKS, CANONICAL, DATE_FORMATS, LINEAGE
 from .parse import DISTINCT_MIN_ROWS, MixedCurrencies, value_checks
-from .statements import clean_views, kept_sql
+from .statements import KEPT_ORDER, clean_views, kept_sql
 
 _TEXT_TYPES = (pa.string(), pa.large_string(), pa.string_view())
 #: A column is checked row by row (its outcome handed to DuckDB with the rows, no map of distinct values to
@@ -67,11 +68,20 @@ def _series(column: pa.ChunkedArray, name: str) -> pd.Series:
     if kind in _TEXT_TYPES or pa.types.is_null(kind):
         return pd.Series(pd.arrays.ArrowStringArray(column.cast(pa.large_string())), name=name)
     if pa.types.is_timestamp(kind):
-        return pd.Series(column.to_pandas(), name=name).astype("datetime64[ns]")
+        return pd.Series(column.cast(pa.timestamp("ns")).to_pandas(), name=name).astype("datetime64[ns]")
     if name == "quantity":
         return pd.Series(column.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype(),
                                                         pa.float64(): pd.Float64Dtype()}.get), name=name)
     return pd.Series(column.to_pandas(), name=name)
+
+
+def _in_order(kept: pa.Table) -> pd.DataFrame:
+    """The kept lines as :func:`~helpers.clean.statements.kept_sql` sorts them (:data:`KEPT_ORDER`), ordered here
+    on those keys only (DuckDB's sort would hold every column of every line once more): the same order, since
+    ``(source_file, source_row)`` is unique, DuckDB and Arrow compare text byte by byte and put missing keys last."""
+    keys = [(name, "ascending", "at_end") for name in KEPT_ORDER if name in kept.column_names]
+    order = pc.sort_indices(kept.select([name for name, *_ in keys]), sort_keys=keys)
+    return pd.DataFrame({name: _series(kept.column(name).take(order), name) for name in kept.column_names})
 
 
 def _refuse_repeated_lineage(work: pd.DataFrame) -> None:
@@ -79,10 +89,12 @@ def _refuse_repeated_lineage(work: pd.DataFrame) -> None:
     find a row by its lineage, so a hand-built table that repeats it cannot be accounted for row by row (a table
     :func:`helpers.acquire.read_transactions` returns never does). Costs one integer uniqueness check when the
     row numbers are unique (one file), one factorisation of the file names otherwise."""
-    if not all(c in work.columns for c in LINEAGE) or work["source_row"].is_unique:
+    if not all(c in work.columns for c in LINEAGE):
         return
-    codes, _ = pd.factorize(work["source_file"])
     rows = work["source_row"].to_numpy(dtype="int64", na_value=-1)
+    if (len(rows) < 2 or bool((rows[1:] > rows[:-1]).all()) and rows[0] >= 0) or work["source_row"].is_unique:
+        return  # rising row numbers (one file read in order) are unique without a hash
+    codes, _ = pd.factorize(work["source_file"])
     key = pd.Series(codes.astype("int64") * (int(rows.max()) + 2) + rows + 1)
     repeated = key.duplicated(keep=False).to_numpy()
     if repeated.any():
@@ -108,18 +120,21 @@ def clean_frame(df: pd.DataFrame, *, test_accounts: Iterable[str] = (), test_id_
     table = table.append_column("_pos", pa.array(np.arange(len(work), dtype=np.int64)))
     for name, values in row_checks(work, date_formats, currency).items():
         table = table.append_column(name, pa.Array.from_pandas(values))
+    pa.default_memory_pool().release_unused()  # the checks' temporaries
     con = connect()
     try:
         con.execute("SET preserve_insertion_order = true")  # results come back in their ORDER BY
+        con.execute("SET arrow_large_buffer_size = true")  # text as pandas holds it (large_string): no copy
         con.register("log", table)
         outcome = clean_views(con, test_accounts=test_accounts, test_id_pattern=test_id_pattern, returns=returns,
                               date_formats=date_formats, currency=currency)
-        kept = con.sql(kept_sql(outcome.cols, outcome.padded, extreme_factor, quantile)).to_arrow_table()
         bad = con.sql("SELECT _pos, _reason AS reason, _detail AS detail FROM outcome "
-                      "WHERE _reason IS NOT NULL ORDER BY _pos").to_arrow_table()
+                      "WHERE _reason IS NOT NULL ORDER BY _pos").to_arrow_table()  # first: few rows, then the many
+        kept = con.sql(kept_sql(outcome.cols, outcome.padded, extreme_factor, quantile, ordered=False)).to_arrow_table()
     finally:
         con.close()
-    clean = pd.DataFrame({name: _series(kept.column(name), name) for name in kept.column_names})
+    clean = _in_order(kept)
+    del kept
     marks = [m for m in ACQUISITION_MARKS if m in work.columns]  # a mark's text is the row's detail
     quarantine = work.take(bad.column("_pos").to_numpy()).drop(columns=marks).reset_index(drop=True)
     for col in quarantine.columns:

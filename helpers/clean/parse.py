@@ -27,23 +27,11 @@ import pyarrow.compute as pc
 
 from ..errors import DataError, clip
 from ..schema import AMOUNT_LIMIT, CURRENCY_MARKS, DATE_FORMATS, PLAUSIBLE_DATES, REASONS, STATUS_LOOKUP
+from .textforms import SPACES, has_odd_spaces, nfkc
 
 _EXCEL_SERIAL = re.compile(r"^[2-6]\d{4}(\.\d+)?$")  # 20000–69999: 1954-10-03 … 2091-08-05 (< 29221: before
 # 1980, read and then quarantined as implausible_date)
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-
-
-#: Python's white space (``str.isspace``, what ``re``'s ``\s`` matches in text) as a character class Arrow's
-#: regular expressions (RE2) run: RE2's own ``\s`` is ASCII only, and pandas runs ``\s`` in Python, value by value.
-_SPACES = "[" + "".join(c for c in map(chr, range(0x3001)) if c.isspace()) + "]+"
-_ODD_SPACES = "[" + "".join(c for c in map(chr, range(0x3001)) if c.isspace() and c != " ") + "]|  "
-
-
-def _nfkc(text: pd.Series) -> pd.Series:
-    """NFKC-normalised text (full-width ￥１９９９ → ¥1999), vectorised with Arrow's utf8_normalize (no Python
-    string per value)."""
-    arr = pa.array(text.astype("string[pyarrow]").array)
-    return pd.Series(pd.arrays.ArrowStringArray(pc.utf8_normalize(arr, form="NFKC")), index=text.index)
 
 
 #: Columns of at least this many rows are checked or parsed on their distinct values when those are few.
@@ -106,9 +94,9 @@ def _parse_timestamps(values: pd.Series, formats: Iterable[str] = DATE_FORMATS) 
     if is_dt.any():
         out[is_dt] = _as_ns(pd.to_datetime(values[is_dt].astype(object), errors="coerce")).to_numpy()  # 9999: NaT
     at = np.flatnonzero(~is_dt & values.notna().to_numpy(dtype=bool))
-    text = _nfkc(values.iloc[at].astype("string")).str.strip()
-    if text.str.contains(_ODD_SPACES, regex=True).any():  # other white space than single spaces
-        text = text.str.replace(_SPACES, " ", regex=True)
+    text = nfkc(values.iloc[at].astype("string")).str.strip()
+    if has_odd_spaces(text):  # other white space than single spaces
+        text = text.str.replace(SPACES, " ", regex=True)
     remaining = text
     for fmt in formats:
         if remaining.empty:
@@ -119,9 +107,9 @@ def _parse_timestamps(values: pd.Series, formats: Iterable[str] = DATE_FORMATS) 
             out[at[hit]] = parsed[hit]
             remaining, at = remaining[~hit], at[~hit]
         marks = [c for c in re.sub("%.", "", fmt) if not c.isspace() and not c.isalpha()]
-        tried = np.ones(len(remaining), dtype=bool)  # only values holding the format's separators (- / . : …)
-        for mark in dict.fromkeys(marks):
-            tried &= remaining.str.contains(mark, regex=False).to_numpy(dtype=bool)
+        tried, arrow = np.ones(len(remaining), dtype=bool), pa.array(remaining.array)  # only values holding the
+        for mark in dict.fromkeys(marks):  # format's separators (- / . : …) as often as it does: the others fail
+            tried &= pc.greater_equal(pc.count_substring(arrow, mark), marks.count(mark)).to_numpy(zero_copy_only=False)
         parsed = _as_ns(pd.to_datetime(remaining[tried], format=fmt, errors="coerce")).to_numpy()  # 9999: NaT
         hit = np.zeros(len(remaining), dtype=bool)
         hit[np.flatnonzero(tried)[~np.isnat(parsed)]] = True
@@ -138,11 +126,9 @@ def _parse_timestamps(values: pd.Series, formats: Iterable[str] = DATE_FORMATS) 
 
 #: Formats :func:`_arrow_times` reads, with the exact shape of a value written in it.
 _ARROW_FORMATS = {"%Y-%m-%d %H:%M:%S": r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]) ([01]\d|2[0-3]):[0-5]\d:[0-5]\d$"}
-
-
-#: The whole years pandas' nanosecond times can hold (``pd.Timestamp.min`` is in 1677, ``max`` in 2262): a time
-#: outside them is not read here but left to the general date parser.
+#: The whole years of pandas' nanosecond times (1677–2262): a time outside them is left to the general date parser.
 _FIRST_YEAR, _LAST_YEAR = pd.Timestamp.min.year + 1, pd.Timestamp.max.year - 1
+
 
 def _arrow_times(text: pd.Series, fmt: str) -> pd.Series:
     """Times written exactly in ``fmt`` (zero-padded, one of :data:`_ARROW_FORMATS`), read by Arrow's
@@ -151,8 +137,8 @@ def _arrow_times(text: pd.Series, fmt: str) -> pd.Series:
     leap second) and inside ``datetime64[ns]``, so what Arrow reads is what pandas reads."""
     arr = pa.array(text.astype("string[pyarrow]").array)
     shaped = pc.fill_null(pc.match_substring_regex(arr, _ARROW_FORMATS[fmt]), False)
-    times = pc.strptime(pc.if_else(shaped, arr, None), format=fmt, unit="s", error_is_null=True)
-    day = pc.cast(pc.utf8_slice_codeunits(pc.if_else(shaped, arr, "0000-00-00"), 8, 10), pa.int64())
+    times = pc.if_else(shaped, pc.strptime(arr, format=fmt, unit="s", error_is_null=True), None)  # no text copied
+    day = pc.cast(pc.if_else(shaped, pc.utf8_slice_codeunits(arr, 8, 10), "00"), pa.int64())
     same = pc.and_(pc.equal(pc.day(times), day),  # 31 April rolls over into May: not the day written
                    pc.and_(pc.greater_equal(pc.year(times), _FIRST_YEAR), pc.less_equal(pc.year(times), _LAST_YEAR)))
     inside = pc.fill_null(same, False)
@@ -223,7 +209,7 @@ def _amount_parts(values: pd.Series) -> pd.DataFrame:
     text = values[numeric.isna() & values.notna()].astype("string")
     if text.empty:
         return out
-    norm = _nfkc(text).str.strip().str.lower()
+    norm = nfkc(text).str.strip().str.lower()
     negative = norm.str.match(r"^\(.*\)$").fillna(False).to_numpy(dtype=bool)
     norm = norm.str.strip("()")
     residue = norm.str.replace(_NOT_NUMBER, "", regex=True)  # "¥", "rmb", "元", "n/a": few distinct
@@ -256,7 +242,7 @@ def normalise_status(values: pd.Series) -> pd.Series:
     Missing values mean ``completed``.
     """
     def lookup(v: pd.Series) -> pd.Series:
-        text = _nfkc(v.astype("string")).str.strip().str.lower()
+        text = nfkc(v.astype("string")).str.strip().str.lower()
         return text.map(STATUS_LOOKUP).where(v.notna(), "completed").astype("string")
 
     return _on_uniques(values, lookup).astype("string")
@@ -338,7 +324,7 @@ def _years(values: pd.Series) -> pd.Series:
     objects = values.map(lambda v: not isinstance(v, str) and hasattr(v, "year")).astype(bool)
     if objects.any():
         years[objects] = [float(v.year) for v in values[objects]]
-    text = _nfkc(values[~objects & values.notna()].astype("string")).str.strip()
+    text = nfkc(values[~objects & values.notna()].astype("string")).str.strip()
     if not text.empty:
         found = text.str.extract(r"^(\d{4})(?:[-/.年]|\d{4}(?:\D|$))", expand=False)
         years[found.index] = pd.to_numeric(found, errors="coerce").astype(float)

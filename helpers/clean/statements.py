@@ -112,8 +112,8 @@ def _id_maps(con, types: dict[str, str]) -> list[str]:
         if types.get(c) != "VARCHAR":
             continue
         q = sql_ident(c)
-        raw = con.execute(f"SELECT DISTINCT {q} AS raw FROM log WHERE regexp_matches({q}, '[^\\x00-\\x7F]')"
-                          ).df()["raw"]
+        raw = con.execute(f"SELECT DISTINCT {q} AS raw FROM log WHERE octet_length(encode({q})) <> length({q})"
+                          ).df()["raw"]  # more bytes than characters: a character beyond ASCII (no regex per value)
         if len(raw):
             norm = [clean_cell(v) for v in raw]
             con.register(f"_idmap_{c}", pd.DataFrame({"raw": raw.astype(str).to_numpy(),
@@ -254,8 +254,6 @@ def _net(con, cols: list[str]) -> bool:
     return True
 
 
-
-
 def _mixed_currency_error(con, distinct: str, exc: MixedCurrencies) -> DataError:
     """The pandas path's error for amounts in several currencies: the marked distinct amounts (table
     ``distinct``: raw, k) in the order of their first row in the file, and the first that disagrees named."""
@@ -269,7 +267,6 @@ def _mixed_currency_error(con, distinct: str, exc: MixedCurrencies) -> DataError
     error = mixed_currencies(exc.marked[list(where)], exc.raw)
     file, row = where[error.at]
     return DataError(error.problem, file=file, column="amount", row=int(row), hint=error.hint)
-
 
 
 @dataclass
@@ -341,9 +338,9 @@ def clean_views(con, *, test_accounts: Iterable[str] = (), test_id_pattern: Any 
                 f"{values['timestamp']['value']} AS _ts, {amount} AS _amt, {values['amount']['value6']} AS _amt6, "
                 f"{status} AS _st{quantity}, {', '.join(extra)} FROM canon src {' '.join(joins)})")
     # row rules and the first reason of each row, in SQL; only the rows with a reason are stored
-    # the sheets of one workbook are one file (helpers.schema.SHEET_SUFFIX)
-    part = ", ".join([f"regexp_replace(source_file, {sql_str(SHEET_SUFFIX)}, '\\1')",
-                      *(sql_ident(c) for c in cols)])
+    # the sheets of one workbook are one file (helpers.schema.SHEET_SUFFIX, which needs a #: no regex without)
+    part = ", ".join([f"CASE WHEN strpos(source_file, '#') > 0 THEN regexp_replace(source_file, "
+                      f"{sql_str(SHEET_SUFFIX)}, '\\1') ELSE source_file END", *(sql_ident(c) for c in cols)])
     _duplicates(con, part, quiet)
     run_with_progress(con, f"CREATE TEMP TABLE bad AS SELECT * FROM ({_rules_sql(maps, test_accounts, pattern)} "
                            f"FROM (SELECT p.*, d.source_row IS NOT NULL AS _dup FROM parsed p "
@@ -402,7 +399,6 @@ def _stripped(values: pd.Series) -> Checked:
     return Checked(values.astype("string").str.strip(), none, none)
 
 
-
 EXTREME_FLAG = "coalesce(totals.total > th.t AND th.t > 0, false)"
 """A line's extreme-order flag, over :func:`extreme_totals_sql`'s ``totals`` (joined on the line's order) and ``th``."""
 
@@ -417,11 +413,16 @@ def extreme_totals_sql(source: str, order: str, amount: str, where: str, factor:
             f"quantile_cont(total, {float(quantile)}) AS t FROM totals)")
 
 
-def kept_sql(cols: list[str], padded: dict[str, bool], extreme_factor: float, quantile: float) -> str:
+#: The kept lines' order (ascending, missing last; ``order_id`` when there is one): :func:`kept_sql`'s, or Arrow's.
+KEPT_ORDER = ("timestamp", "order_id", "source_file", "source_row")
+
+
+def kept_sql(cols: list[str], padded: dict[str, bool], extreme_factor: float, quantile: float,
+             ordered: bool = True) -> str:
     """SQL of the kept lines of ``outcome`` (:func:`clean_views`): the canonical columns (``timestamp`` parsed,
     ``amount`` in the dataset's currency, text stripped), lineage, ``status``, ``returned_amount`` and
     ``flag_extreme`` (the lines of an order whose total exceeds ``extreme_factor`` × the ``quantile`` of order
-    totals, :func:`helpers.clean.flag_extreme_orders`), sorted by time, order, file and row."""
+    totals, :func:`helpers.clean.flag_extreme_orders`), sorted by :data:`KEPT_ORDER` (unsorted: ``ordered=False``)."""
     status = "CASE WHEN o._ret THEN 'returned' ELSE 'completed' END AS status"
     special = {"customer_id": "o._cid AS customer_id", "timestamp": 'o._ts AS "timestamp"',
                "amount": "o._amount AS amount", "status": status,
@@ -432,10 +433,9 @@ def kept_sql(cols: list[str], padded: dict[str, bool], extreme_factor: float, qu
     select += ["o.source_file", "o.source_row"] + ([] if "status" in cols else [status])
     select.append("o._returned AS returned_amount")
     order = _strip('o."order_id"', padded.get("order_id", False)) if "order_id" in cols else "NULL"
-    # the order totals from a scan of their own (few rows), joined to the lines as they stream to the sort:
-    # the kept lines are never held twice
-    sort = '"order_id"' if "order_id" in cols else "NULL"
-    return (f"WITH {extreme_totals_sql('outcome o', order, 'o._amount', 'o._reason IS NULL', extreme_factor, quantile)} "
+    # the order totals from a scan of their own (few rows), joined to the lines as they stream: never held twice
+    sort = ", ".join(sql_ident(c) for c in KEPT_ORDER if c != "order_id" or c in cols)
+    kept = (f"WITH {extreme_totals_sql('outcome o', order, 'o._amount', 'o._reason IS NULL', extreme_factor, quantile)} "
             f"SELECT * FROM (SELECT {', '.join(select)}, {EXTREME_FLAG} AS flag_extreme FROM outcome o "
-            f"LEFT JOIN totals ON totals._o = {order} CROSS JOIN th WHERE o._reason IS NULL) "
-            f"ORDER BY \"timestamp\", {sort}, source_file, source_row")
+            f"LEFT JOIN totals ON totals._o = {order} CROSS JOIN th WHERE o._reason IS NULL)")
+    return f"{kept} ORDER BY {sort}" if ordered else kept

@@ -48,7 +48,7 @@ def arrow_frame(text: str, delimiter: str) -> pd.DataFrame | None:
         data = text.encode("utf-8")
     except UnicodeEncodeError:
         return None
-    if _space_after_delimiter(data, delimiter):
+    if has_space_after_delimiter(data, delimiter):
         return None
     if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):  # old Mac line ends: pandas reads "\r,a" oddly
         return None
@@ -69,16 +69,23 @@ def arrow_frame(text: str, delimiter: str) -> pd.DataFrame | None:
     if table.num_rows == 0 or [table.column(i)[0].as_py() for i in range(len(names))] != [h or None for h in header]:
         return None
     table = table.slice(1)
-    if _open_quote_at_end(table, text, delimiter):
+    if open_quote_at_end(table, text[-TAIL:].rstrip("\r\n").rsplit("\n", 1)[-1], delimiter):
         return None
+    return arrow_table_frame(table, header)
+
+
+def arrow_table_frame(table: pa.Table, header: list[str]) -> pd.DataFrame:
+    """Arrow's string columns as the reader's DataFrame: Arrow-backed ``str`` columns (no copy) named as pandas
+    names ``header`` (:func:`unique_names`)."""
     dtype = pd.StringDtype("pyarrow", na_value=np.nan)
     return pd.DataFrame({name: pd.Series(table.column(i).to_pandas(types_mapper={pa.string(): dtype}.get), copy=False)
                          for i, name in enumerate(unique_names(header))}, index=pd.RangeIndex(table.num_rows))
 
 
-def _space_after_delimiter(data: bytes, delimiter: str) -> bool:
-    """Whether a space or tab follows the delimiter or a line break anywhere in ``data`` (UTF-8), or starts it
-    (looked at in windows of 8 MiB: no copy of the file's size)."""
+def has_space_after_delimiter(data: bytes | memoryview, delimiter: str) -> bool:
+    """Whether a space or tab follows the delimiter or a line break anywhere in ``data`` (UTF-8, or GB18030 with a
+    delimiter below ``0x30``: bytes no character of either holds after its first), or starts it (looked at in
+    windows of 8 MiB: no copy of the file's size)."""
     if data[:1] in (b" ", b"\t"):
         return True
     tab = b"\t" in data
@@ -96,15 +103,15 @@ def _space_after_delimiter(data: bytes, delimiter: str) -> bool:
     return False
 
 
-def _open_quote_at_end(table: pa.Table, text: str, delimiter: str) -> bool:
+def open_quote_at_end(table: pa.Table, line: str, delimiter: str) -> bool:
     """Whether the file may end inside a quoted value (pandas and :func:`_split_records` refuse it, Arrow reads
-    it): the last record holds a line break, or its line does not parse with strict quoting."""
+    it): the last record holds a line break, or its ``line`` (the text's last line, trailing line breaks
+    stripped) does not parse with strict quoting."""
     if table.num_rows == 0:
         return False
     last = [table.column(i)[-1].as_py() for i in range(table.num_columns)]
     if any(v is not None and ("\n" in v or "\r" in v) for v in last):
         return True
-    line = text[-TAIL:].rstrip("\r\n").rsplit("\n", 1)[-1]
     if '"' not in line:
         return False
     try:

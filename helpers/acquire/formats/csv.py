@@ -32,6 +32,7 @@ import pandas as pd
 
 from ...errors import DataError
 from .arrow import arrow_frame, first_records
+from .direct import read_direct
 from .base import TITLE_ROWS, FileFormat, RawTable, ReadOptions, header_position, title_note, unique_names
 
 
@@ -144,6 +145,10 @@ def decode_text(path: Path, encoding: str | None = None) -> tuple[str, str]:
     """
     raw = read_bytes(path)
     _check_bytes(path, raw)
+    return _decode_checked(path, raw, encoding)
+
+
+def _decode_checked(path: Path, raw: bytes, encoding: str | None) -> tuple[str, str]:
     text, used = _decode(path, raw, encoding)
     _check_nul(path, raw, text, used)
     return text, used
@@ -306,11 +311,18 @@ def read(path: Path, options: ReadOptions) -> RawTable:
     counted (module docstring); otherwise (every row as data, or a longer delimiter) pandas reads the
     text, as before.
     """
-    text, used_encoding = decode_text(path, options.encoding)
+    raw = read_bytes(path)
+    _check_bytes(path, raw)
+    notes = ["gzip-compressed: read decompressed"] if is_gzip(path) else []
+    if options.header == 0 and options.encoding is None:  # a regular export: Arrow reads the bytes
+        direct = read_direct(path, raw, options.sep or ("\t" if text_suffix(path) == ".tsv" else None), _sniff_sep)
+        if direct is not None:
+            return RawTable(direct[0], encoding=direct[1], notes=notes)
+    text, used_encoding = _decode_checked(path, raw, options.encoding)
+    del raw
     if not text.strip():
         raise DataError("file contains no text", file=path, hint="export the data again")
     delimiter = options.sep or ("\t" if text_suffix(path) == ".tsv" else _sniff_sep(text))
-    notes = ["gzip-compressed: read decompressed"] if is_gzip(path) else []
     if options.header == 0 and options.titles and len(delimiter) == 1:
         text, skipped = _skip_title(text, delimiter)
         if skipped:

@@ -1,0 +1,53 @@
+"""Text as the value checks compare it (:mod:`helpers.clean.parse`): NFKC and white space, in Arrow.
+
+- :func:`nfkc`: NFKC-normalised text (full-width ``￥１９９９`` → ``¥1999``) with Arrow's ``utf8_normalize``; a
+  column of ASCII only is its own NFKC form and is returned as it is.
+- :data:`SPACES`, :data:`ODD_SPACES`: Python's white space (``str.isspace``, what ``re``'s ``\\s`` matches in
+  text) as character classes Arrow's regular expressions (RE2) run — RE2's own ``\\s`` is ASCII only, and pandas
+  runs ``\\s`` in Python, value by value; :func:`has_odd_spaces` says whether a column holds white space other
+  than single spaces (what :data:`ODD_SPACES` matches), reading an ASCII column's bytes instead of running the
+  expression on every value (issue 20).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+SPACES = "[" + "".join(c for c in map(chr, range(0x3001)) if c.isspace()) + "]+"
+ODD_SPACES = "[" + "".join(c for c in map(chr, range(0x3001)) if c.isspace() and c != " ") + "]|  "
+#: Every ASCII character of :data:`ODD_SPACES` (tab, line breaks, form feed, separators ``\x1c``–``\x1f``) is
+#: below this byte.
+_BELOW = 0x20
+assert all(ord(c) < _BELOW for c in map(chr, range(128)) if c.isspace() and c != " ")
+
+
+def _arrow(text: pd.Series) -> pa.ChunkedArray:
+    arrow = pa.array(text.astype("string[pyarrow]").array)
+    return arrow if isinstance(arrow, pa.ChunkedArray) else pa.chunked_array([arrow])
+
+
+def nfkc(text: pd.Series) -> pd.Series:
+    """NFKC-normalised text, vectorised with Arrow's utf8_normalize (no Python string per value)."""
+    arr = _arrow(text)
+    if pc.all(pc.string_is_ascii(arr)).as_py() is not False:  # ASCII is its own NFKC form
+        return pd.Series(pd.arrays.ArrowStringArray(arr), index=text.index)
+    return pd.Series(pd.arrays.ArrowStringArray(pc.utf8_normalize(arr, form="NFKC")), index=text.index)
+
+
+def has_odd_spaces(text: pd.Series) -> bool:
+    """Whether some value holds white space other than single spaces (:data:`ODD_SPACES`: two spaces, a tab, a
+    line break, a no-break or ideographic space …). An ASCII column is answered from its bytes: no byte below
+    :data:`_BELOW` (a control character: then the expression decides; an Arrow buffer may also hold bytes outside
+    its values) and no two spaces in a row."""
+    arr = _arrow(text)
+    if len(arr) == 0:
+        return False
+    if pc.all(pc.string_is_ascii(arr)).as_py() is not False:
+        buffers = [np.frombuffer(chunk.buffers()[2], dtype=np.uint8) for chunk in arr.chunks
+                   if chunk.buffers()[2] is not None and chunk.buffers()[2].size]
+        if not any(data.min() < _BELOW or b"  " in data.tobytes() for data in buffers):
+            return False
+    return bool(text.str.contains(ODD_SPACES, regex=True).any())
