@@ -20,6 +20,7 @@ Part of the bottom layer (``docs/architecture.md``): imports no analysis module.
 
 from __future__ import annotations
 
+import json
 import re
 import weakref
 from pathlib import Path
@@ -84,19 +85,33 @@ def neutralise_formulas(table: pd.DataFrame) -> pd.DataFrame:
 CSV_MAX_ROWS = 1_000_000
 
 
-def write_parquet(table: pd.DataFrame, path: Path, *, desc: str | None = None, chunk_rows: int = 1_000_000) -> Path:
+def write_parquet(table: pd.DataFrame, path: Path, *, desc: str | None = None, chunk_rows: int = 1_000_000,
+                  label: str | None = None) -> Path:
     """``table.to_parquet(path, index=False)``, written in row groups of ``chunk_rows`` with a tqdm bar
     when the table has more rows than :data:`helpers.largelog.LARGE_CUSTOMERS` (e.g. 12.9M customers:
     ~10 s). The file is the same as pandas writes (one schema, pandas metadata); only the row groups
-    differ."""
+    differ. ``label``: a first column ``dataset`` holding it, as :func:`save_table` adds — chunk by chunk, so a
+    table of 26M customers is not copied whole to carry it."""
+    def labelled(part: pd.DataFrame) -> pd.DataFrame:
+        if label is None:
+            return part
+        part = part.copy(deep=False)
+        part.insert(0, "dataset", label)
+        return part
+
     if len(table) <= largelog.LARGE_CUSTOMERS:
-        table.to_parquet(path, index=False)
+        labelled(table).to_parquet(path, index=False)
         return path
     schema = pa.Schema.from_pandas(table, preserve_index=False)  # types from all rows (object columns)
+    if label is not None:  # the label's field and pandas metadata, as pandas gives them to the whole labelled table
+        first = pa.Schema.from_pandas(labelled(table.iloc[:1]), preserve_index=False)
+        meta = json.loads(schema.metadata[b"pandas"])
+        meta["columns"] = json.loads(first.metadata[b"pandas"])["columns"][:1] + meta["columns"]
+        schema = schema.insert(0, first.field("dataset")).with_metadata({b"pandas": json.dumps(meta).encode()})
     starts = range(0, len(table), chunk_rows)
     with pq.ParquetWriter(path, schema) as writer:
         for start in largelog.progress(starts, len(table), desc or f"writing {Path(path).name}"):
-            writer.write_table(pa.Table.from_pandas(table.iloc[start:start + chunk_rows], schema=schema,
+            writer.write_table(pa.Table.from_pandas(labelled(table.iloc[start:start + chunk_rows]), schema=schema,
                                                     preserve_index=False))
     return path
 
@@ -138,12 +153,13 @@ def save_table(table: pd.DataFrame, name: str, index: bool = False, label: str |
     path = folder / f"{_safe(name)}.{'parquet' if big else 'csv'}"
     (folder / f"{_safe(name)}.{'csv' if big else 'parquet'}").unlink(missing_ok=True)
     _remember(table, path)
+    if big and not index:  # the label added chunk by chunk: no copy of a large table
+        write_parquet(table, path, label=label)
+        return path
     if label is not None:
         table = table.copy()
         table.insert(0, "dataset", label)
-    if big and not index:
-        write_parquet(table, path)
-    elif big:
+    if big:
         table.to_parquet(path, index=True)
     else:
         neutralise_formulas(table).to_csv(path, index=index, encoding="utf-8-sig", lineterminator="\r\n")

@@ -364,7 +364,8 @@ def _load_customer_table(dataset: str, kind: str, customers: Any = None, columns
     _check_inputs(dataset, kind, meta)
     if columns is not None:
         columns = ["customer_id", *[c for c in columns if c != "customer_id"]]
-    frame = pd.read_parquet(path, columns=columns) if customers is None else _read_customers(path, customers)
+    frame = (pd.read_parquet(path, columns=columns, to_pandas_kwargs={"self_destruct": True, "split_blocks": True})
+             if customers is None else _read_customers(path, customers))  # (Arrow's columns freed as converted)
     frame = frame if columns is None else frame[columns]
     if "customer_id" not in frame.columns:
         raise DataError("has no customer_id column", file=path, column="customer_id", hint=_rerun(kind))

@@ -133,5 +133,6 @@ def score_population(dataset: str, log: pd.DataFrame | ParquetLog, summary: pd.D
     meta = {**kept, "refund_only_customers": refund_only, **scores.attrs, **attrs,
             "analysed_customers": len(summary), **notes}
     save_customer_file(dataset, "clv", out_path, meta)
-    pa.default_memory_pool().release_unused()  # the chunks' Arrow buffers (~0.1 GiB per million customers kept)
-    return load_clv(dataset)
+    everyone = load_clv(dataset)
+    pa.default_memory_pool().release_unused()  # the chunks' and the read's Arrow buffers, kept by the pool otherwise
+    return everyone
