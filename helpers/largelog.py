@@ -155,15 +155,16 @@ class ParquetLog:
         con.execute(f"CREATE VIEW log AS {self.select_sql()}")
         return con
 
-    def query(self, sql: str, desc: str | None = None, **settings: Any) -> pd.DataFrame:
-        """Run ``sql`` (which reads the view ``log``) and return the (small) result as a DataFrame.
+    def query(self, sql: str, desc: str | None = None, *, fetch: str = "df", **settings: Any) -> Any:
+        """Run ``sql`` (which reads the view ``log``) and return the (small) result as a DataFrame, or as an Arrow
+        table with ``fetch="arrow"`` (text stays Arrow text: millions of ids without a Python string each).
 
         On a log of more than :data:`LARGE_ROWS` lines a progress bar (``desc``) follows DuckDB's
         own progress estimate (:func:`run_with_progress`).
         """
         con = self.connect(**settings)
         try:
-            return run_with_progress(con, sql, desc or f"DuckDB scan of {self.rows:,} lines", fetch="df",
+            return run_with_progress(con, sql, desc or f"DuckDB scan of {self.rows:,} lines", fetch=fetch,
                                      disable=self.rows <= LARGE_ROWS)
         finally:
             con.close()

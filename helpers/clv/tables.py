@@ -13,7 +13,8 @@ import pyarrow.compute as pc
 from ..clean import extreme_orders
 from .. import store
 from ..i18n import get_language, tr
-from ..largelog import ParquetLog, describe
+from ..engines import run_with_progress, sql_ident
+from ..largelog import LARGE_ROWS, ParquetLog, describe
 from .literature import CDNOW_CALIBRATION_END
 from .models import model_name
 from .models.base import MaximumLikelihoodModel
@@ -92,7 +93,7 @@ def top_customers(scores: pd.DataFrame, summary: pd.DataFrame | None = None, n: 
     return table
 
 
-def count_claim(clean: pd.DataFrame, modelled: pd.DataFrame, *, export_customers: pd.DataFrame | None = None,
+def count_claim(clean: pd.DataFrame | ParquetLog, modelled: pd.DataFrame, *, export_customers: pd.DataFrame | None = None,
                 raw_transactions: pd.DataFrame | None = None, test_accounts: Iterable[str] = (),
                 customer_id_col: str = "customer_id") -> tuple[str, dict]:
     """The customer funnel behind the counts different reports show, as a sentence with its numbers:
@@ -109,28 +110,32 @@ def count_claim(clean: pd.DataFrame, modelled: pd.DataFrame, *, export_customers
     def isin(values: pa.Array, others: pa.Array) -> np.ndarray:
         return pc.is_in(values, value_set=others).to_numpy(zero_copy_only=False)
 
-    kept, scored = ids(clean), ids(modelled)
+    scored = ids(modelled)
     test_ids = pa.array(sorted({str(t) for t in test_accounts}), type=pa.large_string())
-    numbers: dict = {"with_kept_purchase": len(kept), "modelled": len(scored)}
+    export = None if export_customers is None else ids(export_customers)
+    real = None if export is None else export.filter(pa.array(~isin(export, test_ids)))
+    if isinstance(clean, ParquetLog):  # a log on disk: DuckDB counts, its ids never reach Python
+        n_kept, unscored, without = _log_counts(clean, scored, real, customer_id_col)
+    else:
+        kept = ids(clean)
+        n_kept, unscored = len(kept), int((~isin(kept, scored)).sum())
+        without = None if real is None else int((~isin(real, kept)).sum())
+    numbers: dict = {"with_kept_purchase": n_kept, "modelled": len(scored)}
     parts = []
-    if export_customers is not None:
-        export = ids(export_customers)
-        real = export.filter(pa.array(~isin(export, test_ids)))
+    if export is not None:
         tests = len(export) - len(real)
-        numbers.update(export=len(export), test_accounts=tests, export_real=len(real),
-                       without_purchase=int((~isin(real, kept)).sum()))
+        numbers.update(export=len(export), test_accounts=tests, export_real=len(real), without_purchase=without)
         parts.append(tr("The export lists {n:,} customers", n=len(export))
                      + (tr(" ({t:,} internal test accounts, so {r:,} real)", t=tests, r=len(real)) if tests else ""))
     if raw_transactions is not None:
         raw = ids(raw_transactions)
         numbers["with_order"] = int((~isin(raw, test_ids)).sum())
         parts.append(tr("{n:,} customers have an order in the raw log", n=numbers["with_order"]))
-    lost = numbers.get("with_order", len(kept)) - len(kept)
+    lost = numbers.get("with_order", n_kept) - n_kept
     parts.append(tr("{n:,} have a purchase kept by cleaning (the other {d:,} had every order quarantined: cancelled, "
-                    "returned, duplicates …)", n=len(kept), d=lost) if lost > 0
-                 else tr("{n:,} have a purchase kept by cleaning", n=len(kept)))
-    unscored = int((~isin(kept, scored)).sum())
-    same = unscored == 0 and len(scored) == len(kept)
+                    "returned, duplicates …)", n=n_kept, d=lost) if lost > 0
+                 else tr("{n:,} have a purchase kept by cleaning", n=n_kept))
+    same = unscored == 0 and len(scored) == n_kept
     parts.append(tr("{n:,} are modelled", n=len(scored))
                  + (tr(" (every customer with a kept purchase)") if same else
                     tr(" ({d:,} customers with a kept purchase are not)", d=unscored)))
@@ -176,14 +181,30 @@ def flagged_top_claim(scores: pd.DataFrame, clean: pd.DataFrame, currency: str =
     return text, numbers
 
 
+def _log_counts(log: ParquetLog, scored: pa.Array, real: pa.Array | None, customer_id_col: str) -> tuple:
+    """(customers with a line in ``log``, those of them not in ``scored``, ``real`` export ids with no line), by
+    DuckDB anti-joins over the log's distinct ids as text (``None`` for the last without an export)."""
+    con = log.connect()
+    try:
+        con.register("scored", pa.table({"id": scored}))
+        con.register("exported", pa.table({"id": real if real is not None else pa.array([], pa.large_string())}))
+        kept = f"(SELECT DISTINCT CAST({sql_ident(customer_id_col)} AS VARCHAR) AS id FROM log)"
+        sql = (f"WITH kept AS {kept} SELECT (SELECT count(*) FROM kept), "
+               f"(SELECT count(*) FROM kept ANTI JOIN scored USING (id)), "
+               f"(SELECT count(*) FROM exported ANTI JOIN kept USING (id))")
+        n_kept, unscored, without = run_with_progress(con, sql, f"customers of {log.rows:,} lines (DuckDB)",
+                                                      fetch="all", disable=log.rows <= LARGE_ROWS)[0]
+    finally:
+        con.close()
+    return int(n_kept), int(unscored), None if real is None else int(without)
+
+
 def dataset_count_claim(dataset: str, scores: pd.DataFrame | None = None) -> tuple[str, dict]:
     """:func:`count_claim` for a dataset of the store: notebook 01's export (customers, raw log, test
     accounts; when acquired), notebook 02's clean transactions and notebook 03's CLV scores (``scores``,
     default :func:`helpers.store.load_clv`; the whole file too when ``scores`` holds only some customers' rows, e.g.
     notebook 04's sample). A large log (:class:`~helpers.largelog.ParquetLog`) is counted without the raw-log step."""
     clean_tx, _ = store.load_processed(dataset)
-    if isinstance(clean_tx, ParquetLog):
-        clean_tx = clean_tx.query("SELECT DISTINCT customer_id FROM log")
     if scores is None or len(scores) != scores.attrs.get("rows", len(scores)):  # a sample's rows: count them all
         scores = store.load_clv(dataset, columns=["customer_id"])
     export = raw = None
