@@ -24,7 +24,7 @@ from ..engines import connect
 from ..errors import DataError
 from ..schema import ACQUISITION_MARKS, CANONICAL, DATE_FORMATS, LINEAGE
 from .parse import DISTINCT_MIN_ROWS, MixedCurrencies, value_checks
-from .statements import KEPT_ORDER, clean_views, kept_sql
+from .statements import EXTREME_FLAG, KEPT_ORDER, clean_views, extreme_totals_sql, kept_sql
 
 _TEXT_TYPES = (pa.string(), pa.large_string(), pa.string_view())
 #: A column is checked row by row (its outcome handed to DuckDB with the rows, no map of distinct values to
@@ -84,6 +84,20 @@ def _in_order(kept: pa.Table) -> pd.DataFrame:
     return pd.DataFrame({name: _series(kept.column(name).take(order), name) for name in kept.column_names})
 
 
+def _flag_extreme(con, kept: pa.Table, extreme_factor: float, quantile: float) -> pa.Table:
+    """``kept`` (the kept lines, fetched) with ``flag_extreme``: the cleaning's extreme-order rule
+    (:func:`~helpers.clean.statements.extreme_totals_sql`, :data:`~helpers.clean.statements.EXTREME_FLAG`: order
+    totals of ``amount`` by stripped ``order_id`` over the kept lines, dataset currency) run on the fetched
+    ``order_id`` and ``amount``, so ``outcome`` is evaluated once; a line is flagged when its order is."""
+    con.register("_kept", kept.select(["order_id", "amount"]))
+    flagged = con.sql(f"WITH {extreme_totals_sql('_kept', 'order_id', 'amount', 'TRUE', extreme_factor, quantile)} "
+                      f"SELECT _o FROM totals CROSS JOIN th WHERE {EXTREME_FLAG}").to_arrow_table().column(0)
+    con.unregister("_kept")
+    order = kept.column("order_id")
+    flag = pc.is_in(order, value_set=flagged.combine_chunks().cast(order.type))  # no order id: in no order
+    return kept.append_column("flag_extreme", flag)
+
+
 def _refuse_repeated_lineage(work: pd.DataFrame) -> None:
     """:class:`DataError` naming the first row whose ``(source_file, source_row)`` another row has too: the rules
     find a row by its lineage, so a hand-built table that repeats it cannot be accounted for row by row (a table
@@ -131,6 +145,7 @@ def clean_frame(df: pd.DataFrame, *, test_accounts: Iterable[str] = (), test_id_
         bad = con.sql("SELECT _pos, _reason AS reason, _detail AS detail FROM outcome "
                       "WHERE _reason IS NOT NULL ORDER BY _pos").to_arrow_table()  # first: few rows, then the many
         kept = con.sql(kept_sql(outcome.cols, outcome.padded, extreme_factor, quantile, ordered=False)).to_arrow_table()
+        kept = _flag_extreme(con, kept, extreme_factor, quantile)
     finally:
         con.close()
     clean = _in_order(kept)

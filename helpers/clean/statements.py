@@ -422,20 +422,20 @@ def kept_sql(cols: list[str], padded: dict[str, bool], extreme_factor: float, qu
     """SQL of the kept lines of ``outcome`` (:func:`clean_views`): the canonical columns (``timestamp`` parsed,
     ``amount`` in the dataset's currency, text stripped), lineage, ``status``, ``returned_amount`` and
     ``flag_extreme`` (the lines of an order whose total exceeds ``extreme_factor`` × the ``quantile`` of order
-    totals, :func:`helpers.clean.flag_extreme_orders`), sorted by :data:`KEPT_ORDER` (unsorted: ``ordered=False``)."""
+    totals, :func:`helpers.clean.flag_extreme_orders`), sorted by :data:`KEPT_ORDER`; ``ordered=False``: one scan of
+    ``outcome``, unsorted, no ``flag_extreme`` (the caller flags the fetched lines: :func:`extreme_totals_sql`)."""
     status = "CASE WHEN o._ret THEN 'returned' ELSE 'completed' END AS status"
     special = {"customer_id": "o._cid AS customer_id", "timestamp": 'o._ts AS "timestamp"',
                "amount": "o._amount AS amount", "status": status,
                **{c: f"o.{sql_ident('_v_' + c)} AS {sql_ident(c)}" for c in ("quantity", *_LABELS)}}
     select = [special.get(c) or (f"{_strip('o.' + sql_ident(c), padded.get(c, False))} AS {sql_ident(c)}"
-                                 if c in TEXT_COLUMNS
-                                 else f"o.{sql_ident(c)}") for c in cols]
-    select += ["o.source_file", "o.source_row"] + ([] if "status" in cols else [status])
-    select.append("o._returned AS returned_amount")
+                                 if c in TEXT_COLUMNS else f"o.{sql_ident(c)}") for c in cols]
+    select += ["o.source_file", "o.source_row", *([] if "status" in cols else [status]), "o._returned AS returned_amount"]
+    if not ordered:
+        return f"SELECT {', '.join(select)} FROM outcome o WHERE o._reason IS NULL"
     order = _strip('o."order_id"', padded.get("order_id", False)) if "order_id" in cols else "NULL"
-    # the order totals from a scan of their own (few rows), joined to the lines as they stream: never held twice
     sort = ", ".join(sql_ident(c) for c in KEPT_ORDER if c != "order_id" or c in cols)
     kept = (f"WITH {extreme_totals_sql('outcome o', order, 'o._amount', 'o._reason IS NULL', extreme_factor, quantile)} "
             f"SELECT * FROM (SELECT {', '.join(select)}, {EXTREME_FLAG} AS flag_extreme FROM outcome o "
             f"LEFT JOIN totals ON totals._o = {order} CROSS JOIN th WHERE o._reason IS NULL)")
-    return f"{kept} ORDER BY {sort}" if ordered else kept
+    return f"{kept} ORDER BY {sort}"
