@@ -75,13 +75,18 @@ def _series(column: pa.ChunkedArray, name: str) -> pd.Series:
     return pd.Series(column.to_pandas(), name=name)
 
 
-def _in_order(kept: pa.Table) -> pd.DataFrame:
+def _in_order(held: list[pa.Table]) -> pd.DataFrame:
     """The kept lines as :func:`~helpers.clean.statements.kept_sql` sorts them (:data:`KEPT_ORDER`), ordered here
     on those keys only (DuckDB's sort would hold every column of every line once more): the same order, since
-    ``(source_file, source_row)`` is unique, DuckDB and Arrow compare text byte by byte and put missing keys last."""
+    ``(source_file, source_row)`` is unique, DuckDB and Arrow compare text byte by byte and put missing keys last.
+    Column by column, each unsorted column let go once its sorted copy is made (the lines held once, not twice):
+    ``held`` holds the only reference to the table, taken out of it here."""
+    kept = held.pop()
     keys = [(name, "ascending", "at_end") for name in KEPT_ORDER if name in kept.column_names]
     order = pc.sort_indices(kept.select([name for name, *_ in keys]), sort_keys=keys)
-    return pd.DataFrame({name: _series(kept.column(name).take(order), name) for name in kept.column_names})
+    columns = dict(zip(kept.column_names, kept.columns))
+    del kept
+    return pd.DataFrame({name: _series(columns.pop(name).take(order), name) for name in list(columns)})
 
 
 def _flag_extreme(con, kept: pa.Table, extreme_factor: float, quantile: float) -> pa.Table:
@@ -142,14 +147,13 @@ def clean_frame(df: pd.DataFrame, *, test_accounts: Iterable[str] = (), test_id_
         con.register("log", table)
         outcome = clean_views(con, test_accounts=test_accounts, test_id_pattern=test_id_pattern, returns=returns,
                               date_formats=date_formats, currency=currency)
-        bad = con.sql("SELECT _pos, _reason AS reason, _detail AS detail FROM outcome "
-                      "WHERE _reason IS NOT NULL ORDER BY _pos").to_arrow_table()  # first: few rows, then the many
+        bad = con.sql(f"SELECT log._pos, r.reason, r.detail FROM log JOIN ({outcome.found}) r "
+                      "USING (source_file, source_row) ORDER BY _pos").to_arrow_table()  # few rows, then the many
         kept = con.sql(kept_sql(outcome.cols, outcome.padded, extreme_factor, quantile, ordered=False)).to_arrow_table()
-        kept = _flag_extreme(con, kept, extreme_factor, quantile)
+        kept = [_flag_extreme(con, kept, extreme_factor, quantile)]  # a list: _in_order gets the only reference
     finally:
         con.close()
     clean = _in_order(kept)
-    del kept
     marks = [m for m in ACQUISITION_MARKS if m in work.columns]  # a mark's text is the row's detail
     quarantine = work.take(bad.column("_pos").to_numpy()).drop(columns=marks).reset_index(drop=True)
     for col in quarantine.columns:

@@ -274,8 +274,7 @@ class Outcome:
     """What :func:`clean_views` leaves on a connection: the view ``outcome`` (every row of ``log`` with its
     parsed values, ``_reason``/``_detail`` where it goes to quarantine, ``_amount``/``_returned`` where kept),
     the canonical columns ``cols`` of the log and their ``types`` (of the view ``canon``), the id columns holding
-    padded values (``padded``) and ``found``, SQL of the reason of every quarantined row."""
-
+    padded values (``padded``) and ``found``, SQL of the lineage, reason and detail of every quarantined row."""
     cols: list[str]
     types: dict[str, str]
     padded: dict[str, bool]
@@ -346,6 +345,7 @@ def clean_views(con, *, test_accounts: Iterable[str] = (), test_id_pattern: Any 
                            f"FROM (SELECT p.*, d.source_row IS NOT NULL AS _dup FROM parsed p "
                            f"LEFT JOIN _dups d USING (source_file, source_row)) src) WHERE reason IS NOT NULL",
                       "clean 1/3: rules (duplicates, ids, dates, amounts, status)", disable=quiet)
+    rejected = "source_file, source_row, reason, detail"
     if returns == "net" and _net(con, cols):
         con.execute("CREATE TEMP VIEW outcome AS SELECT p.*, coalesce(b.reason, n.reason) AS _reason, "
                     "CASE WHEN b.reason IS NULL THEN n.detail ELSE b.detail END AS _detail, "
@@ -353,12 +353,12 @@ def clean_views(con, *, test_accounts: Iterable[str] = (), test_id_pattern: Any 
                     "ELSE p._amt6 END AS _amount, coalesce(n.returned_amount, CAST(0 AS DOUBLE)) AS _returned "
                     "FROM parsed p LEFT JOIN bad b USING (source_file, source_row) "
                     "LEFT JOIN netted n USING (source_file, source_row)")
-        found = "SELECT reason FROM bad UNION ALL SELECT reason FROM netted WHERE reason IS NOT NULL"
+        found = f"SELECT {rejected} FROM bad UNION ALL SELECT {rejected} FROM netted WHERE reason IS NOT NULL"
     else:
         con.execute("CREATE TEMP VIEW outcome AS SELECT p.*, b.reason AS _reason, b.detail AS _detail, "
                     "CASE WHEN p._ret THEN -abs(p._amt6) ELSE p._amt6 END AS _amount, "
                     "CAST(0 AS DOUBLE) AS _returned FROM parsed p LEFT JOIN bad b USING (source_file, source_row)")
-        found = "SELECT reason FROM bad"
+        found = f"SELECT {rejected} FROM bad"
     return Outcome(cols=cols, types=types, padded=padded, found=found)
 
 
