@@ -31,6 +31,11 @@ _TEXT_TYPES = (pa.string(), pa.large_string(), pa.string_view())
 #: build and join) when it is shorter than :data:`~helpers.clean.parse.DISTINCT_MIN_ROWS` rows or at least this
 #: share of its first 20,000 values differ (times to the second: nearly all).
 ROW_BY_ROW = 0.5
+#: DuckDB threads for a table in memory (a large log, :func:`helpers.clean.clean_log`, gets them all): its queries
+#: are short scans, and on a shared machine a second thread waits on the first more than it works (1M lines on 2
+#: busy cores: cleaning 1.4–2.3 s with one thread, 1.6–3.7 s with two); one thread also sums order totals in a
+#: fixed order.
+THREADS = 1
 
 
 def row_checks(work: pd.DataFrame, date_formats: Iterable[str] = DATE_FORMATS, currency: str | None = None,
@@ -140,7 +145,7 @@ def clean_frame(df: pd.DataFrame, *, test_accounts: Iterable[str] = (), test_id_
     for name, values in row_checks(work, date_formats, currency).items():
         table = table.append_column(name, pa.Array.from_pandas(values))
     pa.default_memory_pool().release_unused()  # the checks' temporaries
-    con = connect()
+    con = connect(threads=THREADS)
     try:
         con.execute("SET preserve_insertion_order = true")  # results come back in their ORDER BY
         con.execute("SET arrow_large_buffer_size = true")  # text as pandas holds it (large_string): no copy
