@@ -5,9 +5,9 @@ DuckDB connection as an Arrow table, without a copy, under the name ``log``, wit
 and, for a short table or a column of mostly distinct values (times), its value check's outcome row by row
 (:func:`row_checks`: the same pandas checks, no map of distinct values to join). Then
 :func:`helpers.clean.statements.clean_views` runs the rules on it, the same statements as for a large log, and
-two results come back as Arrow: the kept lines (:func:`helpers.clean.statements.kept_sql`: columns, order,
-extreme flags) and the position, reason and detail of each quarantined row. The quarantine holds the input's
-rows as they were given (raw values as text, in input order): nothing is rewritten on its way there.
+two results come back as Arrow: the kept lines (:func:`helpers.clean.statements.kept_sql`, one scan; flagged and
+ordered here, by the same rules) and the position, reason and detail of each quarantined row. The quarantine holds
+the input's rows as they were given (raw values as text, in input order): nothing is rewritten on its way there.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ _TEXT_TYPES = (pa.string(), pa.large_string(), pa.string_view())
 ROW_BY_ROW = 0.5
 #: DuckDB threads for a table in memory (a large log, :func:`helpers.clean.clean_log`, gets them all): its queries
 #: are short scans, and on a shared machine a second thread waits on the first more than it works (1M lines on 2
-#: busy cores: cleaning 1.4–2.3 s with one thread, 1.6–3.7 s with two); one thread also sums order totals in a
-#: fixed order.
+#: busy cores: cleaning 1.4–3.3 s, median 1.6, with one thread; 1.6–3.7 s, median 3.0, with two); one thread also
+#: sums order totals in a fixed order.
 THREADS = 1
 
 
