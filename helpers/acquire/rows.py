@@ -57,9 +57,14 @@ def empty_rows(frame: pd.DataFrame) -> pd.Series:
     for j in range(frame.shape[1]):
         if not len(doubt):
             break
-        values = frame.iloc[doubt, j]
-        text = _stripped(values)
-        held = values.notna().to_numpy() if text is None else text.fillna("").ne("").to_numpy(dtype=bool)
+        values = frame.iloc[:, j] if len(doubt) == len(frame) else frame.iloc[doubt, j]  # no copy of a whole column
+        arrow = _arrow_text(values)
+        if arrow is not None:  # blank in Arrow, no stripped copy (utf8_is_space: the characters strip() strips)
+            held = ~pc.fill_null(pc.or_(pc.equal(arrow, ""), pc.utf8_is_space(arrow)), True).to_numpy(
+                zero_copy_only=False)
+        else:
+            text = _stripped(values)
+            held = values.notna().to_numpy() if text is None else text.fillna("").ne("").to_numpy(dtype=bool)
         doubt = doubt[~held]
     empty[doubt] = True
     return pd.Series(empty, index=frame.index)

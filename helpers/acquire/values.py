@@ -72,7 +72,8 @@ def normalise_ids(out: pd.DataFrame) -> list[str]:
             new[wide] = [clean_cell(v) for v in values[wide]]
         seen = np.union1d(rest, np.flatnonzero(wide))
         changed = int((new.iloc[seen].fillna("") != values.iloc[seen].str.strip(" \t").fillna("")).sum())
-        out[column] = new.mask(new == "")
+        blank = (new == "").fillna(False)
+        out[column] = new.mask(blank) if blank.any() else new  # no copy of the column when none is blank
         if changed:
             notes.append(f"{column}: {changed} value(s) held full-width characters, zero-width or no-break spaces, "
                          f"normalised so that one id is one id (Unicode NFKC, invisible characters removed, "

@@ -5,9 +5,9 @@ DuckDB connection as an Arrow table, without a copy, under the name ``log``, wit
 and, for a short table or a column of mostly distinct values (times), its value check's outcome row by row
 (:func:`row_checks`: the same pandas checks, no map of distinct values to join). Then
 :func:`helpers.clean.statements.clean_views` runs the rules on it, the same statements as for a large log, and
-two results come back as Arrow: the kept lines (:func:`helpers.clean.statements.kept_sql`: columns, order,
-extreme flags) and the position, reason and detail of each quarantined row. The quarantine holds the input's
-rows as they were given (raw values as text, in input order): nothing is rewritten on its way there.
+two results come back as Arrow: the kept lines (:func:`helpers.clean.statements.kept_sql`, one scan; flagged and
+ordered here, by the same rules) and the position, reason and detail of each quarantined row. The quarantine holds
+the input's rows as they were given (raw values as text, in input order): nothing is rewritten on its way there.
 """
 
 from __future__ import annotations
@@ -24,13 +24,18 @@ from ..engines import connect
 from ..errors import DataError
 from ..schema import ACQUISITION_MARKS, CANONICAL, DATE_FORMATS, LINEAGE
 from .parse import DISTINCT_MIN_ROWS, MixedCurrencies, value_checks
-from .statements import KEPT_ORDER, clean_views, kept_sql
+from .statements import EXTREME_FLAG, KEPT_ORDER, clean_views, extreme_totals_sql, kept_sql
 
 _TEXT_TYPES = (pa.string(), pa.large_string(), pa.string_view())
 #: A column is checked row by row (its outcome handed to DuckDB with the rows, no map of distinct values to
 #: build and join) when it is shorter than :data:`~helpers.clean.parse.DISTINCT_MIN_ROWS` rows or at least this
 #: share of its first 20,000 values differ (times to the second: nearly all).
 ROW_BY_ROW = 0.5
+#: DuckDB threads for a table in memory (a large log, :func:`helpers.clean.clean_log`, gets them all): its queries
+#: are short scans, and on a shared machine a second thread waits on the first more than it works (1M lines on 2
+#: busy cores: cleaning 1.4–3.3 s, median 1.6, with one thread; 1.6–3.7 s, median 3.0, with two); one thread also
+#: sums order totals in a fixed order.
+THREADS = 1
 
 
 def row_checks(work: pd.DataFrame, date_formats: Iterable[str] = DATE_FORMATS, currency: str | None = None,
@@ -75,13 +80,32 @@ def _series(column: pa.ChunkedArray, name: str) -> pd.Series:
     return pd.Series(column.to_pandas(), name=name)
 
 
-def _in_order(kept: pa.Table) -> pd.DataFrame:
+def _in_order(held: list[pa.Table]) -> pd.DataFrame:
     """The kept lines as :func:`~helpers.clean.statements.kept_sql` sorts them (:data:`KEPT_ORDER`), ordered here
     on those keys only (DuckDB's sort would hold every column of every line once more): the same order, since
-    ``(source_file, source_row)`` is unique, DuckDB and Arrow compare text byte by byte and put missing keys last."""
+    ``(source_file, source_row)`` is unique, DuckDB and Arrow compare text byte by byte and put missing keys last.
+    Column by column, each unsorted column let go once its sorted copy is made (the lines held once, not twice):
+    ``held`` holds the only reference to the table, taken out of it here."""
+    kept = held.pop()
     keys = [(name, "ascending", "at_end") for name in KEPT_ORDER if name in kept.column_names]
     order = pc.sort_indices(kept.select([name for name, *_ in keys]), sort_keys=keys)
-    return pd.DataFrame({name: _series(kept.column(name).take(order), name) for name in kept.column_names})
+    columns = dict(zip(kept.column_names, kept.columns))
+    del kept
+    return pd.DataFrame({name: _series(columns.pop(name).take(order), name) for name in list(columns)})
+
+
+def _flag_extreme(con, kept: pa.Table, extreme_factor: float, quantile: float) -> pa.Table:
+    """``kept`` (the kept lines, fetched) with ``flag_extreme``: the cleaning's extreme-order rule
+    (:func:`~helpers.clean.statements.extreme_totals_sql`, :data:`~helpers.clean.statements.EXTREME_FLAG`: order
+    totals of ``amount`` by stripped ``order_id`` over the kept lines, dataset currency) run on the fetched
+    ``order_id`` and ``amount``, so ``outcome`` is evaluated once; a line is flagged when its order is."""
+    con.register("_kept", kept.select(["order_id", "amount"]))
+    flagged = con.sql(f"WITH {extreme_totals_sql('_kept', 'order_id', 'amount', 'TRUE', extreme_factor, quantile)} "
+                      f"SELECT _o FROM totals CROSS JOIN th WHERE {EXTREME_FLAG}").to_arrow_table().column(0)
+    con.unregister("_kept")
+    order = kept.column("order_id")
+    flag = pc.is_in(order, value_set=flagged.combine_chunks().cast(order.type))  # no order id: in no order
+    return kept.append_column("flag_extreme", flag)
 
 
 def _refuse_repeated_lineage(work: pd.DataFrame) -> None:
@@ -121,20 +145,20 @@ def clean_frame(df: pd.DataFrame, *, test_accounts: Iterable[str] = (), test_id_
     for name, values in row_checks(work, date_formats, currency).items():
         table = table.append_column(name, pa.Array.from_pandas(values))
     pa.default_memory_pool().release_unused()  # the checks' temporaries
-    con = connect()
+    con = connect(threads=THREADS)
     try:
         con.execute("SET preserve_insertion_order = true")  # results come back in their ORDER BY
         con.execute("SET arrow_large_buffer_size = true")  # text as pandas holds it (large_string): no copy
         con.register("log", table)
         outcome = clean_views(con, test_accounts=test_accounts, test_id_pattern=test_id_pattern, returns=returns,
                               date_formats=date_formats, currency=currency)
-        bad = con.sql("SELECT _pos, _reason AS reason, _detail AS detail FROM outcome "
-                      "WHERE _reason IS NOT NULL ORDER BY _pos").to_arrow_table()  # first: few rows, then the many
+        bad = con.sql(f"SELECT log._pos, r.reason, r.detail FROM log JOIN ({outcome.found}) r "
+                      "USING (source_file, source_row) ORDER BY _pos").to_arrow_table()  # few rows, then the many
         kept = con.sql(kept_sql(outcome.cols, outcome.padded, extreme_factor, quantile, ordered=False)).to_arrow_table()
+        kept = [_flag_extreme(con, kept, extreme_factor, quantile)]  # a list: _in_order gets the only reference
     finally:
         con.close()
     clean = _in_order(kept)
-    del kept
     marks = [m for m in ACQUISITION_MARKS if m in work.columns]  # a mark's text is the row's detail
     quarantine = work.take(bad.column("_pos").to_numpy()).drop(columns=marks).reset_index(drop=True)
     for col in quarantine.columns:

@@ -94,7 +94,7 @@ def _parse_timestamps(values: pd.Series, formats: Iterable[str] = DATE_FORMATS) 
     if is_dt.any():
         out[is_dt] = _as_ns(pd.to_datetime(values[is_dt].astype(object), errors="coerce")).to_numpy()  # 9999: NaT
     at = np.flatnonzero(~is_dt & values.notna().to_numpy(dtype=bool))
-    text = nfkc(values.iloc[at].astype("string")).str.strip()
+    text = nfkc((values if len(at) == len(values) else values.iloc[at]).astype("string")).str.strip()
     if has_odd_spaces(text):  # other white space than single spaces
         text = text.str.replace(SPACES, " ", regex=True)
     remaining = text

@@ -274,8 +274,7 @@ class Outcome:
     """What :func:`clean_views` leaves on a connection: the view ``outcome`` (every row of ``log`` with its
     parsed values, ``_reason``/``_detail`` where it goes to quarantine, ``_amount``/``_returned`` where kept),
     the canonical columns ``cols`` of the log and their ``types`` (of the view ``canon``), the id columns holding
-    padded values (``padded``) and ``found``, SQL of the reason of every quarantined row."""
-
+    padded values (``padded``) and ``found``, SQL of the lineage, reason and detail of every quarantined row."""
     cols: list[str]
     types: dict[str, str]
     padded: dict[str, bool]
@@ -346,6 +345,7 @@ def clean_views(con, *, test_accounts: Iterable[str] = (), test_id_pattern: Any 
                            f"FROM (SELECT p.*, d.source_row IS NOT NULL AS _dup FROM parsed p "
                            f"LEFT JOIN _dups d USING (source_file, source_row)) src) WHERE reason IS NOT NULL",
                       "clean 1/3: rules (duplicates, ids, dates, amounts, status)", disable=quiet)
+    rejected = "source_file, source_row, reason, detail"
     if returns == "net" and _net(con, cols):
         con.execute("CREATE TEMP VIEW outcome AS SELECT p.*, coalesce(b.reason, n.reason) AS _reason, "
                     "CASE WHEN b.reason IS NULL THEN n.detail ELSE b.detail END AS _detail, "
@@ -353,12 +353,12 @@ def clean_views(con, *, test_accounts: Iterable[str] = (), test_id_pattern: Any 
                     "ELSE p._amt6 END AS _amount, coalesce(n.returned_amount, CAST(0 AS DOUBLE)) AS _returned "
                     "FROM parsed p LEFT JOIN bad b USING (source_file, source_row) "
                     "LEFT JOIN netted n USING (source_file, source_row)")
-        found = "SELECT reason FROM bad UNION ALL SELECT reason FROM netted WHERE reason IS NOT NULL"
+        found = f"SELECT {rejected} FROM bad UNION ALL SELECT {rejected} FROM netted WHERE reason IS NOT NULL"
     else:
         con.execute("CREATE TEMP VIEW outcome AS SELECT p.*, b.reason AS _reason, b.detail AS _detail, "
                     "CASE WHEN p._ret THEN -abs(p._amt6) ELSE p._amt6 END AS _amount, "
                     "CAST(0 AS DOUBLE) AS _returned FROM parsed p LEFT JOIN bad b USING (source_file, source_row)")
-        found = "SELECT reason FROM bad"
+        found = f"SELECT {rejected} FROM bad"
     return Outcome(cols=cols, types=types, padded=padded, found=found)
 
 
@@ -422,20 +422,20 @@ def kept_sql(cols: list[str], padded: dict[str, bool], extreme_factor: float, qu
     """SQL of the kept lines of ``outcome`` (:func:`clean_views`): the canonical columns (``timestamp`` parsed,
     ``amount`` in the dataset's currency, text stripped), lineage, ``status``, ``returned_amount`` and
     ``flag_extreme`` (the lines of an order whose total exceeds ``extreme_factor`` × the ``quantile`` of order
-    totals, :func:`helpers.clean.flag_extreme_orders`), sorted by :data:`KEPT_ORDER` (unsorted: ``ordered=False``)."""
+    totals, :func:`helpers.clean.flag_extreme_orders`), sorted by :data:`KEPT_ORDER`; ``ordered=False``: one scan of
+    ``outcome``, unsorted, no ``flag_extreme`` (the caller flags the fetched lines: :func:`extreme_totals_sql`)."""
     status = "CASE WHEN o._ret THEN 'returned' ELSE 'completed' END AS status"
     special = {"customer_id": "o._cid AS customer_id", "timestamp": 'o._ts AS "timestamp"',
                "amount": "o._amount AS amount", "status": status,
                **{c: f"o.{sql_ident('_v_' + c)} AS {sql_ident(c)}" for c in ("quantity", *_LABELS)}}
     select = [special.get(c) or (f"{_strip('o.' + sql_ident(c), padded.get(c, False))} AS {sql_ident(c)}"
-                                 if c in TEXT_COLUMNS
-                                 else f"o.{sql_ident(c)}") for c in cols]
-    select += ["o.source_file", "o.source_row"] + ([] if "status" in cols else [status])
-    select.append("o._returned AS returned_amount")
+                                 if c in TEXT_COLUMNS else f"o.{sql_ident(c)}") for c in cols]
+    select += ["o.source_file", "o.source_row", *([] if "status" in cols else [status]), "o._returned AS returned_amount"]
+    if not ordered:
+        return f"SELECT {', '.join(select)} FROM outcome o WHERE o._reason IS NULL"
     order = _strip('o."order_id"', padded.get("order_id", False)) if "order_id" in cols else "NULL"
-    # the order totals from a scan of their own (few rows), joined to the lines as they stream: never held twice
     sort = ", ".join(sql_ident(c) for c in KEPT_ORDER if c != "order_id" or c in cols)
     kept = (f"WITH {extreme_totals_sql('outcome o', order, 'o._amount', 'o._reason IS NULL', extreme_factor, quantile)} "
             f"SELECT * FROM (SELECT {', '.join(select)}, {EXTREME_FLAG} AS flag_extreme FROM outcome o "
             f"LEFT JOIN totals ON totals._o = {order} CROSS JOIN th WHERE o._reason IS NULL)")
-    return f"{kept} ORDER BY {sort}" if ordered else kept
+    return f"{kept} ORDER BY {sort}"
