@@ -41,6 +41,9 @@ from .units import MONTH_DAYS, as_timestamp, last_day_of_period, make_unit, peri
 from .value import SCORE_ROW_BYTES, fit_attrs, fit_for_scoring, score_with_models
 
 SCORE_COLUMNS = ["p_alive", "expected_purchases", "expected_spend", "clv"]
+#: What :func:`score_population` hands back of every customer (~45 bytes each in pandas, 1.1 GiB at 26M customers):
+#: what the notebook's totals, concentration, funnel and top customers need; the rest is in ``clv.parquet``.
+EVERYONE_COLUMNS = ["customer_id", "p_alive", "expected_purchases", "clv"]
 #: Chunks of customers scored at once, in threads: scipy's hypergeometric function (most of a score's cost) lets go
 #: of Python's lock, so two cores score two chunks side by side.
 SCORING_THREADS = 2
@@ -53,10 +56,11 @@ def score_population(dataset: str, log: pd.DataFrame | ParquetLog, summary: pd.D
     """Score every customer of ``log`` with the models :func:`~helpers.clv.score_customers` fitted on ``summary``
     (the analysis sample's summary, with the same ``model``, ``max_fit_customers`` and ``seed``: the fit is
     repeated and checked against ``scores.attrs``), write ``clv.parquet`` and its sidecar for ``dataset`` (as
-    :func:`~helpers.clv.write_scores` does, plus ``analysed_customers``: the sample's size), and return the
-    written table: ``customer_id, frequency, recency, T, monetary_value, p_alive, expected_purchases,
-    expected_spend, clv`` for every customer (:func:`helpers.store.load_clv`: one row each, sorted by customer id,
-    about 90 bytes a customer in pandas; ``attrs``: the sidecar).
+    :func:`~helpers.clv.write_scores` does, plus ``analysed_customers``: the sample's size), and return
+    :data:`EVERYONE_COLUMNS` of every customer (:func:`helpers.store.load_clv`: one row each, sorted by customer id;
+    ``attrs``: the sidecar). The written ``clv.parquet`` holds ``customer_id, frequency, recency, T, monetary_value,
+    p_alive, expected_purchases, expected_spend, clv``; :func:`~helpers.clv.top_customers` reads the history of the
+    few it shows from there.
 
     ``summary`` states the unit, the observation end and the time zone (``attrs``, as
     :func:`~helpers.clv.rfm_summary` writes them); the whole log is summarised to the same end.
@@ -72,7 +76,7 @@ def score_population(dataset: str, log: pd.DataFrame | ParquetLog, summary: pd.D
                                                         seed=seed)
     attrs = fit_attrs(tm, sm, fit_on, spend_on, horizon, time_unit, discount_rate)
     for key in ("transaction_params", "spend_params", "horizon", "discount_rate_annual"):
-        if key in scores.attrs and scores.attrs[key] != attrs[key]:
+        if scores.attrs.get(key) != attrs[key]:  # a key missing from the scores' attrs is no match either
             raise ValueError(f"the models fitted here give {key} = {attrs[key]}, the scores were made with "
                              f"{scores.attrs[key]}: pass the model, max_fit_customers and seed the scores used")
     unit = make_unit(summary.attrs["time_unit"], summary.attrs["time_scaler"],
@@ -90,8 +94,12 @@ def score_population(dataset: str, log: pd.DataFrame | ParquetLog, summary: pd.D
                                    last_day_of_period(end, str(unit.unit)), refunds)
         run_with_progress(con, f"COPY ({sql}) TO {sql_str(periods_path.as_posix())} (FORMAT parquet)",
                           "purchase periods of every customer (DuckDB)")
+    except BaseException:
+        periods_path.unlink(missing_ok=True)  # a COPY that failed half-way
+        raise
     finally:
         con.close()
+
     def scored(batch: pa.RecordBatch) -> tuple[pa.Table, int]:
         per = batch.to_pandas()
         check_period_values(per, src, "customer_id", "timestamp", monetary_value_col)
@@ -125,14 +133,17 @@ def score_population(dataset: str, log: pd.DataFrame | ParquetLog, summary: pd.D
             empty = pd.DataFrame({c: pd.Series(dtype="string" if c == "customer_id" else float)
                                   for c in SUMMARY_COLUMNS + SCORE_COLUMNS})
             pq.write_table(pa.Table.from_pandas(empty, preserve_index=False), out_path)
-    finally:
+        kept = {k: v for k, v in summary.attrs.items() if isinstance(v, (str, int, float)) or v is None}
+        if writer is not None:
+            writer.close()
+            writer = None
+        save_customer_file(dataset, "clv", out_path, {**kept, "refund_only_customers": refund_only, **scores.attrs,
+                                                      **attrs, "analysed_customers": len(summary), **notes})
+    finally:  # nothing half-written stays behind, whatever failed
         if writer is not None:
             writer.close()
         periods_path.unlink(missing_ok=True)
-    kept = {k: v for k, v in summary.attrs.items() if isinstance(v, (str, int, float)) or v is None}
-    meta = {**kept, "refund_only_customers": refund_only, **scores.attrs, **attrs,
-            "analysed_customers": len(summary), **notes}
-    save_customer_file(dataset, "clv", out_path, meta)
-    everyone = load_clv(dataset)
+        out_path.unlink(missing_ok=True)
+    everyone = load_clv(dataset, columns=EVERYONE_COLUMNS)
     pa.default_memory_pool().release_unused()  # the chunks' and the read's Arrow buffers, kept by the pool otherwise
     return everyone

@@ -86,9 +86,17 @@ def fit_summary_table(models: Models) -> pd.DataFrame:
 
 def top_customers(scores: pd.DataFrame, summary: pd.DataFrame | None = None, n: int = 10) -> pd.DataFrame:
     """The ``n`` customers with the highest CLV, with their history (ids as in the data: member
-    numbers, no personal data). ``summary=None``: ``scores`` carries the history too (``clv.parquet``'s table)."""
+    numbers, no personal data). ``summary=None``: ``scores`` carries the history too (``clv.parquet``'s table), or is
+    :func:`~helpers.clv.score_population`'s table of every customer without it, whose ``n`` rows are then read whole
+    from the store (``attrs["dataset"]``)."""
     table = scores if summary is None else summary.join(scores.drop(columns="customer_id"), how="inner")
+    value = table["clv"].to_numpy(dtype=float, na_value=np.nan)
+    if len(value) > n > 0 and not np.isnan(value).any():  # sort only the customers at or above the n-th CLV: the
+        table = table.loc[value >= np.partition(value, len(value) - n)[len(value) - n]]  # same rows, ties in order
     table = table.sort_values("clv", ascending=False, kind="stable").head(n).reset_index(drop=True)
+    if summary is None and "frequency" not in table.columns and scores.attrs.get("dataset"):
+        rows = store.load_clv(scores.attrs["dataset"], customers=table["customer_id"])
+        table = table[["customer_id"]].merge(rows, on="customer_id", how="left")  # in the order of the ranking
     table.insert(0, "rank", range(1, len(table) + 1))
     return table
 
@@ -110,17 +118,18 @@ def count_claim(clean: pd.DataFrame | ParquetLog, modelled: pd.DataFrame, *, exp
     def isin(values: pa.Array, others: pa.Array) -> np.ndarray:
         return pc.is_in(values, value_set=others).to_numpy(zero_copy_only=False)
 
-    scored = ids(modelled)
+    scored = ids(modelled) if not isinstance(clean, ParquetLog) else pa.array(  # (unique by the store's contract;
+        modelled[customer_id_col].dropna().astype(str), type=pa.large_string())  # DuckDB counts them distinct)
     test_ids = pa.array(sorted({str(t) for t in test_accounts}), type=pa.large_string())
     export = None if export_customers is None else ids(export_customers)
     real = None if export is None else export.filter(pa.array(~isin(export, test_ids)))
     if isinstance(clean, ParquetLog):  # a log on disk: DuckDB counts, its ids never reach Python
-        n_kept, unscored, without = _log_counts(clean, scored, real, customer_id_col)
+        n_kept, n_scored, unscored, without = _log_counts(clean, scored, real, customer_id_col)
     else:
         kept = ids(clean)
-        n_kept, unscored = len(kept), int((~isin(kept, scored)).sum())
+        n_kept, n_scored, unscored = len(kept), len(scored), int((~isin(kept, scored)).sum())
         without = None if real is None else int((~isin(real, kept)).sum())
-    numbers: dict = {"with_kept_purchase": n_kept, "modelled": len(scored)}
+    numbers: dict = {"with_kept_purchase": n_kept, "modelled": n_scored}
     parts = []
     if export is not None:
         tests = len(export) - len(real)
@@ -135,8 +144,8 @@ def count_claim(clean: pd.DataFrame | ParquetLog, modelled: pd.DataFrame, *, exp
     parts.append(tr("{n:,} have a purchase kept by cleaning (the other {d:,} had every order quarantined: cancelled, "
                     "returned, duplicates …)", n=n_kept, d=lost) if lost > 0
                  else tr("{n:,} have a purchase kept by cleaning", n=n_kept))
-    same = unscored == 0 and len(scored) == n_kept
-    parts.append(tr("{n:,} are modelled", n=len(scored))
+    same = unscored == 0 and n_scored == n_kept
+    parts.append(tr("{n:,} are modelled", n=n_scored)
                  + (tr(" (every customer with a kept purchase)") if same else
                     tr(" ({d:,} customers with a kept purchase are not)", d=unscored)))
     zh = get_language() == "zh"
@@ -182,21 +191,23 @@ def flagged_top_claim(scores: pd.DataFrame, clean: pd.DataFrame, currency: str =
 
 
 def _log_counts(log: ParquetLog, scored: pa.Array, real: pa.Array | None, customer_id_col: str) -> tuple:
-    """(customers with a line in ``log``, those of them not in ``scored``, ``real`` export ids with no line), by
-    DuckDB anti-joins over the log's distinct ids as text (``None`` for the last without an export)."""
+    """(customers with a line in ``log``, distinct ``scored`` ids, the log's customers not in ``scored``, ``real``
+    export ids with no line), by DuckDB anti-joins over the log's distinct ids as text (missing ids are not customers;
+    ``None`` for the last without an export)."""
     con = log.connect()
     try:
         con.register("scored", pa.table({"id": scored}))
         con.register("exported", pa.table({"id": real if real is not None else pa.array([], pa.large_string())}))
-        kept = f"(SELECT DISTINCT CAST({sql_ident(customer_id_col)} AS VARCHAR) AS id FROM log)"
-        sql = (f"WITH kept AS {kept} SELECT (SELECT count(*) FROM kept), "
+        kept = (f"(SELECT DISTINCT CAST({sql_ident(customer_id_col)} AS VARCHAR) AS id FROM log "
+                f"WHERE {sql_ident(customer_id_col)} IS NOT NULL)")
+        sql = (f"WITH kept AS {kept} SELECT (SELECT count(*) FROM kept), (SELECT count(DISTINCT id) FROM scored), "
                f"(SELECT count(*) FROM kept ANTI JOIN scored USING (id)), "
                f"(SELECT count(*) FROM exported ANTI JOIN kept USING (id))")
-        n_kept, unscored, without = run_with_progress(con, sql, f"customers of {log.rows:,} lines (DuckDB)",
-                                                      fetch="all", disable=log.rows <= LARGE_ROWS)[0]
+        n_kept, n_scored, unscored, without = run_with_progress(
+            con, sql, f"customers of {log.rows:,} lines (DuckDB)", fetch="all", disable=log.rows <= LARGE_ROWS)[0]
     finally:
         con.close()
-    return int(n_kept), int(unscored), None if real is None else int(without)
+    return int(n_kept), int(n_scored), int(unscored), None if real is None else int(without)
 
 
 def dataset_count_claim(dataset: str, scores: pd.DataFrame | None = None) -> tuple[str, dict]:
