@@ -299,3 +299,5 @@ EMAIL_PATTERN = r"[\w.+-]+@[\w-]+\.[\w.-]+"
 
 #: The per-customer summary's columns, PyMC-Marketing's names (``clv.rfm_summary``).
 SUMMARY_COLUMNS = ["customer_id", "frequency", "recency", "T", "monetary_value"]
+#: The CLV scores' columns beside the summary's in ``clv.parquet`` (``clv.score_customers``, ``clv.score_population``).
+SCORE_COLUMNS = ["p_alive", "expected_purchases", "expected_spend", "clv"]

@@ -182,3 +182,14 @@ def test_columns_and_schemes_it_cannot_compute_are_refused_before_anything_is_re
         segment.population_segments(DATASET, world["log"], None, KEEP + ["last_channel"], **args)
     with pytest.raises(ValueError, match="rfm99"):
         segment.population_segments(DATASET, world["log"], None, KEEP, scheme="rfm99", **args)
+
+
+def test_abc_codes_refuse_what_abc_classes_refuses():
+    from helpers.segment.abc import abc_class_codes
+
+    assert abc_class_codes(np.array([1.0, 3.0, 0.0])).tolist() == [0, 0, 2]  # 3 → 75%, 1 crosses 80%: A; 0: C
+    for values, cutoffs, error in ((np.zeros(3), (0.8, 0.95), DataError), (np.array([1.0, -1.0]), (0.8, 0.95), DataError),
+                                   (np.array([1.0, np.nan]), (0.8, 0.95), DataError),
+                                   (np.array([1.0, 2.0]), (0.95, 0.8), ValueError)):
+        with pytest.raises(error):
+            abc_class_codes(values, cutoffs)

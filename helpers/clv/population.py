@@ -33,14 +33,13 @@ from tqdm.auto import tqdm
 from .. import paths
 from ..engines import chunk_rows, connect, run_with_progress, sql_str
 from ..largelog import LARGE_CUSTOMERS, ParquetLog
-from ..schema import SUMMARY_COLUMNS
+from ..schema import SCORE_COLUMNS, SUMMARY_COLUMNS
 from ..store import load_clv, save_customer_file
 from .sql import customer_periods_sql, duckdb_source, has_refunds_sql
 from .summary import check_period_values, summary_from_periods
 from .units import MONTH_DAYS, as_timestamp, last_day_of_period, make_unit, period_start
 from .value import SCORE_ROW_BYTES, fit_attrs, fit_for_scoring, score_with_models
 
-SCORE_COLUMNS = ["p_alive", "expected_purchases", "expected_spend", "clv"]
 #: What :func:`score_population` hands back of every customer (~45 bytes each in pandas, 1.1 GiB at 26M customers):
 #: what the notebook's totals, concentration, funnel and top customers need; the rest is in ``clv.parquet``.
 EVERYONE_COLUMNS = ["customer_id", "p_alive", "expected_purchases", "clv"]

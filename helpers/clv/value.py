@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..engines import chunk_rows
 from ..largelog import progress
-from ..schema import SUMMARY_COLUMNS
+from ..schema import SCORE_COLUMNS, SUMMARY_COLUMNS
 from ..store import save_clv
 from .models import MODELS, find_model
 from .models.base import TransactionModel, aggregate_rows, rfm_arrays, summary_column
@@ -327,7 +327,7 @@ def write_scores(dataset: str, summary: pd.DataFrame, scores: pd.DataFrame, **no
     fingerprint of the clean transactions the scores rest on, and refuses repeated customer ids.
     """
     table = summary[SUMMARY_COLUMNS].join(
-        scores[["p_alive", "expected_purchases", "expected_spend", "clv"]], how="inner")
+        scores[SCORE_COLUMNS], how="inner")
     meta = {**{k: v for k, v in summary.attrs.items() if isinstance(v, (str, int, float)) or v is None},
             **scores.attrs, **notes}
     return save_clv(dataset, table, meta)

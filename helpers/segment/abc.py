@@ -83,15 +83,13 @@ def abc_classes(
         Cut-offs not increasing in (0, 1] or not one fewer than the labels.
     """
     cut = [float(c) for c in cutoffs]
-    if len(cut) != len(labels) - 1 or not all(0 < c <= 1 for c in cut) or any(b <= a for a, b in zip(cut, cut[1:])):
-        raise ValueError(f"cutoffs must increase within (0, 1] and be one fewer than labels; got {cutoffs} for {labels}")
+    if len(cut) != len(labels) - 1:
+        raise ValueError(f"cutoffs must be one fewer than labels; got {cutoffs} for {labels}")
     require(customers, [ID, value_col], "abc_classes")
     customer_ids(customers, "abc_classes")
     values = numeric(customers, value_col, "abc_classes")
     total = values.sum()
-    if not total > 0:
-        raise DataError("total value is zero: ABC shares are undefined", column=value_col,
-                        hint="check the value column (all customers have value 0)")
+    checked_total(total, cut, value_col)
     bar = step_bar(len(customers), f"ABC classes by {value_col}", 3)
     order = rank_order(customers[ID], values)
     bar.update()
@@ -118,6 +116,17 @@ def abc_classes(
     return frame
 
 
+def checked_total(total: float, cutoffs: Sequence[float], column: str | None = None) -> None:
+    """Refuse what ABC shares cannot be computed for: cut-offs not increasing within (0, 1] (``ValueError``), a total
+    value that is not above 0 (:class:`DataError`: every share would be 0/0)."""
+    cut = [float(c) for c in cutoffs]
+    if not all(0 < c <= 1 for c in cut) or any(b <= a for a, b in zip(cut, cut[1:])):
+        raise ValueError(f"cutoffs must increase within (0, 1]; got {tuple(cutoffs)}")
+    if not total > 0:
+        raise DataError("total value is zero: ABC shares are undefined", column=column,
+                        hint="check the value column (all customers have value 0)")
+
+
 def ranked_classes(value: np.ndarray, total: float, cutoffs: Sequence[float]) -> tuple[np.ndarray, ...]:
     """The ABC rule of :func:`abc_classes` on values sorted largest first (ties by customer id): ``cum`` (cumulative
     share including each customer), ``block_start`` / ``block_end`` (the share before the customer's tie block and at
@@ -138,8 +147,12 @@ def ranked_classes(value: np.ndarray, total: float, cutoffs: Sequence[float]) ->
 def abc_class_codes(values: np.ndarray, cutoffs: Sequence[float] = (0.80, 0.95)) -> np.ndarray:
     """The class of each customer (0 = A, 1 = B …) by :func:`abc_classes`' rule, from the values alone, given in
     customer-id order (no id column: tied values are ranked in the order given, which is the id order) — e.g. one
-    column of every customer of a large log, as int8 codes (:mod:`helpers.segment.population`)."""
+    column of every customer of a large log, as int8 codes (:mod:`helpers.segment.population`). Refuses what
+    :func:`abc_classes` refuses: missing, infinite or negative values, a total of 0, cut-offs out of order."""
     values = np.asarray(values, dtype=float)
+    if np.isnan(values).any() or (values < 0).any() or np.isinf(values).any():
+        raise DataError("ABC values must be finite and not negative", hint="fill or drop those customers first")
+    checked_total(values.sum(), cutoffs)
     order = rank_order(None, values)
     _, _, _, index = ranked_classes(values[order], values.sum(), cutoffs)
     codes = np.empty(len(values), dtype=np.int8)

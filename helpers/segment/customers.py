@@ -14,6 +14,7 @@ import pandas as pd
 from ..engines import sql_ident
 from ..errors import DataError
 from ..largelog import ParquetLog
+from ..schema import SCORE_COLUMNS
 from .arrays import ID, customer_ids, period_days, require
 
 
@@ -132,7 +133,7 @@ def customer_table(
         if (at_scores < 0).any():
             raise DataError(f"customer {pd.Index(key[at_scores < 0]).sort_values()[0]!r} has no CLV score", column=ID,
                             hint="score the same summary the RFM table was built from")
-        for column in ("p_alive", "expected_purchases", "expected_spend", "clv"):
+        for column in SCORE_COLUMNS:
             if column in scores.columns:
                 out[column] = scores[column].to_numpy(dtype=float)[at_scores]
     if "flag_extreme" in tx.columns:  # flagged lines are few: a large log hands over only those

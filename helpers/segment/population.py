@@ -163,7 +163,8 @@ def population_segments(dataset: str, population: pd.DataFrame | ParquetLog,
                         summarise: Callable[[Any], pd.DataFrame], keep: Sequence[str], *,
                         scores: pd.DataFrame, clusters: CustomerClusters, cluster_profile: pd.DataFrame, q: int = 5,
                         scheme: str = "rfm10", abc_cutoffs: Sequence[float] = (0.80, 0.95),
-                        need_col: str = "n_categories", chunk_customers: int | None = None) -> tuple[Path, int]:
+                        need_col: str = "n_categories", quantiles: tuple[float, float] = (0.5, 0.5),
+                        chunk_customers: int | None = None) -> tuple[Path, int]:
     """Write ``segments.parquet`` of ``dataset`` for every customer of ``population`` (see the module docstring);
     returns its path and the number of customers.
 
@@ -183,6 +184,9 @@ def population_segments(dataset: str, population: pd.DataFrame | ParquetLog,
     q, scheme, abc_cutoffs, need_col
         The notebook's ``n_quantiles``, ``rfm_scheme``, ``abc_cutoffs`` and the needs column of its value × needs
         matrix (``matrix.attrs["need_col"]``).
+    quantiles
+        Where that matrix splits value and needs (``matrix.attrs["value_quantile"]``, ``["need_quantile"]``;
+        :func:`~helpers.segment.value_need.value_need_matrix`), taken over every customer.
     chunk_customers
         Customers per chunk; default: :data:`CUSTOMER_BYTES` a customer in a quarter of the pandas part of the
         memory budget (:func:`helpers.engines.chunk_rows`).
@@ -200,7 +204,7 @@ def population_segments(dataset: str, population: pd.DataFrame | ParquetLog,
     partial = paths.ensure(paths.processed_dir(dataset)) / ".segments.partial.parquet"
     try:
         files = _customer_chunks(dataset, population, summarise, scores, chunk, work)
-        codes, splits = _population_codes(files, q, tuple(abc_cutoffs), need_col)
+        codes, splits = _population_codes(files, q, tuple(abc_cutoffs), need_col, tuple(quantiles))
         names = cluster_profile.set_index("cluster")["name"]
         rows = _write_segments(files, codes, splits, partial, list(keep), clusters=clusters, names=names, q=q,
                                scheme=scheme, need_col=need_col)
@@ -242,8 +246,8 @@ def _column(files: list[Path], column: str, what: str, *, nonnegative: bool = Tr
                                    nonnegative=nonnegative) for f in files])  # checked by chunk: names the customer
 
 
-def _population_codes(files: list[Path], q: int, abc_cutoffs: tuple[float, ...],
-                      need_col: str) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+def _population_codes(files: list[Path], q: int, abc_cutoffs: tuple[float, ...], need_col: str,
+                      quantiles: tuple[float, float]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Step 2: every rule that depends on all customers, over all customers, as int8 codes in id order (scores,
     quartiles, classes) and splits (the 8-class means, the value × needs medians)."""
     codes: dict[str, np.ndarray] = {}
@@ -259,7 +263,7 @@ def _population_codes(files: list[Path], q: int, abc_cutoffs: tuple[float, ...],
     del rfm_values
     codes["abc_revenue"] = abc_class_codes(_column(files, "revenue", "abc_classes"), abc_cutoffs)
     clv = _column(files, "clv", "abc_classes")  # ABC by CLV refuses a negative CLV, as notebook 04 does
-    splits["quadrant"] = quadrant_splits(clv, _column(files, need_col, "value_need_matrix"))
+    splits["quadrant"] = quadrant_splits(clv, _column(files, need_col, "value_need_matrix"), *quantiles)
     codes["abc_clv"] = abc_class_codes(clv, abc_cutoffs)
     return codes, splits
 

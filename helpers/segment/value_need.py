@@ -92,7 +92,8 @@ def value_need_matrix(
     bar.update()
     bar.close()
     out.attrs.update({"value_threshold": tv, "need_threshold": tn, "value_col": value_col, "need_col": need_col,
-                      "need_label": need_label or need_col})
+                      "need_label": need_label or need_col, "value_quantile": value_quantile,
+                      "need_quantile": need_quantile})
     return out
 
 

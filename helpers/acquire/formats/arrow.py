@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -56,22 +57,33 @@ def arrow_frame(text: str, delimiter: str) -> pd.DataFrame | None:
     header = next((record for record in records if record), [])
     if len(header) < 2:  # one column: a line "" is a blank line to the others, an empty value to Arrow
         return None
-    names = [f"c{i}" for i in range(len(header))]
-    try:
-        table = pa_csv.read_csv(
-            pa.py_buffer(data),
-            read_options=pa_csv.ReadOptions(column_names=names, block_size=1 << 24),
-            parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
-            convert_options=pa_csv.ConvertOptions(column_types={n: pa.string() for n in names}, null_values=[""],
-                                                  strings_can_be_null=True, quoted_strings_can_be_null=True))
-    except pa.ArrowInvalid:
+    table = string_table(data, header, delimiter, block_size=1 << 24)
+    if table is None:
         return None
-    if table.num_rows == 0 or [table.column(i)[0].as_py() for i in range(len(names))] != [h or None for h in header]:
-        return None
-    table = table.slice(1)
     if open_quote_at_end(table, text[-TAIL:].rstrip("\r\n").rsplit("\n", 1)[-1], delimiter):
         return None
     return arrow_table_frame(table, header)
+
+
+def string_table(data: Any, header: list[str], delimiter: str, *, block_size: int,
+                 encoding: str | None = None) -> pa.Table | None:
+    """The lines after the header of a delimited file's bytes ``data`` as Arrow string columns (``""`` → null, quoted
+    line breaks kept), read in blocks of ``block_size`` bytes, transcoded from ``encoding`` when given; ``None`` when
+    Arrow cannot read them or its first row is not ``header`` (then the text path decides)."""
+    names = [f"c{i}" for i in range(len(header))]
+    options = pa_csv.ReadOptions(column_names=names, block_size=block_size,
+                                 **({"encoding": encoding} if encoding else {}))
+    try:
+        table = pa_csv.read_csv(
+            pa.py_buffer(data), read_options=options,
+            parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            convert_options=pa_csv.ConvertOptions(column_types={n: pa.string() for n in names}, null_values=[""],
+                                                  strings_can_be_null=True, quoted_strings_can_be_null=True))
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        return None
+    if table.num_rows == 0 or [table.column(i)[0].as_py() for i in range(len(names))] != [h or None for h in header]:
+        return None
+    return table.slice(1)
 
 
 def arrow_table_frame(table: pa.Table, header: list[str]) -> pd.DataFrame:

@@ -24,10 +24,8 @@ import codecs
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.csv as pa_csv
 
-from .arrow import arrow_table_frame, first_records, has_space_after_delimiter, open_quote_at_end
+from .arrow import arrow_table_frame, first_records, has_space_after_delimiter, open_quote_at_end, string_table
 from .base import TITLE_ROWS, header_position
 
 #: How many bytes from the start are decoded to sniff the delimiter and find the header (cut at a line end).
@@ -123,20 +121,10 @@ def read_direct(path: Path, raw: bytes, delimiter: str | None, sniff) -> tuple[p
         return None
     if b"\r" in raw and raw.count(b"\r") != raw.count(b"\r\n"):
         return None
-    names = [f"c{i}" for i in range(len(header))]
-    try:
-        table = pa_csv.read_csv(
-            pa.py_buffer(view),
-            read_options=pa_csv.ReadOptions(column_names=names, block_size=1 << 20,
-                                            encoding="utf8" if encoding == "utf-8-sig" else encoding),
-            parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
-            convert_options=pa_csv.ConvertOptions(column_types={n: pa.string() for n in names}, null_values=[""],
-                                                  strings_can_be_null=True, quoted_strings_can_be_null=True))
-    except (pa.ArrowInvalid, UnicodeDecodeError):
+    table = string_table(view, header, delimiter, block_size=1 << 20,  # transcoded a MiB at a time
+                         encoding="utf8" if encoding == "utf-8-sig" else encoding)
+    if table is None:
         return None
-    if table.num_rows == 0 or [table.column(i)[0].as_py() for i in range(len(names))] != [h or None for h in header]:
-        return None
-    table = table.slice(1)
     last = _last_line(view, encoding)
     if last is None or open_quote_at_end(table, last, delimiter):
         return None
