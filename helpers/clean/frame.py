@@ -31,11 +31,11 @@ _TEXT_TYPES = (pa.string(), pa.large_string(), pa.string_view())
 #: build and join) when it is shorter than :data:`~helpers.clean.parse.DISTINCT_MIN_ROWS` rows or at least this
 #: share of its first 20,000 values differ (times to the second: nearly all).
 ROW_BY_ROW = 0.5
-#: DuckDB threads for a table in memory (a large log, :func:`helpers.clean.clean_log`, gets them all): its queries
-#: are short scans, and on a shared machine a second thread waits on the first more than it works (1M lines on 2
-#: busy cores: cleaning 1.4–3.3 s, median 1.6, with one thread; 1.6–3.7 s, median 3.0, with two); one thread also
-#: sums order totals in a fixed order.
-THREADS = 1
+#: DuckDB threads for a table in memory (``None``: every core, as a large log gets in :func:`helpers.clean.clean_log`).
+#: On a quiet 2-core machine two threads read and cleaned the 1M-line benchmark file in 1.87–2.2 s (best of 3, two
+#: runs) against 2.73–3.45 s with one; on cores busy with other work one thread did better (median cleaning 1.6 s
+#: against 3.0), so set 1 on a shared machine.
+THREADS: int | None = None
 
 
 def row_checks(work: pd.DataFrame, date_formats: Iterable[str] = DATE_FORMATS, currency: str | None = None,
