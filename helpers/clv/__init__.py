@@ -184,7 +184,7 @@ from .evaluation_report import (INTERVAL_HEADERS, fhl_claim, interval_claim, sam
                                 scorecard_table, sensitivity_claim, sensitivity_table, top_customer_intervals)
 # ---- end issue 19 (evalnb)
 from .sampling import ANALYSIS_CUSTOMERS, analysis_sample, is_sample, sample_claim  # issue 20: large logs
-from .population import score_population
+from .population import every_customer, score_population
 
 __all__ = [
     # summaries
@@ -229,5 +229,5 @@ __all__ = [
     "sensitivity_table", "sensitivity_claim", "fhl_claim", "INTERVAL_HEADERS",
     # ---- end issue 19 (evalnb)
     # issue 20: notebooks 03–04 on more customers than memory holds
-    "ANALYSIS_CUSTOMERS", "analysis_sample", "is_sample", "sample_claim", "score_population",
+    "ANALYSIS_CUSTOMERS", "analysis_sample", "is_sample", "sample_claim", "score_population", "every_customer",
 ]

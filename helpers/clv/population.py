@@ -36,6 +36,7 @@ from ..largelog import LARGE_CUSTOMERS, ParquetLog
 from ..schema import SCORE_COLUMNS, SUMMARY_COLUMNS
 from ..store import load_clv, save_customer_file
 from .sql import customer_periods_sql, duckdb_source, has_refunds_sql
+from .sampling import is_sample
 from .summary import check_period_values, summary_from_periods
 from .units import MONTH_DAYS, as_timestamp, last_day_of_period, make_unit, period_start
 from .value import SCORE_ROW_BYTES, fit_attrs, fit_for_scoring, score_with_models
@@ -146,3 +147,15 @@ def score_population(dataset: str, log: pd.DataFrame | ParquetLog, summary: pd.D
     everyone = load_clv(dataset, columns=EVERYONE_COLUMNS)
     pa.default_memory_pool().release_unused()  # the chunks' and the read's Arrow buffers, kept by the pool otherwise
     return everyone
+
+
+def every_customer(dataset: str, log: pd.DataFrame | ParquetLog, analysed: Any, summary: pd.DataFrame,
+                   scores: pd.DataFrame, **options: Any) -> pd.DataFrame:
+    """Notebook 03's table of every customer of ``log``: ``summary`` joined with ``scores`` when ``analysed`` is the
+    log itself (the table :func:`~helpers.clv.write_scores` stores); when it is an
+    :func:`~helpers.clv.analysis_sample` of it, :func:`score_population` of the whole log (``options``: its
+    settings and notes), which writes the store's ``clv.parquet`` on the way."""
+    if is_sample(analysed):
+        return score_population(dataset, log, summary, scores, **options)
+    return summary.join(scores.drop(columns="customer_id"))
+

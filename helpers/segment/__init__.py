@@ -78,7 +78,7 @@ References
 from ..i18n import add_values, catalog
 from .abc import ABC_ZH, abc_classes, abc_summary, gini, pareto_curve, plot_pareto
 from .clusters import CustomerClusters, plot_cluster_centres, plot_cluster_selection
-from .claims import (abc_claim, advice_claim, cluster_claim, flagged_claim, quadrant_claim, share_word, treatment,
+from .claims import (abc_claim, advice_claim, cluster_claim, data_claim, flagged_claim, quadrant_claim, share_word, treatment,
                      value_claims)
 from .customers import customer_table, flagged_orders
 from .explorer import SegmentExplorer, explorer_static, segment_explorer, show_explorer
@@ -100,7 +100,7 @@ __all__ = [
     "ABC_ZH", "LIFECYCLE_STAGES", "LIFECYCLE_THRESHOLDS", "PYMC_SEGMENTS", "QUADRANTS", "RF_GRID",
     "RF_SEGMENT_MAP", "CN8_SEGMENTS", "RFM_SCHEMES", "SCHEMES", "SEGMENT_COLUMNS", "SEGMENT_ZH", "TREATMENTS",
     "CustomerClusters", "Scheme", "SegmentExplorer",
-    "abc_claim", "advice_claim", "cluster_claim", "flagged_claim", "flagged_orders", "share_word", "treatment",
+    "abc_claim", "advice_claim", "cluster_claim", "data_claim", "flagged_claim", "flagged_orders", "share_word", "treatment",
     "value_claims", "abc_classes", "abc_summary", "assign_rfm_segments", "customer_table", "explorer_static",
     "gini", "lifecycle_stage", "need_measure", "pareto_curve", "plot_cluster_centres",
     "plot_cluster_selection", "plot_lifecycle", "plot_pareto", "plot_rf_heatmap", "plot_score_distribution",

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..i18n import get_language, tr, tr_given, tr_labels
+from ..i18n import get_language, tr, tr_dataset, tr_given, tr_labels
 from .arrays import require
 from .profiles import TREATMENTS
 from .schemes import RFM_SCHEMES, SEGMENT_ZH
@@ -205,3 +205,18 @@ def quadrant_claim(quadrants: pd.DataFrame, splits: dict[str, Any], currency: st
                     "so far ({value_share} of the expected future value): the group to develop.",
                     share=pct(potential["share"]), value_share=pct(potential["value_share"])))
     return " ".join(parts), numbers
+
+
+def data_claim(label: str, whole: dict[str, Any], end: str, horizon: str, rate: float, currency: str = "",
+               sample_text: str = "") -> Claim:
+    """Notebook 04's data line: the log's customers, clean lines and revenue to date (``whole``:
+    :func:`~helpers.segment.log_facts`, the whole log's even when the notebook analyses a sample), the reference date
+    ``end`` recency is counted back from, notebook 03's CLV horizon and annual discount ``rate``, then ``sample_text``
+    (:func:`helpers.clv.sample_claim`) when the notebook analyses a sample."""
+    text = tr("**{label}** · {customers:,} customers, {lines:,} clean lines; reference date **{end}** (recency is "
+              "counted back from it).", label=tr_dataset(label), customers=whole["customers"], lines=whole["lines"],
+              end=end) + " " + tr("CLV (notebook 03) = discounted expected spend over {horizon} at {rate:.0%} a year, "
+                                  "in {currency}; total revenue to date {revenue:,.0f} {currency}.", horizon=horizon,
+                                  rate=rate, currency=currency, revenue=whole["revenue"])
+    return text + (" " + sample_text if sample_text else ""), {**whole, "end": end, "horizon": horizon, "rate": rate}
+
