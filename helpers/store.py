@@ -37,6 +37,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
 
 from . import paths
 from .errors import DataError
@@ -293,9 +296,14 @@ def _save_customer_table(dataset: str, kind: str, table: pd.DataFrame, metadata:
     folder = paths.ensure(paths.processed_dir(dataset))
     path = folder / f"{kind}.parquet"
     _write_table(table, path)
-    meta = {**metadata, "rows": len(table), "columns": list(table.columns), "sha256": paths.sha256_of(path)}
-    _write_json(folder / f"{kind}_metadata.json", meta)
+    _write_sidecar(path, kind, metadata, len(table), list(table.columns))
     return path
+
+
+def _write_sidecar(path: Path, kind: str, metadata: dict[str, Any], rows: int, columns: list[str]) -> None:
+    """``<kind>_metadata.json`` beside the table ``path``: ``metadata`` plus its rows, columns and SHA-256."""
+    meta = {**metadata, "rows": int(rows), "columns": columns, "sha256": paths.sha256_of(path)}
+    _write_json(path.with_name(f"{kind}_metadata.json"), meta)
 
 
 def save_customer_file(dataset: str, kind: str, source: Path, metadata: dict[str, Any], *,
@@ -331,9 +339,7 @@ def save_customer_file(dataset: str, kind: str, source: Path, metadata: dict[str
     folder = paths.ensure(paths.processed_dir(dataset))
     path = folder / f"{kind}.parquet"
     source.replace(path)
-    meta = {**metadata, **_lineage(dataset, kind, **given), "rows": int(rows), "columns": columns,
-            "sha256": paths.sha256_of(path)}
-    _write_json(folder / f"{kind}_metadata.json", meta)
+    _write_sidecar(path, kind, {**metadata, **_lineage(dataset, kind, **given)}, rows, columns)
     return path
 
 
@@ -378,10 +384,6 @@ def _read_customers(path: Path, customers: Any) -> pd.DataFrame:
     """The rows of ``path`` whose ``customer_id`` is one of ``customers``, in the file's order: pyarrow filters
     each row group while reading (the whole table never reaches pandas) and skips those whose id range (the file is
     sorted by id) holds none of them. An id the file does not hold is refused, not dropped."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.dataset as ds
-
     wanted = pa.array(pd.Series(customers, dtype="string").dropna().unique(), pa.string())
     data = ds.dataset(path, format="parquet")
     key, kind = ds.field("customer_id"), data.schema.field("customer_id").type

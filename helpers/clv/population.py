@@ -39,7 +39,7 @@ from .sql import customer_periods_sql, duckdb_source, has_refunds_sql
 from .sampling import is_sample
 from .summary import check_period_values, summary_from_periods
 from .units import MONTH_DAYS, as_timestamp, last_day_of_period, make_unit, period_start
-from .value import SCORE_ROW_BYTES, fit_attrs, fit_for_scoring, score_with_models
+from .value import SCORE_ROW_BYTES, fit_attrs, fit_for_scoring, score_with_models, sidecar_attrs
 
 #: What :func:`score_population` hands back of every customer (~45 bytes each in pandas, 1.1 GiB at 26M customers):
 #: what the notebook's totals, concentration, funnel and top customers need; the rest is in ``clv.parquet``.
@@ -133,7 +133,7 @@ def score_population(dataset: str, log: pd.DataFrame | ParquetLog, summary: pd.D
             empty = pd.DataFrame({c: pd.Series(dtype="string" if c == "customer_id" else float)
                                   for c in SUMMARY_COLUMNS + SCORE_COLUMNS})
             pq.write_table(pa.Table.from_pandas(empty, preserve_index=False), out_path)
-        kept = {k: v for k, v in summary.attrs.items() if isinstance(v, (str, int, float)) or v is None}
+        kept = sidecar_attrs(summary)
         if writer is not None:
             writer.close()
             writer = None

@@ -317,6 +317,13 @@ def sample_customers(summary: pd.DataFrame, n: int | None, seed: int = 0) -> pd.
     return out
 
 
+def sidecar_attrs(summary: pd.DataFrame) -> dict[str, Any]:
+    """What ``clv_metadata.json`` keeps of a summary's ``attrs``: its scalars (unit, observation end, time zone,
+    refund-only customers …), not lists or frames. Shared by :func:`write_scores` and
+    :func:`helpers.clv.score_population`."""
+    return {k: v for k, v in summary.attrs.items() if isinstance(v, (str, int, float)) or v is None}
+
+
 def write_scores(dataset: str, summary: pd.DataFrame, scores: pd.DataFrame, **notes: Any) -> Path:
     """Write ``data/processed/<dataset>/clv.parquet``: ``customer_id, frequency, recency, T,
     monetary_value, p_alive, expected_purchases, expected_spend, clv`` for later notebooks, and
@@ -328,6 +335,5 @@ def write_scores(dataset: str, summary: pd.DataFrame, scores: pd.DataFrame, **no
     """
     table = summary[SUMMARY_COLUMNS].join(
         scores[SCORE_COLUMNS], how="inner")
-    meta = {**{k: v for k, v in summary.attrs.items() if isinstance(v, (str, int, float)) or v is None},
-            **scores.attrs, **notes}
+    meta = {**sidecar_attrs(summary), **scores.attrs, **notes}
     return save_clv(dataset, table, meta)
