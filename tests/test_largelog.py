@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from helpers import acquire, clean, clv, largelog, paths, privacy, segment, simulate, store
+from helpers.clean import large
 from helpers.errors import DataError
 from helpers.largelog import ParquetLog
 
@@ -72,7 +73,21 @@ def test_sql_cleaning_keeps_and_quarantines_exactly_the_rows_pandas_does(world, 
     assert k_sql["flag_extreme"].sum() >= 1
 
 
-def test_accounting_check_catches_a_row_kept_twice(world, tmp_path):
+def test_revenue_by_channel_is_the_same_on_disk_and_in_memory(world, tmp_path):
+    """clean.revenue_by on the large path (distinct pairs counted per channel) gives the pandas table, a channel
+    left blank (its own group) included."""
+    lines = clean.clean_transactions(acquire.read_transactions(world["path"])).clean
+    lines.loc[lines.index[:7], "channel"] = pd.NA
+    lines.loc[lines.index[3], "order_id"] = pd.NA  # a line without an order id: not an order
+    lines.to_parquet(tmp_path / "clean.parquet", index=False)
+    on_disk = clean.revenue_by(ParquetLog.open(tmp_path / "clean.parquet"), "channel")
+    in_memory = clean.revenue_by(lines, "channel")
+    assert on_disk["channel"].isna().sum() == 1 and on_disk.loc[on_disk["channel"].isna(), "customers"].iloc[0] == 7
+    pd.testing.assert_frame_equal(on_disk, in_memory, check_dtype=False)
+
+
+def test_accounting_check_catches_a_row_kept_twice(world, tmp_path, monkeypatch):
+
     log = ParquetLog.open(world["path"])
     got = clean.clean_log(log, tmp_path, progress=False)
     clean.check_accounting(log, got.clean, got.quarantine)
@@ -81,8 +96,19 @@ def test_accounting_check_catches_a_row_kept_twice(world, tmp_path):
     assert table.loc["quarantined: duplicate", "rows"] == 3
     doubled = pd.concat([got.clean.query("SELECT * FROM log"), got.clean.query("SELECT * FROM log LIMIT 1")])
     doubled.to_parquet(tmp_path / "doubled.parquet", index=False)
-    with pytest.raises(AssertionError):
+    with pytest.raises(AssertionError, match="rows in"):
         clean.check_log_accounting(log, ParquetLog.open(tmp_path / "doubled.parquet"), got.quarantine)
+    lines = got.clean.query("SELECT * FROM log")
+    twice, missing = lines.copy(), lines.copy()
+    twice.loc[1, "source_row"] = twice.loc[0, "source_row"]  # as many rows as came in, one of them twice
+    missing.loc[1, "source_row"] = 10**6  # as many rows as came in, one that no file has
+    for bitmap_bytes in (large.BITMAP_BYTES, 0):  # one bitmap of rows per file, or DISTINCT over the pairs
+        monkeypatch.setattr(large, "BITMAP_BYTES", bitmap_bytes)
+        clean.check_log_accounting(log, got.clean, got.quarantine)
+        for table, message in ((twice, "1 rows are kept or quarantined twice"), (missing, "1 output rows do not exist")):
+            table.to_parquet(tmp_path / "changed.parquet", index=False)
+            with pytest.raises(AssertionError, match=message):
+                clean.check_log_accounting(log, ParquetLog.open(tmp_path / "changed.parquet"), got.quarantine)
 
 
 def test_net_returns_are_netted_on_the_large_path_as_in_pandas(tmp_path):
@@ -271,3 +297,20 @@ def test_weekly_totals_read_text_the_same_way_in_memory_and_on_disk(tmp_path):
     assert list(in_memory.to_numpy()) == list(on_disk.to_numpy()) == [10.5, 9.5]
     assert in_memory.attrs["unparsed"] == on_disk.attrs["unparsed"] == 1
     assert in_memory.attrs["rows"] == on_disk.attrs["rows"] == 5
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT * FROM (VALUES (1, true, 'a', TIMESTAMP '2020-01-01', 1.5::DECIMAL(5,2), DATE '2020-01-01', 3::UTINYINT, "
+    "2.5::FLOAT, 'z'), (NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 'é中')) t(i, b, s, ts, d, dt, u, f, z)",
+    "SELECT 'x' AS a WHERE false",  # no rows: object columns
+    "SELECT NULL::VARCHAR AS a, 'b' AS b",  # an all-NULL text column stays object
+    "SELECT 'a'::ENUM('a', 'b') AS e, ['x'] AS l, 'q' AS s",  # other types: .df() itself
+    "SELECT CAST(x AS VARCHAR) AS id, x, x % 3 = 0 AS flag FROM range(5000) t(x)"])
+def test_frame_of_gives_what_duckdb_df_gives(sql):
+    """engines.frame_of (text through Arrow, the rest through .df()): the frame .df() gives, dtype for dtype."""
+    import duckdb
+
+    from helpers.engines import frame_of
+
+    con = duckdb.connect()
+    pd.testing.assert_frame_equal(frame_of(con.sql(sql)), con.execute(sql).df(), check_exact=True)

@@ -43,7 +43,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .. import paths, store
-from ..engines import chunk_rows, spill_directory, sql_ident, sql_str
+from ..engines import chunk_rows, frame_of, spill_directory, sql_ident, sql_str
 from ..errors import DataError
 from ..largelog import ParquetLog, progress
 from .abc import abc_class_codes
@@ -127,8 +127,8 @@ def range_lines(population: pd.DataFrame | ParquetLog, first: Any, end: Any | No
         try:
             upper = f" AND {sql_ident(ID)} < $end" if end is not None else ""
             params = {"first": first, **({"end": end} if end is not None else {})}
-            return con.execute(f"SELECT * FROM log WHERE {sql_ident(ID)} >= $first{upper} "
-                               f"ORDER BY source_file, source_row", params).df()
+            return frame_of(con.sql(f"SELECT * FROM log WHERE {sql_ident(ID)} >= $first{upper} "
+                                    f"ORDER BY source_file, source_row", params=params))
         finally:
             con.close()
     ids = population[ID]
