@@ -8,6 +8,7 @@ import pytest
 
 from helpers import acquire, clean, clv, largelog, paths, privacy, segment, simulate, store
 from helpers.clean import large
+from helpers.segment import customers
 from helpers.errors import DataError
 from helpers.largelog import ParquetLog
 
@@ -159,7 +160,7 @@ def test_weekly_totals_match_the_pandas_weeks(world):
     assert ours.attrs["unparsed"] == 1 and ours.attrs["rows"] == len(world["df"])
 
 
-def test_summary_customer_table_and_tracking_equal_the_dataframe_path(world, tmp_path):
+def test_summary_customer_table_and_tracking_equal_the_dataframe_path(world, tmp_path, monkeypatch):
     got = clean.clean_log(ParquetLog.open(world["path"]), tmp_path, progress=False)
     frame = got.clean.query("SELECT * FROM log ORDER BY source_file, source_row")
     s_log = clv.rfm_summary(got.clean, monetary_value_col="amount", include_first_transaction=True)
@@ -167,9 +168,11 @@ def test_summary_customer_table_and_tracking_equal_the_dataframe_path(world, tmp
     pd.testing.assert_frame_equal(s_log.astype({"customer_id": str}), s_df.astype({"customer_id": str}),
                                   check_exact=False, rtol=1e-12)
     rfm = segment.rfm_table(s_df)
-    t_log = segment.customer_table(got.clean, rfm)
     t_df = segment.customer_table(frame, rfm)
-    pd.testing.assert_frame_equal(t_log, t_df, check_dtype=False)
+    assert t_df["n_categories"].max() > 1
+    for bits in (customers.CATEGORY_BITS, 1):  # category breadth by bitmask, or by count(DISTINCT) (more categories)
+        monkeypatch.setattr(customers, "CATEGORY_BITS", bits)
+        pd.testing.assert_frame_equal(segment.customer_table(got.clean, rfm), t_df, check_dtype=False)
     sim = simulate.simulate_transactions(3000, seed=5)  # a model fitted where BG/NBD holds
     model = clv.BetaGeo().fit(clv.rfm_summary(sim, time_scaler=7))
     end = pd.Timestamp("2013-12-31")
