@@ -317,3 +317,16 @@ def test_frame_of_gives_what_duckdb_df_gives(sql):
 
     con = duckdb.connect()
     pd.testing.assert_frame_equal(frame_of(con.sql(sql)), con.execute(sql).df(), check_exact=True)
+
+
+def test_kept_lines_sorted_in_pieces_of_time_equal_one_sort(world, tmp_path, monkeypatch):
+    """clean_log sorts a log too large for one in-memory sort in pieces of time, appended in order: the same lines,
+    flags and order as one sort (here forced: a few hundred lines a piece)."""
+    log = ParquetLog.open(world["folder"])
+    import pyarrow.parquet as pq
+
+    one = pq.read_table(clean.clean_log(log, tmp_path / "one", progress=False).clean.path).to_pandas()  # file order
+    monkeypatch.setattr(large, "sort_piece_rows", lambda: 150)
+    got = pq.read_table(clean.clean_log(log, tmp_path / "pieces", progress=False).clean.path).to_pandas()
+    assert len(one) > 3 * 150 and one["flag_extreme"].any()
+    pd.testing.assert_frame_equal(got, one)
