@@ -49,11 +49,13 @@ def step_bar(n_rows: int, desc: str, steps: int) -> tqdm:
     return tqdm(total=steps, desc=desc, unit="step", disable=n_rows <= LARGE_CUSTOMERS)
 
 
-def progress(items: Iterable, n_rows: int, desc: str) -> Iterable:
+def progress(items: Iterable, n_rows: int, desc: str, total: int | None = None) -> Iterable:
     """``items`` wrapped in a tqdm bar when a step loops over a table of more than
-    :data:`LARGE_CUSTOMERS` rows (e.g. 12.9M customers), as is, without a bar, otherwise."""
-    items = list(items)
-    return tqdm(items, desc=desc, unit="step") if n_rows > LARGE_CUSTOMERS else items
+    :data:`LARGE_CUSTOMERS` rows (e.g. 12.9M customers), as is, without a bar, otherwise. ``total``: the number of
+    items of a generator, which is then consumed lazily (else ``items`` is listed first, to count them)."""
+    if total is None:
+        items = list(items)
+    return tqdm(items, desc=desc, unit="step", total=total) if n_rows > LARGE_CUSTOMERS else items
 
 
 def scan_sql(path: Path, lineage: bool = True) -> str:

@@ -685,6 +685,22 @@ def test_clv_identities(bgnbd_cdnow, cdnow_calibration):
         clv.customer_lifetime_value(clv.BetaGeo().fit(summary_no_attrs), gg, s)
 
 
+def test_bgnbd_bracket_per_distinct_pair_equals_the_per_row_formula(bgnbd_cdnow, cdnow_calibration):
+    """BetaGeo evaluates eq. 10's hypergeometric bracket once per distinct (x, T) and time: value for value what
+    the formula gives row by row (the path of per-row parameters), for one time and for the CLV's 52 steps."""
+    x, t_x, T = bgnbd_cdnow.histories(cdnow_calibration)
+    order = np.random.default_rng(0).permutation(np.repeat(np.arange(len(x)), 2))  # shuffled, every history twice
+    x, t_x, T = x[order], t_x[order], T[order]
+    assert len(np.unique(np.c_[x, T], axis=0)) < len(x) / 2  # pairs repeat: the short cut is taken
+    per_row = tuple(np.full(len(x), v) for v in bgnbd_cdnow.fitted_params())
+    times = [k * 1.0 for k in range(0, 53)]
+    together = list(bgnbd_cdnow.conditional_expected_purchases_at(times, x, t_x, T))
+    assert len(together) == len(times)
+    for t, values in zip(times, together):
+        np.testing.assert_array_equal(values, bgnbd_cdnow.conditional_expected_purchases(t, x, t_x, T, params=per_row))
+    np.testing.assert_array_equal(bgnbd_cdnow.conditional_expected_purchases(26.0, x, t_x, T), together[26])
+
+
 def test_score_customers_contract(cdnow_calibration):
     s = cdnow_calibration.set_index(cdnow_calibration.index + 100)  # a non-default index is kept
     scores = clv.score_customers(s, horizon=52, time_unit="W", discount_rate=0.10)

@@ -297,3 +297,34 @@ def test_a_log_too_large_for_pandas_is_not_judged(data, tmp_path):
     log = ParquetLog.open(tmp_path / "lines.parquet")
     assert exercises.check("02.3", lambda lines: None, clean=log).status == "n/a"
     assert exercises.check("03.4", lambda tx, days: None, transactions=log, period_days=7).status == "n/a"
+
+
+def test_a_large_table_is_checked_on_a_seeded_sample_of_customers(data, monkeypatch):
+    """Above CHECK_CUSTOMERS the write-it-yourself checks run the student's function on a seeded sample of customers
+    (whole histories for lines; the reference fit redone on the same customers): a right function is still right, a
+    wrong one still caught, and the function sees only the sample."""
+    from helpers.exercises import tasks as t
+
+    monkeypatch.setattr(t, "CHECK_CUSTOMERS", 40)
+    seen = []
+
+    def rfm_scores(rfm, q):
+        seen.append(len(rfm))
+        return segment.rfm_scores(rfm, q)[["r_score", "f_score", "m_score"]].set_axis(rfm.index)
+
+    assert len(data["rfm"]) > 40 and exercises.check("04.6", rfm_scores, rfm=data["rfm"], q=5).status == "right"
+    assert seen == [40]
+    assert exercises.check("04.6", lambda rfm, q: rfm_scores(rfm, q) * 0 + 1, rfm=data["rfm"], q=5).status == "not_yet"
+    lines = t.checked_lines(data["lines"])
+    assert lines["customer_id"].nunique() == 40 and t.checked_lines(data["lines"]).equals(lines)  # seeded
+    whole = data["lines"].loc[data["lines"]["customer_id"].isin(set(lines["customer_id"]))]
+    assert len(whole) == len(lines)  # every line of each sampled customer
+    fits = []
+
+    def fit(x, tx, T):
+        fits.append(len(x))
+        return tuple(clv.BetaGeo().fit(pd.DataFrame({"frequency": x, "recency": tx, "T": T})).params_)
+
+    loglik = exercises.bgnbd_log_likelihood
+    assert exercises.check("03.5", loglik, fit, split=data["split"], model=data["bg"]).status == "right"
+    assert fits == [40]

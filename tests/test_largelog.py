@@ -7,6 +7,8 @@ import pandas as pd
 import pytest
 
 from helpers import acquire, clean, clv, largelog, paths, privacy, segment, simulate, store
+from helpers.clean import large
+from helpers.segment import customers
 from helpers.errors import DataError
 from helpers.largelog import ParquetLog
 
@@ -72,7 +74,21 @@ def test_sql_cleaning_keeps_and_quarantines_exactly_the_rows_pandas_does(world, 
     assert k_sql["flag_extreme"].sum() >= 1
 
 
-def test_accounting_check_catches_a_row_kept_twice(world, tmp_path):
+def test_revenue_by_channel_is_the_same_on_disk_and_in_memory(world, tmp_path):
+    """clean.revenue_by on the large path (distinct pairs counted per channel) gives the pandas table, a channel
+    left blank (its own group) included."""
+    lines = clean.clean_transactions(acquire.read_transactions(world["path"])).clean
+    lines.loc[lines.index[:7], "channel"] = pd.NA
+    lines.loc[lines.index[3], "order_id"] = pd.NA  # a line without an order id: not an order
+    lines.to_parquet(tmp_path / "clean.parquet", index=False)
+    on_disk = clean.revenue_by(ParquetLog.open(tmp_path / "clean.parquet"), "channel")
+    in_memory = clean.revenue_by(lines, "channel")
+    assert on_disk["channel"].isna().sum() == 1 and on_disk.loc[on_disk["channel"].isna(), "customers"].iloc[0] == 7
+    pd.testing.assert_frame_equal(on_disk, in_memory, check_dtype=False)
+
+
+def test_accounting_check_catches_a_row_kept_twice(world, tmp_path, monkeypatch):
+
     log = ParquetLog.open(world["path"])
     got = clean.clean_log(log, tmp_path, progress=False)
     clean.check_accounting(log, got.clean, got.quarantine)
@@ -81,8 +97,19 @@ def test_accounting_check_catches_a_row_kept_twice(world, tmp_path):
     assert table.loc["quarantined: duplicate", "rows"] == 3
     doubled = pd.concat([got.clean.query("SELECT * FROM log"), got.clean.query("SELECT * FROM log LIMIT 1")])
     doubled.to_parquet(tmp_path / "doubled.parquet", index=False)
-    with pytest.raises(AssertionError):
+    with pytest.raises(AssertionError, match="rows in"):
         clean.check_log_accounting(log, ParquetLog.open(tmp_path / "doubled.parquet"), got.quarantine)
+    lines = got.clean.query("SELECT * FROM log")
+    twice, missing = lines.copy(), lines.copy()
+    twice.loc[1, "source_row"] = twice.loc[0, "source_row"]  # as many rows as came in, one of them twice
+    missing.loc[1, "source_row"] = 10**6  # as many rows as came in, one that no file has
+    for bitmap_bytes in (large.BITMAP_BYTES, 0):  # one bitmap of rows per file, or DISTINCT over the pairs
+        monkeypatch.setattr(large, "BITMAP_BYTES", bitmap_bytes)
+        clean.check_log_accounting(log, got.clean, got.quarantine)
+        for table, message in ((twice, "1 rows are kept or quarantined twice"), (missing, "1 output rows do not exist")):
+            table.to_parquet(tmp_path / "changed.parquet", index=False)
+            with pytest.raises(AssertionError, match=message):
+                clean.check_log_accounting(log, ParquetLog.open(tmp_path / "changed.parquet"), got.quarantine)
 
 
 def test_net_returns_are_netted_on_the_large_path_as_in_pandas(tmp_path):
@@ -133,7 +160,7 @@ def test_weekly_totals_match_the_pandas_weeks(world):
     assert ours.attrs["unparsed"] == 1 and ours.attrs["rows"] == len(world["df"])
 
 
-def test_summary_customer_table_and_tracking_equal_the_dataframe_path(world, tmp_path):
+def test_summary_customer_table_and_tracking_equal_the_dataframe_path(world, tmp_path, monkeypatch):
     got = clean.clean_log(ParquetLog.open(world["path"]), tmp_path, progress=False)
     frame = got.clean.query("SELECT * FROM log ORDER BY source_file, source_row")
     s_log = clv.rfm_summary(got.clean, monetary_value_col="amount", include_first_transaction=True)
@@ -141,9 +168,11 @@ def test_summary_customer_table_and_tracking_equal_the_dataframe_path(world, tmp
     pd.testing.assert_frame_equal(s_log.astype({"customer_id": str}), s_df.astype({"customer_id": str}),
                                   check_exact=False, rtol=1e-12)
     rfm = segment.rfm_table(s_df)
-    t_log = segment.customer_table(got.clean, rfm)
     t_df = segment.customer_table(frame, rfm)
-    pd.testing.assert_frame_equal(t_log, t_df, check_dtype=False)
+    assert t_df["n_categories"].max() > 1
+    for bits in (customers.CATEGORY_BITS, 1):  # category breadth by bitmask, or by count(DISTINCT) (more categories)
+        monkeypatch.setattr(customers, "CATEGORY_BITS", bits)
+        pd.testing.assert_frame_equal(segment.customer_table(got.clean, rfm), t_df, check_dtype=False)
     sim = simulate.simulate_transactions(3000, seed=5)  # a model fitted where BG/NBD holds
     model = clv.BetaGeo().fit(clv.rfm_summary(sim, time_scaler=7))
     end = pd.Timestamp("2013-12-31")
@@ -271,3 +300,33 @@ def test_weekly_totals_read_text_the_same_way_in_memory_and_on_disk(tmp_path):
     assert list(in_memory.to_numpy()) == list(on_disk.to_numpy()) == [10.5, 9.5]
     assert in_memory.attrs["unparsed"] == on_disk.attrs["unparsed"] == 1
     assert in_memory.attrs["rows"] == on_disk.attrs["rows"] == 5
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT * FROM (VALUES (1, true, 'a', TIMESTAMP '2020-01-01', 1.5::DECIMAL(5,2), DATE '2020-01-01', 3::UTINYINT, "
+    "2.5::FLOAT, 'z'), (NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 'é中')) t(i, b, s, ts, d, dt, u, f, z)",
+    "SELECT 'x' AS a WHERE false",  # no rows: object columns
+    "SELECT NULL::VARCHAR AS a, 'b' AS b",  # an all-NULL text column stays object
+    "SELECT 'a'::ENUM('a', 'b') AS e, ['x'] AS l, 'q' AS s",  # other types: .df() itself
+    "SELECT CAST(x AS VARCHAR) AS id, x, x % 3 = 0 AS flag FROM range(5000) t(x)"])
+def test_frame_of_gives_what_duckdb_df_gives(sql):
+    """engines.frame_of (text through Arrow, the rest through .df()): the frame .df() gives, dtype for dtype."""
+    import duckdb
+
+    from helpers.engines import frame_of
+
+    con = duckdb.connect()
+    pd.testing.assert_frame_equal(frame_of(con.sql(sql)), con.execute(sql).df(), check_exact=True)
+
+
+def test_kept_lines_sorted_in_pieces_of_time_equal_one_sort(world, tmp_path, monkeypatch):
+    """clean_log sorts a log too large for one in-memory sort in pieces of time, appended in order: the same lines,
+    flags and order as one sort (here forced: a few hundred lines a piece)."""
+    log = ParquetLog.open(world["folder"])
+    import pyarrow.parquet as pq
+
+    one = pq.read_table(clean.clean_log(log, tmp_path / "one", progress=False).clean.path).to_pandas()  # file order
+    monkeypatch.setattr(large, "sort_piece_rows", lambda: 150)
+    got = pq.read_table(clean.clean_log(log, tmp_path / "pieces", progress=False).clean.path).to_pandas()
+    assert len(one) > 3 * 150 and one["flag_extreme"].any()
+    pd.testing.assert_frame_equal(got, one)

@@ -417,13 +417,22 @@ def extreme_totals_sql(source: str, order: str, amount: str, where: str, factor:
 KEPT_ORDER = ("timestamp", "order_id", "source_file", "source_row")
 
 
+def kept_order_sql(cols: list[str], numbered: bool = False) -> str:
+    """SQL of :data:`KEPT_ORDER` over the kept lines' columns (``numbered``: the file's number ``_f`` for its name)."""
+    return ", ".join("_f" if numbered and c == "source_file" else sql_ident(c) for c in KEPT_ORDER
+                     if c != "order_id" or c in cols)
+
+
 def kept_sql(cols: list[str], padded: dict[str, bool], extreme_factor: float, quantile: float,
-             ordered: bool = True) -> str:
+             ordered: bool = True, file_numbers: str | None = None, sort: bool = True) -> str:
     """SQL of the kept lines of ``outcome`` (:func:`clean_views`): the canonical columns (``timestamp`` parsed,
     ``amount`` in the dataset's currency, text stripped), lineage, ``status``, ``returned_amount`` and
     ``flag_extreme`` (the lines of an order whose total exceeds ``extreme_factor`` × the ``quantile`` of order
     totals, :func:`helpers.clean.flag_extreme_orders`), sorted by :data:`KEPT_ORDER`; ``ordered=False``: one scan of
-    ``outcome``, unsorted, no ``flag_extreme`` (the caller flags the fetched lines: :func:`extreme_totals_sql`)."""
+    ``outcome``, unsorted, no ``flag_extreme`` (the caller flags the fetched lines: :func:`extreme_totals_sql`).
+    ``file_numbers``: a table (``source_file``, ``_f``: its rank in the order of the names) whose ``_f`` stands in
+    for ``source_file`` in the sort and the output (the caller names the files again after the sort); ``sort=False``:
+    flagged, not sorted (the caller sorts it in pieces: :func:`helpers.clean.large.clean_log`)."""
     status = "CASE WHEN o._ret THEN 'returned' ELSE 'completed' END AS status"
     special = {"customer_id": "o._cid AS customer_id", "timestamp": 'o._ts AS "timestamp"',
                "amount": "o._amount AS amount", "status": status,
@@ -434,8 +443,12 @@ def kept_sql(cols: list[str], padded: dict[str, bool], extreme_factor: float, qu
     if not ordered:
         return f"SELECT {', '.join(select)} FROM outcome o WHERE o._reason IS NULL"
     order = _strip('o."order_id"', padded.get("order_id", False)) if "order_id" in cols else "NULL"
-    sort = ", ".join(sql_ident(c) for c in KEPT_ORDER if c != "order_id" or c in cols)
-    kept = (f"WITH {extreme_totals_sql('outcome o', order, 'o._amount', 'o._reason IS NULL', extreme_factor, quantile)} "
-            f"SELECT * FROM (SELECT {', '.join(select)}, {EXTREME_FLAG} AS flag_extreme FROM outcome o "
-            f"LEFT JOIN totals ON totals._o = {order} CROSS JOIN th WHERE o._reason IS NULL)")
-    return f"{kept} ORDER BY {sort}"
+    order_by = kept_order_sql(cols, file_numbers is not None)
+    if file_numbers:  # a long, repeated path is most of the sort's bytes: its number sorts the same way
+        select[select.index("o.source_file")] = "n._f"
+        extra = f"LEFT JOIN {file_numbers} n ON n.source_file = o.source_file "
+    kept = (f"WITH {extreme_totals_sql('outcome o', order, 'o._amount', 'o._reason IS NULL', extreme_factor, quantile)}, "
+            f"extreme AS (SELECT _o FROM totals CROSS JOIN th WHERE {EXTREME_FLAG}) "  # few: a small join, not all orders
+            f"SELECT * FROM (SELECT {', '.join(select)}, extreme._o IS NOT NULL AS flag_extreme FROM outcome o "
+            f"LEFT JOIN extreme ON extreme._o = {order} {extra if file_numbers else ''}WHERE o._reason IS NULL)")
+    return f"{kept} ORDER BY {order_by}" if sort else kept

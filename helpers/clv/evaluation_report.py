@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..engines import connect, sql_ident
+from ..engines import connect, frame_of, sql_ident
 from ..errors import DataError
 from ..i18n import tr
 from ..largelog import ParquetLog
@@ -227,7 +227,7 @@ def _sample_parquet_log(log: ParquetLog, max_customers: int, seed: int, customer
             con.execute("CREATE TEMP TABLE keep AS SELECT id FROM (SELECT id, row_number() OVER (ORDER BY id) - 1 "
                         "AS i FROM ids) WHERE i IN (SELECT i FROM picks)")
             where = f"WHERE {cid} IN (SELECT id FROM keep)"
-        out = con.execute(f"SELECT * FROM ({log.select_sql()}) {where} ORDER BY source_file, source_row").df()
+        out = frame_of(con.sql(f"SELECT * FROM ({log.select_sql()}) {where} ORDER BY source_file, source_row"))
     finally:
         con.close()
     out.attrs = {"sampled_customers": max_customers if n_ids > max_customers else None}

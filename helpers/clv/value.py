@@ -132,8 +132,10 @@ def customer_lifetime_value(
     data, _, codes = aggregate_rows({"x": x, "t_x": t_x, "T": T})  # distinct histories only
     value = np.zeros(len(data["x"]))
     previous = np.zeros(len(data["x"]))
-    for k in progress(range(1, int(horizon) + 1), len(data["x"]), "CLV: discounted purchases per step"):
-        current = transaction_model.conditional_expected_purchases(k * step, data["x"], data["t_x"], data["T"])
+    steps = transaction_model.conditional_expected_purchases_at((k * step for k in range(1, int(horizon) + 1)),
+                                                                data["x"], data["t_x"], data["T"])
+    for k, current in progress(enumerate(steps, start=1), len(data["x"]), "CLV: discounted purchases per step",
+                               total=int(horizon)):
         value += (current - previous) / (1.0 + d) ** k
         previous = current
     return pd.Series(spend * value[codes], index=summary.index, name="clv")

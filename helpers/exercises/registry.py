@@ -72,12 +72,14 @@ def _c03_3(direction, *, track):
 
 
 def _c03_4(func, *, transactions, period_days):
-    return [check_function("03.4", func, tasks.summary_task(transactions, period_days))]
+    return [check_function("03.4", func, tasks.summary_task(tasks.checked_lines(transactions), period_days))]
 
 
 def _c03_5(loglik, fit, *, split, model):
-    return [check_function("03.5", loglik, tasks.bgnbd_loglik_task(split, model)),
-            check_function("03.5", fit, tasks.bgnbd_fit_task(split, model))]
+    on = tasks.checked_rows(split)
+    model = model if on is split else type(model)().fit(on)  # the fit to match: on the same customers
+    return [check_function("03.5", loglik, tasks.bgnbd_loglik_task(on, model)),
+            check_function("03.5", fit, tasks.bgnbd_fit_task(on, model))]
 
 
 def _c04_1(ids, share, *, customers):
@@ -99,15 +101,15 @@ def _c04_3(n, *, customers):
 
 
 def _c04_4(func, *, customers, need_col):
-    return [check_function("04.4", func, tasks.value_need_task(customers, need_col))]
+    return [check_function("04.4", func, tasks.value_need_task(tasks.checked_rows(customers), need_col))]
 
 
 def _c04_5(func, *, customers, cutoffs):
-    return [check_function("04.5", func, tasks.abc_task(customers, cutoffs))]
+    return [check_function("04.5", func, tasks.abc_task(tasks.checked_rows(customers), cutoffs))]
 
 
 def _c04_6(func, *, rfm, q):
-    return [check_function("04.6", func, tasks.rfm_task(rfm, q))]
+    return [check_function("04.6", func, tasks.rfm_task(tasks.checked_rows(rfm), q))]
 
 
 def _c05_1(low, majority, *, statements):

@@ -48,6 +48,31 @@ def weekly_revenue_task(clean: pd.DataFrame) -> Task:
 
 
 # 03 · CLV: the per-customer summary and BG/NBD
+#: The write-it-yourself exercises (03.4, 03.5, 04.4–04.6) run the student's function on at most this many customers:
+#: a seeded sample of a larger table (every row of the bundled datasets, the largest of which has 23,570). A function
+#: that is right on 25,000 customers is right; on a large log's 1,000,000 the checks took half a minute.
+CHECK_CUSTOMERS = 25_000
+
+
+def checked_rows(table: pd.DataFrame, n: int | None = None, seed: int = 0) -> pd.DataFrame:
+    """``table`` (one row per customer) itself when it has at most ``n`` rows, else a seeded sample of ``n`` of its
+    rows in their order (``n``: default :data:`CHECK_CUSTOMERS`)."""
+    n = CHECK_CUSTOMERS if n is None else int(n)
+    if len(table) <= n:
+        return table
+    keep = np.sort(np.random.default_rng(seed).choice(len(table), n, replace=False))
+    return table.iloc[keep]
+
+
+def checked_lines(tx: pd.DataFrame | ParquetLog, n: int | None = None, seed: int = 0) -> pd.DataFrame | ParquetLog:
+    """Every line of at most ``n`` customers of ``tx`` (all when there are no more; a seeded sample of whole
+    histories, :func:`helpers.clv.sample_log`, otherwise); a log on disk as it is (its exercise does not apply)."""
+    n = CHECK_CUSTOMERS if n is None else int(n)
+    if isinstance(tx, ParquetLog) or tx["customer_id"].nunique() <= n:
+        return tx
+    return clv.sample_log(tx, n, seed=seed)
+
+
 def summary_task(tx: pd.DataFrame, period_days: float) -> Task:
     """03.4: ``frequency`` (repeat purchase days), ``recency`` and ``T`` in periods of ``period_days``
     days, by ``customer_id``; observation end = the last day of the data (``clv.rfm_summary``); not for a

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..errors import DataError
 
@@ -85,8 +86,6 @@ def lookup(table: Sequence[Any], codes: np.ndarray, *, categorical: bool = False
     descriptive texts (中文 names, recommended focus): one copy of each text rather than 12.9M
     (~1 GB and ~1.5 s per column at that size).
     """
-    import pyarrow as pa
-
     table = list(table)
     if categorical:
         categories = list(dict.fromkeys(table))
@@ -128,3 +127,24 @@ def weeks_since_first(summary: pd.DataFrame, what: str, name: str | None = None)
     """Weeks from each customer's first purchase to the end of the data: ``T`` × :func:`period_days` / 7 (``T`` in
     model periods; :func:`numeric`'s refusal of a missing or negative ``T``, naming ``what``)."""
     return numeric(summary, "T", what) * period_days(summary, name) / 7.0
+
+
+def text_array(values: Any) -> Any:
+    """``values`` (a Series or array) as a column to assign: Arrow text stays Arrow text — ``.to_numpy()`` would make a
+    Python string of each of 12.9M customers' labels, and pandas would store them as Arrow text again — anything
+    else as a NumPy array (a categorical's labels as objects, as ``.to_numpy()`` gives them)."""
+    array = values.array if isinstance(values, pd.Series) else values
+    return array if isinstance(getattr(array, "dtype", None), pd.StringDtype) else np.asarray(array)
+
+
+def mapped(values: pd.Series, mapping: Mapping[Any, Any]) -> Any:
+    """``values.map(mapping)`` (a value without an entry is missing) worked out once per distinct value: the labels of
+    12.9M customers taken by position from an Arrow array (:func:`lookup`) when every result is text, as
+    ``Series.map`` gives them; otherwise ``Series.map`` itself."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    labels = [mapping.get(u) for u in uniques]
+    if not all(isinstance(x, str) for x in labels):
+        return values.map(mapping)
+    take = np.where(codes < 0, len(labels), codes).astype(np.int64)  # the missing values: a null at the end
+    return pd.array(pa.array([*labels, None], pa.large_string()).take(pa.array(take)),
+                    dtype=pd.StringDtype("pyarrow", na_value=np.nan))

@@ -11,11 +11,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..engines import sql_ident
+from ..engines import sql_ident, sql_str
 from ..errors import DataError
 from ..largelog import ParquetLog
 from ..schema import SCORE_COLUMNS
 from .arrays import ID, customer_ids, period_days, require
+
+
+#: Up to this many distinct categories, a customer's category breadth is counted with a bitmask (``bit_or`` of one bit
+#: per category, then ``bit_count``): 2–3 times faster than ``count(DISTINCT …)`` per customer, the same counts.
+CATEGORY_BITS = 63
 
 
 def _customer_aggregates_sql(log: ParquetLog, amount_col: str, category_col: str | None, channel_col: str | None,
@@ -26,12 +31,19 @@ def _customer_aggregates_sql(log: ParquetLog, amount_col: str, category_col: str
     channel (ties broken by file and row, i.e. the log's order).
     """
     q = sql_ident
-    has_cat = bool(category_col and category_col in log.columns
-                   and log.query(f"SELECT count({q(category_col)}) AS n FROM log")["n"].iloc[0])
+    categories = (log.query(f"SELECT DISTINCT {q(category_col)} AS c, typeof({q(category_col)}) AS t FROM log WHERE "
+                            f"{q(category_col)} IS NOT NULL LIMIT {CATEGORY_BITS + 1}")
+                  if category_col and category_col in log.columns else pd.DataFrame({"c": [], "t": []}))
+    has_cat = bool(len(categories))
+    if has_cat and len(categories) <= CATEGORY_BITS and set(categories["t"]) == {"VARCHAR"}:
+        listed = "[" + ", ".join(sql_str(str(c)) for c in categories["c"]) + "]"  # one bit per category a customer has
+        breadth = (f"greatest(bit_count(bit_or(CAST(1 AS UBIGINT) << (list_position({listed}, {q(category_col)}) - 1)"
+                   f")), 1)")
+    else:
+        breadth = f"greatest(count(DISTINCT {q(category_col)}), 1)" if has_cat else "CAST(NULL AS BIGINT)"
     parts = [f"sum({q(amount_col)}) AS revenue", f"min({q(datetime_col)}) AS first_purchase",
              "count(DISTINCT order_id) AS orders" if "order_id" in log.columns else "count(*) AS orders",
-             f"greatest(count(DISTINCT {q(category_col)}), 1) AS n_categories" if has_cat
-             else "CAST(NULL AS BIGINT) AS n_categories"]
+             f"{breadth} AS n_categories"]
     if channel_col and channel_col in log.columns:
         parts.append(f"arg_max({q(channel_col)}, struct_pack(t := {q(datetime_col)}, f := source_file, "
                      f"r := source_row)) FILTER (WHERE {q(channel_col)} IS NOT NULL) AS last_channel")

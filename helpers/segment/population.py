@@ -43,11 +43,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .. import paths, store
-from ..engines import chunk_rows, spill_directory, sql_ident, sql_str
+from ..engines import chunk_rows, frame_of, spill_directory, sql_ident, sql_str
 from ..errors import DataError
 from ..largelog import ParquetLog, progress
 from .abc import abc_class_codes
-from .arrays import ID, digit_strings, lookup, numeric
+from .arrays import ID, digit_strings, lookup, mapped, numeric, text_array
 from .clusters import CustomerClusters
 from .customers import customer_table
 from .lifecycle import lifecycle_stage
@@ -67,25 +67,25 @@ COLUMNS = ("customer_id", "abc_class", "abc_class_clv", "r_score", "f_score", "m
 CUSTOMER_BYTES = 2_000
 
 
-def _rf_grid(table: pd.DataFrame, codes: dict[str, np.ndarray], splits: dict[str, Any]) -> np.ndarray:
+def _rf_grid(table: pd.DataFrame, codes: dict[str, np.ndarray], splits: dict[str, Any]) -> Any:
     grid = pd.DataFrame({"r_score": codes["r5"].astype(np.int64), "f_score": codes["f5"].astype(np.int64)})
-    return rf_segments(grid).to_numpy()
+    return text_array(rf_segments(grid))
 
 
-def _pymc(table: pd.DataFrame, codes: dict[str, np.ndarray], splits: dict[str, Any]) -> np.ndarray:
-    return pymc_names(codes["r_quartile"], codes["f_quartile"], codes["m_quartile"]).to_numpy()
+def _pymc(table: pd.DataFrame, codes: dict[str, np.ndarray], splits: dict[str, Any]) -> Any:
+    return text_array(pymc_names(codes["r_quartile"], codes["f_quartile"], codes["m_quartile"]))
 
 
-def _cn8(table: pd.DataFrame, codes: dict[str, np.ndarray], splits: dict[str, Any]) -> np.ndarray:
+def _cn8(table: pd.DataFrame, codes: dict[str, np.ndarray], splits: dict[str, Any]) -> Any:
     highs = rfm8_highs(*(table[c].to_numpy(dtype=float) for c in ("recency", "frequency", "monetary_value")),
                        splits["cn8"])
-    return lookup([en for en, _ in CN8_CELLS], rfm8_code(*highs)).to_numpy()
+    return text_array(lookup([en for en, _ in CN8_CELLS], rfm8_code(*highs)))
 
 
 #: Each registered scheme's segments of a chunk (:data:`helpers.segment.RFM_SCHEMES`), from the chunk's customer
 #: table and the population's codes and splits: the scheme's own functions, its population-wide part (5-point
 #: scores, quartiles, means) computed over every customer. A scheme added to the registry needs its entry here.
-SCHEME_RULES: dict[str, Callable[[pd.DataFrame, dict, dict], np.ndarray]] = {"rfm10": _rf_grid, "pymc5": _pymc,
+SCHEME_RULES: dict[str, Callable[[pd.DataFrame, dict, dict], Any]] = {"rfm10": _rf_grid, "pymc5": _pymc,
                                                                             "cn8": _cn8}
 
 
@@ -127,8 +127,8 @@ def range_lines(population: pd.DataFrame | ParquetLog, first: Any, end: Any | No
         try:
             upper = f" AND {sql_ident(ID)} < $end" if end is not None else ""
             params = {"first": first, **({"end": end} if end is not None else {})}
-            return con.execute(f"SELECT * FROM log WHERE {sql_ident(ID)} >= $first{upper} "
-                               f"ORDER BY source_file, source_row", params).df()
+            return frame_of(con.sql(f"SELECT * FROM log WHERE {sql_ident(ID)} >= $first{upper} "
+                                    f"ORDER BY source_file, source_row", params=params))
         finally:
             con.close()
     ids = population[ID]
@@ -303,13 +303,13 @@ def _segment_rows(table: pd.DataFrame, codes: dict[str, np.ndarray], splits: dic
     for key, column in SEGMENT_COLUMNS.items():
         out[column] = SCHEME_RULES[key](table, codes, splits)
     out["rfm_segment"] = out[SEGMENT_COLUMNS[scheme]]
-    out["rfm_segment_zh"] = out["rfm_segment"].map(SEGMENT_ZH)
+    out["rfm_segment_zh"] = mapped(out["rfm_segment"], SEGMENT_ZH)
     out["cluster"] = clusters.predict(table).to_numpy()
-    out["cluster_name"] = out["cluster"].map(names)
+    out["cluster_name"] = mapped(out["cluster"], names.to_dict())
     value, need = table["clv"].to_numpy(dtype=float), table[need_col].to_numpy(dtype=float)
     out["value_need_quadrant"] = lookup([cell[0] for cell in QUADRANT_CELLS],
-                                        quadrant_codes(value, need, *splits["quadrant"])).to_numpy()
-    out["lifecycle_stage"] = lifecycle_stage(table).to_numpy()
+                                        quadrant_codes(value, need, *splits["quadrant"]))
+    out["lifecycle_stage"] = text_array(lifecycle_stage(table))
     for column in ("revenue", "flagged_orders", "flagged_amount"):
         if column in table.columns:
             out[column] = table[column].to_numpy()

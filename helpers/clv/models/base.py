@@ -16,7 +16,7 @@ check of a summary's time unit against the model's (:meth:`MaximumLikelihoodMode
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -382,6 +382,14 @@ class TransactionModel(MaximumLikelihoodModel):
         """E[Y(t) | x, t_x, T] on arrays of validated histories in model periods (the form the CLV sum and
         the diagnostics evaluate on distinct rows or on a grid)."""
         raise NotImplementedError
+
+    def conditional_expected_purchases_at(self, times: Iterable[float], x: np.ndarray, t_x: np.ndarray,
+                                          T: np.ndarray) -> Iterator[np.ndarray]:
+        """:meth:`conditional_expected_purchases` at each ``t`` of ``times`` in turn (model periods), for the sums
+        over many times (the CLV's discounted steps); a model whose formula separates the part that depends on
+        ``t`` evaluates it once per distinct history instead (:class:`~helpers.clv.models.beta_geo.BetaGeo`)."""
+        for t in times:
+            yield self.conditional_expected_purchases(float(t), x, t_x, T)
 
     def histories(self, summary: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Validated ``(x, t_x, T)`` of ``summary`` (:func:`rfm_arrays`) with the times in the model's periods

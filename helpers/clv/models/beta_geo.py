@@ -9,7 +9,7 @@ alternative to the Pareto/NBD model. *Marketing Science* 24(2), 275–284.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -190,17 +190,39 @@ class BetaGeo(CovariateOptions, TransactionModel):
         """
         if t < 0:
             raise ValueError("t must be ≥ 0 (model periods)")
+        return next(self.conditional_expected_purchases_at((t,), x, t_x, T, params))
+
+    def conditional_expected_purchases_at(self, times: Iterable[float], x: np.ndarray, t_x: np.ndarray,
+                                          T: np.ndarray, params: tuple | None = None) -> Iterator[np.ndarray]:
+        """E[Y(t) | x, t_x, T] (FHL 2005 eq. 10) for each ``t`` of ``times`` in turn (model periods, ≥ 0), as
+        :meth:`conditional_expected_purchases` gives it, value for value.
+
+        Eq. 10 is a bracket that depends on ``(x, T)`` only — the Gauss hypergeometric function, most of the cost
+        of a prediction — divided by ``1 + odds``, which alone holds ``t_x`` and no ``t``. So the bracket is
+        evaluated once per distinct ``(x, T)`` and time (weekly histories repeat those pairs across millions of
+        customers: a few hundred weeks of age × the repeat counts) and the odds once per row, whatever the number
+        of times: the CLV sum (52 steps) and the scoring of every customer of a large log use this.
+        """
         r, alpha, a, b = self.fitted_params() if params is None else params
-        if t == 0:
-            return np.zeros_like(x, dtype=float)
-        z = t / (alpha + T + t)
-        log_ratio = (r + x) * (np.log(alpha + T) - np.log(alpha + T + t))
-        c = a + b + x - 1
-        term = (c - np.exp(log_ratio) * _c_hyp2f1(r + x, b + x, c, z)) / (a - 1)
+        x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
+        if all(np.ndim(p) == 0 for p in (r, alpha, a, b)) and x.ndim == T.ndim == 1 and len(x) == len(T) \
+                and not (np.isnan(x).any() or np.isnan(T).any()):  # the bracket on the distinct (x, T) pairs
+            pairs, _, codes = aggregate_rows({"x": x, "T": T})
+            px, pT = pairs["x"], pairs["T"]
+        else:
+            px, pT, codes = x, T, None
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             odds = np.where(x > 0, a / np.maximum(b + x - 1, 1e-300)
                             * np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + t_x))), 0.0)
-        return np.maximum(term / (1.0 + odds), 0.0)
+        c = a + b + px - 1
+        for t in times:
+            if t == 0:
+                yield np.zeros_like(x, dtype=float)
+                continue
+            z = t / (alpha + pT + t)
+            log_ratio = (r + px) * (np.log(alpha + pT) - np.log(alpha + pT + t))
+            term = (c - np.exp(log_ratio) * _c_hyp2f1(r + px, b + px, c, z)) / (a - 1)
+            yield np.maximum((term if codes is None else term[codes]) / (1.0 + odds), 0.0)
 
     def expected_purchases_new_customer(self, t: float | np.ndarray) -> np.ndarray | float:
         """E[X(t)]: expected repeat purchases of a new customer in ``(0, t]`` (FHL 2005 eq. 9).
