@@ -28,6 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..clean import edge_bytes, missing_text
 from ..errors import DataError
 from ..schema import SUMMARY_WORDS, resolve_columns
 from .formats.base import TITLE_ROWS, filled
@@ -98,6 +99,9 @@ def _column_cells(values: pd.Series, name: str, alive: np.ndarray) -> tuple[np.n
     present = ~blank.to_numpy(zero_copy_only=False)
     repeats = np.zeros(len(values), dtype=bool)
     rows = np.flatnonzero(alive & present)
+    if key and len(rows):  # a cell starting with a printable ASCII character (no space) other than the key's is none
+        first = edge_bytes(arrow)[0][rows]
+        rows = rows[(first < 0x21) | (first > 0x7E) | (first == key.encode("utf-8")[0])]
     if key and len(rows):
         cells = arrow if len(rows) == len(values) else arrow.take(pa.array(rows))
         hit = rows[pc.fill_null(pc.match_substring(cells, key), False).to_numpy(zero_copy_only=False)]
@@ -127,8 +131,11 @@ def _summary_cells(values: pd.Series, rows: np.ndarray) -> np.ndarray:
         return _is_summary(_first_cells(values, rows))
     cells = arrow if len(rows) == len(values) else arrow.take(pa.array(rows))
     out = np.zeros(len(rows), dtype=bool)
-    digits = pc.fill_null(pc.match_substring_regex(cells, "[0-9]"), False).to_numpy(zero_copy_only=False)
-    maybe = np.flatnonzero(~digits)
+    first, _ = edge_bytes(cells)
+    maybe = np.flatnonzero((first < ord("0")) | (first > ord("9")))  # a cell starting with a digit holds one
+    if len(maybe):
+        digits = pc.fill_null(pc.match_substring_regex(cells.take(pa.array(maybe)), "[0-9]"), False)
+        maybe = maybe[~digits.to_numpy(zero_copy_only=False)]
     if len(maybe):
         out[maybe] = _is_summary(pc.utf8_trim_whitespace(cells.take(pa.array(maybe)).combine_chunks()))
     return out
@@ -155,8 +162,7 @@ def structural_marks(frame: pd.DataFrame) -> dict[str, pd.Series]:
         cells += present
     header = (matches >= 2) & (matches == cells)
     summary &= ~header
-    said = pd.Series(pd.NA, index=frame.index, dtype="string")
-    where = pd.Series(pd.NA, index=frame.index, dtype="string")
+    said, where = missing_text(frame.index), missing_text(frame.index)
     said[header] = "its cells repeat the header"
     rows = np.flatnonzero(summary)
     where[summary] = ["first cell " + repr(str(_first_cells(frame.iloc[:, first[i]], np.array([i]))[0].as_py()))

@@ -77,7 +77,7 @@ def string_table(data: Any, header: list[str], delimiter: str, *, block_size: in
         table = pa_csv.read_csv(
             pa.py_buffer(data), read_options=options,
             parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
-            convert_options=pa_csv.ConvertOptions(column_types={n: pa.string() for n in names}, null_values=[""],
+            convert_options=pa_csv.ConvertOptions(column_types={n: pa.large_string() for n in names}, null_values=[""],
                                                   strings_can_be_null=True, quoted_strings_can_be_null=True))
     except (pa.ArrowInvalid, UnicodeDecodeError):
         return None
@@ -90,7 +90,7 @@ def arrow_table_frame(table: pa.Table, header: list[str]) -> pd.DataFrame:
     """Arrow's string columns as the reader's DataFrame: Arrow-backed ``str`` columns (no copy) named as pandas
     names ``header`` (:func:`unique_names`)."""
     dtype = pd.StringDtype("pyarrow", na_value=np.nan)
-    return pd.DataFrame({name: pd.Series(table.column(i).to_pandas(types_mapper={pa.string(): dtype}.get), copy=False)
+    return pd.DataFrame({name: pd.Series(table.column(i).to_pandas(types_mapper={pa.large_string(): dtype}.get), copy=False)
                          for i, name in enumerate(unique_names(header))}, index=pd.RangeIndex(table.num_rows))
 
 
