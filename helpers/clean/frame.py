@@ -25,6 +25,7 @@ from ..errors import DataError
 from ..schema import ACQUISITION_MARKS, CANONICAL, DATE_FORMATS, LINEAGE
 from .parse import DISTINCT_MIN_ROWS, MixedCurrencies, value_checks
 from .statements import EXTREME_FLAG, KEPT_ORDER, clean_views, extreme_totals_sql, kept_sql
+from .textforms import edge_bytes
 
 _TEXT_TYPES = (pa.string(), pa.large_string(), pa.string_view())
 #: A column is checked row by row (its outcome handed to DuckDB with the rows, no map of distinct values to
@@ -108,6 +109,27 @@ def _flag_extreme(con, kept: pa.Table, extreme_factor: float, quantile: float) -
     return kept.append_column("flag_extreme", flag)
 
 
+def unpadded_ids(table: pa.Table) -> dict[str, bool] | None:
+    """``{id column: False}`` for the text id columns of ``table`` when no value of theirs can start or end with white
+    space (each starts and ends with a printable ASCII character other than the space, or is missing: read from the
+    Arrow buffers), the answer :func:`~helpers.clean.statements.clean_views` would otherwise ask of DuckDB (a scan
+    of the log); ``None`` when some value may (DuckDB decides)."""
+    out = {}
+    for name in [c for c in ("customer_id", "order_id") if c in table.column_names]:
+        kind = table.schema.field(name).type
+        if kind not in _TEXT_TYPES:  # numbers are no text; any other type (a dictionary …): DuckDB decides
+            if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_null(kind):
+                continue
+            return None
+        column = table.column(name)
+        first, last = edge_bytes(column)
+        plain = (first > 0x20) & (first < 0x7F) & (last > 0x20) & (last < 0x7F)
+        if not (plain | ~column.is_valid().to_numpy(zero_copy_only=False)).all():
+            return None
+        out[name] = False
+    return out
+
+
 def _refuse_repeated_lineage(work: pd.DataFrame) -> None:
     """:class:`DataError` naming the first row whose ``(source_file, source_row)`` another row has too: the rules
     find a row by its lineage, so a hand-built table that repeats it cannot be accounted for row by row (a table
@@ -151,7 +173,7 @@ def clean_frame(df: pd.DataFrame, *, test_accounts: Iterable[str] = (), test_id_
         con.execute("SET arrow_large_buffer_size = true")  # text as pandas holds it (large_string): no copy
         con.register("log", table)
         outcome = clean_views(con, test_accounts=test_accounts, test_id_pattern=test_id_pattern, returns=returns,
-                              date_formats=date_formats, currency=currency)
+                              date_formats=date_formats, currency=currency, padded=unpadded_ids(table))
         bad = con.sql(f"SELECT log._pos, r.reason, r.detail FROM log JOIN ({outcome.found}) r "
                       "USING (source_file, source_row) ORDER BY _pos").to_arrow_table()  # few rows, then the many
         kept = con.sql(kept_sql(outcome.cols, outcome.padded, extreme_factor, quantile, ordered=False)).to_arrow_table()
