@@ -37,33 +37,68 @@ ROW_BY_ROW = 0.5
 #: runs) against 2.73–3.45 s with one; on cores busy with other work one thread did better (median cleaning 1.6 s
 #: against 3.0), so set 1 on a shared machine.
 THREADS: int | None = None
+#: A long column of few distinct values (prices, status words) is checked on those and the outcome spread to its
+#: rows here (:func:`on_distinct`: no map for DuckDB to join on every evaluation of the rules); ``False``: mapped
+#: in DuckDB, as a large log is.
+SPREAD = True
 
 
 def row_checks(work: pd.DataFrame, date_formats: Iterable[str] = DATE_FORMATS, currency: str | None = None,
-               share: float | None = None) -> dict[str, pd.Series]:
+               share: float | None = None) -> dict[str, pd.Series | pa.Array]:
     """The value checks (:func:`~helpers.clean.parse.value_checks`) of the columns of a short table, or of mostly
     distinct values (:data:`ROW_BY_ROW`), run on every row: ``{"_value_<column>": parsed, "_reason_<column>":
     reason, "_detail_<column>": detail}`` (and ``_value6_amount``, the amount rounded to 6 decimals), the columns
-    :data:`helpers.clean.statements.ROW_CHECKED` names. Each check is value by value, so the outcome is the
-    one the distinct values give; amounts in several currencies are left to the distinct values, whose error
-    names the row."""
-    out: dict[str, pd.Series] = {}
+    :data:`helpers.clean.statements.ROW_CHECKED` names; a long text column of few distinct values is checked on
+    those and spread to its rows (:data:`SPREAD`, :func:`on_distinct`). Each check is value by value, so the outcome
+    is the one the distinct values give; amounts in several currencies are left to the distinct values in DuckDB,
+    whose error names the row."""
+    out: dict[str, pd.Series | pa.Array] = {}
     share = ROW_BY_ROW if share is None else share
     for column, check in value_checks(date_formats, currency).items():
         if column not in work.columns:
             continue
         sample = work[column].iloc[:20_000]
-        if len(work) >= DISTINCT_MIN_ROWS and sample.nunique(dropna=False) < share * len(sample):
-            continue  # a long column of few distinct values (prices, status words): checked on those
+        few = len(work) >= DISTINCT_MIN_ROWS and sample.nunique(dropna=False) < share * len(sample)
+        if few and not (SPREAD and isinstance(work[column].dtype, pd.StringDtype)):
+            continue  # checked on its distinct values in DuckDB, joined back
         try:
-            checked = check(work[column])
+            checks = on_distinct(work[column], check, column == "amount") if few else _checked_columns(
+                work[column], check, column == "amount")
         except MixedCurrencies:
             continue
-        out[f"_value_{column}"] = checked.value
-        if column == "amount":
-            with np.errstate(over="ignore"):
-                out["_value6_amount"] = checked.value.round(6)
-        out[f"_reason_{column}"], out[f"_detail_{column}"] = checked.reason, checked.detail
+        out.update({f"{prefix}{column}": values for prefix, values in checks.items()})
+    return out
+
+
+def _checked_columns(values: pd.Series, check, amount: bool) -> dict[str, pd.Series]:
+    """``check`` of every value: ``{"_value_": parsed, ["_value6_": rounded to 6 decimals,] "_reason_": …,
+    "_detail_": …}``."""
+    checked = check(values)
+    out = {"_value_": checked.value}
+    if amount:
+        with np.errstate(over="ignore"):
+            out["_value6_"] = checked.value.round(6)
+    return {**out, "_reason_": checked.reason, "_detail_": checked.detail}
+
+
+def on_distinct(values: pd.Series, check, amount: bool = False) -> dict[str, pa.Array]:
+    """:func:`_checked_columns`'s columns of a text column, ``check`` run on its distinct values only (a missing value
+    among them when there is one) and spread to the rows in Arrow: numbers taken row by row, text as a dictionary
+    column (each row an index into the distinct outcomes: DuckDB reads it as ``VARCHAR``)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    distinct = pd.Series(uniques, dtype=values.dtype)
+    missing = codes < 0
+    if missing.any():  # what a missing value gives
+        distinct = pd.concat([distinct, values.iloc[[int(np.argmax(missing))]]], ignore_index=True)
+    at = np.where(missing, len(uniques), codes).astype(np.int32)
+    out = {}
+    for prefix, outcome in _checked_columns(distinct.reset_index(drop=True), check, amount).items():
+        if isinstance(outcome.dtype, pd.StringDtype):
+            text = pa.array(outcome.array)
+            text = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+            out[prefix] = pa.DictionaryArray.from_arrays(pa.array(at), text.cast(pa.large_string()))
+        else:  # missing (NaN, NaT) as null, as pa.Array.from_pandas gives it
+            out[prefix] = pa.array(outcome.to_numpy()[at], from_pandas=True)
     return out
 
 
@@ -165,7 +200,7 @@ def clean_frame(df: pd.DataFrame, *, test_accounts: Iterable[str] = (), test_id_
     table = pa.Table.from_pandas(work[cols], preserve_index=False)
     table = table.append_column("_pos", pa.array(np.arange(len(work), dtype=np.int64)))
     for name, values in row_checks(work, date_formats, currency).items():
-        table = table.append_column(name, pa.Array.from_pandas(values))
+        table = table.append_column(name, values if isinstance(values, pa.Array) else pa.Array.from_pandas(values))
     pa.default_memory_pool().release_unused()  # the checks' temporaries
     con = connect(threads=THREADS)
     try:
