@@ -28,7 +28,7 @@ import pyarrow.compute as pc
 from ..errors import DataError, clip
 from ..schema import AMOUNT_LIMIT, CURRENCY_MARKS, DATE_FORMATS, PLAUSIBLE_DATES, REASONS, STATUS_LOOKUP
 from .textforms import SPACES, has_odd_spaces, missing_text, nfkc
-from .timeshapes import FIXED_FORMATS, fixed_times, stripped
+from .timeshapes import fixed_times, layouts, stripped
 
 _EXCEL_SERIAL = re.compile(r"^[2-6]\d{4}(\.\d+)?$")  # 20000–69999: 1954-10-03 … 2091-08-05 (< 29221: before
 # 1980, read and then quarantined as implausible_date)
@@ -102,7 +102,7 @@ def _parse_timestamps(values: pd.Series, formats: Iterable[str] = DATE_FORMATS) 
     for fmt in formats:
         if remaining.empty:
             break
-        if fmt in FIXED_FORMATS:  # the common spelling, read from its bytes; what it does not read goes on to pandas
+        if layouts(fmt):  # the common spellings, read from their bytes; what is not read goes on to pandas
             parsed = fixed_times(remaining, fmt)
             hit = ~np.isnat(parsed)
             out[at[hit]] = parsed[hit]
