@@ -83,22 +83,24 @@ def _checked_columns(values: pd.Series, check, amount: bool) -> dict[str, pd.Ser
 
 def on_distinct(values: pd.Series, check, amount: bool = False) -> dict[str, pa.Array]:
     """:func:`_checked_columns`'s columns of a text column, ``check`` run on its distinct values only (a missing value
-    among them when there is one) and spread to the rows in Arrow: numbers taken row by row, text as a dictionary
-    column (each row an index into the distinct outcomes: DuckDB reads it as ``VARCHAR``)."""
+    among them when there is one) and spread to the rows in Arrow as dictionary columns: each row the index (of the
+    smallest integer type) of its value's outcome, which DuckDB reads as the outcome's type (``VARCHAR``, ``DOUBLE``
+    …)."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     distinct = pd.Series(uniques, dtype=values.dtype)
     missing = codes < 0
     if missing.any():  # what a missing value gives
         distinct = pd.concat([distinct, values.iloc[[int(np.argmax(missing))]]], ignore_index=True)
-    at = np.where(missing, len(uniques), codes).astype(np.int32)
+    index = next(t for t in (np.int8, np.int16, np.int32) if len(distinct) <= np.iinfo(t).max)
+    at = pa.array(np.where(missing, len(uniques), codes).astype(index))
     out = {}
     for prefix, outcome in _checked_columns(distinct.reset_index(drop=True), check, amount).items():
         if isinstance(outcome.dtype, pd.StringDtype):
-            text = pa.array(outcome.array)
-            text = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
-            out[prefix] = pa.DictionaryArray.from_arrays(pa.array(at), text.cast(pa.large_string()))
+            given = pa.array(outcome.array)
+            given = (given.combine_chunks() if isinstance(given, pa.ChunkedArray) else given).cast(pa.large_string())
         else:  # missing (NaN, NaT) as null, as pa.Array.from_pandas gives it
-            out[prefix] = pa.array(outcome.to_numpy()[at], from_pandas=True)
+            given = pa.array(outcome.to_numpy(), from_pandas=True)
+        out[prefix] = pa.DictionaryArray.from_arrays(at, given)
     return out
 
 
