@@ -95,13 +95,17 @@ def _column_cells(values: pd.Series, name: str, alive: np.ndarray) -> tuple[np.n
             present &= text.fillna("").ne("").to_numpy(dtype=bool)
             repeats = (text == key).fillna(False).to_numpy(dtype=bool) & present
         return present, repeats
-    blank = pc.fill_null(pc.or_(pc.equal(arrow, ""), pc.utf8_is_space(arrow)), True)
-    present = ~blank.to_numpy(zero_copy_only=False)
+    first, last = edge_bytes(arrow)
+    present = ((first > 0x20) & (first < 0x7F)) | ((last > 0x20) & (last < 0x7F))  # a printable ASCII end: filled
+    doubt = np.flatnonzero(~present)
+    if len(doubt):  # the others are blank when missing, empty or only spaces
+        cells = arrow if len(doubt) == len(values) else arrow.take(pa.array(doubt))
+        blank = pc.fill_null(pc.or_(pc.equal(cells, ""), pc.utf8_is_space(cells)), True)
+        present[doubt] = ~blank.to_numpy(zero_copy_only=False)
     repeats = np.zeros(len(values), dtype=bool)
     rows = np.flatnonzero(alive & present)
     if key and len(rows):  # a cell starting with a printable ASCII character (no space) other than the key's is none
-        first = edge_bytes(arrow)[0][rows]
-        rows = rows[(first < 0x21) | (first > 0x7E) | (first == key.encode("utf-8")[0])]
+        rows = rows[(first[rows] < 0x21) | (first[rows] > 0x7E) | (first[rows] == key.encode("utf-8")[0])]
     if key and len(rows):
         cells = arrow if len(rows) == len(values) else arrow.take(pa.array(rows))
         hit = rows[pc.fill_null(pc.match_substring(cells, key), False).to_numpy(zero_copy_only=False)]

@@ -74,10 +74,11 @@ def edge_bytes(text: pd.Series | pa.ChunkedArray | pa.Array) -> tuple[np.ndarray
             offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if wide else np.int32, count=n + 1,
                                     offset=(8 if wide else 4) * chunk.offset)
             data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)
-            filled = np.flatnonzero(offsets[1:] > offsets[:-1])
+            filled = offsets[1:] > offsets[:-1]
             if chunk.null_count:
-                filled = filled[chunk.is_valid().to_numpy(zero_copy_only=False)[filled]]
-            first[at + filled] = data[offsets[filled]]
-            last[at + filled] = data[offsets[filled + 1] - 1]
+                filled &= chunk.is_valid().to_numpy(zero_copy_only=False)
+            if len(data):  # an empty or missing value reads a byte it does not own, then set to 0
+                first[at:at + n] = np.where(filled, data[np.minimum(offsets[:-1], len(data) - 1)], 0)
+                last[at:at + n] = np.where(filled, data[np.maximum(offsets[1:] - 1, 0)], 0)
         at += n
     return first, last
