@@ -139,3 +139,22 @@ def test_times_read_from_their_bytes_are_the_times_pandas_reads():
         took = ~np.isnat(mine)
         assert (took == np.array(expected)).all(), fmt
         assert (mine[took] == theirs[took]).all(), fmt
+
+
+def test_gb18030_parsed_as_bytes_decodes_to_the_transcoded_text():
+    """A GB18030 file is parsed as bytes and its non-ASCII columns decoded (``formats.transcode``): the same text,
+    block by block, as its UTF-8 copy read as text, four-byte characters (𠀀, €), full-width digits, missing values
+    and quoted line breaks included; a byte no GB18030 character has makes it step aside (``None``)."""
+    from helpers.acquire.formats.arrow import string_table
+
+    header = ["订单号", "客户", "备注"]
+    lines = [f'{i:04d},"{name}","{note}"' for i, (name, note) in enumerate(
+        [("张三", "第一行\n第二行"), ("", "€ 𠀀 ｘ１２"), ("李四", ""), ("abc", "plain"), ("王五", "¥1,999.00")] * 40)]
+    text = ",".join(header) + "\n" + "\n".join(lines) + "\n"
+    expected = string_table(text.encode("utf-8"), header, ",", block_size=1 << 10)
+    got = string_table(text.encode("gb18030"), header, ",", block_size=1 << 10, encoding="gb18030")
+    assert got.column(0).num_chunks > 1 and got.schema == expected.schema
+    assert all(a.equals(b) for a, b in zip(got.columns, expected.columns))
+    assert got.column(1).null_count == 40 and "第一行\n第二行" in got.column(2).to_pylist()
+    broken = text.encode("gb18030").replace("李四".encode("gb18030"), b"\x81\x20", 1)
+    assert string_table(broken, header, ",", block_size=1 << 10, encoding="gb18030") is None
