@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..engines import connect
+from ..engines import connect, sql_ident, sql_str
 from ..errors import DataError
 from ..schema import ACQUISITION_MARKS, CANONICAL, DATE_FORMATS, LINEAGE
 from .parse import DISTINCT_MIN_ROWS, MixedCurrencies, value_checks
@@ -108,6 +108,8 @@ def _series(column: pa.ChunkedArray, name: str) -> pd.Series:
     """A fetched column as the pandas path has always typed it: text ``string`` (Arrow-backed), times
     ``datetime64[ns]``, quantities nullable (``Int64`` / ``Float64``, as :func:`pandas.to_numeric` gives)."""
     kind = column.type
+    if pa.types.is_dictionary(kind) and kind.value_type in _TEXT_TYPES:  # a few words (:func:`_few_words`)
+        column, kind = column.cast(pa.large_string()), pa.large_string()
     if kind in _TEXT_TYPES or pa.types.is_null(kind):
         return pd.Series(pd.arrays.ArrowStringArray(column.cast(pa.large_string())), name=name)
     if pa.types.is_timestamp(kind):
@@ -126,10 +128,20 @@ def _in_order(held: list[pa.Table]) -> pd.DataFrame:
     ``held`` holds the only reference to the table, taken out of it here."""
     kept = held.pop()
     keys = [(name, "ascending", "at_end") for name in KEPT_ORDER if name in kept.column_names]
-    order = pc.sort_indices(kept.select([name for name, *_ in keys]), sort_keys=keys)
+    order = pc.sort_indices(pa.table({name: _sortable(kept.column(name)) for name, *_ in keys}), sort_keys=keys)
     columns = dict(zip(kept.column_names, kept.columns))
     del kept
     return pd.DataFrame({name: _series(columns.pop(name).take(order), name) for name in list(columns)})
+
+
+def _sortable(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A sort key Arrow can sort by: an enum's dictionary column (:func:`_few_words`, sorted words) by its indices when
+    every chunk holds the same dictionary, else by its text."""
+    if not pa.types.is_dictionary(column.type):
+        return column
+    if column.num_chunks and all(chunk.dictionary.equals(column.chunk(0).dictionary) for chunk in column.chunks):
+        return pa.chunked_array([chunk.indices for chunk in column.chunks], column.type.index_type)
+    return column.cast(column.type.value_type)
 
 
 def _flag_extreme(con, kept: pa.Table, extreme_factor: float, quantile: float) -> pa.Table:
@@ -165,6 +177,24 @@ def unpadded_ids(table: pa.Table) -> dict[str, bool] | None:
             return None
         out[name] = False
     return out
+
+
+#: Most source files whose names the kept lines are fetched as a dictionary of (:func:`_few_words`).
+FEW_FILES = 1_000
+
+
+def _few_words(table: pa.Table, kept: str) -> str:
+    """SQL of the kept lines (``kept``) with the columns of a few words — ``status`` (``completed``/``returned``) and,
+    for a log of at most :data:`FEW_FILES` files, ``source_file`` — as DuckDB enums, which come back as Arrow
+    dictionaries (an index per line, not the text: ordered as their sorted words, so sorting by index or by text is
+    the same; :func:`_series` gives the text)."""
+    words = {"status": ["completed", "returned"]}
+    files = pc.unique(table.column("source_file"))
+    if len(files) <= FEW_FILES and files.null_count == 0:
+        words["source_file"] = files.to_pylist()
+    enums = ", ".join(f"CAST({sql_ident(c)} AS ENUM({', '.join(sql_str(w) for w in sorted(ws))})) AS {sql_ident(c)}"
+                      for c, ws in words.items())
+    return f"SELECT * REPLACE ({enums}) FROM ({kept})"
 
 
 def _refuse_repeated_lineage(work: pd.DataFrame) -> None:
@@ -213,7 +243,8 @@ def clean_frame(df: pd.DataFrame, *, test_accounts: Iterable[str] = (), test_id_
                               date_formats=date_formats, currency=currency, padded=unpadded_ids(table))
         bad = con.sql(f"SELECT log._pos, r.reason, r.detail FROM log JOIN ({outcome.found}) r "
                       "USING (source_file, source_row) ORDER BY _pos").to_arrow_table()  # few rows, then the many
-        kept = con.sql(kept_sql(outcome.cols, outcome.padded, extreme_factor, quantile, ordered=False)).to_arrow_table()
+        kept = con.sql(_few_words(table, kept_sql(outcome.cols, outcome.padded, extreme_factor, quantile, ordered=False))
+                       ).to_arrow_table()
         kept = [_flag_extreme(con, kept, extreme_factor, quantile)]  # a list: _in_order gets the only reference
     finally:
         con.close()

@@ -23,9 +23,7 @@ def _decoded_chunk(chunk: pa.Array, encoding: str) -> pa.Array | None:
     """One ``large_binary`` chunk as ``large_string`` text decoded from ``encoding`` (module docstring)."""
     n = len(chunk)
     offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64, count=n + 1, offset=8 * chunk.offset)
-    data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8) if chunk.buffers()[2] is not None else \
-        np.zeros(0, dtype=np.uint8)
-    used = data[offsets[0]:offsets[-1]]
+    used = _used(chunk)
     if not len(used) or used.max() < 0x80:  # ASCII: the same bytes in UTF-8
         return chunk.cast(pa.large_string())
     joined = np.zeros(len(used) + n, dtype=np.uint8)  # each value followed by a NUL
@@ -39,16 +37,16 @@ def _decoded_chunk(chunk: pa.Array, encoding: str) -> pa.Array | None:
     ends = np.flatnonzero(text == 0)
     if len(ends) != n:  # a NUL of the values' own (the reader refuses those first): not split here
         return None
-    starts = np.empty(n + 1, dtype=np.int64)
-    starts[0], starts[1:] = 0, ends - np.arange(n)
+    # the lasting buffers in Arrow's pool (released with the rest of Arrow's memory), the temporaries in numpy's
+    starts = pc.add(pa.array(np.concatenate([[0], ends - np.arange(n)])), 0).buffers()[1]
+    values = pa.array(text).filter(pa.array(text != 0)).buffers()[1]
     valid = None
     if chunk.null_count:
         valid = pc.is_valid(chunk)
         if valid.offset:
             return None
         valid = valid.buffers()[1]
-    return pa.Array.from_buffers(pa.large_string(), n, [valid, pa.py_buffer(starts), pa.py_buffer(text[text != 0])],
-                                 null_count=chunk.null_count)
+    return pa.Array.from_buffers(pa.large_string(), n, [valid, starts, values], null_count=chunk.null_count)
 
 
 def decoded(table: pa.Table, encoding: str) -> pa.Table | None:
@@ -61,3 +59,17 @@ def decoded(table: pa.Table, encoding: str) -> pa.Table | None:
             return None
         columns.append(pa.chunked_array(chunks, pa.large_string()))
     return pa.table(columns, names=table.column_names)
+
+
+def _ascii(chunk: pa.Array) -> bool:
+    """Whether the values of a ``large_binary`` chunk are ASCII bytes only."""
+    used = _used(chunk)
+    return not len(used) or used.max() < 0x80
+
+
+def _used(chunk: pa.Array) -> np.ndarray:
+    """The bytes of a ``large_binary`` chunk's values, side by side (a view)."""
+    offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64, count=len(chunk) + 1, offset=8 * chunk.offset)
+    data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8) if chunk.buffers()[2] is not None else \
+        np.zeros(0, dtype=np.uint8)
+    return data[offsets[0]:offsets[-1]]
