@@ -190,7 +190,7 @@ def _few_words(table: pa.Table, kept: str) -> str:
     the same; :func:`_series` gives the text)."""
     words = {"status": ["completed", "returned"]}
     files = pc.unique(table.column("source_file"))
-    if len(files) <= FEW_FILES and files.null_count == 0:
+    if 0 < len(files) <= FEW_FILES and files.null_count == 0 and files.type in _TEXT_TYPES:
         words["source_file"] = files.to_pylist()
     enums = ", ".join(f"CAST({sql_ident(c)} AS ENUM({', '.join(sql_str(w) for w in sorted(ws))})) AS {sql_ident(c)}"
                       for c, ws in words.items())
