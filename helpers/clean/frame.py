@@ -131,7 +131,7 @@ def _in_order(held: list[pa.Table]) -> pd.DataFrame:
     order = pc.sort_indices(pa.table({name: _sortable(kept.column(name)) for name, *_ in keys}), sort_keys=keys)
     columns = dict(zip(kept.column_names, kept.columns))
     del kept
-    return pd.DataFrame({name: _series(columns.pop(name).take(order), name) for name in list(columns)})
+    return pd.DataFrame({name: _series(columns.pop(name).take(order), name) for name in list(columns)}, copy=False)
 
 
 def _sortable(column: pa.ChunkedArray) -> pa.ChunkedArray:
