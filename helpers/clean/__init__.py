@@ -18,6 +18,8 @@ Modules
   the value checks both paths use (:func:`value_checks`: :func:`check_timestamps`, :func:`check_amounts`,
   :func:`check_statuses`, each a :class:`Checked` of value, reason and detail);
 - :mod:`~helpers.clean.textforms`: NFKC and white space as the value checks compare text, in Arrow;
+- :mod:`~helpers.clean.timeshapes`: order times of a plain numeric shape read from their bytes (for
+  :func:`parse_timestamps`; what it does not read goes on to pandas);
 - :mod:`~helpers.clean.returns`: :func:`net_returns` (returns netted into their sale lines);
 - :mod:`~helpers.clean.rules`: :func:`clean_transactions` (the rules, in order, in its docstring),
   :func:`flag_extreme_orders`, :class:`Cleaned`;

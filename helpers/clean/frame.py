@@ -2,11 +2,14 @@
 
 The canonical table :func:`helpers.acquire.read_transactions` returns (text columns Arrow-backed) is handed to a
 DuckDB connection as an Arrow table, without a copy, under the name ``log``, with ``_pos`` (each row's position)
-and, for a short table or a column of mostly distinct values (times), its value check's outcome row by row
-(:func:`row_checks`: the same pandas checks, no map of distinct values to join). Then
-:func:`helpers.clean.statements.clean_views` runs the rules on it, the same statements as for a large log, and
-two results come back as Arrow: the kept lines (:func:`helpers.clean.statements.kept_sql`, one scan; flagged and
-ordered here, by the same rules) and the position, reason and detail of each quarantined row. The quarantine holds
+and its value checks' outcome row by row (:func:`row_checks`: the same pandas checks, run on every value of a short
+table or of a column of mostly distinct values such as times, and on the distinct values of a long text column of
+few, spread to the rows as Arrow dictionaries, :func:`on_distinct`: no map of distinct values for DuckDB to join on
+every evaluation of the rules). Then :func:`helpers.clean.statements.clean_views` runs the rules on it, the same
+statements as for a large log (the id columns' padding told from the Arrow buffers, :func:`unpadded_ids`), and two
+results come back as Arrow: the kept lines (:func:`helpers.clean.statements.kept_sql`, one scan, its columns of a
+few words as enums; flagged and ordered here, by the same rules) and the position, reason and detail of each
+quarantined row. The quarantine holds
 the input's rows as they were given (raw values as text, in input order): nothing is rewritten on its way there.
 """
 
