@@ -344,9 +344,10 @@ def test_a_csv_is_read_once_and_cleans_the_same_on_both_paths(messy_csv, tmp_pat
 @pytest.mark.parametrize("messy_csv", ["lines with padded values (csv module)"], indirect=True)
 def test_a_table_in_memory_cleans_the_same_checked_row_by_row_or_by_distinct_values(messy_csv, tmp_path,
                                                                                    monkeypatch):
-    """A DataFrame's value checks reach DuckDB row by row (a short table, or times nearly all distinct) or as a
-    map of the distinct values joined back (a long column of few values, as on the large path): the same
-    kept lines and quarantine, exactly (``helpers.clean.frame.row_checks``)."""
+    """A DataFrame's value checks reach DuckDB row by row (a short table, or times nearly all distinct), checked on
+    the distinct values and spread to the rows in Arrow (a long text column of few values, ``SPREAD``) or as a
+    map of the distinct values joined back in DuckDB (as on the large path): the same kept lines and quarantine,
+    exactly (``helpers.clean.frame.row_checks``)."""
     monkeypatch.setattr(paths, "PROCESSED", tmp_path / "processed")
     monkeypatch.setattr(paths, "INTERIM", tmp_path / "interim")
     tx = acquire.acquire("mine", source_path=messy_csv[1], max_rows_in_memory=None).transactions
@@ -355,12 +356,19 @@ def test_a_table_in_memory_cleans_the_same_checked_row_by_row_or_by_distinct_val
         "_value_timestamp", "_reason_amount", "_detail_status"}
     by_row = clean.clean_transactions(tx, **options)
     monkeypatch.setattr(clean_frame, "DISTINCT_MIN_ROWS", 1)  # every column "long"
-    monkeypatch.setattr(clean_frame, "ROW_BY_ROW", 2.0)  # and none mostly distinct: every check by its map
+    monkeypatch.setattr(clean_frame, "ROW_BY_ROW", 2.0)  # and none mostly distinct: every check on distinct values
+    spread = clean_frame.row_checks(tx, currency="CNY")
+    assert {"_value_timestamp", "_value6_amount", "_detail_status"} <= set(spread)
+    assert all(isinstance(v, pa.Array) for v in spread.values())  # from the distinct values, not row by row
+    by_spread = clean.clean_transactions(tx, **options)
+    monkeypatch.setattr(clean_frame, "SPREAD", False)  # each joined back in DuckDB
     assert clean_frame.row_checks(tx, currency="CNY") == {}
     by_map = clean.clean_transactions(tx, **options)
     assert len(by_row.quarantine) and len(by_row.clean)
-    for a, b in zip(by_row, by_map):
-        pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert {"unparseable_amount", "unknown_status"} & set(by_row.quarantine["reason"])
+    for other in (by_spread, by_map):
+        for a, b in zip(by_row, other):
+            pd.testing.assert_frame_equal(a, b, check_exact=True)
 
 
 # --------------------------------------------------------------------------- a typed log

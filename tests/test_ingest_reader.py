@@ -110,3 +110,51 @@ def test_bytes_reader_steps_aside_where_the_text_path_decides(raw, tmp_path):
     path.write_bytes(raw)
     sep = "|" if b"|" in raw else ","
     assert read_direct(path, raw, sep, None) is None
+
+
+def test_times_read_from_their_bytes_are_the_times_pandas_reads():
+    """:func:`helpers.clean.timeshapes.fixed_times` reads each plain date format of :data:`DATE_FORMATS` from the
+    bytes (month and day with or without their leading zero): every value it reads is the time
+    ``pd.to_datetime(format=...)`` reads, and it reads every well-formed one; a 31 April, a 29 February of a common
+    year, a month 13, an hour 24, a one-digit hour or a year beyond pandas' times it leaves to pandas."""
+    import numpy as np
+
+    from helpers.clean.timeshapes import fixed_times, layouts
+    from helpers.schema import DATE_FORMATS
+
+    read = [fmt for fmt in DATE_FORMATS if layouts(fmt)]
+    assert {"%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y.%m.%d"} <= set(read)
+    assert not layouts("%Y%m%d") and not layouts("%Y年%m月%d日") and not layouts("%Y-%m-%d %H:%M:%S.%f")
+    for fmt in read:
+        texts, expected = [], []
+        for y, m, d, hour in [(y, m, d, h) for y in (2012, 2013, 2262) for m in range(0, 14)
+                              for d in range(0, 33) for h in ("07", "7", "24")[:3 if y == 2013 else 1]]:
+            for ms, ds in {(str(m), str(d)), (f"{m:02d}", f"{d:02d}"), (str(m), f"{d:02d}"), (f"{m:02d}", str(d))}:
+                texts.append(fmt.replace("%Y", str(y)).replace("%m", ms).replace("%d", ds).replace("%H", hour)
+                             .replace("%M", "05").replace("%S", "59"))
+                day_ok = 1 <= m <= 12 and 1 <= d <= pd.Period(f"{y}-{max(m, 1):02d}").days_in_month
+                expected.append(y < 2262 and day_ok and (hour == "07" or "%H" not in fmt))
+        mine = fixed_times(pd.Series(pd.array(texts, dtype="string[pyarrow]")), fmt)
+        theirs = pd.to_datetime(pd.Series(texts), format=fmt, errors="coerce").to_numpy(dtype="datetime64[ns]")
+        took = ~np.isnat(mine)
+        assert (took == np.array(expected)).all(), fmt
+        assert (mine[took] == theirs[took]).all(), fmt
+
+
+def test_gb18030_parsed_as_bytes_decodes_to_the_transcoded_text():
+    """A GB18030 file is parsed as bytes and its non-ASCII columns decoded (``formats.transcode``): the same text,
+    block by block, as its UTF-8 copy read as text, four-byte characters (𠀀, €), full-width digits, missing values
+    and quoted line breaks included; a byte no GB18030 character has makes it step aside (``None``)."""
+    from helpers.acquire.formats.arrow import string_table
+
+    header = ["订单号", "客户", "备注"]
+    lines = [f'{i:04d},"{name}","{note}"' for i, (name, note) in enumerate(
+        [("张三", "第一行\n第二行"), ("", "€ 𠀀 ｘ１２"), ("李四", ""), ("abc", "plain"), ("王五", "¥1,999.00")] * 40)]
+    text = ",".join(header) + "\n" + "\n".join(lines) + "\n"
+    expected = string_table(text.encode("utf-8"), header, ",", block_size=1 << 10)
+    got = string_table(text.encode("gb18030"), header, ",", block_size=1 << 10, encoding="gb18030")
+    assert got.column(0).num_chunks > 1 and got.schema == expected.schema
+    assert all(a.equals(b) for a, b in zip(got.columns, expected.columns))
+    assert got.column(1).null_count == 40 and "第一行\n第二行" in got.column(2).to_pylist()
+    broken = text.encode("gb18030").replace("李四".encode("gb18030"), b"\x81\x20", 1)
+    assert string_table(broken, header, ",", block_size=1 << 10, encoding="gb18030") is None

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from ..clean import missing_text
 from ..errors import DataError
 from ..paths import display_path, file_format, resolve_user_path, sha256_of
 from ..schema import ACQUISITION_MARKS, CANONICAL, LINEAGE, MALFORMED, amount_from_unit_price, resolve_columns
@@ -152,7 +153,7 @@ def raw_lineage(raw: RawTable, source: str) -> pd.DataFrame:
         file = pd.Series(pd.arrays.ArrowStringArray(pa.Array.from_buffers(pa.large_string(), n, [None, offsets,
                                                                                                  pa.py_buffer(name * n)])))
         rows = np.arange(1, n + 1, dtype=np.int64)
-    malformed = pd.Series(pd.NA, index=pd.RangeIndex(len(raw.frame)), dtype="string")
+    malformed = missing_text(pd.RangeIndex(len(raw.frame)))
     for position, what in raw.malformed.items():
         malformed.iloc[position] = what
     return pd.DataFrame({"source_file": file, "source_row": pd.Series(rows, dtype="int64"), MALFORMED: malformed})
@@ -331,7 +332,7 @@ def _order_rows(raw: RawTable, source: str, path: str | Path,
     lineage = raw_lineage(raw, source)
     if not spreadsheet:
         for mark in ROW_MARKS:
-            lineage[mark] = pd.Series(pd.NA, index=lineage.index, dtype="string")
+            lineage[mark] = missing_text(lineage.index)
         return frame, lineage, []
     for mark, detail in structural_marks(frame).items():
         lineage[mark] = pd.Series(detail.array, index=lineage.index)

@@ -28,6 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..clean import edge_bytes, missing_text
 from ..errors import DataError
 from ..schema import SUMMARY_WORDS, resolve_columns
 from .formats.base import TITLE_ROWS, filled
@@ -94,10 +95,17 @@ def _column_cells(values: pd.Series, name: str, alive: np.ndarray) -> tuple[np.n
             present &= text.fillna("").ne("").to_numpy(dtype=bool)
             repeats = (text == key).fillna(False).to_numpy(dtype=bool) & present
         return present, repeats
-    blank = pc.fill_null(pc.or_(pc.equal(arrow, ""), pc.utf8_is_space(arrow)), True)
-    present = ~blank.to_numpy(zero_copy_only=False)
+    first, last = edge_bytes(arrow)
+    present = ((first > 0x20) & (first < 0x7F)) | ((last > 0x20) & (last < 0x7F))  # a printable ASCII end: filled
+    doubt = np.flatnonzero(~present)
+    if len(doubt):  # the others are blank when missing, empty or only spaces
+        cells = arrow if len(doubt) == len(values) else arrow.take(pa.array(doubt))
+        blank = pc.fill_null(pc.or_(pc.equal(cells, ""), pc.utf8_is_space(cells)), True)
+        present[doubt] = ~blank.to_numpy(zero_copy_only=False)
     repeats = np.zeros(len(values), dtype=bool)
     rows = np.flatnonzero(alive & present)
+    if key and len(rows):  # a cell starting with a printable ASCII character (no space) other than the key's is none
+        rows = rows[(first[rows] < 0x21) | (first[rows] > 0x7E) | (first[rows] == key.encode("utf-8")[0])]
     if key and len(rows):
         cells = arrow if len(rows) == len(values) else arrow.take(pa.array(rows))
         hit = rows[pc.fill_null(pc.match_substring(cells, key), False).to_numpy(zero_copy_only=False)]
@@ -127,8 +135,11 @@ def _summary_cells(values: pd.Series, rows: np.ndarray) -> np.ndarray:
         return _is_summary(_first_cells(values, rows))
     cells = arrow if len(rows) == len(values) else arrow.take(pa.array(rows))
     out = np.zeros(len(rows), dtype=bool)
-    digits = pc.fill_null(pc.match_substring_regex(cells, "[0-9]"), False).to_numpy(zero_copy_only=False)
-    maybe = np.flatnonzero(~digits)
+    first, _ = edge_bytes(cells)
+    maybe = np.flatnonzero((first < ord("0")) | (first > ord("9")))  # a cell starting with a digit holds one
+    if len(maybe):
+        digits = pc.fill_null(pc.match_substring_regex(cells.take(pa.array(maybe)), "[0-9]"), False)
+        maybe = maybe[~digits.to_numpy(zero_copy_only=False)]
     if len(maybe):
         out[maybe] = _is_summary(pc.utf8_trim_whitespace(cells.take(pa.array(maybe)).combine_chunks()))
     return out
@@ -155,8 +166,7 @@ def structural_marks(frame: pd.DataFrame) -> dict[str, pd.Series]:
         cells += present
     header = (matches >= 2) & (matches == cells)
     summary &= ~header
-    said = pd.Series(pd.NA, index=frame.index, dtype="string")
-    where = pd.Series(pd.NA, index=frame.index, dtype="string")
+    said, where = missing_text(frame.index), missing_text(frame.index)
     said[header] = "its cells repeat the header"
     rows = np.flatnonzero(summary)
     where[summary] = ["first cell " + repr(str(_first_cells(frame.iloc[:, first[i]], np.array([i]))[0].as_py()))

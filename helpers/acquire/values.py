@@ -29,6 +29,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..clean import edge_bytes
 from ..errors import DataError
 from ..schema import clean_cell
 from .layouts.base import decimal_product
@@ -43,17 +44,8 @@ _EPOCH = {10: ("s", "seconds"), 13: ("ms", "milliseconds")}
 def _plain(values: pd.Series) -> np.ndarray:
     """``True`` where a text value is not empty and its first and last bytes are printable ASCII other than the
     space (``!`` to ``~``): stripping leaves it as it is (read from the Arrow buffers, no string per value)."""
-    arrow = pa.array(values.array)
-    arrow = (arrow.combine_chunks() if isinstance(arrow, pa.ChunkedArray) else arrow).cast(pa.large_string())
-    plain = np.zeros(len(arrow), dtype=bool)
-    if arrow.buffers()[2] is None:
-        return plain
-    offsets = np.frombuffer(arrow.buffers()[1], dtype=np.int64, count=len(arrow) + 1, offset=8 * arrow.offset)
-    data = np.frombuffer(arrow.buffers()[2], dtype=np.uint8)
-    rows = np.flatnonzero(arrow.is_valid().to_numpy(zero_copy_only=False) & (np.diff(offsets) > 0))
-    first, last = data[offsets[rows]], data[offsets[rows + 1] - 1]
-    plain[rows] = (first > 0x20) & (first < 0x7F) & (last > 0x20) & (last < 0x7F)
-    return plain
+    first, last = edge_bytes(values)
+    return (first > 0x20) & (first < 0x7F) & (last > 0x20) & (last < 0x7F)
 
 
 def normalise_ids(out: pd.DataFrame) -> list[str]:

@@ -18,6 +18,8 @@ Modules
   the value checks both paths use (:func:`value_checks`: :func:`check_timestamps`, :func:`check_amounts`,
   :func:`check_statuses`, each a :class:`Checked` of value, reason and detail);
 - :mod:`~helpers.clean.textforms`: NFKC and white space as the value checks compare text, in Arrow;
+- :mod:`~helpers.clean.timeshapes`: order times of a plain numeric shape read from their bytes (for
+  :func:`parse_timestamps`; what it does not read goes on to pandas);
 - :mod:`~helpers.clean.returns`: :func:`net_returns` (returns netted into their sale lines);
 - :mod:`~helpers.clean.rules`: :func:`clean_transactions` (the rules, in order, in its docstring),
   :func:`flag_extreme_orders`, :class:`Cleaned`;
@@ -47,6 +49,7 @@ from .large import CleanedLog, check_log_accounting, clean_log
 from .parse import (Checked, MixedCurrencies, amount_parts, check_amounts, check_statuses, check_timestamps, normalise_status, parse_amounts,
                     parse_timestamps, value_checks)
 from .returns import net_returns
+from .textforms import edge_bytes, missing_text
 from .spark import spark_log
 from .rules import Cleaned, clean_transactions, flag_extreme_orders
 from .tables import breakdown_column, extreme_orders, returned_lines, revenue_by, rules_table
@@ -54,7 +57,7 @@ from .tables import breakdown_column, extreme_orders, returned_lines, revenue_by
 __all__ = [
     "CANONICAL", "DATE_FORMATS", "DEFAULT_TEST_ID_PATTERN", "LINEAGE", "REASONS", "REASONS_ZH", "STATUS_LOOKUP",
     "STATUS_VALUES", "Checked", "MixedCurrencies", "amount_parts", "Cleaned", "CleanedLog", "breakdown_column", "check_accounting", "check_amounts",
-    "check_log_accounting", "check_statuses", "check_timestamps", "net_returns", "value_checks",
+    "check_log_accounting", "check_statuses", "check_timestamps", "edge_bytes", "missing_text", "net_returns", "value_checks",
     "clean_log", "clean_transactions", "compare_with_planted", "extreme_orders", "flag_extreme_orders",
     "normalise_status", "parse_amounts", "parse_timestamps", "plot_row_accounting",
     "quarantine_examples", "quarantine_summary", "returned_lines", "revenue_by", "row_accounting", "rules_table",

@@ -2,11 +2,14 @@
 
 The canonical table :func:`helpers.acquire.read_transactions` returns (text columns Arrow-backed) is handed to a
 DuckDB connection as an Arrow table, without a copy, under the name ``log``, with ``_pos`` (each row's position)
-and, for a short table or a column of mostly distinct values (times), its value check's outcome row by row
-(:func:`row_checks`: the same pandas checks, no map of distinct values to join). Then
-:func:`helpers.clean.statements.clean_views` runs the rules on it, the same statements as for a large log, and
-two results come back as Arrow: the kept lines (:func:`helpers.clean.statements.kept_sql`, one scan; flagged and
-ordered here, by the same rules) and the position, reason and detail of each quarantined row. The quarantine holds
+and its value checks' outcome row by row (:func:`row_checks`: the same pandas checks, run on every value of a short
+table or of a column of mostly distinct values such as times, and on the distinct values of a long text column of
+few, spread to the rows as Arrow dictionaries, :func:`on_distinct`: no map of distinct values for DuckDB to join on
+every evaluation of the rules). Then :func:`helpers.clean.statements.clean_views` runs the rules on it, the same
+statements as for a large log (the id columns' padding told from the Arrow buffers, :func:`unpadded_ids`), and two
+results come back as Arrow: the kept lines (:func:`helpers.clean.statements.kept_sql`, one scan, its columns of a
+few words as enums; flagged and ordered here, by the same rules) and the position, reason and detail of each
+quarantined row. The quarantine holds
 the input's rows as they were given (raw values as text, in input order): nothing is rewritten on its way there.
 """
 
@@ -20,11 +23,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..engines import connect
+from ..engines import connect, sql_ident, sql_str
 from ..errors import DataError
 from ..schema import ACQUISITION_MARKS, CANONICAL, DATE_FORMATS, LINEAGE
 from .parse import DISTINCT_MIN_ROWS, MixedCurrencies, value_checks
 from .statements import EXTREME_FLAG, KEPT_ORDER, clean_views, extreme_totals_sql, kept_sql
+from .textforms import edge_bytes
 
 _TEXT_TYPES = (pa.string(), pa.large_string(), pa.string_view())
 #: A column is checked row by row (its outcome handed to DuckDB with the rows, no map of distinct values to
@@ -36,33 +40,70 @@ ROW_BY_ROW = 0.5
 #: runs) against 2.73–3.45 s with one; on cores busy with other work one thread did better (median cleaning 1.6 s
 #: against 3.0), so set 1 on a shared machine.
 THREADS: int | None = None
+#: A long column of few distinct values (prices, status words) is checked on those and the outcome spread to its
+#: rows here (:func:`on_distinct`: no map for DuckDB to join on every evaluation of the rules); ``False``: mapped
+#: in DuckDB, as a large log is.
+SPREAD = True
 
 
 def row_checks(work: pd.DataFrame, date_formats: Iterable[str] = DATE_FORMATS, currency: str | None = None,
-               share: float | None = None) -> dict[str, pd.Series]:
+               share: float | None = None) -> dict[str, pd.Series | pa.Array]:
     """The value checks (:func:`~helpers.clean.parse.value_checks`) of the columns of a short table, or of mostly
     distinct values (:data:`ROW_BY_ROW`), run on every row: ``{"_value_<column>": parsed, "_reason_<column>":
     reason, "_detail_<column>": detail}`` (and ``_value6_amount``, the amount rounded to 6 decimals), the columns
-    :data:`helpers.clean.statements.ROW_CHECKED` names. Each check is value by value, so the outcome is the
-    one the distinct values give; amounts in several currencies are left to the distinct values, whose error
-    names the row."""
-    out: dict[str, pd.Series] = {}
+    :data:`helpers.clean.statements.ROW_CHECKED` names; a long text column of few distinct values is checked on
+    those and spread to its rows (:data:`SPREAD`, :func:`on_distinct`). Each check is value by value, so the outcome
+    is the one the distinct values give; amounts in several currencies are left to the distinct values in DuckDB,
+    whose error names the row."""
+    out: dict[str, pd.Series | pa.Array] = {}
     share = ROW_BY_ROW if share is None else share
     for column, check in value_checks(date_formats, currency).items():
         if column not in work.columns:
             continue
         sample = work[column].iloc[:20_000]
-        if len(work) >= DISTINCT_MIN_ROWS and sample.nunique(dropna=False) < share * len(sample):
-            continue  # a long column of few distinct values (prices, status words): checked on those
+        few = len(work) >= DISTINCT_MIN_ROWS and sample.nunique(dropna=False) < share * len(sample)
+        if few and not (SPREAD and isinstance(work[column].dtype, pd.StringDtype)):
+            continue  # checked on its distinct values in DuckDB, joined back
         try:
-            checked = check(work[column])
+            checks = on_distinct(work[column], check, column == "amount") if few else _checked_columns(
+                work[column], check, column == "amount")
         except MixedCurrencies:
             continue
-        out[f"_value_{column}"] = checked.value
-        if column == "amount":
-            with np.errstate(over="ignore"):
-                out["_value6_amount"] = checked.value.round(6)
-        out[f"_reason_{column}"], out[f"_detail_{column}"] = checked.reason, checked.detail
+        out.update({f"{prefix}{column}": values for prefix, values in checks.items()})
+    return out
+
+
+def _checked_columns(values: pd.Series, check, amount: bool) -> dict[str, pd.Series]:
+    """``check`` of every value: ``{"_value_": parsed, ["_value6_": rounded to 6 decimals,] "_reason_": …,
+    "_detail_": …}``."""
+    checked = check(values)
+    out = {"_value_": checked.value}
+    if amount:
+        with np.errstate(over="ignore"):
+            out["_value6_"] = checked.value.round(6)
+    return {**out, "_reason_": checked.reason, "_detail_": checked.detail}
+
+
+def on_distinct(values: pd.Series, check, amount: bool = False) -> dict[str, pa.Array]:
+    """:func:`_checked_columns`'s columns of a text column, ``check`` run on its distinct values only (a missing value
+    among them when there is one) and spread to the rows in Arrow as dictionary columns: each row the index (of the
+    smallest integer type) of its value's outcome, which DuckDB reads as the outcome's type (``VARCHAR``, ``DOUBLE``
+    …)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    distinct = pd.Series(uniques, dtype=values.dtype)
+    missing = codes < 0
+    if missing.any():  # what a missing value gives
+        distinct = pd.concat([distinct, values.iloc[[int(np.argmax(missing))]]], ignore_index=True)
+    index = next(t for t in (np.int8, np.int16, np.int32) if len(distinct) <= np.iinfo(t).max)
+    at = pa.array(np.where(missing, len(uniques), codes).astype(index))
+    out = {}
+    for prefix, outcome in _checked_columns(distinct.reset_index(drop=True), check, amount).items():
+        if isinstance(outcome.dtype, pd.StringDtype):
+            given = pa.array(outcome.array)
+            given = (given.combine_chunks() if isinstance(given, pa.ChunkedArray) else given).cast(pa.large_string())
+        else:  # missing (NaN, NaT) as null, as pa.Array.from_pandas gives it
+            given = pa.array(outcome.to_numpy(), from_pandas=True)
+        out[prefix] = pa.DictionaryArray.from_arrays(at, given)
     return out
 
 
@@ -70,6 +111,8 @@ def _series(column: pa.ChunkedArray, name: str) -> pd.Series:
     """A fetched column as the pandas path has always typed it: text ``string`` (Arrow-backed), times
     ``datetime64[ns]``, quantities nullable (``Int64`` / ``Float64``, as :func:`pandas.to_numeric` gives)."""
     kind = column.type
+    if pa.types.is_dictionary(kind) and kind.value_type in _TEXT_TYPES:  # a few words (:func:`_few_words`)
+        column, kind = column.cast(pa.large_string()), pa.large_string()
     if kind in _TEXT_TYPES or pa.types.is_null(kind):
         return pd.Series(pd.arrays.ArrowStringArray(column.cast(pa.large_string())), name=name)
     if pa.types.is_timestamp(kind):
@@ -88,10 +131,20 @@ def _in_order(held: list[pa.Table]) -> pd.DataFrame:
     ``held`` holds the only reference to the table, taken out of it here."""
     kept = held.pop()
     keys = [(name, "ascending", "at_end") for name in KEPT_ORDER if name in kept.column_names]
-    order = pc.sort_indices(kept.select([name for name, *_ in keys]), sort_keys=keys)
+    order = pc.sort_indices(pa.table({name: _sortable(kept.column(name)) for name, *_ in keys}), sort_keys=keys)
     columns = dict(zip(kept.column_names, kept.columns))
     del kept
-    return pd.DataFrame({name: _series(columns.pop(name).take(order), name) for name in list(columns)})
+    return pd.DataFrame({name: _series(columns.pop(name).take(order), name) for name in list(columns)}, copy=False)
+
+
+def _sortable(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A sort key Arrow can sort by: an enum's dictionary column (:func:`_few_words`, sorted words) by its indices when
+    every chunk holds the same dictionary, else by its text."""
+    if not pa.types.is_dictionary(column.type):
+        return column
+    if column.num_chunks and all(chunk.dictionary.equals(column.chunk(0).dictionary) for chunk in column.chunks):
+        return pa.chunked_array([chunk.indices for chunk in column.chunks], column.type.index_type)
+    return column.cast(column.type.value_type)
 
 
 def _flag_extreme(con, kept: pa.Table, extreme_factor: float, quantile: float) -> pa.Table:
@@ -106,6 +159,45 @@ def _flag_extreme(con, kept: pa.Table, extreme_factor: float, quantile: float) -
     order = kept.column("order_id")
     flag = pc.is_in(order, value_set=flagged.combine_chunks().cast(order.type))  # no order id: in no order
     return kept.append_column("flag_extreme", flag)
+
+
+def unpadded_ids(table: pa.Table) -> dict[str, bool] | None:
+    """``{id column: False}`` for the text id columns of ``table`` when no value of theirs can start or end with white
+    space (each starts and ends with a printable ASCII character other than the space, or is missing: read from the
+    Arrow buffers), the answer :func:`~helpers.clean.statements.clean_views` would otherwise ask of DuckDB (a scan
+    of the log); ``None`` when some value may (DuckDB decides)."""
+    out = {}
+    for name in [c for c in ("customer_id", "order_id") if c in table.column_names]:
+        kind = table.schema.field(name).type
+        if kind not in _TEXT_TYPES:  # numbers are no text; any other type (a dictionary …): DuckDB decides
+            if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_null(kind):
+                continue
+            return None
+        column = table.column(name)
+        first, last = edge_bytes(column)
+        plain = (first > 0x20) & (first < 0x7F) & (last > 0x20) & (last < 0x7F)
+        if not (plain | ~column.is_valid().to_numpy(zero_copy_only=False)).all():
+            return None
+        out[name] = False
+    return out
+
+
+#: Most source files whose names the kept lines are fetched as a dictionary of (:func:`_few_words`).
+FEW_FILES = 1_000
+
+
+def _few_words(table: pa.Table, kept: str) -> str:
+    """SQL of the kept lines (``kept``) with the columns of a few words — ``status`` (``completed``/``returned``) and,
+    for a log of at most :data:`FEW_FILES` files, ``source_file`` — as DuckDB enums, which come back as Arrow
+    dictionaries (an index per line, not the text: ordered as their sorted words, so sorting by index or by text is
+    the same; :func:`_series` gives the text)."""
+    words = {"status": ["completed", "returned"]}
+    files = pc.unique(table.column("source_file"))
+    if 0 < len(files) <= FEW_FILES and files.null_count == 0 and files.type in _TEXT_TYPES:
+        words["source_file"] = files.to_pylist()
+    enums = ", ".join(f"CAST({sql_ident(c)} AS ENUM({', '.join(sql_str(w) for w in sorted(ws))})) AS {sql_ident(c)}"
+                      for c, ws in words.items())
+    return f"SELECT * REPLACE ({enums}) FROM ({kept})"
 
 
 def _refuse_repeated_lineage(work: pd.DataFrame) -> None:
@@ -143,7 +235,7 @@ def clean_frame(df: pd.DataFrame, *, test_accounts: Iterable[str] = (), test_id_
     table = pa.Table.from_pandas(work[cols], preserve_index=False)
     table = table.append_column("_pos", pa.array(np.arange(len(work), dtype=np.int64)))
     for name, values in row_checks(work, date_formats, currency).items():
-        table = table.append_column(name, pa.Array.from_pandas(values))
+        table = table.append_column(name, values if isinstance(values, pa.Array) else pa.Array.from_pandas(values))
     pa.default_memory_pool().release_unused()  # the checks' temporaries
     con = connect(threads=THREADS)
     try:
@@ -151,10 +243,11 @@ def clean_frame(df: pd.DataFrame, *, test_accounts: Iterable[str] = (), test_id_
         con.execute("SET arrow_large_buffer_size = true")  # text as pandas holds it (large_string): no copy
         con.register("log", table)
         outcome = clean_views(con, test_accounts=test_accounts, test_id_pattern=test_id_pattern, returns=returns,
-                              date_formats=date_formats, currency=currency)
+                              date_formats=date_formats, currency=currency, padded=unpadded_ids(table))
         bad = con.sql(f"SELECT log._pos, r.reason, r.detail FROM log JOIN ({outcome.found}) r "
                       "USING (source_file, source_row) ORDER BY _pos").to_arrow_table()  # few rows, then the many
-        kept = con.sql(kept_sql(outcome.cols, outcome.padded, extreme_factor, quantile, ordered=False)).to_arrow_table()
+        kept = con.sql(_few_words(table, kept_sql(outcome.cols, outcome.padded, extreme_factor, quantile, ordered=False))
+                       ).to_arrow_table()
         kept = [_flag_extreme(con, kept, extreme_factor, quantile)]  # a list: _in_order gets the only reference
     finally:
         con.close()

@@ -27,7 +27,8 @@ import pyarrow.compute as pc
 
 from ..errors import DataError, clip
 from ..schema import AMOUNT_LIMIT, CURRENCY_MARKS, DATE_FORMATS, PLAUSIBLE_DATES, REASONS, STATUS_LOOKUP
-from .textforms import SPACES, has_odd_spaces, nfkc
+from .textforms import SPACES, has_odd_spaces, missing_text, nfkc
+from .timeshapes import fixed_times, layouts, stripped
 
 _EXCEL_SERIAL = re.compile(r"^[2-6]\d{4}(\.\d+)?$")  # 20000–69999: 1954-10-03 … 2091-08-05 (< 29221: before
 # 1980, read and then quarantined as implausible_date)
@@ -94,15 +95,15 @@ def _parse_timestamps(values: pd.Series, formats: Iterable[str] = DATE_FORMATS) 
     if is_dt.any():
         out[is_dt] = _as_ns(pd.to_datetime(values[is_dt].astype(object), errors="coerce")).to_numpy()  # 9999: NaT
     at = np.flatnonzero(~is_dt & values.notna().to_numpy(dtype=bool))
-    text = nfkc((values if len(at) == len(values) else values.iloc[at]).astype("string")).str.strip()
+    text = stripped(nfkc((values if len(at) == len(values) else values.iloc[at]).astype("string")))
     if has_odd_spaces(text):  # other white space than single spaces
         text = text.str.replace(SPACES, " ", regex=True)
     remaining = text
     for fmt in formats:
         if remaining.empty:
             break
-        if fmt in _ARROW_FORMATS:  # the common spelling, read in Arrow; what it does not read goes on to pandas
-            parsed = _arrow_times(remaining, fmt).to_numpy()
+        if layouts(fmt):  # the common spellings, read from their bytes; what is not read goes on to pandas
+            parsed = fixed_times(remaining, fmt)
             hit = ~np.isnat(parsed)
             out[at[hit]] = parsed[hit]
             remaining, at = remaining[~hit], at[~hit]
@@ -122,28 +123,6 @@ def _parse_timestamps(values: pd.Series, formats: Iterable[str] = DATE_FORMATS) 
             out[at[serial]] = (pd.Timestamp("1899-12-30") + pd.to_timedelta(days, unit="D")).to_numpy(
                 dtype="datetime64[ns]")
     return pd.Series(out, index=values.index)
-
-
-#: Formats :func:`_arrow_times` reads, with the exact shape of a value written in it.
-_ARROW_FORMATS = {"%Y-%m-%d %H:%M:%S": r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]) ([01]\d|2[0-3]):[0-5]\d:[0-5]\d$"}
-#: The whole years of pandas' nanosecond times (1677–2262): a time outside them is left to the general date parser.
-_FIRST_YEAR, _LAST_YEAR = pd.Timestamp.min.year + 1, pd.Timestamp.max.year - 1
-
-
-def _arrow_times(text: pd.Series, fmt: str) -> pd.Series:
-    """Times written exactly in ``fmt`` (zero-padded, one of :data:`_ARROW_FORMATS`), read by Arrow's
-    ``strptime``; ``NaT`` for every other value, left for pandas (``pd.to_datetime(format=fmt)``) to read. A time
-    is taken only when written back in ``fmt`` it is the same text (no day 31 of a 30-day month rolled over, no
-    leap second) and inside ``datetime64[ns]``, so what Arrow reads is what pandas reads."""
-    arr = pa.array(text.astype("string[pyarrow]").array)
-    shaped = pc.fill_null(pc.match_substring_regex(arr, _ARROW_FORMATS[fmt]), False)
-    times = pc.if_else(shaped, pc.strptime(arr, format=fmt, unit="s", error_is_null=True), None)  # no text copied
-    day = pc.cast(pc.if_else(shaped, pc.utf8_slice_codeunits(arr, 8, 10), "00"), pa.int64())
-    same = pc.and_(pc.equal(pc.day(times), day),  # 31 April rolls over into May: not the day written
-                   pc.and_(pc.greater_equal(pc.year(times), _FIRST_YEAR), pc.less_equal(pc.year(times), _LAST_YEAR)))
-    inside = pc.fill_null(same, False)
-    read = pc.if_else(inside, times, None).cast(pa.timestamp("ns"))
-    return pd.Series(read.to_numpy(zero_copy_only=False), index=text.index).astype("datetime64[ns]")
 
 
 def parse_amounts(values: pd.Series) -> pd.Series:
@@ -277,8 +256,7 @@ Rule = tuple[pd.Series, str, "pd.Series | str | None"]
 def first_reason(index: pd.Index, rules: Iterable[Rule]) -> tuple[pd.Series, pd.Series]:
     """``(reason, detail)`` per row: of the rules ``(mask, code, detail)`` that hold, the one whose
     code comes first in :data:`~helpers.schema.REASONS` (rules of one code: the first given)."""
-    reason = pd.Series(pd.NA, index=index, dtype="string")
-    detail = pd.Series(pd.NA, index=index, dtype="string")
+    reason, detail = missing_text(index), missing_text(index)
     for mask, code, info in sorted(rules, key=lambda rule: REASON_RANK[rule[1]]):
         take = mask.fillna(False).to_numpy(dtype=bool) & reason.isna().to_numpy()
         if not take.any():
@@ -305,9 +283,8 @@ def _checked(value: pd.Series, raw: pd.Series, rules: list[tuple[pd.Series, str,
     hits = [(mask.fillna(False).to_numpy(dtype=bool), code, show) for mask, code, show in rules]
     hit = np.logical_or.reduce([h for h, _, _ in hits]) if hits else np.zeros(len(raw), dtype=bool)
     if not hit.any():  # the common case: every value usable
-        return Checked(value, pd.Series(pd.NA, index=raw.index, dtype="string"),
-                       pd.Series(pd.NA, index=raw.index, dtype="string"))
-    text = pd.Series(pd.NA, index=raw.index, dtype="string")
+        return Checked(value, missing_text(raw.index), missing_text(raw.index))
+    text = missing_text(raw.index)
     text[hit] = _raw_text(raw[hit]).to_numpy()
     reason, detail = first_reason(raw.index, [
         (pd.Series(h, index=raw.index), code, show if isinstance(show, pd.Series) else text if show else None)

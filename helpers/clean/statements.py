@@ -283,13 +283,13 @@ class Outcome:
 
 def clean_views(con, *, test_accounts: Iterable[str] = (), test_id_pattern: Any = ..., returns: str = "net",
                 date_formats: Iterable[str] = DATE_FORMATS, currency: str | None = None,
-                quiet: bool = True) -> Outcome:
+                quiet: bool = True, padded: dict[str, bool] | None = None) -> Outcome:
     """The cleaning rules as statements on ``con`` (DuckDB, or Spark through
     :class:`~helpers.engines.SparkConnection`), over its table or view ``log`` (canonical columns, lineage, the
     acquisition marks; ``_pos``, the row's position in an in-memory table, carried along when present): the
     views ``canon`` and ``parsed``, the tables of the value maps, ``_dups``, ``bad`` and ``netted``, and the view
     ``outcome`` both outputs are selected from (:func:`kept_sql`, :func:`quarantine_sql`). The one definition
-    :func:`clean_log` and :func:`helpers.clean.clean_transactions` run."""
+    :func:`clean_log` and :func:`helpers.clean.clean_transactions` run (``padded``: given by a caller who knows it)."""
     pattern = DEFAULT_TEST_ID_PATTERN if test_id_pattern is ... else test_id_pattern
     if pattern:  # asked of DuckDB itself: Spark's lazy frames would not run it, and its Java regex accepts more
         probe = connect()
@@ -302,7 +302,7 @@ def clean_views(con, *, test_accounts: Iterable[str] = (), test_id_pattern: Any 
         finally:
             probe.close()
     log_types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE log)").fetchall())
-    padded = _padded_columns(con, log_types)
+    padded = _padded_columns(con, log_types) if padded is None else padded
     con.execute(f"CREATE TEMP VIEW canon AS {_canon_sql(log_types, padded, _id_maps(con, log_types))}")
     types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE canon)").fetchall())
     cols = [c for c in CANONICAL if c in types]

@@ -7,7 +7,8 @@ module per format:
 - :mod:`~helpers.acquire.formats.csv`: CSV/TSV/TXT, with decoding (:func:`decode_text`: UTF-8,
   UTF-8 with BOM, GB18030/GBK, detected) and delimiter sniffing;
   regular files are read by Arrow (:mod:`~helpers.acquire.formats.arrow`, the same values as pandas; from the
-  file's bytes when no encoding is given, :mod:`~helpers.acquire.formats.direct`), the rest line by line with
+  file's bytes when no encoding is given, :mod:`~helpers.acquire.formats.direct`; a GB18030 file parsed as bytes
+  and only its non-ASCII columns decoded, :mod:`~helpers.acquire.formats.transcode`), the rest line by line with
   :mod:`csv`;
 - :mod:`~helpers.acquire.formats.excel`: Excel workbooks (.xlsx, .xlsm, .xls);
 - :mod:`~helpers.acquire.formats.parquet`: a Parquet file or a hive-partitioned folder.

@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from .base import TITLE_ROWS, unique_names
+from .transcode import decoded
 
 #: How much of a text's end is searched for its last line (twice the longest line a text export may have).
 TAIL = 8 << 20
@@ -67,30 +68,40 @@ def arrow_frame(text: str, delimiter: str) -> pd.DataFrame | None:
 
 def string_table(data: Any, header: list[str], delimiter: str, *, block_size: int,
                  encoding: str | None = None) -> pa.Table | None:
-    """The lines after the header of a delimited file's bytes ``data`` as Arrow string columns (``""`` → null, quoted
-    line breaks kept), read in blocks of ``block_size`` bytes, transcoded from ``encoding`` when given; ``None`` when
+    """The lines after the header of a delimited file's bytes ``data`` as Arrow ``large_string`` columns (``""`` →
+    null, quoted line breaks kept), read in blocks of ``block_size`` bytes, from ``encoding`` when given (GB18030:
+    parsed as bytes, the non-ASCII columns decoded, :mod:`~helpers.acquire.formats.transcode`); ``None`` when
     Arrow cannot read them or its first row is not ``header`` (then the text path decides)."""
     names = [f"c{i}" for i in range(len(header))]
+    binary = encoding is not None and encoding.lower().replace("-", "").replace("_", "") != "utf8"
     options = pa_csv.ReadOptions(column_names=names, block_size=block_size,
-                                 **({"encoding": encoding} if encoding else {}))
+                                 **({"encoding": encoding} if encoding and not binary else {}))
+    kind = pa.large_binary() if binary else pa.large_string()
     try:
         table = pa_csv.read_csv(
             pa.py_buffer(data), read_options=options,
             parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
-            convert_options=pa_csv.ConvertOptions(column_types={n: pa.string() for n in names}, null_values=[""],
+            convert_options=pa_csv.ConvertOptions(column_types={n: kind for n in names}, null_values=[""],
                                                   strings_can_be_null=True, quoted_strings_can_be_null=True))
     except (pa.ArrowInvalid, UnicodeDecodeError):
         return None
-    if table.num_rows == 0 or [table.column(i)[0].as_py() for i in range(len(names))] != [h or None for h in header]:
+    if table.num_rows == 0:
         return None
-    return table.slice(1)
+    first = [table.column(i)[0].as_py() for i in range(len(names))]
+    try:
+        first = [v.decode(encoding) if isinstance(v, bytes) else v for v in first]
+    except UnicodeDecodeError:
+        return None
+    if first != [h or None for h in header]:
+        return None
+    return decoded(table.slice(1), encoding) if binary else table.slice(1)
 
 
 def arrow_table_frame(table: pa.Table, header: list[str]) -> pd.DataFrame:
     """Arrow's string columns as the reader's DataFrame: Arrow-backed ``str`` columns (no copy) named as pandas
     names ``header`` (:func:`unique_names`)."""
     dtype = pd.StringDtype("pyarrow", na_value=np.nan)
-    return pd.DataFrame({name: pd.Series(table.column(i).to_pandas(types_mapper={pa.string(): dtype}.get), copy=False)
+    return pd.DataFrame({name: pd.Series(table.column(i).to_pandas(types_mapper={pa.large_string(): dtype}.get), copy=False)
                          for i, name in enumerate(unique_names(header))}, index=pd.RangeIndex(table.num_rows))
 
 
