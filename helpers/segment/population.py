@@ -145,8 +145,14 @@ def split_log(log: ParquetLog, firsts: list[Any], folder: Path) -> list[ParquetL
         return None
     literal = sql_str if isinstance(firsts[0], str) else repr
     key = sql_ident(ID)
-    cases = " ".join(f"WHEN {key} < {literal(v)} THEN {i}" for i, v in enumerate(firsts[1:]))
-    part = f"CASE {cases} ELSE {len(firsts) - 1} END" if cases else "0"
+
+    def part_of(lo: int, hi: int) -> str:  # the range of an id among firsts[lo:hi]: a binary search, log₂ comparisons
+        if hi - lo == 1:
+            return str(lo)
+        mid = (lo + hi) // 2
+        return f"CASE WHEN {key} < {literal(firsts[mid])} THEN {part_of(lo, mid)} ELSE {part_of(mid, hi)} END"
+
+    part = part_of(0, len(firsts))
     columns = [c for c in (ID, "order_id", "timestamp", "amount", "category", "channel", "flag_extreme", "source_file",
                            "source_row") if c in log.columns]
     con = log.connect()
