@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from helpers import acquire, clean, clv, largelog, paths, privacy, segment, simulate, store
@@ -323,8 +324,6 @@ def test_kept_lines_sorted_in_pieces_of_time_equal_one_sort(world, tmp_path, mon
     """clean_log sorts a log too large for one in-memory sort in pieces of time, appended in order: the same lines,
     flags and order as one sort (here forced: a few hundred lines a piece)."""
     log = ParquetLog.open(world["folder"])
-    import pyarrow.parquet as pq
-
     one = pq.read_table(clean.clean_log(log, tmp_path / "one", progress=False).clean.path).to_pandas()  # file order
     monkeypatch.setattr(large, "sort_piece_rows", lambda: 150)
     got = pq.read_table(clean.clean_log(log, tmp_path / "pieces", progress=False).clean.path).to_pandas()

@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 from .. import paths
 from ..engines import chunk_rows, connect, run_with_progress, spill_directory, sql_ident, sql_str
 from ..errors import DataError
-from ..largelog import LARGE_CUSTOMERS, LARGE_ROWS, ParquetLog, progress
+from ..largelog import LARGE_ROWS, ParquetLog, progress
 from ..schema import DATE_FORMATS
 from .spark import spark_connection
 from .statements import clean_views, kept_order_sql, kept_sql, quarantine_sql
@@ -141,8 +141,7 @@ def _write_clean(con, cols: list[str], padded: dict[str, bool], path: Path, extr
         run_with_progress(con, f"COPY (SELECT *, CASE {piece} ELSE {len(bounds)} END AS _piece FROM ({flagged})) TO "
                                f"{sql_str(work.as_posix())} (FORMAT parquet, PARTITION_BY (_piece))",
                           "clean 2/3: flag extreme orders, split the clean lines by time", disable=quiet)
-        for i in progress(range(len(bounds) + 1), 0 if quiet else LARGE_CUSTOMERS + 1, "clean 2/3: sort by time, "
-                          "piece by piece"):
+        for i in progress(range(len(bounds) + 1), 0 if quiet else rows, "clean 2/3: sort by time, piece by piece"):
             folder = work / f"_piece={i}"
             if not folder.exists():  # no line in this range of times
                 continue

@@ -443,12 +443,12 @@ def kept_sql(cols: list[str], padded: dict[str, bool], extreme_factor: float, qu
     if not ordered:
         return f"SELECT {', '.join(select)} FROM outcome o WHERE o._reason IS NULL"
     order = _strip('o."order_id"', padded.get("order_id", False)) if "order_id" in cols else "NULL"
-    order_by = kept_order_sql(cols, file_numbers is not None)
+    order_by, extra = kept_order_sql(cols, file_numbers is not None), ""
     if file_numbers:  # a long, repeated path is most of the sort's bytes: its number sorts the same way
         select[select.index("o.source_file")] = "n._f"
         extra = f"LEFT JOIN {file_numbers} n ON n.source_file = o.source_file "
     kept = (f"WITH {extreme_totals_sql('outcome o', order, 'o._amount', 'o._reason IS NULL', extreme_factor, quantile)}, "
             f"extreme AS (SELECT _o FROM totals CROSS JOIN th WHERE {EXTREME_FLAG}) "  # few: a small join, not all orders
             f"SELECT * FROM (SELECT {', '.join(select)}, extreme._o IS NOT NULL AS flag_extreme FROM outcome o "
-            f"LEFT JOIN extreme ON extreme._o = {order} {extra if file_numbers else ''}WHERE o._reason IS NULL)")
+            f"LEFT JOIN extreme ON extreme._o = {order} {extra}WHERE o._reason IS NULL)")
     return f"{kept} ORDER BY {order_by}" if sort else kept

@@ -56,12 +56,8 @@ CHECK_CUSTOMERS = 25_000
 
 def checked_rows(table: pd.DataFrame, n: int | None = None, seed: int = 0) -> pd.DataFrame:
     """``table`` (one row per customer) itself when it has at most ``n`` rows, else a seeded sample of ``n`` of its
-    rows in their order (``n``: default :data:`CHECK_CUSTOMERS`)."""
-    n = CHECK_CUSTOMERS if n is None else int(n)
-    if len(table) <= n:
-        return table
-    keep = np.sort(np.random.default_rng(seed).choice(len(table), n, replace=False))
-    return table.iloc[keep]
+    rows in their order (``n``: default :data:`CHECK_CUSTOMERS`; the draw of :func:`helpers.clv.sample_customers`)."""
+    return clv.sample_customers(table, CHECK_CUSTOMERS if n is None else int(n), seed=seed)
 
 
 def checked_lines(tx: pd.DataFrame | ParquetLog, n: int | None = None, seed: int = 0) -> pd.DataFrame | ParquetLog:

@@ -188,8 +188,6 @@ class BetaGeo(CovariateOptions, TransactionModel):
             {}_2F_1\\!\\left(r+x, b+x; a+b+x-1; \\frac{t}{\\alpha+T+t}\\right)\\right]
             \\Big/ \\left(1 + \\delta_{x>0}\\frac{a}{b+x-1}\\left(\\frac{\\alpha+T}{\\alpha+t_x}\\right)^{r+x}\\right)
         """
-        if t < 0:
-            raise ValueError("t must be ≥ 0 (model periods)")
         return next(self.conditional_expected_purchases_at((t,), x, t_x, T, params))
 
     def conditional_expected_purchases_at(self, times: Iterable[float], x: np.ndarray, t_x: np.ndarray,
@@ -216,6 +214,8 @@ class BetaGeo(CovariateOptions, TransactionModel):
                             * np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + t_x))), 0.0)
         c = a + b + px - 1
         for t in times:
+            if t < 0:
+                raise ValueError("t must be ≥ 0 (model periods)")
             if t == 0:
                 yield np.zeros_like(x, dtype=float)
                 continue
