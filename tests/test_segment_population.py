@@ -175,6 +175,92 @@ def test_the_count_claim_counts_every_scored_customer_when_given_a_samples_score
     assert clv.dataset_count_claim(DATASET, scores)[1]["modelled"] == scores.attrs["rows"]
 
 
+def test_the_count_claim_is_counted_once_and_recounted_when_an_input_changes(world, monkeypatch):
+    from helpers import i18n
+    from helpers.clv import counts
+
+    (paths.processed_dir(DATASET) / "counts.json").unlink(missing_ok=True)
+    scores = world["sample"][2]
+    text, numbers = clv.dataset_count_claim(DATASET, scores)  # counted, and kept with its inputs
+    saved = store.load_counts(DATASET, store.count_inputs(DATASET))
+    assert saved == numbers and numbers["modelled"] == scores.attrs["rows"]
+
+    def refused(*args, **kwargs):
+        raise AssertionError("counted again")
+
+    with monkeypatch.context() as mp:  # the same inputs: read back, the sentence written anew in the language asked
+        mp.setattr(counts, "count_numbers", refused)
+        assert clv.dataset_count_claim(DATASET, scores) == (text, numbers)
+        i18n.set_language("zh", strict=True)
+        try:
+            zh_text, zh_numbers = clv.dataset_count_claim(DATASET)
+        finally:
+            i18n.set_language("en")
+        assert zh_numbers == numbers and zh_text != text and f"{numbers['modelled']:,}" in zh_text
+        other = scores.copy()
+        other.attrs = {}  # scores not read from the store (no fingerprint): counted
+        with pytest.raises(AssertionError, match="counted again"):
+            clv.dataset_count_claim(DATASET, other)
+    meta_path = paths.processed_dir(DATASET) / "metadata.json"
+    meta = meta_path.read_text(encoding="utf-8")
+    calls = []
+    monkeypatch.setattr(counts, "count_numbers", lambda *a, **k: calls.append(1) or dict(numbers, modelled=-1))
+    try:  # another clean log (its fingerprint differs): counted again, and that count kept
+        meta_path.write_text(meta.replace('"transactions_sha256": "', '"transactions_sha256": "0'), encoding="utf-8")
+        with pytest.raises(DataError):  # the scores rest on the former cleaning: the store refuses them first
+            store.load_clv(DATASET)
+        assert store.load_counts(DATASET, store.count_inputs(DATASET)) is None
+    finally:
+        meta_path.write_text(meta, encoding="utf-8")
+    (paths.processed_dir(DATASET) / "counts.json").write_text(
+        (paths.processed_dir(DATASET) / "counts.json").read_text(encoding="utf-8").replace(
+            '"clv_sha256": "', '"clv_sha256": "0'), encoding="utf-8")  # counted from other scores
+    assert clv.dataset_count_claim(DATASET)[1]["modelled"] == -1 and calls == [1]
+    assert store.load_counts(DATASET, store.count_inputs(DATASET))["modelled"] == -1
+    (paths.processed_dir(DATASET) / "counts.json").unlink()
+
+
+def _ends_on_the_last_day(log: pd.DataFrame, n: int, seed: int) -> bool:
+    try:
+        clv.analysis_sample(log, n, seed=seed)
+    except DataError:  # a draw without a customer of the last day is refused
+        return False
+    return True
+
+
+def test_the_sample_of_the_stores_log_is_drawn_once_and_again_when_the_log_or_the_draw_changes(world, monkeypatch):
+    from helpers.clv import sampling
+
+    folder = paths.processed_dir(DATASET)
+    drawn = clv.analysis_sample(world["disk"], 150, seed=0, dataset=DATASET)  # 03: drawn, kept in the store
+    assert (folder / "sample.parquet").exists() and drawn.attrs["sampled_customers"] == 150
+    again = clv.analysis_sample(world["disk"], 150, seed=0)  # without the dataset: drawn, not read back
+    pd.testing.assert_frame_equal(again, drawn, check_exact=True)
+    assert again.attrs == drawn.attrs
+    seed = next(s for s in range(1, 50) if _ends_on_the_last_day(world["log"], 150, s))
+    calls, draw = [], sampling.sample_log
+    monkeypatch.setattr(sampling, "sample_log", lambda *a, **k: calls.append(k["seed"]) or draw(*a, **k))
+    read = clv.analysis_sample(world["disk"], 150, seed=0, dataset=DATASET)  # 04: read back, not drawn
+    pd.testing.assert_frame_equal(read, drawn, check_exact=True)
+    assert read.attrs == drawn.attrs and calls == []
+    other = clv.analysis_sample(world["disk"], 150, seed=seed, dataset=DATASET)  # another draw: drawn, and kept
+    assert calls == [seed] and not other["customer_id"].equals(drawn["customer_id"])
+    clv.analysis_sample(world["disk"], 300, seed=seed, dataset=DATASET)
+    assert calls == [seed, seed]
+    meta_path = folder / "metadata.json"
+    meta = meta_path.read_text(encoding="utf-8")
+    try:  # another clean log (its fingerprint): drawn again
+        meta_path.write_text(meta.replace('"transactions_sha256": "', '"transactions_sha256": "0'), encoding="utf-8")
+        clv.analysis_sample(world["disk"], 300, seed=seed, dataset=DATASET)
+    finally:
+        meta_path.write_text(meta, encoding="utf-8")
+    assert calls == [seed] * 3
+    in_memory = clv.analysis_sample(world["log"], 150, seed=0, dataset=DATASET)  # a log in memory: drawn (its
+    assert calls == [seed] * 3 + [0] and in_memory.attrs == drawn.attrs  # fingerprint is unknown), never read back
+    (folder / "sample.parquet").unlink()
+    (folder / "sample.json").unlink()
+
+
 def test_columns_and_schemes_it_cannot_compute_are_refused_before_anything_is_read(world):
     tx, rfm, scores, customers, matrix, clusters, profile = world["sample"]
     args = dict(scores=scores, clusters=clusters, cluster_profile=profile, need_col="n_categories")

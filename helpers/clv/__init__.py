@@ -80,8 +80,9 @@ module             holds
                    :func:`sample_log`, :func:`sensitivity_table`, :func:`sensitivity_claim`, :func:`fhl_claim`,
                    :data:`INTERVAL_HEADERS`
 ``tables``         :func:`describe_transactions`, :func:`default_calibration_end`,
-                   :func:`parameter_table`, :func:`fit_summary_table`, :func:`top_customers`,
-                   :func:`count_claim` / :func:`dataset_count_claim` (the customer funnel behind the counts), :func:`flagged_top_claim`
+                   :func:`parameter_table`, :func:`fit_summary_table`, :func:`top_customers`, :func:`flagged_top_claim`
+``counts``         :func:`count_claim` / :func:`dataset_count_claim` (the customer funnel behind the counts, kept in
+                   the store), :func:`count_numbers`, :func:`count_text`
 =================  ==========================================================================
 
 Why write the fitters here rather than use a library: ``lifetimes`` (the classic MLE package)
@@ -151,7 +152,8 @@ from .plots import (plot_calibration_holdout, plot_clv_distribution, plot_matrix
 from .simulation import group_truth, recovery_table, simulate_bgnbd, simulate_spend, simulated_groups
 from .reference import rfm_summary_reference
 from .summary import rfm_summary, rfm_train_test_split
-from .tables import (count_claim, dataset_count_claim, default_calibration_end, flagged_top_claim, describe_transactions, fit_summary_table, parameter_table,
+from .counts import count_claim, count_numbers, count_text, dataset_count_claim
+from .tables import (default_calibration_end, flagged_top_claim, describe_transactions, fit_summary_table, parameter_table,
                      top_customers)
 from .units import DAYS_PER_YEAR, MONTH_DAYS, STEP_DAYS, TIME_UNIT_DAYS, TimeUnit, horizon_text, with_time_unit
 from .spark import SCORE_SCHEMA, score_customers_spark
@@ -206,7 +208,7 @@ __all__ = [
     "PUBLISHED", "PUBLISHED_CHECK", "CDNOW_CALIBRATION_END", "cdnow_fhl_summary", "literature_check",
     "simulate_bgnbd", "simulate_spend", "simulated_groups", "group_truth", "recovery_table",
     "describe_transactions", "default_calibration_end", "parameter_table", "fit_summary_table", "top_customers",
-    "count_claim", "dataset_count_claim", "flagged_top_claim",
+    "count_claim", "count_numbers", "count_text", "dataset_count_claim", "flagged_top_claim",
     # issue 19 (discrete): MBG/NBD, BG/BB and discrete purchase opportunities
     "ModifiedBetaGeo", "BetaGeoBetaBinom", "OPPORTUNITY_PERIODS", "discrete_summary", "discrete_patterns",
     "load_donations", "simulate_bgbb", "DISCRETE_PUBLISHED", "discrete_literature_check",

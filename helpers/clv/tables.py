@@ -7,14 +7,11 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from ..clean import extreme_orders
 from .. import store
-from ..i18n import get_language, tr
-from ..engines import run_with_progress, sql_ident
-from ..largelog import LARGE_ROWS, ParquetLog, describe
+from ..i18n import tr
+from ..largelog import ParquetLog, describe
 from .literature import CDNOW_CALIBRATION_END
 from .models import model_name
 from .models.base import MaximumLikelihoodModel
@@ -101,61 +98,6 @@ def top_customers(scores: pd.DataFrame, summary: pd.DataFrame | None = None, n: 
     return table
 
 
-def count_claim(clean: pd.DataFrame | ParquetLog, modelled: pd.DataFrame, *, export_customers: pd.DataFrame | None = None,
-                raw_transactions: pd.DataFrame | None = None, test_accounts: Iterable[str] = (),
-                customer_id_col: str = "customer_id") -> tuple[str, dict]:
-    """The customer funnel behind the counts different reports show, as a sentence with its numbers:
-    customers in the export (``export_customers``, e.g. ``store.load_interim(...).customers``) and its
-    internal test accounts, customers with an order in the raw log (``raw_transactions``), customers with a
-    kept purchase after cleaning (``clean``) and customers modelled (``modelled``: the CLV scores).
-
-    ``numbers``: ``export``, ``test_accounts``, ``export_real`` (export minus test accounts), ``with_order``,
-    ``with_kept_purchase``, ``modelled``, ``without_purchase`` (real export customers with no kept purchase).
-    """
-    def ids(frame: pd.DataFrame) -> pa.Array:  # distinct ids as Arrow text: sets of 26M ids would take GiBs
-        return pc.unique(pa.array(frame[customer_id_col].dropna().astype(str), type=pa.large_string()))
-
-    def isin(values: pa.Array, others: pa.Array) -> np.ndarray:
-        return pc.is_in(values, value_set=others).to_numpy(zero_copy_only=False)
-
-    scored = ids(modelled) if not isinstance(clean, ParquetLog) else pa.array(  # (unique by the store's contract;
-        modelled[customer_id_col].dropna().astype(str), type=pa.large_string())  # DuckDB counts them distinct)
-    test_ids = pa.array(sorted({str(t) for t in test_accounts}), type=pa.large_string())
-    export = None if export_customers is None else ids(export_customers)
-    real = None if export is None else export.filter(pa.array(~isin(export, test_ids)))
-    if isinstance(clean, ParquetLog):  # a log on disk: DuckDB counts, its ids never reach Python
-        n_kept, n_scored, unscored, without = _log_counts(clean, scored, real, customer_id_col)
-    else:
-        kept = ids(clean)
-        n_kept, n_scored, unscored = len(kept), len(scored), int((~isin(kept, scored)).sum())
-        without = None if real is None else int((~isin(real, kept)).sum())
-    numbers: dict = {"with_kept_purchase": n_kept, "modelled": n_scored}
-    parts = []
-    if export is not None:
-        tests = len(export) - len(real)
-        numbers.update(export=len(export), test_accounts=tests, export_real=len(real), without_purchase=without)
-        parts.append(tr("The export lists {n:,} customers", n=len(export))
-                     + (tr(" ({t:,} internal test accounts, so {r:,} real)", t=tests, r=len(real)) if tests else ""))
-    if raw_transactions is not None:
-        raw = ids(raw_transactions)
-        numbers["with_order"] = int((~isin(raw, test_ids)).sum())
-        parts.append(tr("{n:,} customers have an order in the raw log", n=numbers["with_order"]))
-    lost = numbers.get("with_order", n_kept) - n_kept
-    parts.append(tr("{n:,} have a purchase kept by cleaning (the other {d:,} had every order quarantined: cancelled, "
-                    "returned, duplicates …)", n=n_kept, d=lost) if lost > 0
-                 else tr("{n:,} have a purchase kept by cleaning", n=n_kept))
-    same = unscored == 0 and n_scored == n_kept
-    parts.append(tr("{n:,} are modelled", n=n_scored)
-                 + (tr(" (every customer with a kept purchase)") if same else
-                    tr(" ({d:,} customers with a kept purchase are not)", d=unscored)))
-    zh = get_language() == "zh"
-    text = ("；" if zh else "; ").join(parts) + ("。" if zh else ".")
-    if numbers.get("without_purchase") or lost > 0:
-        text += ("" if zh else " ") + tr("Customers without a kept purchase have no CLV and no segment; they appear "
-                                         "only in tables of the whole customer base (community, knowledge base).")
-    return text, numbers
-
-
 def flagged_top_claim(scores: pd.DataFrame, clean: pd.DataFrame, currency: str = "", top: int = 10) -> tuple[str, dict]:
     """Orders flagged extreme in cleaning (``flag_extreme``, :func:`helpers.clean.extreme_orders`) among the ``top``
     customers by CLV: "the customer with the highest CLV includes a flagged order of 75,981 CNY", computed.
@@ -188,40 +130,3 @@ def flagged_top_claim(scores: pd.DataFrame, clean: pd.DataFrame, currency: str =
                      k=len(hits), n=len(head), m=len(orders)) if others or not numbers["top_customer_flagged"] else \
         " " + tr("Cleaning flagged {m:,} orders in all.", m=len(orders))
     return text, numbers
-
-
-def _log_counts(log: ParquetLog, scored: pa.Array, real: pa.Array | None, customer_id_col: str) -> tuple:
-    """(customers with a line in ``log``, distinct ``scored`` ids, the log's customers not in ``scored``, ``real``
-    export ids with no line), by DuckDB anti-joins over the log's distinct ids as text (missing ids are not customers;
-    ``None`` for the last without an export)."""
-    con = log.connect()
-    try:
-        con.register("scored", pa.table({"id": scored}))
-        con.register("exported", pa.table({"id": real if real is not None else pa.array([], pa.large_string())}))
-        kept = (f"(SELECT DISTINCT CAST({sql_ident(customer_id_col)} AS VARCHAR) AS id FROM log "
-                f"WHERE {sql_ident(customer_id_col)} IS NOT NULL)")
-        sql = (f"WITH kept AS {kept} SELECT (SELECT count(*) FROM kept), (SELECT count(DISTINCT id) FROM scored), "
-               f"(SELECT count(*) FROM kept ANTI JOIN scored USING (id)), "
-               f"(SELECT count(*) FROM exported ANTI JOIN kept USING (id))")
-        n_kept, n_scored, unscored, without = run_with_progress(
-            con, sql, f"customers of {log.rows:,} lines (DuckDB)", fetch="all", disable=log.rows <= LARGE_ROWS)[0]
-    finally:
-        con.close()
-    return int(n_kept), int(n_scored), int(unscored), None if real is None else int(without)
-
-
-def dataset_count_claim(dataset: str, scores: pd.DataFrame | None = None) -> tuple[str, dict]:
-    """:func:`count_claim` for a dataset of the store: notebook 01's export (customers, raw log, test
-    accounts; when acquired), notebook 02's clean transactions and notebook 03's CLV scores (``scores``,
-    default :func:`helpers.store.load_clv`; the whole file too when ``scores`` holds only some customers' rows, e.g.
-    notebook 04's sample). A large log (:class:`~helpers.largelog.ParquetLog`) is counted without the raw-log step."""
-    clean_tx, _ = store.load_processed(dataset)
-    if scores is None or len(scores) != scores.attrs.get("rows", len(scores)):  # a sample's rows: count them all
-        scores = store.load_clv(dataset, columns=["customer_id"])
-    export = raw = None
-    tests: Iterable[str] = ()
-    if store.has_interim(dataset):
-        acq = store.load_interim(dataset)
-        export, tests = acq.customers, acq.test_accounts or ()
-        raw = acq.transactions if isinstance(acq.transactions, pd.DataFrame) else None
-    return count_claim(clean_tx, scores, export_customers=export, raw_transactions=raw, test_accounts=tests)

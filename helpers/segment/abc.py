@@ -28,7 +28,8 @@ from ..errors import DataError
 from ..i18n import tr
 from ..largelog import step_bar
 from ..plotting import FIGURE_WIDTH, set_title
-from .arrays import ID, customer_ids, lookup, numeric, require, strictly_increasing
+from ..store import strictly_increasing
+from .arrays import ID, customer_ids, lookup, numeric, require
 
 
 ABC_ZH: dict[str, str] = {"A": "A 类（关键客户）", "B": "B 类（主要客户）", "C": "C 类（普通客户）"}
