@@ -261,6 +261,14 @@ def test_the_sample_of_the_stores_log_is_drawn_once_and_again_when_the_log_or_th
     (folder / "sample.json").unlink()
 
 
+@pytest.mark.parametrize("step", [1, 7, 90, 10_000])
+def test_ranges_from_the_scores_ids_are_the_logs_own(world, step):
+    ids = store.load_clv(DATASET, columns=["customer_id"])["customer_id"]
+    assert store.customer_id_steps(DATASET, "clv", step) == ids.iloc[::step].tolist()
+    assert (segment.population.customer_ranges(world["disk"], step, DATASET)  # the store's ids
+            == segment.population.customer_ranges(world["disk"], step))  # the log's, numbered by DuckDB
+
+
 def test_columns_and_schemes_it_cannot_compute_are_refused_before_anything_is_read(world):
     tx, rfm, scores, customers, matrix, clusters, profile = world["sample"]
     args = dict(scores=scores, clusters=clusters, cluster_profile=profile, need_col="n_categories")

@@ -106,17 +106,17 @@ def log_facts(population: pd.DataFrame | ParquetLog, analysed: pd.DataFrame | Pa
             "revenue": float(revenue)}
 
 
-def customer_ranges(population: pd.DataFrame | ParquetLog, chunk_customers: int,
-                    ids: pd.Series | None = None) -> list[Any]:
+def customer_ranges(population: pd.DataFrame | ParquetLog, chunk_customers: int, dataset: str | None = None) -> list[Any]:
     """The first customer id of each range of ``chunk_customers`` customers, in the order of the ids (their own
     type: the order ``clv.rfm_summary`` sorts by); DuckDB numbers the distinct ids of a large log.
 
-    ``ids``: every customer's id, sorted and of the log's type (e.g. the store's scores of a log with text ids:
-    ``clv.parquet`` is sorted by id), taken instead of numbering the log's ids (~7 s at 12.9M customers). They only
-    place the boundaries: :func:`split_log` puts every line in a range whatever its id."""
+    ``dataset``: a large log with text ids takes every ``chunk_customers``-th id of the store's scores instead
+    (:func:`helpers.store.customer_id_steps`: ``clv.parquet`` holds every customer, sorted by id; ~7 s fewer at
+    12.9M customers). They only place the boundaries: :func:`split_log` puts every line in a range whatever its id."""
     step = max(1, int(chunk_customers))
-    if ids is not None:
-        return ids.iloc[::step].tolist()
+    if dataset is not None and isinstance(population, ParquetLog) and population.query(
+            f"SELECT typeof({sql_ident(ID)}) AS t FROM log LIMIT 1")["t"].eq("VARCHAR").all():
+        return store.customer_id_steps(dataset, "clv", step)
     if isinstance(population, ParquetLog):
         firsts = population.query(f"SELECT id FROM (SELECT id, row_number() OVER (ORDER BY id) - 1 AS i FROM "
                                   f"(SELECT DISTINCT {ID} AS id FROM log WHERE {ID} IS NOT NULL)) "
@@ -232,11 +232,8 @@ def population_segments(dataset: str, population: pd.DataFrame | ParquetLog,
 def _customer_chunks(dataset: str, population: pd.DataFrame | ParquetLog, summarise: Callable, scores: pd.DataFrame,
                      chunk: int, work: Path) -> list[Path]:
     """Step 1: each range's customer table (numeric columns and flags), in id order, one Parquet file each."""
-    large = isinstance(population, ParquetLog)
-    text_ids = large and population.query(f"SELECT typeof({sql_ident(ID)}) AS t FROM log LIMIT 1")["t"].eq(
-        "VARCHAR").all()  # the scores' ids are text: the boundaries when the log's are too
-    firsts = customer_ranges(population, chunk, store.load_clv(dataset, columns=[ID])[ID] if text_ids else None)
-    parts = split_log(population, firsts, work / "lines") if large else None
+    firsts = customer_ranges(population, chunk, dataset)
+    parts = split_log(population, firsts, work / "lines") if isinstance(population, ParquetLog) else None
     files = []
     for i in progress(range(len(firsts)), len(firsts) * chunk, "customer tables of every customer (chunks)"):
         lines = (parts[i] if parts is not None
