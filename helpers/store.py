@@ -47,6 +47,7 @@ from . import paths
 from .errors import DataError
 from .engines import connect, sql_str
 from .largelog import ParquetLog
+from .schema import strictly_increasing
 from .outputs import write_parquet
 
 #: The notebook that writes each hand-over (named in the error when it is missing or stale).
@@ -253,22 +254,6 @@ def load_processed(dataset: str) -> tuple[pd.DataFrame | ParquetLog, dict]:
 
 
 # --------------------------------------------------------------------------- per-customer tables
-
-
-def strictly_increasing(ids: pd.Series) -> bool:
-    """True when the ids are sorted ascending with no repeats and no missing values.
-
-    One vectorised comparison of neighbours in Arrow (0.04 s for 12.9M string ids), so it is
-    tried before a hash-based uniqueness check (2–5 s): customer tables built from
-    ``clv.rfm_summary`` are sorted by id. Strings compare by code point, as in Python and pandas.
-    """
-    if len(ids) < 2:
-        return not ids.isna().any()
-    try:
-        arr = pa.array(ids, from_pandas=True)
-        return arr.null_count == 0 and bool(pc.all(pc.less(arr[:-1], arr[1:])).as_py())
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):  # mixed objects, categories …
-        return False
 
 
 def require_unique_ids(table: pd.DataFrame, what: str) -> None:

@@ -28,7 +28,7 @@ from ..errors import DataError
 from ..i18n import tr
 from ..largelog import step_bar
 from ..plotting import FIGURE_WIDTH, set_title
-from ..store import strictly_increasing
+from ..schema import strictly_increasing
 from .arrays import ID, customer_ids, lookup, numeric, require
 
 

@@ -3,7 +3,7 @@
 - input checks that raise :class:`helpers.errors.DataError` naming the column, row and customer:
   :func:`require` (columns present), :func:`numeric` (finite, optionally non-negative values),
   :func:`customer_ids` (one row per customer) with its fast path
-  :func:`helpers.store.strictly_increasing`;
+  :func:`helpers.schema.strictly_increasing`;
 - per-customer labels from small integer codes, fast at 12.9M customers: :func:`lookup`,
   :func:`digit_strings` (score strings such as ``"545"``), :func:`translate` (names → 中文).
 """
@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..errors import DataError
-from ..store import strictly_increasing
+from ..schema import strictly_increasing
 
 #: The customer id column of every table here.
 ID = "customer_id"
