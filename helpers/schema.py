@@ -4,9 +4,9 @@ One place for what a transaction line is (:data:`CANONICAL`, :data:`LINEAGE`), w
 names mean which column (:data:`ALIASES`, :func:`resolve_columns`), which status words mean what
 (:data:`STATUS_VALUES`), why a row is quarantined (:data:`REASONS`; which of those acquisition marks,
 :data:`ACQUISITION_MARKS`), how ids are compared (:func:`clean_cell`, shared with the survey reader;
-:func:`strictly_increasing`, the fast check of a table's ids) and what personal data looks like (:data:`PHONE_PATTERN`, :data:`EMAIL_PATTERN`). Acquisition, cleaning (pandas
-and DuckDB paths), the large-log reader and the privacy checks all read these tables, so a new alias, status
-word or reason is added once.
+:func:`strictly_increasing`, the fast check of a table's ids) and what personal data looks like
+(:data:`PHONE_PATTERN`, :data:`EMAIL_PATTERN`). Acquisition, cleaning (pandas and DuckDB paths), the large-log
+reader and the privacy checks all read these tables, so a new alias, status word or reason is added once.
 
 Part of the bottom layer (``docs/architecture.md``): imports no analysis module.
 """
