@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -290,6 +291,27 @@ def test_duplicates_are_per_file_and_need_every_column_equal():
     clean, quarantine = clean_transactions(pd.concat([a, b], ignore_index=True))
     assert quarantine[["source_file", "source_row", "reason"]].values.tolist() == [["a.csv", 2, "duplicate"]]
     assert len(clean) == 3
+
+
+def test_duplicates_of_a_table_in_memory_are_decided_by_values_not_hashes(monkeypatch):
+    """A table in memory finds its candidate duplicates by the rows' hashes (``statements._repeated``); the window over
+    the candidates decides on the values: with every row a candidate (as if every hash collided) the outcome is the
+    same, and a row whose hash is repeated by no other row is never a duplicate."""
+    from helpers.clean import statements
+
+    a = canon([line(order="O1"), line(order="O1"), line(order="O1", amount="101"), line(order="O2"),
+               line(order="O2", customer=None), line(order="O2", customer=None)], source="a.csv")
+    b = canon([line(order="O1")], source="b.csv")
+    table = pd.concat([a, b], ignore_index=True)
+    expected = clean_transactions(table)
+    assert expected.quarantine[["source_file", "source_row", "reason"]].values.tolist() == [
+        ["a.csv", 2, "duplicate"], ["a.csv", 5, "missing_customer"], ["a.csv", 6, "duplicate"]]
+    monkeypatch.setattr(statements, "_repeated", lambda positions, hashes: pa.array(positions.astype("int64")))
+    every = clean_transactions(table)
+    pd.testing.assert_frame_equal(every.clean, expected.clean, check_exact=True)
+    pd.testing.assert_frame_equal(every.quarantine, expected.quarantine, check_exact=True)
+    monkeypatch.setattr(statements, "_repeated", lambda positions, hashes: pa.array([], pa.int64()))
+    assert "duplicate" not in set(clean_transactions(table).quarantine["reason"])
 
 
 def test_test_account_beats_bad_date():
