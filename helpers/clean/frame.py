@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 from ..engines import connect, sql_ident, sql_str
 from ..errors import DataError
 from ..schema import ACQUISITION_MARKS, CANONICAL, DATE_FORMATS, LINEAGE
+from .arrowmemory import system_arrow_memory
 from .parse import DISTINCT_MIN_ROWS, MixedCurrencies, value_checks
 from .statements import EXTREME_FLAG, KEPT_ORDER, clean_views, extreme_totals_sql, kept_sql
 from .textforms import edge_bytes
@@ -220,6 +221,7 @@ def _refuse_repeated_lineage(work: pd.DataFrame) -> None:
                         hint="give each row its own source_row (helpers.acquire.read_transactions does)")
 
 
+@system_arrow_memory()  # the kernel time of fresh buffers: see its docstring
 def clean_frame(df: pd.DataFrame, *, test_accounts: Iterable[str] = (), test_id_pattern: Any = ...,
                 returns: str = "net", extreme_factor: float = 5.0, quantile: float = 0.99,
                 date_formats: Iterable[str] = DATE_FORMATS, currency: str | None = None
