@@ -319,6 +319,19 @@ def test_duplicates_of_a_table_in_memory_are_decided_by_values_not_hashes(monkey
     assert "duplicate" not in set(clean_transactions(table).quarantine["reason"])
 
 
+def test_ids_of_a_table_in_memory_are_normalised_whether_or_not_their_bytes_are_ascii():
+    """``frame.ascii_ids`` spares the scan for non-ASCII ids when a column's bytes are ASCII; a full-width or
+    invisible-space id in a hand-built table is still normalised as acquisition normalises it (NFKC, stripped)."""
+    from helpers.clean.frame import ascii_ids
+
+    plain = canon([line(customer="C1"), line(customer="C2", order="O2")])
+    wide = canon([line(customer="Ｃ１"), line(customer="C1\u200b", order="O2")])
+    assert ascii_ids(pa.Table.from_pandas(plain)) == ["customer_id", "order_id"]
+    assert ascii_ids(pa.Table.from_pandas(wide)) == ["order_id"]
+    assert clean_transactions(wide).clean["customer_id"].tolist() == ["C1", "C1"]
+    assert clean_transactions(plain).clean["customer_id"].tolist() == ["C1", "C2"]
+
+
 def test_test_account_beats_bad_date():
     rows = [line(customer="test01", when="not a date"), line(customer="STAFF_3", amount="N/A"),
             line(customer="测试账号1"), line(customer="90000001", when="garbage"), line(customer="C1")]

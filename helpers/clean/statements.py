@@ -102,14 +102,15 @@ def _text_sql(q: str, sql_type: str) -> str:
     return f"CAST({q} AS VARCHAR)"
 
 
-def _id_maps(con, types: dict[str, str]) -> list[str]:
+def _id_maps(con, types: dict[str, str], ascii_ids: Iterable[str] = ()) -> list[str]:
     """Register ``_idmap_<column>`` (``raw``, ``norm``) for each id column holding values with non-ASCII
     characters: those values through :func:`helpers.schema.clean_cell` (NFKC, zero-width characters removed,
     stripped), as acquisition normalises ids (:func:`helpers.acquire.values.normalise_ids`); such values are
-    few, and the ASCII ones are stripped in SQL. Returns the columns that have a map."""
+    few, and the ASCII ones are stripped in SQL. Returns the columns that have a map. ``ascii_ids``: columns a caller
+    knows hold ASCII text only (not scanned)."""
     mapped = []
     for c in ("customer_id", "order_id"):
-        if types.get(c) != "VARCHAR":
+        if types.get(c) != "VARCHAR" or c in ascii_ids:
             continue
         q = sql_ident(c)
         raw = con.execute(f"SELECT DISTINCT {q} AS raw FROM log WHERE octet_length(encode({q})) <> length({q})"
@@ -283,13 +284,14 @@ class Outcome:
 
 def clean_views(con, *, test_accounts: Iterable[str] = (), test_id_pattern: Any = ..., returns: str = "net",
                 date_formats: Iterable[str] = DATE_FORMATS, currency: str | None = None,
-                quiet: bool = True, padded: dict[str, bool] | None = None) -> Outcome:
+                quiet: bool = True, padded: dict[str, bool] | None = None, ascii_ids: Iterable[str] = ()) -> Outcome:
     """The cleaning rules as statements on ``con`` (DuckDB, or Spark through
     :class:`~helpers.engines.SparkConnection`), over its table or view ``log`` (canonical columns, lineage, the
     acquisition marks; ``_pos``, the row's position in an in-memory table, carried along when present): the
     views ``canon`` and ``parsed``, the tables of the value maps, ``_dups``, ``bad`` and ``netted``, and the view
     ``outcome`` both outputs are selected from (:func:`kept_sql`, :func:`quarantine_sql`). The one definition
-    :func:`clean_log` and :func:`helpers.clean.clean_transactions` run (``padded``: given by a caller who knows it)."""
+    :func:`clean_log` and :func:`helpers.clean.clean_transactions` run (``padded``, ``ascii_ids``: what a caller
+    knows of the id columns, :func:`_id_maps`)."""
     pattern = DEFAULT_TEST_ID_PATTERN if test_id_pattern is ... else test_id_pattern
     if pattern:  # asked of DuckDB itself (Spark's lazy frames would not run it, and its Java regex accepts more): of
         probe = con if isinstance(con, duckdb.DuckDBPyConnection) else connect()  # con when DuckDB's (~20 ms less)
@@ -304,7 +306,7 @@ def clean_views(con, *, test_accounts: Iterable[str] = (), test_id_pattern: Any 
                 probe.close()
     log_types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE log)").fetchall())
     padded = _padded_columns(con, log_types) if padded is None else padded
-    con.execute(f"CREATE TEMP VIEW canon AS {_canon_sql(log_types, padded, _id_maps(con, log_types))}")
+    con.execute(f"CREATE TEMP VIEW canon AS {_canon_sql(log_types, padded, _id_maps(con, log_types, tuple(ascii_ids)))}")
     types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE canon)").fetchall())
     cols = [c for c in CANONICAL if c in types]
     # value rules: the pandas functions on the distinct raw values, joined back
