@@ -293,8 +293,8 @@ def clean_views(con, *, test_accounts: Iterable[str] = (), test_id_pattern: Any 
     :func:`clean_log` and :func:`helpers.clean.clean_transactions` run (``padded``, ``ascii_ids``: what a caller
     knows of the id columns, :func:`_id_maps`)."""
     pattern = DEFAULT_TEST_ID_PATTERN if test_id_pattern is ... else test_id_pattern
-    if pattern:  # asked of DuckDB itself (Spark's lazy frames would not run it, and its Java regex accepts more): of
-        probe = con if isinstance(con, duckdb.DuckDBPyConnection) else connect()  # con when DuckDB's (~20 ms less)
+    if pattern:  # asked of DuckDB itself (Spark's lazy frames would not run it, and its Java regex accepts more),
+        probe = con if isinstance(con, duckdb.DuckDBPyConnection) else connect()  # on con when DuckDB's: ~20 ms less
         try:
             probe.execute("SELECT regexp_matches('', ?)", [pattern]).fetchall()
         except duckdb.Error as exc:
@@ -306,7 +306,8 @@ def clean_views(con, *, test_accounts: Iterable[str] = (), test_id_pattern: Any 
                 probe.close()
     log_types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE log)").fetchall())
     padded = _padded_columns(con, log_types) if padded is None else padded
-    con.execute(f"CREATE TEMP VIEW canon AS {_canon_sql(log_types, padded, _id_maps(con, log_types, tuple(ascii_ids)))}")
+    id_maps = _id_maps(con, log_types, tuple(ascii_ids))
+    con.execute(f"CREATE TEMP VIEW canon AS {_canon_sql(log_types, padded, id_maps)}")
     types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE canon)").fetchall())
     cols = [c for c in CANONICAL if c in types]
     # value rules: the pandas functions on the distinct raw values, joined back
