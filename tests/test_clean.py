@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -290,6 +291,45 @@ def test_duplicates_are_per_file_and_need_every_column_equal():
     clean, quarantine = clean_transactions(pd.concat([a, b], ignore_index=True))
     assert quarantine[["source_file", "source_row", "reason"]].values.tolist() == [["a.csv", 2, "duplicate"]]
     assert len(clean) == 3
+
+
+def test_duplicates_of_a_table_in_memory_are_decided_by_values_not_hashes(monkeypatch):
+    """A table in memory finds its candidate duplicates by the rows' hashes (``statements._repeated``, of the parsed
+    times and amounts, not the file: ``statements._candidate_key``); the window over the candidates decides on the
+    values as written: with every row a candidate (as if every hash collided) the outcome is the same, and a row
+    whose hash is repeated by no other row is never a duplicate."""
+    from helpers.clean import statements
+
+    a = canon([line(order="O1"), line(order="O1"), line(order="O1", amount="101"), line(order="O2"),
+               line(order="O2", customer=None), line(order="O2", customer=None),
+               line(order="O3", when="2013/4/9 12:00", amount="¥100.00"), line(order="O3")], source="a.csv")
+    b = canon([line(order="O1")], source="b.csv")
+    sheets = canon([line(order="O4")] * 2, source="book.xlsx#2023")
+    sheets.loc[1, "source_file"] = "book.xlsx#2024"  # two sheets of one workbook are one file
+    table = pd.concat([a, b, sheets], ignore_index=True)
+    expected = clean_transactions(table)
+    assert expected.quarantine[["source_file", "source_row", "reason"]].values.tolist() == [
+        ["a.csv", 2, "duplicate"], ["a.csv", 5, "missing_customer"], ["a.csv", 6, "duplicate"],
+        ["book.xlsx#2024", 2, "duplicate"]]  # O3's lines: the same time and amount written two ways, no copy
+    monkeypatch.setattr(statements, "_repeated", lambda positions, hashes: pa.array(positions.astype("int64")))
+    every = clean_transactions(table)
+    pd.testing.assert_frame_equal(every.clean, expected.clean, check_exact=True)
+    pd.testing.assert_frame_equal(every.quarantine, expected.quarantine, check_exact=True)
+    monkeypatch.setattr(statements, "_repeated", lambda positions, hashes: pa.array([], pa.int64()))
+    assert "duplicate" not in set(clean_transactions(table).quarantine["reason"])
+
+
+def test_ids_of_a_table_in_memory_are_normalised_whether_or_not_their_bytes_are_ascii():
+    """``frame.ascii_ids`` spares the scan for non-ASCII ids when a column's bytes are ASCII; a full-width or
+    invisible-space id in a hand-built table is still normalised as acquisition normalises it (NFKC, stripped)."""
+    from helpers.clean.frame import ascii_ids
+
+    plain = canon([line(customer="C1"), line(customer="C2", order="O2")])
+    wide = canon([line(customer="Ｃ１"), line(customer="C1\u200b", order="O2")])
+    assert ascii_ids(pa.Table.from_pandas(plain)) == ["customer_id", "order_id"]
+    assert ascii_ids(pa.Table.from_pandas(wide)) == ["order_id"]
+    assert clean_transactions(wide).clean["customer_id"].tolist() == ["C1", "C1"]
+    assert clean_transactions(plain).clean["customer_id"].tolist() == ["C1", "C2"]
 
 
 def test_test_account_beats_bad_date():

@@ -141,11 +141,16 @@ def test_times_read_from_their_bytes_are_the_times_pandas_reads():
         assert (mine[took] == theirs[took]).all(), fmt
 
 
-def test_gb18030_parsed_as_bytes_decodes_to_the_transcoded_text():
+@pytest.mark.parametrize("few", [1.0, 0.0], ids=["distinct values", "every value"])
+def test_gb18030_parsed_as_bytes_decodes_to_the_transcoded_text(monkeypatch, few):
     """A GB18030 file is parsed as bytes and its non-ASCII columns decoded (``formats.transcode``): the same text,
     block by block, as its UTF-8 copy read as text, four-byte characters (𠀀, €), full-width digits, missing values
-    and quoted line breaks included; a byte no GB18030 character has makes it step aside (``None``)."""
+    and quoted line breaks included; a byte no GB18030 character has makes it step aside (``None``). Each chunk of
+    few distinct values is decoded on those (``transcode.FEW``), or value by value: the same text either way."""
+    from helpers.acquire.formats import transcode
     from helpers.acquire.formats.arrow import string_table
+
+    monkeypatch.setattr(transcode, "FEW", few)
 
     header = ["订单号", "客户", "备注"]
     lines = [f'{i:04d},"{name}","{note}"' for i, (name, note) in enumerate(
@@ -158,3 +163,20 @@ def test_gb18030_parsed_as_bytes_decodes_to_the_transcoded_text():
     assert got.column(1).null_count == 40 and "第一行\n第二行" in got.column(2).to_pylist()
     broken = text.encode("gb18030").replace("李四".encode("gb18030"), b"\x81\x20", 1)
     assert string_table(broken, header, ",", block_size=1 << 10, encoding="gb18030") is None
+
+
+def test_the_ingest_allocates_arrow_memory_from_the_system_allocator_and_gives_the_pool_back():
+    """``clean.system_arrow_memory`` (the ingest's Arrow memory, see its docstring): the system pool inside, the
+    caller's pool after, an error included; buffers made inside stay valid after."""
+    import pyarrow as pa
+
+    from helpers.clean import system_arrow_memory
+
+    before = pa.default_memory_pool()
+    with pytest.raises(ValueError):
+        with system_arrow_memory():
+            assert pa.default_memory_pool().backend_name == pa.system_memory_pool().backend_name
+            made = pa.array(["a", "b"] * 1000)
+            raise ValueError
+    assert pa.default_memory_pool() is before or pa.default_memory_pool().backend_name == before.backend_name
+    assert made.to_pylist()[:2] == ["a", "b"]

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ..clean import missing_text
+from ..clean import missing_text, system_arrow_memory
 from ..errors import DataError
 from ..paths import display_path, file_format, resolve_user_path, sha256_of
 from ..schema import ACQUISITION_MARKS, CANONICAL, LINEAGE, MALFORMED, amount_from_unit_price, resolve_columns
@@ -237,6 +237,7 @@ def finish_canonical(out: pd.DataFrame, notes: list[str] | None = None) -> pd.Da
     return out[ordered]
 
 
+@system_arrow_memory()  # the kernel time of fresh buffers: see its docstring
 def read_transactions(
     path: str | Path,
     columns: Mapping[str, str] | None = None,

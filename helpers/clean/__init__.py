@@ -43,6 +43,7 @@ written and read by :func:`helpers.store.save_processed` and :func:`helpers.stor
 
 from ..schema import (CANONICAL, DATE_FORMATS, DEFAULT_TEST_ID_PATTERN, LINEAGE, REASONS, REASONS_ZH, STATUS_LOOKUP,
                       STATUS_VALUES)
+from .arrowmemory import system_arrow_memory
 from .accounting import (check_accounting, compare_with_planted, plot_row_accounting, quarantine_examples,
                          quarantine_summary, row_accounting)
 from .large import CleanedLog, check_log_accounting, clean_log
@@ -61,5 +62,5 @@ __all__ = [
     "clean_log", "clean_transactions", "compare_with_planted", "extreme_orders", "flag_extreme_orders",
     "normalise_status", "parse_amounts", "parse_timestamps", "plot_row_accounting",
     "quarantine_examples", "quarantine_summary", "returned_lines", "revenue_by", "row_accounting", "rules_table",
-    "spark_log",
+    "spark_log", "system_arrow_memory",
 ]

@@ -102,14 +102,15 @@ def _text_sql(q: str, sql_type: str) -> str:
     return f"CAST({q} AS VARCHAR)"
 
 
-def _id_maps(con, types: dict[str, str]) -> list[str]:
+def _id_maps(con, types: dict[str, str], ascii_ids: Iterable[str] = ()) -> list[str]:
     """Register ``_idmap_<column>`` (``raw``, ``norm``) for each id column holding values with non-ASCII
     characters: those values through :func:`helpers.schema.clean_cell` (NFKC, zero-width characters removed,
     stripped), as acquisition normalises ids (:func:`helpers.acquire.values.normalise_ids`); such values are
-    few, and the ASCII ones are stripped in SQL. Returns the columns that have a map."""
+    few, and the ASCII ones are stripped in SQL. Returns the columns that have a map. ``ascii_ids``: columns a caller
+    knows hold ASCII text only (not scanned)."""
     mapped = []
     for c in ("customer_id", "order_id"):
-        if types.get(c) != "VARCHAR":
+        if types.get(c) != "VARCHAR" or c in ascii_ids:
             continue
         q = sql_ident(c)
         raw = con.execute(f"SELECT DISTINCT {q} AS raw FROM log WHERE octet_length(encode({q})) <> length({q})"
@@ -283,16 +284,17 @@ class Outcome:
 
 def clean_views(con, *, test_accounts: Iterable[str] = (), test_id_pattern: Any = ..., returns: str = "net",
                 date_formats: Iterable[str] = DATE_FORMATS, currency: str | None = None,
-                quiet: bool = True, padded: dict[str, bool] | None = None) -> Outcome:
+                quiet: bool = True, padded: dict[str, bool] | None = None, ascii_ids: Iterable[str] = ()) -> Outcome:
     """The cleaning rules as statements on ``con`` (DuckDB, or Spark through
     :class:`~helpers.engines.SparkConnection`), over its table or view ``log`` (canonical columns, lineage, the
     acquisition marks; ``_pos``, the row's position in an in-memory table, carried along when present): the
     views ``canon`` and ``parsed``, the tables of the value maps, ``_dups``, ``bad`` and ``netted``, and the view
     ``outcome`` both outputs are selected from (:func:`kept_sql`, :func:`quarantine_sql`). The one definition
-    :func:`clean_log` and :func:`helpers.clean.clean_transactions` run (``padded``: given by a caller who knows it)."""
+    :func:`clean_log` and :func:`helpers.clean.clean_transactions` run (``padded``, ``ascii_ids``: what a caller
+    knows of the id columns, :func:`_id_maps`)."""
     pattern = DEFAULT_TEST_ID_PATTERN if test_id_pattern is ... else test_id_pattern
-    if pattern:  # asked of DuckDB itself: Spark's lazy frames would not run it, and its Java regex accepts more
-        probe = connect()
+    if pattern:  # asked of DuckDB itself (Spark's lazy frames would not run it, and its Java regex accepts more),
+        probe = con if isinstance(con, duckdb.DuckDBPyConnection) else connect()  # on con when DuckDB's: ~20 ms less
         try:
             probe.execute("SELECT regexp_matches('', ?)", [pattern]).fetchall()
         except duckdb.Error as exc:
@@ -300,10 +302,12 @@ def clean_views(con, *, test_accounts: Iterable[str] = (), test_id_pattern: Any 
                             f"({str(exc).splitlines()[0][:120]})", column="customer_id",
                             hint="write it without look-arounds or back-references") from exc
         finally:
-            probe.close()
+            if probe is not con:
+                probe.close()
     log_types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE log)").fetchall())
     padded = _padded_columns(con, log_types) if padded is None else padded
-    con.execute(f"CREATE TEMP VIEW canon AS {_canon_sql(log_types, padded, _id_maps(con, log_types))}")
+    id_maps = _id_maps(con, log_types, tuple(ascii_ids))
+    con.execute(f"CREATE TEMP VIEW canon AS {_canon_sql(log_types, padded, id_maps)}")
     types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE canon)").fetchall())
     cols = [c for c in CANONICAL if c in types]
     # value rules: the pandas functions on the distinct raw values, joined back
@@ -340,7 +344,7 @@ def clean_views(con, *, test_accounts: Iterable[str] = (), test_id_pattern: Any 
     # the sheets of one workbook are one file (helpers.schema.SHEET_SUFFIX, which needs a #: no regex without)
     part = ", ".join([f"CASE WHEN strpos(source_file, '#') > 0 THEN regexp_replace(source_file, "
                       f"{sql_str(SHEET_SUFFIX)}, '\\1') ELSE source_file END", *(sql_ident(c) for c in cols)])
-    _duplicates(con, part, quiet)
+    _duplicates(con, part, quiet, in_memory="_pos" in types, key=_candidate_key(cols, types))
     run_with_progress(con, f"CREATE TEMP TABLE bad AS SELECT * FROM ({_rules_sql(maps, test_accounts, pattern)} "
                            f"FROM (SELECT p.*, d.source_row IS NOT NULL AS _dup FROM parsed p "
                            f"LEFT JOIN _dups d USING (source_file, source_row)) src) WHERE reason IS NOT NULL",
@@ -371,7 +375,15 @@ def quarantine_sql(outcome: Outcome) -> str:
             f"FROM outcome WHERE _reason IS NOT NULL")
 
 
-def _duplicates(con, part: str, quiet: bool) -> None:
+def _candidate_key(cols: list[str], types: dict[str, str]) -> str:
+    """SQL of a key of a row of ``canon`` equal for every two rows equal on :func:`_duplicates`' ``part``, cheaper to
+    hash: each canonical column, or its value as a check read it row by row in memory (``_value_<column>``, the
+    parsed time or amount: a function of the raw text, so equal texts give equal values), and not the file (rows of
+    two files equal on the rest share a key: more candidates, never fewer). 1M lines: 0.115 → 0.055 s of CPU."""
+    return ", ".join(sql_ident(f"_value_{c}" if f"_value_{c}" in types else c) for c in cols)
+
+
+def _duplicates(con, part: str, quiet: bool, in_memory: bool = False, key: str | None = None) -> None:
     """Table ``_dups`` (source_file, source_row): the rows of ``canon`` that copy an earlier row on ``part``
     (the same file and canonical values), each but the first in file order — the pandas path's
     ``duplicated(keep="first")``.
@@ -379,12 +391,29 @@ def _duplicates(con, part: str, quiet: bool) -> None:
     In bounded memory: a window over every column would sort the whole log; instead a hash aggregation
     (which DuckDB spills under its memory limit) finds the 64-bit hashes of ``part`` seen more than once,
     and the exact window runs only over the rows with such a hash (the duplicates and the rare collisions),
-    so equal values, NULLs included, decide as before."""
-    run_with_progress(con, f"CREATE TEMP TABLE _dup_hashes AS SELECT hash({part}) AS h FROM canon GROUP BY h "
-                           f"HAVING count(*) > 1", "clean 1/3: duplicates (hashes)", disable=quiet)
+    so equal values, NULLs included, decide as before. A table in memory (``in_memory``: ``canon`` has ``_pos``,
+    each row's position) has its rows' hashes fetched once (8 bytes a row) and the repeated ones found by pandas'
+    hash table, :func:`_repeated`: the same rows as the aggregation's, without the second pass that
+    computes every row's hash again to find them (0.33 → 0.22 s of one core at 1M lines); what is hashed there is
+    ``key`` (:func:`_candidate_key`, equal whenever ``part`` is), else ``part``. The window decides on ``part``."""
+    if in_memory:
+        found = con.execute(f"SELECT _pos, hash({key or part}) AS h FROM canon").fetchnumpy()
+        con.register("_dup_pos", pa.table({"_pos": _repeated(np.asarray(found["_pos"]), np.asarray(found["h"]))}))
+        rows = "SEMI JOIN _dup_pos USING (_pos)"
+    else:
+        run_with_progress(con, f"CREATE TEMP TABLE _dup_hashes AS SELECT hash({part}) AS h FROM canon GROUP BY h "
+                               f"HAVING count(*) > 1", "clean 1/3: duplicates (hashes)", disable=quiet)
+        rows = f"WHERE hash({part}) IN (SELECT h FROM _dup_hashes)"
     con.execute(f"CREATE TEMP TABLE _dups AS SELECT source_file, source_row FROM (SELECT source_file, source_row, "
                 f"row_number() OVER (PARTITION BY {part} ORDER BY source_file, source_row) AS n FROM canon "
-                f"WHERE hash({part}) IN (SELECT h FROM _dup_hashes)) WHERE n > 1")
+                f"{rows}) WHERE n > 1")
+    if in_memory:
+        con.unregister("_dup_pos")
+
+
+def _repeated(positions: np.ndarray, hashes: np.ndarray) -> pa.Array:
+    """The ``positions`` (``int64``) of the rows whose value of ``hashes`` another row has too."""
+    return pa.array(positions[pd.Series(hashes, copy=False).duplicated(keep=False).to_numpy()].astype(np.int64))
 
 
 def _quantities(values: pd.Series) -> Checked:

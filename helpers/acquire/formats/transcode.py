@@ -10,6 +10,11 @@ UTF-8 text, and each other column is decoded at once: its values joined by a NUL
 reader refuses it before), decoded strictly and encoded as UTF-8, split again at the NULs. Each value is decoded
 whole, so the text is the one transcoding the file gives, and a value that does not decode (a byte no GB18030
 character has) makes :func:`decoded` return ``None``, for the caller to read the file as before.
+
+A chunk of few distinct values (prices, status words: :data:`FEW`, judged on its first :data:`SAMPLE` values) is
+decoded on those values only and spread to its rows (Arrow's ``dictionary_encode``, then ``take``): each distinct
+value decoded whole as above, so the same text, at a fraction of the cost (the status and amount columns of the
+benchmark's 1M-line export: 0.13 s → 0.03 s of one core).
 """
 
 from __future__ import annotations
@@ -18,14 +23,31 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+#: A chunk is decoded on its distinct values (module docstring) when its first :data:`SAMPLE` values hold fewer than
+#: this share of distinct ones.
+FEW = 0.1
+SAMPLE = 2_000
+
 
 def _decoded_chunk(chunk: pa.Array, encoding: str) -> pa.Array | None:
     """One ``large_binary`` chunk as ``large_string`` text decoded from ``encoding`` (module docstring)."""
-    n = len(chunk)
-    offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64, count=n + 1, offset=8 * chunk.offset)
     used = _used(chunk)
     if not len(used) or used.max() < 0x80:  # ASCII: the same bytes in UTF-8
         return chunk.cast(pa.large_string())
+    sample = chunk.slice(0, SAMPLE)
+    if pc.count_distinct(sample, mode="all").as_py() < FEW * len(sample):
+        encoded = pc.dictionary_encode(chunk)  # missing values: missing indices, spread as missing
+        words = _decoded_values(encoded.dictionary, encoding)
+        return None if words is None else words.take(encoded.indices)
+    return _decoded_values(chunk, encoding)
+
+
+def _decoded_values(chunk: pa.Array, encoding: str) -> pa.Array | None:
+    """Each value of a ``large_binary`` chunk decoded whole from ``encoding``, as ``large_string``; ``None`` when one
+    does not decode."""
+    n = len(chunk)
+    offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64, count=n + 1, offset=8 * chunk.offset)
+    used = _used(chunk)
     joined = np.zeros(len(used) + n, dtype=np.uint8)  # each value followed by a NUL
     keep = np.ones(len(joined), dtype=bool)
     keep[offsets[1:] - offsets[0] + np.arange(n)] = False
