@@ -125,22 +125,31 @@ def _series(column: pa.ChunkedArray, name: str) -> pd.Series:
     return pd.Series(column.to_pandas(), name=name)
 
 
-def _in_order(held: list[pa.Table]) -> pd.DataFrame:
+def _in_order(held: list[pa.Table], given: dict[str, pa.ChunkedArray] | None = None,
+              names: list[str] | None = None) -> pd.DataFrame:
     """The kept lines as :func:`~helpers.clean.statements.kept_sql` sorts them (:data:`KEPT_ORDER`), ordered here
     on those keys only (DuckDB's sort would hold every column of every line once more): the same order, since
     ``(source_file, source_row)`` is unique, DuckDB and Arrow compare text byte by byte and put missing keys last.
     Two columns at a time (Arrow's take lets go of the GIL: 0.10 → 0.065 s at 1M lines on a quiet 2-core machine,
     ~20 MiB more at the peak for the second column in flight), each unsorted column let go once its sorted copy is
     made (the lines held about once, not twice): ``held`` holds the only reference to the table, taken out of it
-    here."""
+    here. ``given``: columns of the input table the kept lines take by their position (``_pos``, :func:`given_ids`),
+    in one take of the sorted positions; ``names``: the columns in their order (default: the fetched ones)."""
     kept = held.pop()
     keys = [(name, "ascending", "at_end") for name in KEPT_ORDER if name in kept.column_names]
     order = pc.sort_indices(pa.table({name: _sortable(kept.column(name)) for name, *_ in keys}), sort_keys=keys)
     columns = dict(zip(kept.column_names, kept.columns))
-    names = list(columns)
+    positions = columns.pop("_pos", None)
+    given = given or {}
+    at = positions.take(order) if given else None
+    names = names or list(columns)
     del kept
+
+    def sorted_column(name: str) -> pd.Series:
+        return _series(columns.pop(name).take(order) if name in columns else given[name].take(at), name)
+
     with ThreadPoolExecutor(2) as pool:
-        taken = list(pool.map(lambda name: _series(columns.pop(name).take(order), name), names))
+        taken = list(pool.map(sorted_column, names))
     return pd.DataFrame(dict(zip(names, taken)), copy=False)
 
 
@@ -187,6 +196,21 @@ def unpadded_ids(table: pa.Table) -> dict[str, bool] | None:
             return None
         out[name] = False
     return out
+
+
+def given_ids(table: pa.Table, unpadded: dict[str, bool] | None, ascii: list[str]) -> list[str]:
+    """The id columns of ``table`` whose kept values are the input's own, byte for byte: ``large_string`` (the type
+    DuckDB gives text back as), ASCII only (:func:`ascii_ids`: no map of normalised ids) and no value blank or to
+    strip (:func:`unpadded_ids`: each starts and ends with a printable character other than the space, or is missing).
+    The kept lines take them from ``table`` by position (:func:`_in_order`) instead of DuckDB writing out every kept
+    id again (1M lines: the kept lines' fetch 0.115 → 0.076 s)."""
+    return [name for name in ("customer_id", "order_id") if name in (unpadded or {}) and name in ascii
+            and table.schema.field(name).type == pa.large_string()]
+
+
+def _with_given(kept: pa.Table, table: pa.Table, name: str) -> pa.Table:
+    """``kept`` (fetched with ``_pos``) with the column ``name`` of ``table`` at its lines' positions, appended."""
+    return kept.append_column(name, table.column(name).take(kept.column("_pos")))
 
 
 def ascii_ids(table: pa.Table) -> list[str]:
@@ -266,17 +290,24 @@ def clean_frame(df: pd.DataFrame, *, test_accounts: Iterable[str] = (), test_id_
         con.execute("SET preserve_insertion_order = true")  # results come back in their ORDER BY
         con.execute("SET arrow_large_buffer_size = true")  # text as pandas holds it (large_string): no copy
         con.register("log", table)
+        unpadded, ascii = unpadded_ids(table), ascii_ids(table)
         outcome = clean_views(con, test_accounts=test_accounts, test_id_pattern=test_id_pattern, returns=returns,
-                              date_formats=date_formats, currency=currency, padded=unpadded_ids(table),
-                              ascii_ids=ascii_ids(table))
+                              date_formats=date_formats, currency=currency, padded=unpadded, ascii_ids=ascii)
         bad = con.sql(f"SELECT log._pos, r.reason, r.detail FROM log JOIN ({outcome.found}) r "
                       "USING (source_file, source_row) ORDER BY _pos").to_arrow_table()  # few rows, then the many
-        kept = con.sql(_few_words(table, kept_sql(outcome.cols, outcome.padded, extreme_factor, quantile, ordered=False))
-                       ).to_arrow_table()
+        given = given_ids(table, unpadded, ascii)
+        sql = _few_words(table, kept_sql(outcome.cols, outcome.padded, extreme_factor, quantile, ordered=False,
+                                         positions=bool(given)))
+        names = [c for c in con.sql(sql).columns if c != "_pos"] + ["flag_extreme"]
+        if given:  # the ids taken from the input table (given_ids)
+            sql = f"SELECT * EXCLUDE ({', '.join(sql_ident(c) for c in given)}) FROM ({sql})"
+        kept = con.sql(sql).to_arrow_table()
+        if "order_id" in given:  # the extreme-order rule totals the fetched lines by order
+            kept = _with_given(kept, table, "order_id")
         kept = [_flag_extreme(con, kept, extreme_factor, quantile)]  # a list: _in_order gets the only reference
     finally:
         con.close()
-    clean = _in_order(kept)
+    clean = _in_order(kept, {c: table.column(c) for c in given if c != "order_id"}, names)
     marks = [m for m in ACQUISITION_MARKS if m in work.columns]  # a mark's text is the row's detail
     quarantine = work.take(bad.column("_pos").to_numpy()).drop(columns=marks).reset_index(drop=True)
     for col in quarantine.columns:

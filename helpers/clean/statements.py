@@ -453,7 +453,7 @@ def kept_order_sql(cols: list[str], numbered: bool = False) -> str:
 
 
 def kept_sql(cols: list[str], padded: dict[str, bool], extreme_factor: float, quantile: float,
-             ordered: bool = True, file_numbers: str | None = None, sort: bool = True) -> str:
+             ordered: bool = True, file_numbers: str | None = None, sort: bool = True, positions: bool = False) -> str:
     """SQL of the kept lines of ``outcome`` (:func:`clean_views`): the canonical columns (``timestamp`` parsed,
     ``amount`` in the dataset's currency, text stripped), lineage, ``status``, ``returned_amount`` and
     ``flag_extreme`` (the lines of an order whose total exceeds ``extreme_factor`` × the ``quantile`` of order
@@ -461,7 +461,8 @@ def kept_sql(cols: list[str], padded: dict[str, bool], extreme_factor: float, qu
     ``outcome``, unsorted, no ``flag_extreme`` (the caller flags the fetched lines: :func:`extreme_totals_sql`).
     ``file_numbers``: a table (``source_file``, ``_f``: its rank in the order of the names) whose ``_f`` stands in
     for ``source_file`` in the sort and the output (the caller names the files again after the sort); ``sort=False``:
-    flagged, not sorted (the caller sorts it in pieces: :func:`helpers.clean.large.clean_log`)."""
+    flagged, not sorted (the caller sorts it in pieces: :func:`helpers.clean.large.clean_log`); ``positions``
+    (with ``ordered=False``): each line's ``_pos`` (the log's row position) after the columns."""
     status = "CASE WHEN o._ret THEN 'returned' ELSE 'completed' END AS status"
     special = {"customer_id": "o._cid AS customer_id", "timestamp": 'o._ts AS "timestamp"',
                "amount": "o._amount AS amount", "status": status,
@@ -470,7 +471,7 @@ def kept_sql(cols: list[str], padded: dict[str, bool], extreme_factor: float, qu
                                  if c in TEXT_COLUMNS else f"o.{sql_ident(c)}") for c in cols]
     select += ["o.source_file", "o.source_row", *([] if "status" in cols else [status]), "o._returned AS returned_amount"]
     if not ordered:
-        return f"SELECT {', '.join(select)} FROM outcome o WHERE o._reason IS NULL"
+        return f"SELECT {', '.join(select + (['o._pos'] if positions else []))} FROM outcome o WHERE o._reason IS NULL"
     order = _strip('o."order_id"', padded.get("order_id", False)) if "order_id" in cols else "NULL"
     order_by, extra = kept_order_sql(cols, file_numbers is not None), ""
     if file_numbers:  # a long, repeated path is most of the sort's bytes: its number sorts the same way
