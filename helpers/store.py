@@ -138,6 +138,13 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
 
 
+def _replace_json(path: Path, data: dict[str, Any]) -> None:
+    """:func:`_write_json` whole or not at all: a temporary file renamed over ``path``."""
+    partial = path.with_name(path.name + ".partial")
+    _write_json(partial, data)
+    partial.replace(path)
+
+
 def _read_json(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
@@ -500,10 +507,11 @@ def save_sample(dataset: str, lines: pd.DataFrame, key: dict[str, Any]) -> Path:
     :func:`helpers.clv.analysis_sample`) and ``sample.json`` (``key``: the clean log's fingerprint and the draw's
     settings; the sample's ``attrs``), so notebook 04 reads the same sample instead of drawing it again."""
     folder = paths.ensure(paths.processed_dir(dataset))
+    (folder / "sample.json").unlink(missing_ok=True)  # no moment where an earlier key names these lines
     partial = folder / "sample.parquet.partial"
     _write_table(lines, partial)
     partial.replace(folder / "sample.parquet")
-    _write_json(folder / "sample.json", {"key": key, "attrs": dict(lines.attrs)})
+    _replace_json(folder / "sample.json", {"key": key, "attrs": dict(lines.attrs)})
     return folder / "sample.parquet"
 
 
@@ -512,7 +520,7 @@ def load_sample(dataset: str, key: dict[str, Any]) -> pd.DataFrame | None:
     log and settings); ``None`` otherwise."""
     folder = paths.processed_dir(dataset)
     meta = _read_json(folder / "sample.json")
-    if meta.get("key") != key or None in key.values() or not (folder / "sample.parquet").exists():
+    if key.get("transactions_sha256") is None or meta.get("key") != key or not (folder / "sample.parquet").exists():
         return None
     lines = pd.read_parquet(folder / "sample.parquet")
     lines.attrs = meta["attrs"]
@@ -536,9 +544,7 @@ def save_counts(dataset: str, numbers: dict[str, Any], inputs: dict[str, str | N
     """Write ``counts.json``: the funnel's numbers and the :func:`count_inputs` they were counted from
     (written whole or not at all: a temporary file renamed)."""
     path = paths.ensure(paths.processed_dir(dataset)) / "counts.json"
-    partial = path.with_suffix(".json.partial")
-    _write_json(partial, {"inputs": inputs, "numbers": numbers})
-    partial.replace(path)
+    _replace_json(path, {"inputs": inputs, "numbers": numbers})
     return path
 
 
