@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -22,6 +24,7 @@ ODD_SPACES = "[" + "".join(c for c in map(chr, range(0x3001)) if c.isspace() and
 #: below this byte.
 _BELOW = 0x20
 assert all(ord(c) < _BELOW for c in map(chr, range(128)) if c.isspace() and c != " ")
+_TWO_SPACES = re.compile(b"  ")
 
 
 def _arrow(text: pd.Series) -> pa.ChunkedArray:
@@ -29,10 +32,35 @@ def _arrow(text: pd.Series) -> pa.ChunkedArray:
     return arrow if isinstance(arrow, pa.ChunkedArray) else pa.chunked_array([arrow])
 
 
+def ascii_only(arr: pa.ChunkedArray) -> bool:
+    """Whether every value of a text column is ASCII: read as the largest byte of each chunk's values (``max``
+    over the bytes its offsets span, ~0.4 ms a million values, against ~4.5 ms for ``string_is_ascii`` on every
+    value); a chunk with a byte from ``0x80`` up there (or bytes a missing value spans, which Arrow allows), or of
+    another layout, is asked of ``string_is_ascii``, value by value."""
+    for chunk in arr.chunks:
+        data = _used_bytes(chunk)
+        if (data is None or data.max(initial=0) >= 0x80) and pc.all(pc.string_is_ascii(chunk)).as_py() is False:
+            return False
+    return True
+
+
+def _used_bytes(chunk: pa.Array) -> np.ndarray | None:
+    """The bytes a ``string``/``large_string`` chunk's values span (a view; empty without a data buffer), ``None``
+    for another layout."""
+    if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+        return None
+    if chunk.buffers()[2] is None or len(chunk) == 0:
+        return np.zeros(0, dtype=np.uint8)
+    wide = pa.types.is_large_string(chunk.type)
+    offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if wide else np.int32, count=len(chunk) + 1,
+                            offset=(8 if wide else 4) * chunk.offset)
+    return np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
+
+
 def nfkc(text: pd.Series) -> pd.Series:
     """NFKC-normalised text, vectorised with Arrow's utf8_normalize (no Python string per value)."""
     arr = _arrow(text)
-    if pc.all(pc.string_is_ascii(arr)).as_py() is not False:  # ASCII is its own NFKC form
+    if ascii_only(arr):  # ASCII is its own NFKC form
         return pd.Series(pd.arrays.ArrowStringArray(arr), index=text.index)
     return pd.Series(pd.arrays.ArrowStringArray(pc.utf8_normalize(arr, form="NFKC")), index=text.index)
 
@@ -45,11 +73,11 @@ def has_odd_spaces(text: pd.Series) -> bool:
     arr = _arrow(text)
     if len(arr) == 0:
         return False
-    if pc.all(pc.string_is_ascii(arr)).as_py() is not False:
+    if ascii_only(arr):
         buffers = [np.frombuffer(chunk.buffers()[2], dtype=np.uint8) for chunk in arr.chunks
                    if chunk.buffers()[2] is not None and chunk.buffers()[2].size]
-        if not any(data.min() < _BELOW or b"  " in data.tobytes() for data in buffers):
-            return False
+        if not any(data.min() < _BELOW or _TWO_SPACES.search(memoryview(data)) for data in buffers):
+            return False  # searched in place (the bytes' copy and search took 18 ms a million times, this 6)
     return bool(text.str.contains(ODD_SPACES, regex=True).any())
 
 
