@@ -332,6 +332,42 @@ def test_ids_of_a_table_in_memory_are_normalised_whether_or_not_their_bytes_are_
     assert clean_transactions(plain).clean["customer_id"].tolist() == ["C1", "C2"]
 
 
+def test_ascii_ids_reads_the_bytes_the_values_span_not_the_whole_buffer():
+    """A column's Arrow buffer may hold bytes of no value of its own (Arrow's CSV reader shares a block between
+    columns; a slice keeps its parent's buffer): ``ascii_ids`` judges the bytes its values span, and a non-ASCII
+    byte inside them still counts."""
+    from helpers.clean.frame import ascii_ids
+    from helpers.clean.textforms import ascii_only
+
+    shared = pa.py_buffer("C1C2订单".encode("utf-8"))  # ASCII ids followed by another column's text
+    ids = pa.Array.from_buffers(pa.large_string(), 2, [None, pa.py_buffer(np.array([0, 2, 4], dtype=np.int64))
+                                                       .slice(0), shared])
+    wide = pa.array(["C1", "订单"], pa.large_string())
+    table = pa.table({"customer_id": ids, "order_id": wide, "timestamp": ["2024-01-01"] * 2})
+    assert ascii_ids(table) == ["customer_id"]
+    assert ascii_only(pa.chunked_array([wide.slice(0, 1)])) and not ascii_only(pa.chunked_array([wide.slice(1)]))
+    assert ascii_only(pa.chunked_array([pa.array([None, None], pa.large_string())]))
+
+
+def test_the_readers_ascii_ids_are_taken_from_the_input_by_position(tmp_path, monkeypatch):
+    """The ids of an export read by :func:`read_transactions` (a GB18030 file: the id columns share Arrow's buffers
+    with Chinese text) are found ASCII, so the kept lines take them from the input instead of a scan and a fetch."""
+    from helpers.clean import frame
+
+    path = tmp_path / "orders.csv"
+    path.write_bytes("订单号,客户ID,下单时间,实付金额,订单状态\n".encode("gb18030")
+                     + "".join(f"O{i},C{i % 7},2024-01-{1 + i % 28:02d} 10:00:00,¥{i}.00,已完成\n"
+                               for i in range(200)).encode("gb18030"))
+    seen, original = {}, frame.given_ids
+    monkeypatch.setattr(frame, "given_ids", lambda *args: seen.setdefault("given", original(*args)))
+    tx = read_transactions(path, columns={"customer_id": "客户ID", "order_id": "订单号", "timestamp": "下单时间",
+                                          "amount": "实付金额", "status": "订单状态"})
+    result = clean_transactions(tx)
+    assert seen["given"] == ["customer_id", "order_id"]
+    assert result.clean["customer_id"].tolist() == tx["customer_id"].iloc[
+        result.clean["source_row"].to_numpy() - 1].tolist()
+
+
 def test_test_account_beats_bad_date():
     rows = [line(customer="test01", when="not a date"), line(customer="STAFF_3", amount="N/A"),
             line(customer="测试账号1"), line(customer="90000001", when="garbage"), line(customer="C1")]
