@@ -349,6 +349,27 @@ def test_ascii_ids_reads_the_bytes_the_values_span_not_the_whole_buffer():
     assert ascii_only(pa.chunked_array([pa.array([None, None], pa.large_string())]))
 
 
+def test_odd_spaces_are_told_from_the_values_bytes():
+    """``has_odd_spaces``: bytes outside the values (a shared buffer's line breaks) say nothing; two spaces across
+    two values are no value's; a tab, two spaces or a no-break space inside one are."""
+    from helpers.clean.textforms import has_odd_spaces
+
+    def column(values: list[str], data: bytes) -> pd.Series:
+        offsets, at = [0], 0
+        for v in values:
+            at = data.index(v.encode(), at) + len(v.encode())
+            offsets.append(at)
+        offsets[0] = data.index(values[0].encode())
+        arrow = pa.Array.from_buffers(pa.large_string(), len(values),
+                                      [None, pa.py_buffer(np.array(offsets, dtype=np.int64)), pa.py_buffer(data)])
+        return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([arrow])))
+
+    assert not has_odd_spaces(column(["2024-01-01 10:00", "2024-01-02 11:00"], b"\n2024-01-01 10:002024-01-02 11:00\t"))
+    assert not has_odd_spaces(pd.Series(["a ", " b"], dtype="string[pyarrow]"))
+    for odd in ("a\tb", "a  b", "a\u00a0b", "a\u3000b"):
+        assert has_odd_spaces(pd.Series(["x", odd], dtype="string[pyarrow]")), odd
+
+
 def test_the_readers_ascii_ids_are_taken_from_the_input_by_position(tmp_path, monkeypatch):
     """The ids of an export read by :func:`read_transactions` (a GB18030 file: the id columns share Arrow's buffers
     with Chinese text) are found ASCII, so the kept lines take them from the input instead of a scan and a fetch."""
