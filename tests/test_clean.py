@@ -389,6 +389,27 @@ def test_the_readers_ascii_ids_are_taken_from_the_input_by_position(tmp_path, mo
         result.clean["source_row"].to_numpy() - 1].tolist()
 
 
+def test_candidate_duplicates_are_hashed_from_the_raw_columns_only_where_canon_holds_them_unchanged():
+    """``frame.raw_key``: the side thread hashes the input's own columns only when the cleaning's ``canon`` holds the
+    same values (text columns, ids ASCII and unpadded); a padded or full-width id, or a typed time, leaves it to the
+    rule's own hashes of ``canon`` — and either way a copy that differs only in an id's padding is a duplicate."""
+    from helpers.clean.frame import ascii_ids, raw_key, unpadded_ids
+
+    def key_of(frame: pd.DataFrame):
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        return raw_key(table, unpadded_ids(table), ascii_ids(table))
+
+    plain = canon([line(order="O1"), line(order="O1")])
+    assert key_of(plain) == [c for c in ("customer_id", "order_id", "timestamp", "amount", "status")
+                             if c in plain.columns]
+    assert key_of(canon([line(customer=" C1"), line()])) is None
+    assert key_of(canon([line(customer="Ｃ１"), line()])) is None
+    typed = plain.assign(timestamp=pd.to_datetime(plain["timestamp"]))
+    assert key_of(typed) is None
+    padded = clean_transactions(canon([line(customer=" C1", order="O1"), line(customer="C1", order="O1")]))
+    assert padded.quarantine["reason"].tolist() == ["duplicate"]
+
+
 def test_test_account_beats_bad_date():
     rows = [line(customer="test01", when="not a date"), line(customer="STAFF_3", amount="N/A"),
             line(customer="测试账号1"), line(customer="90000001", when="garbage"), line(customer="C1")]

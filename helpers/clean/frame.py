@@ -29,7 +29,7 @@ from ..errors import DataError
 from ..schema import ACQUISITION_MARKS, CANONICAL, DATE_FORMATS, LINEAGE
 from .arrowmemory import system_arrow_memory
 from .parse import DISTINCT_MIN_ROWS, MixedCurrencies, value_checks
-from .statements import EXTREME_FLAG, KEPT_ORDER, clean_views, extreme_totals_sql, kept_sql
+from .statements import EXTREME_FLAG, KEPT_ORDER, clean_views, extreme_totals_sql, kept_sql, repeated_rows
 from .textforms import ascii_only, edge_bytes
 
 _TEXT_TYPES = (pa.string(), pa.large_string(), pa.string_view())
@@ -182,9 +182,37 @@ def _extreme_flags(con, kept: pa.Table, extreme_factor: float, quantile: float) 
     return pc.is_in(order, value_set=flagged.combine_chunks().cast(order.type))  # no order id: in no order
 
 
+def raw_key(table: pa.Table, unpadded: dict[str, bool] | None, ascii: list[str]) -> list[str] | None:
+    """The canonical columns of ``table`` when its values are those the cleaning compares for the duplicate rule
+    (:func:`~helpers.clean.statements.clean_views`' view ``canon``) — every canonical column text, the ids ASCII and
+    unpadded (:func:`ascii_ids`, :func:`unpadded_ids`: neither normalised, stripped nor blank) —, so that two rows
+    equal there are equal here and the hashes of these columns find every candidate duplicate
+    (:func:`_side_repeated`); ``None`` otherwise (the rule hashes ``canon`` itself)."""
+    key = [c for c in CANONICAL if c in table.column_names]
+    ids = [c for c in ("customer_id", "order_id") if c in key]
+    if any(table.schema.field(c).type not in (pa.string(), pa.large_string()) for c in key) or \
+            any(c not in ascii or (unpadded or {}).get(c, True) for c in ids):
+        return None
+    return key
+
+
+def _side_repeated(con, table: pa.Table) -> pa.Array:
+    """The positions (``_pos``) of the candidate duplicates of ``table`` (:func:`raw_key`'s columns and ``_pos``:
+    :func:`~helpers.clean.statements.repeated_rows`), found in :class:`_Side`'s thread while the value checks run,
+    with one DuckDB thread (the other core is the checks'); the connection's threads as they were afterwards."""
+    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    con.execute("SET threads = 1")
+    con.register("_raw", table)
+    try:
+        return repeated_rows(con, "_raw", ", ".join(sql_ident(c) for c in table.column_names if c != "_pos"))
+    finally:
+        con.unregister("_raw")
+        con.execute(f"SET threads = {int(threads)}")
+
+
 class _Side:
-    """A thread beside :func:`clean_frame`'s: it opens the DuckDB connection while the value checks run (opening one
-    took 12–25 ms), later runs the extreme-order rule while the kept lines are put in order (:func:`_extreme_flags`,
+    """A thread beside :func:`clean_frame`'s: it opens the DuckDB connection and finds the candidate duplicates
+    (:func:`_side_repeated`) while the value checks run (opening one took 12–25 ms), later runs the extreme-order rule while the kept lines are put in order (:func:`_extreme_flags`,
     beside :func:`_in_order`: each on one core), then closes the connection. :meth:`close` waits for it and closes
     the connection if nothing did."""
 
@@ -325,14 +353,19 @@ def _cleaned(df: pd.DataFrame, side: _Side, *, test_accounts: Iterable[str], tes
     cols = [c for c in (*CANONICAL, *LINEAGE, *ACQUISITION_MARKS) if c in work.columns]
     table = pa.Table.from_pandas(work[cols], preserve_index=False)
     table = table.append_column("_pos", pa.array(np.arange(len(work), dtype=np.int64)))
+    unpadded, ascii = unpadded_ids(table), ascii_ids(table)
+    key = raw_key(table, unpadded, ascii)
+    repeated = None if key is None else side.pool.submit(
+        lambda: _side_repeated(side.connection(), table.select([*key, "_pos"])))
     for name, values in row_checks(work, date_formats, currency).items():
         table = table.append_column(name, values if isinstance(values, pa.Array) else pa.Array.from_pandas(values))
     pa.default_memory_pool().release_unused()  # the checks' temporaries
+    repeated = None if repeated is None else repeated.result()  # the side thread is done with the connection
     con = side.connection()
     con.register("log", table)
-    unpadded, ascii = unpadded_ids(table), ascii_ids(table)
     outcome = clean_views(con, test_accounts=test_accounts, test_id_pattern=test_id_pattern, returns=returns,
-                          date_formats=date_formats, currency=currency, padded=unpadded, ascii_ids=ascii)
+                          date_formats=date_formats, currency=currency, padded=unpadded, ascii_ids=ascii,
+                          repeated=repeated)
     bad = con.sql(f"SELECT log._pos, r.reason, r.detail FROM log JOIN ({outcome.found}) r "
                   "USING (source_file, source_row) ORDER BY _pos").to_arrow_table()  # few rows, then the many
     given = given_ids(table, unpadded, ascii)

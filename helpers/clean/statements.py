@@ -284,14 +284,16 @@ class Outcome:
 
 def clean_views(con, *, test_accounts: Iterable[str] = (), test_id_pattern: Any = ..., returns: str = "net",
                 date_formats: Iterable[str] = DATE_FORMATS, currency: str | None = None,
-                quiet: bool = True, padded: dict[str, bool] | None = None, ascii_ids: Iterable[str] = ()) -> Outcome:
+                quiet: bool = True, padded: dict[str, bool] | None = None, ascii_ids: Iterable[str] = (),
+                repeated: pa.Array | None = None) -> Outcome:
     """The cleaning rules as statements on ``con`` (DuckDB, or Spark through
     :class:`~helpers.engines.SparkConnection`), over its table or view ``log`` (canonical columns, lineage, the
     acquisition marks; ``_pos``, the row's position in an in-memory table, carried along when present): the
     views ``canon`` and ``parsed``, the tables of the value maps, ``_dups``, ``bad`` and ``netted``, and the view
     ``outcome`` both outputs are selected from (:func:`kept_sql`, :func:`quarantine_sql`). The one definition
     :func:`clean_log` and :func:`helpers.clean.clean_transactions` run (``padded``, ``ascii_ids``: what a caller
-    knows of the id columns, :func:`_id_maps`)."""
+    knows of the id columns, :func:`_id_maps`; ``repeated``: the positions of the candidate duplicates of a table in
+    memory, when the caller found them already, :func:`repeated_rows`)."""
     pattern = DEFAULT_TEST_ID_PATTERN if test_id_pattern is ... else test_id_pattern
     if pattern:  # asked of DuckDB itself (Spark's lazy frames would not run it, and its Java regex accepts more),
         probe = con if isinstance(con, duckdb.DuckDBPyConnection) else connect()  # on con when DuckDB's: ~20 ms less
@@ -344,7 +346,7 @@ def clean_views(con, *, test_accounts: Iterable[str] = (), test_id_pattern: Any 
     # the sheets of one workbook are one file (helpers.schema.SHEET_SUFFIX, which needs a #: no regex without)
     part = ", ".join([f"CASE WHEN strpos(source_file, '#') > 0 THEN regexp_replace(source_file, "
                       f"{sql_str(SHEET_SUFFIX)}, '\\1') ELSE source_file END", *(sql_ident(c) for c in cols)])
-    _duplicates(con, part, quiet, in_memory="_pos" in types, key=_candidate_key(cols, types))
+    _duplicates(con, part, quiet, in_memory="_pos" in types, key=_candidate_key(cols, types), candidates=repeated)
     run_with_progress(con, f"CREATE TEMP TABLE bad AS SELECT * FROM ({_rules_sql(maps, test_accounts, pattern)} "
                            f"FROM (SELECT p.*, d.source_row IS NOT NULL AS _dup FROM parsed p "
                            f"LEFT JOIN _dups d USING (source_file, source_row)) src) WHERE reason IS NOT NULL",
@@ -383,7 +385,8 @@ def _candidate_key(cols: list[str], types: dict[str, str]) -> str:
     return ", ".join(sql_ident(f"_value_{c}" if f"_value_{c}" in types else c) for c in cols)
 
 
-def _duplicates(con, part: str, quiet: bool, in_memory: bool = False, key: str | None = None) -> None:
+def _duplicates(con, part: str, quiet: bool, in_memory: bool = False, key: str | None = None,
+                candidates: pa.Array | None = None) -> None:
     """Table ``_dups`` (source_file, source_row): the rows of ``canon`` that copy an earlier row on ``part``
     (the same file and canonical values), each but the first in file order — the pandas path's
     ``duplicated(keep="first")``.
@@ -395,10 +398,12 @@ def _duplicates(con, part: str, quiet: bool, in_memory: bool = False, key: str |
     each row's position) has its rows' hashes fetched once (8 bytes a row) and the repeated ones found by pandas'
     hash table, :func:`_repeated`: the same rows as the aggregation's, without the second pass that
     computes every row's hash again to find them (0.33 → 0.22 s of one core at 1M lines); what is hashed there is
-    ``key`` (:func:`_candidate_key`, equal whenever ``part`` is), else ``part``. The window decides on ``part``."""
+    ``key`` (:func:`_candidate_key`, equal whenever ``part`` is), else ``part``; ``candidates``: those rows' positions
+    when the caller found them already (:func:`repeated_rows`, on a key equal whenever ``part`` is). The window
+    decides on ``part``."""
     if in_memory:
-        found = con.execute(f"SELECT _pos, hash({key or part}) AS h FROM canon").fetchnumpy()
-        con.register("_dup_pos", pa.table({"_pos": _repeated(np.asarray(found["_pos"]), np.asarray(found["h"]))}))
+        found = repeated_rows(con, "canon", key or part) if candidates is None else candidates
+        con.register("_dup_pos", pa.table({"_pos": found}))
         rows = "SEMI JOIN _dup_pos USING (_pos)"
     else:
         run_with_progress(con, f"CREATE TEMP TABLE _dup_hashes AS SELECT hash({part}) AS h FROM canon GROUP BY h "
@@ -409,6 +414,14 @@ def _duplicates(con, part: str, quiet: bool, in_memory: bool = False, key: str |
                 f"{rows}) WHERE n > 1")
     if in_memory:
         con.unregister("_dup_pos")
+
+
+def repeated_rows(con, source: str, key: str) -> pa.Array:
+    """The ``_pos`` of the rows of ``source`` (a table or view with ``_pos``) whose hash of ``key`` (SQL) another row
+    has too: the candidates of the duplicate rule (:func:`_duplicates`), the hashes fetched once and the repeated ones
+    found by pandas' hash table (:func:`_repeated`)."""
+    found = con.execute(f"SELECT _pos, hash({key}) AS h FROM {source}").fetchnumpy()
+    return _repeated(np.asarray(found["_pos"]), np.asarray(found["h"]))
 
 
 def _repeated(positions: np.ndarray, hashes: np.ndarray) -> pa.Array:
