@@ -22,7 +22,6 @@ from typing import Callable, Iterable, NamedTuple
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import DataError, clip
