@@ -211,10 +211,10 @@ def _side_repeated(con, table: pa.Table) -> pa.Array:
 
 
 class _Side:
-    """A thread beside :func:`clean_frame`'s: it opens the DuckDB connection and finds the candidate duplicates
-    (:func:`_side_repeated`) while the value checks run (opening one took 12–25 ms), later runs the extreme-order rule while the kept lines are put in order (:func:`_extreme_flags`,
-    beside :func:`_in_order`: each on one core), then closes the connection. :meth:`close` waits for it and closes
-    the connection if nothing did."""
+    """A thread beside :func:`clean_frame`'s, so that the two cores work at once: it opens the DuckDB connection
+    (12–25 ms) and finds the candidate duplicates (:func:`_side_repeated`) while the value checks run, later runs the
+    extreme-order rule (:func:`_extreme_flags`) while :func:`_in_order` sorts the kept lines' keys, then closes the
+    connection. :meth:`close` waits for it and closes the connection if nothing did."""
 
     def __init__(self) -> None:
         self.pool = ThreadPoolExecutor(1)
