@@ -366,8 +366,7 @@ def _cleaned(df: pd.DataFrame, side: _Side, *, test_accounts: Iterable[str], tes
     outcome = clean_views(con, test_accounts=test_accounts, test_id_pattern=test_id_pattern, returns=returns,
                           date_formats=date_formats, currency=currency, padded=unpadded, ascii_ids=ascii,
                           repeated=repeated)
-    bad = con.sql(f"SELECT log._pos, r.reason, r.detail FROM log JOIN ({outcome.found}) r "
-                  "USING (source_file, source_row) ORDER BY _pos").to_arrow_table()  # few rows, then the many
+    bad = con.sql(f"SELECT * FROM ({outcome.placed}) ORDER BY _pos").to_arrow_table()  # few rows, then the many
     given = given_ids(table, unpadded, ascii)
     sql = _few_words(table, kept_sql(outcome.cols, outcome.padded, extreme_factor, quantile, ordered=False,
                                      positions=bool(given)))

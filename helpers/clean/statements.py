@@ -275,11 +275,13 @@ class Outcome:
     """What :func:`clean_views` leaves on a connection: the view ``outcome`` (every row of ``log`` with its
     parsed values, ``_reason``/``_detail`` where it goes to quarantine, ``_amount``/``_returned`` where kept),
     the canonical columns ``cols`` of the log and their ``types`` (of the view ``canon``), the id columns holding
-    padded values (``padded``) and ``found``, SQL of the lineage, reason and detail of every quarantined row."""
+    padded values (``padded``) and ``found``, SQL of the lineage, reason and detail of every quarantined row;
+    ``placed``, for a log with ``_pos`` (a table in memory), SQL of the position, reason and detail of each."""
     cols: list[str]
     types: dict[str, str]
     padded: dict[str, bool]
     found: str
+    placed: str | None = None
 
 
 def clean_views(con, *, test_accounts: Iterable[str] = (), test_id_pattern: Any = ..., returns: str = "net",
@@ -347,7 +349,8 @@ def clean_views(con, *, test_accounts: Iterable[str] = (), test_id_pattern: Any 
     part = ", ".join([f"CASE WHEN strpos(source_file, '#') > 0 THEN regexp_replace(source_file, "
                       f"{sql_str(SHEET_SUFFIX)}, '\\1') ELSE source_file END", *(sql_ident(c) for c in cols)])
     _duplicates(con, part, quiet, in_memory="_pos" in types, key=_candidate_key(cols, types), candidates=repeated)
-    run_with_progress(con, f"CREATE TEMP TABLE bad AS SELECT * FROM ({_rules_sql(maps, test_accounts, pattern)} "
+    pos = ", src._pos" if "_pos" in types else ""  # a table in memory: each row's position kept with its reason
+    run_with_progress(con, f"CREATE TEMP TABLE bad AS SELECT * FROM ({_rules_sql(maps, test_accounts, pattern)}{pos} "
                            f"FROM (SELECT p.*, d.source_row IS NOT NULL AS _dup FROM parsed p "
                            f"LEFT JOIN _dups d USING (source_file, source_row)) src) WHERE reason IS NOT NULL",
                       "clean 1/3: rules (duplicates, ids, dates, amounts, status)", disable=quiet)
@@ -360,12 +363,14 @@ def clean_views(con, *, test_accounts: Iterable[str] = (), test_id_pattern: Any 
                     "FROM parsed p LEFT JOIN bad b USING (source_file, source_row) "
                     "LEFT JOIN netted n USING (source_file, source_row)")
         found = f"SELECT {rejected} FROM bad UNION ALL SELECT {rejected} FROM netted WHERE reason IS NOT NULL"
+        placed = ("SELECT _pos, reason, detail FROM bad UNION ALL SELECT c._pos, n.reason, n.detail FROM netted n "
+                  "JOIN canon c USING (source_file, source_row) WHERE n.reason IS NOT NULL")
     else:
         con.execute("CREATE TEMP VIEW outcome AS SELECT p.*, b.reason AS _reason, b.detail AS _detail, "
                     "CASE WHEN p._ret THEN -abs(p._amt6) ELSE p._amt6 END AS _amount, "
                     "CAST(0 AS DOUBLE) AS _returned FROM parsed p LEFT JOIN bad b USING (source_file, source_row)")
-        found = f"SELECT {rejected} FROM bad"
-    return Outcome(cols=cols, types=types, padded=padded, found=found)
+        found, placed = f"SELECT {rejected} FROM bad", "SELECT _pos, reason, detail FROM bad"
+    return Outcome(cols=cols, types=types, padded=padded, found=found, placed=placed if pos else None)
 
 
 def quarantine_sql(outcome: Outcome) -> str:
