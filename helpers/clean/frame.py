@@ -360,7 +360,7 @@ def _cleaned(df: pd.DataFrame, side: _Side, *, test_accounts: Iterable[str], tes
     for name, values in row_checks(work, date_formats, currency).items():
         table = table.append_column(name, values if isinstance(values, pa.Array) else pa.Array.from_pandas(values))
     pa.default_memory_pool().release_unused()  # the checks' temporaries
-    repeated = None if repeated is None else repeated.result()  # the side thread is done with the connection
+    repeated = None if repeated is None else table.take(repeated.result())  # the side thread is done with con
     con = side.connection()
     con.register("log", table)
     outcome = clean_views(con, test_accounts=test_accounts, test_id_pattern=test_id_pattern, returns=returns,

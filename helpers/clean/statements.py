@@ -123,10 +123,11 @@ def _id_maps(con, types: dict[str, str], ascii_ids: Iterable[str] = ()) -> list[
     return mapped
 
 
-def _canon_sql(types: dict[str, str], padded: dict[str, bool], id_maps: Iterable[str] = ()) -> str:
+def _canon_sql(types: dict[str, str], padded: dict[str, bool], id_maps: Iterable[str] = (),
+               source: str = "log") -> str:
     """The view ``canon``: the canonical columns and lineage of ``log`` as acquisition reads them (ids as text,
     normalised as acquisition normalises them — :func:`_id_maps`, stripped —, blank ids missing; instants with a
-    time zone as UTC wall time)."""
+    time zone as UTC wall time). ``source``: another table of ``log``'s columns, read the same way."""
     cols, joins = [], []
     for c in [c for c in CANONICAL if c in types] + list(LINEAGE) + [m for m in ACQUISITION_MARKS if m in types] \
             + [c for c in types if c == "_pos" or c.startswith(ROW_CHECKED)]:
@@ -141,7 +142,7 @@ def _canon_sql(types: dict[str, str], padded: dict[str, bool], id_maps: Iterable
             cols.append(f"timezone('UTC', {q}) AS {sql_ident(c)}")
         else:
             cols.append(f"{q} AS {sql_ident(c)}")
-    return f"SELECT {', '.join(cols)} FROM log {' '.join(joins)}"
+    return f"SELECT {', '.join(cols)} FROM {source if source == 'log' else source + ' AS log'} {' '.join(joins)}"
 
 
 def _as_pandas(table: pa.Table, sql_type: str) -> pd.Series:
@@ -287,15 +288,15 @@ class Outcome:
 def clean_views(con, *, test_accounts: Iterable[str] = (), test_id_pattern: Any = ..., returns: str = "net",
                 date_formats: Iterable[str] = DATE_FORMATS, currency: str | None = None,
                 quiet: bool = True, padded: dict[str, bool] | None = None, ascii_ids: Iterable[str] = (),
-                repeated: pa.Array | None = None) -> Outcome:
+                repeated: pa.Table | None = None) -> Outcome:
     """The cleaning rules as statements on ``con`` (DuckDB, or Spark through
     :class:`~helpers.engines.SparkConnection`), over its table or view ``log`` (canonical columns, lineage, the
     acquisition marks; ``_pos``, the row's position in an in-memory table, carried along when present): the
     views ``canon`` and ``parsed``, the tables of the value maps, ``_dups``, ``bad`` and ``netted``, and the view
     ``outcome`` both outputs are selected from (:func:`kept_sql`, :func:`quarantine_sql`). The one definition
     :func:`clean_log` and :func:`helpers.clean.clean_transactions` run (``padded``, ``ascii_ids``: what a caller
-    knows of the id columns, :func:`_id_maps`; ``repeated``: the positions of the candidate duplicates of a table in
-    memory, when the caller found them already, :func:`repeated_rows`)."""
+    knows of the id columns, :func:`_id_maps`; ``repeated``: the rows of ``log``, every column, that are the candidate
+    duplicates of a table in memory, when the caller found them already, :func:`repeated_rows`)."""
     pattern = DEFAULT_TEST_ID_PATTERN if test_id_pattern is ... else test_id_pattern
     if pattern:  # asked of DuckDB itself (Spark's lazy frames would not run it, and its Java regex accepts more),
         probe = con if isinstance(con, duckdb.DuckDBPyConnection) else connect()  # on con when DuckDB's: ~20 ms less
@@ -348,7 +349,11 @@ def clean_views(con, *, test_accounts: Iterable[str] = (), test_id_pattern: Any 
     # the sheets of one workbook are one file (helpers.schema.SHEET_SUFFIX, which needs a #: no regex without)
     part = ", ".join([f"CASE WHEN strpos(source_file, '#') > 0 THEN regexp_replace(source_file, "
                       f"{sql_str(SHEET_SUFFIX)}, '\\1') ELSE source_file END", *(sql_ident(c) for c in cols)])
-    _duplicates(con, part, quiet, in_memory="_pos" in types, key=_candidate_key(cols, types), candidates=repeated)
+    if repeated is not None:  # the candidates' rows, read as canon reads the log
+        con.register("_cand_log", repeated)
+        con.execute(f"CREATE TEMP VIEW _cand_canon AS {_canon_sql(log_types, padded, id_maps, source='_cand_log')}")
+    _duplicates(con, part, quiet, in_memory="_pos" in types, key=_candidate_key(cols, types),
+                candidates=None if repeated is None else "_cand_canon")
     pos = ", src._pos" if "_pos" in types else ""  # a table in memory: each row's position kept with its reason
     run_with_progress(con, f"CREATE TEMP TABLE bad AS SELECT * FROM ({_rules_sql(maps, test_accounts, pattern)}{pos} "
                            f"FROM (SELECT p.*, d.source_row IS NOT NULL AS _dup FROM parsed p "
@@ -391,7 +396,7 @@ def _candidate_key(cols: list[str], types: dict[str, str]) -> str:
 
 
 def _duplicates(con, part: str, quiet: bool, in_memory: bool = False, key: str | None = None,
-                candidates: pa.Array | None = None) -> None:
+                candidates: str | None = None) -> None:
     """Table ``_dups`` (source_file, source_row): the rows of ``canon`` that copy an earlier row on ``part``
     (the same file and canonical values), each but the first in file order — the pandas path's
     ``duplicated(keep="first")``.
@@ -403,21 +408,24 @@ def _duplicates(con, part: str, quiet: bool, in_memory: bool = False, key: str |
     each row's position) has its rows' hashes fetched once (8 bytes a row) and the repeated ones found by pandas'
     hash table, :func:`_repeated`: the same rows as the aggregation's, without the second pass that
     computes every row's hash again to find them (0.33 → 0.22 s of one core at 1M lines); what is hashed there is
-    ``key`` (:func:`_candidate_key`, equal whenever ``part`` is), else ``part``; ``candidates``: those rows' positions
-    when the caller found them already (:func:`repeated_rows`, on a key equal whenever ``part`` is). The window
-    decides on ``part``."""
-    if in_memory:
-        found = repeated_rows(con, "canon", key or part) if candidates is None else candidates
-        con.register("_dup_pos", pa.table({"_pos": found}))
+    ``key`` (:func:`_candidate_key`, equal whenever ``part`` is), else ``part``; ``candidates``: a view of those rows
+    of ``canon`` when the caller found them already (:func:`repeated_rows`, on a key equal whenever ``part`` is;
+    the window then reads them alone: a semi join on the positions read every row's text, 25 ms a million rows).
+    The window decides on ``part``."""
+    source = candidates or "canon"
+    if candidates:
+        rows = ""
+    elif in_memory:
+        con.register("_dup_pos", pa.table({"_pos": repeated_rows(con, "canon", key or part)}))
         rows = "SEMI JOIN _dup_pos USING (_pos)"
     else:
         run_with_progress(con, f"CREATE TEMP TABLE _dup_hashes AS SELECT hash({part}) AS h FROM canon GROUP BY h "
                                f"HAVING count(*) > 1", "clean 1/3: duplicates (hashes)", disable=quiet)
         rows = f"WHERE hash({part}) IN (SELECT h FROM _dup_hashes)"
     con.execute(f"CREATE TEMP TABLE _dups AS SELECT source_file, source_row FROM (SELECT source_file, source_row, "
-                f"row_number() OVER (PARTITION BY {part} ORDER BY source_file, source_row) AS n FROM canon "
+                f"row_number() OVER (PARTITION BY {part} ORDER BY source_file, source_row) AS n FROM {source} "
                 f"{rows}) WHERE n > 1")
-    if in_memory:
+    if in_memory and not candidates:
         con.unregister("_dup_pos")
 
 
