@@ -1,0 +1,57 @@
+"""The reader's shortcuts over Arrow buffers (issue 20) give what the plain ways give: :func:`helpers.clean.edge_bytes`
+against the bytes of each value, and :mod:`helpers.acquire.rows` over Arrow-backed columns against the same rows
+read as Python objects (the path with no shortcut)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from helpers.acquire.rows import empty_rows, structural_marks
+from helpers.clean import edge_bytes
+
+VALUES = ["MD120101229667", "1120101444547", "合计", " Total: ", "Sum", "MD12a", "x9", "", None, "  ", "\u3000",
+          "总计：", "TOTAL", "9x", "已完成", "a", "¥38.00", "\u00a0合计\u00a0", "Total 1", "小计", "\t"]
+
+
+def _edges(values: list[str | None]) -> tuple[list[int], list[int]]:
+    encoded = [v.encode("utf-8") if v else b"" for v in values]
+    return [v[0] if v else 0 for v in encoded], [v[-1] if v else 0 for v in encoded]
+
+
+@pytest.mark.parametrize("kind", [pa.string(), pa.large_string(), pa.large_binary()])
+def test_edge_bytes_are_each_values_first_and_last_bytes(kind):
+    values = VALUES + ["", None]  # an empty and a missing value at the very end of the buffer
+    convert = (lambda v: v.encode("utf-8") if v is not None else None) if kind == pa.large_binary() else (lambda v: v)
+    arrow = pa.array([convert(v) for v in values], kind)
+    assert tuple(map(list, edge_bytes(arrow))) == _edges(values)
+    chunked = pa.chunked_array([arrow.slice(3, 5), arrow.slice(0, 0), pa.array([None, ""], kind), arrow.slice(9)])
+    sliced = values[3:8] + [None, ""] + values[9:]
+    assert tuple(map(list, edge_bytes(chunked))) == _edges(sliced)
+    assert tuple(map(list, edge_bytes(pa.array(["", None, ""], kind)))) == ([0, 0, 0], [0, 0, 0])
+    assert [len(e) for e in edge_bytes(pa.array([], kind))] == [0, 0]
+    series = pd.Series(values, dtype="string[pyarrow]")
+    assert tuple(map(list, edge_bytes(series))) == _edges(values)
+
+
+def test_marks_over_arrow_columns_are_the_marks_over_objects():
+    """The Arrow path passes over cells with an ASCII digit at either end before any expression (``MD123`` ids are
+    no totals row; ``合计``, ``Total:``, ``总计：`` are, with or without spaces) and finds what the object path finds."""
+    rng = np.random.default_rng(7)
+    n = 400
+    columns = {name: [VALUES[i] for i in rng.integers(0, len(VALUES), n)] for name in ("order", "customer", "amount")}
+    columns["order"][:4] = [None, "", "  ", None]  # rows whose first filled cell is further right
+    columns["customer"][:4] = ["合计", None, "MD123", None]
+    columns["amount"][:4] = ["5", "Total:", "合计", None]
+    arrow = pd.DataFrame({k: pd.Series(v, dtype=pd.StringDtype("pyarrow", na_value=np.nan)) for k, v in columns.items()})
+    plain = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in columns.items()})
+    got, want = structural_marks(arrow), structural_marks(plain)
+    for mark in want:
+        assert got[mark].fillna("-").tolist() == want[mark].fillna("-").tolist(), mark
+    summary = got["summary_row"]
+    assert summary.iloc[:4].fillna("-").tolist() == ["first cell '合计'", "first cell 'Total:'", "-", "-"]
+    ids = arrow["order"].isin(["MD120101229667", "MD12a", "x9", "9x", "1120101444547"]).to_numpy()
+    assert summary[ids].isna().all() and summary.notna().sum() > 20
+    assert empty_rows(arrow).tolist() == empty_rows(plain).tolist()
