@@ -47,7 +47,7 @@ from ..schema import ACQUISITION_MARKS, CANONICAL, LINEAGE, MALFORMED, amount_fr
 from ..store import Provenance, read_time
 from .formats import FORMATS, RawTable, ReadOptions, supported_formats
 from .layouts import LINEAGE_COLUMNS, Layout, detect_layout
-from .rows import ROW_MARKS, empty_rows, header_below, structural_marks
+from .rows import ROW_MARKS, header_below, marks_and_empty_rows
 from .values import check_ids, epoch_times, normalise_ids, unit_price_amount
 
 
@@ -335,9 +335,10 @@ def _order_rows(raw: RawTable, source: str, path: str | Path,
         for mark in ROW_MARKS:
             lineage[mark] = missing_text(lineage.index)
         return frame, lineage, []
-    for mark, detail in structural_marks(frame).items():
+    marks, empty = marks_and_empty_rows(frame)
+    for mark, detail in marks.items():
         lineage[mark] = pd.Series(detail.array, index=lineage.index)
-    empty = (empty_rows(frame) & lineage[MALFORMED].isna()).to_numpy()
+    empty = (empty & lineage[MALFORMED].isna()).to_numpy()
     notes = []
     if empty.any():
         rows = lineage.loc[empty, "source_row"].tolist()

@@ -159,6 +159,14 @@ def _summary_cells(values: pd.Series, rows: np.ndarray,
 def structural_marks(frame: pd.DataFrame) -> dict[str, pd.Series]:
     """``{"repeated_header": detail, "summary_row": detail}``: per row the mark's detail text, missing where
     the row has no such mark (module docstring)."""
+    return marks_and_empty_rows(frame)[0]
+
+
+def marks_and_empty_rows(frame: pd.DataFrame) -> tuple[dict[str, pd.Series], pd.Series]:
+    """``(marks, empty)``: :func:`structural_marks` and :func:`empty_rows` of ``frame`` at once. The marks look at
+    whether each cell is filled (the same test as :func:`empty_rows`: not missing, not only spaces), so a row with
+    no filled cell is an empty row, and the columns are not read a second time (the benchmark's 1M-line export:
+    14 ms of :func:`empty_rows`)."""
     n = len(frame)
     matches = np.zeros(n, dtype=int)
     cells = np.zeros(n, dtype=int)
@@ -182,7 +190,7 @@ def structural_marks(frame: pd.DataFrame) -> dict[str, pd.Series]:
     rows = np.flatnonzero(summary)
     where[summary] = ["first cell " + repr(str(_first_cells(frame.iloc[:, first[i]], np.array([i]))[0].as_py()))
                       for i in rows]
-    return dict(zip(ROW_MARKS, (said, where)))
+    return dict(zip(ROW_MARKS, (said, where))), pd.Series(cells == 0, index=frame.index)
 
 
 def _is_summary(first: pa.Array) -> np.ndarray:
