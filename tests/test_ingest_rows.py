@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from helpers.acquire.rows import empty_rows, structural_marks
+from helpers.acquire.rows import empty_rows, marks_and_empty_rows, structural_marks
 from helpers.clean import edge_bytes
 
 VALUES = ["MD120101229667", "1120101444547", "合计", " Total: ", "Sum", "MD12a", "x9", "", None, "  ", "\u3000",
@@ -54,4 +54,23 @@ def test_marks_over_arrow_columns_are_the_marks_over_objects():
     assert summary.iloc[:4].fillna("-").tolist() == ["first cell '合计'", "first cell 'Total:'", "-", "-"]
     ids = arrow["order"].isin(["MD120101229667", "MD12a", "x9", "9x", "1120101444547"]).to_numpy()
     assert summary[ids].isna().all() and summary.notna().sum() > 20
-    assert empty_rows(arrow).tolist() == empty_rows(plain).tolist()
+    empty = empty_rows(plain).tolist()
+    assert empty_rows(arrow).tolist() == empty and sum(empty) > 0
+    for frame in (arrow, plain):  # the marks' filled cells tell the empty rows
+        assert marks_and_empty_rows(frame)[1].tolist() == empty
+
+
+@pytest.mark.parametrize("values", [["C1", "MD120101229667", "1120101444547"],  # plain ASCII: kept as it is
+                                    ["C1", " C1 ", "", "  ", None, "\t7"],  # ASCII to strip, blanks
+                                    ["１００４２", "C\u200b2", "\u00a0C3", "C1", "客户", None, " 合计 "]])
+def test_ids_are_normalised_as_clean_cell_says(values):
+    from helpers.acquire.values import normalise_ids
+    from helpers.schema import clean_cell
+
+    frame = pd.DataFrame({"customer_id": pd.Series(values, dtype="string[pyarrow]"),
+                          "order_id": pd.Series(values[::-1], dtype=pd.StringDtype("pyarrow", na_value=np.nan))})
+    notes = normalise_ids(frame)
+    for column, raw in (("customer_id", values), ("order_id", values[::-1])):
+        want = [pd.NA if v is None or clean_cell(v) == "" else clean_cell(v) for v in raw]
+        assert frame[column].dtype == "string" and frame[column].tolist() == want, column
+    assert bool(notes) == any(v is not None and clean_cell(v) != v.strip(" \t") for v in values)
