@@ -141,16 +141,19 @@ def test_times_read_from_their_bytes_are_the_times_pandas_reads():
         assert (mine[took] == theirs[took]).all(), fmt
 
 
-@pytest.mark.parametrize("few", [1.0, 0.0], ids=["distinct values", "every value"])
-def test_gb18030_parsed_as_bytes_decodes_to_the_transcoded_text(monkeypatch, few):
+@pytest.mark.parametrize("few, words", [(1.0, 256), (1.0, 0), (0.0, 256)],
+                         ids=["distinct values one by one", "distinct values joined", "every value"])
+def test_gb18030_parsed_as_bytes_decodes_to_the_transcoded_text(monkeypatch, few, words):
     """A GB18030 file is parsed as bytes and its non-ASCII columns decoded (``formats.transcode``): the same text,
     block by block, as its UTF-8 copy read as text, four-byte characters (𠀀, €), full-width digits, missing values
     and quoted line breaks included; a byte no GB18030 character has makes it step aside (``None``). Each chunk of
-    few distinct values is decoded on those (``transcode.FEW``), or value by value: the same text either way."""
+    few distinct values is decoded on those (``transcode.FEW``; a few dozen one by one, ``transcode.WORDS``), or value by
+    value: the same text either way; an ASCII column is its own bytes (a chunk sliced past the header included)."""
     from helpers.acquire.formats import transcode
     from helpers.acquire.formats.arrow import string_table
 
     monkeypatch.setattr(transcode, "FEW", few)
+    monkeypatch.setattr(transcode, "WORDS", words)
 
     header = ["订单号", "客户", "备注"]
     lines = [f'{i:04d},"{name}","{note}"' for i, (name, note) in enumerate(
