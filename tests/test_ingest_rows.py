@@ -74,3 +74,23 @@ def test_ids_are_normalised_as_clean_cell_says(values):
         want = [pd.NA if v is None or clean_cell(v) == "" else clean_cell(v) for v in raw]
         assert frame[column].dtype == "string" and frame[column].tolist() == want, column
     assert bool(notes) == any(v is not None and clean_cell(v) != v.strip(" \t") for v in values)
+
+
+def test_a_cell_starting_with_a_filled_start_byte_is_no_blank_to_arrow():
+    """:func:`helpers.acquire.rows.filled_start` against every code point: a character whose UTF-8 first byte it
+    marks is no space to ``utf8_is_space`` (nor stripped by ``utf8_trim_whitespace``)."""
+    import pyarrow.compute as pc
+
+    from helpers.acquire.rows import filled_start
+
+    points = [c for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    text = pa.array([chr(c) for c in points], pa.large_string())
+    space = pc.utf8_is_space(text).to_numpy(zero_copy_only=False)
+    space |= pc.equal(pc.utf8_trim_whitespace(text), "").to_numpy(zero_copy_only=False)
+    first = edge_bytes(text)[0]
+    marked = filled_start(first)
+    assert not (marked & space).any() and marked.sum() > 1_000_000  # nearly every code point starts a filled cell
+    words = ["已完成", "合计", "a", "é", "¥1", "\u3000a", "\u00a0a", " a", "\ta"]  # ¥ shares 0xC2 with U+00A0
+    starts = np.array([w.encode()[0] for w in words], dtype=np.uint8)
+    assert filled_start(starts).tolist() == [True, True, True, True, False, False, False, False, False]
+    assert filled_start(np.arange(256, dtype=np.uint8)).sum() == 0x5E + 0x1E + 0x11

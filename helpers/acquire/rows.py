@@ -39,6 +39,18 @@ _SUMMARY = {w.replace(" ", "").lower() for w in SUMMARY_WORDS}
 ROW_MARKS = ("repeated_header", "summary_row")
 
 
+def filled_start(first: np.ndarray) -> np.ndarray:
+    """``True`` at each byte (``uint8``, a cell's first: :func:`~helpers.clean.edge_bytes`) that starts, in UTF-8,
+    only characters that are no space to Arrow (``utf8_is_space``, ``utf8_trim_whitespace``: the ASCII spaces,
+    U+0085, U+00A0, U+1680, U+2000–U+200A, U+2028, U+2029, U+202F, U+205F, U+3000, whose first bytes are below
+    ``0x21``, ``0xC2``, ``0xE1``, ``0xE2``, ``0xE3``): printable ASCII, ``0xC3``–``0xE0`` and ``0xE4``–``0xF4``. A
+    cell starting with one is filled, with no look at the rest (a column of Chinese words: ~10 ms of Arrow a 1M-line
+    column); ``tests/test_ingest_rows.py`` checks it against every code point. Ranges in wrapping ``uint8``
+    arithmetic: a third of a lookup table's time."""
+    return (((first - np.uint8(0x21)) < 0x5E) | ((first - np.uint8(0xC3)) < 0x1E)
+            | ((first - np.uint8(0xE4)) < 0x11))
+
+
 def _stripped(values: pd.Series) -> pd.Series | None:
     """A text column stripped of surrounding spaces (in its own string dtype: Arrow-backed columns stay fast),
     ``None`` for a column that is not text."""
@@ -99,7 +111,7 @@ def _column_cells(values: pd.Series, name: str,
             repeats = (text == key).fillna(False).to_numpy(dtype=bool) & present
         return present, repeats, None
     first, last = edge_bytes(arrow)
-    present = ((first > 0x20) & (first < 0x7F)) | ((last > 0x20) & (last < 0x7F))  # a printable ASCII end: filled
+    present = filled_start(first) | ((last - np.uint8(0x21)) < 0x5E)  # no space first, or a printable ASCII end
     doubt = np.flatnonzero(~present)
     if len(doubt):  # the others are blank when missing, empty or only spaces
         cells = arrow if len(doubt) == len(values) else arrow.take(pa.array(doubt))
