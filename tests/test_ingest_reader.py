@@ -183,3 +183,20 @@ def test_the_ingest_allocates_arrow_memory_from_the_system_allocator_and_gives_t
             raise ValueError
     assert pa.default_memory_pool() is before or pa.default_memory_pool().backend_name == before.backend_name
     assert made.to_pylist()[:2] == ["a", "b"]
+
+
+def test_the_bytes_reader_finds_the_last_line_and_utf8_as_the_whole_text_does():
+    """``direct._last_line`` looks in growing windows from the end and ``direct._is_utf8`` decodes a small first
+    window: the same answers as the whole text gives, whatever the windows cut (a character, a long last line, a
+    run of line breaks)."""
+    from helpers.acquire.formats import direct
+
+    first = direct.FIRST_WINDOW
+    for text in ["a\n" + "x" * 100_000 + "\n\r\n", "only one line", "h\n" + "\n" * 200_000, "a,b\n1,2\n" * 30_000,
+                 "a\n" + "é" * 70_000 + "\r\n", "\n" * 10]:
+        raw = text.encode("utf-8")
+        assert direct._last_line(memoryview(raw), "utf-8-sig") == text.rstrip("\r\n").rsplit("\n", 1)[-1][-(8 << 20):]
+        assert direct._is_utf8(raw)
+    split = b"a" * (first - 1) + "é".encode() + b"b" * 10  # a character across the first window's end
+    assert direct._is_utf8(split) and direct._is_utf8(b"") and not direct._is_utf8(split + b"\xff")
+    assert not direct._is_utf8(b"a" * (first + 5) + "é".encode()[:1]) and not direct._is_utf8("订单".encode("gb18030"))

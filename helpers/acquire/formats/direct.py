@@ -32,16 +32,22 @@ from .base import TITLE_ROWS, header_position
 HEAD_BYTES = 1 << 20
 #: A UTF-8 file is checked in windows of this many bytes (strict decoding, nothing kept).
 CHECK_WINDOW = 8 << 20
+#: ... but first this many (:func:`_is_utf8`).
+FIRST_WINDOW = 1 << 16
 _GB18030_BOM = b"\x84\x31\x95\x33"
 
 
 def _is_utf8(raw: bytes | memoryview) -> bool:
-    """Whether ``raw`` decodes as strict UTF-8 (in windows: no string of the file's size)."""
+    """Whether ``raw`` decodes as strict UTF-8 (in windows: no string of the file's size). The first window is
+    :data:`FIRST_WINDOW`: a file that is not UTF-8 (GB18030) fails in its first lines, and the decoder copies its
+    window (and the error its input) before it fails (a 55 MB GB18030 export: ~9 ms → well under 1)."""
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
     view = memoryview(raw)
+    start, size = 0, FIRST_WINDOW
     try:
-        for start in range(0, len(view), CHECK_WINDOW):
-            decoder.decode(view[start:start + CHECK_WINDOW], final=start + CHECK_WINDOW >= len(view))
+        while start < len(view):
+            decoder.decode(view[start:start + size], final=start + size >= len(view))
+            start, size = start + size, CHECK_WINDOW
     except UnicodeDecodeError:
         return False
     return True
@@ -82,9 +88,17 @@ def _head(raw: memoryview, encoding: str) -> tuple[str, bool] | None:
 
 
 def _last_line(raw: memoryview, encoding: str) -> str | None:
-    """The text of the file's last line (trailing line breaks stripped), as ``text.rstrip("\\r\\n")`` splits it."""
-    tail = bytes(raw[-(8 << 20):]).rstrip(b"\r\n")
-    at = tail.rfind(b"\n")
+    """The text of the file's last line (trailing line breaks stripped), as ``text.rstrip("\\r\\n")`` splits it,
+    searched for in the file's last 8 MiB: in growing windows from the end (a copy of the last 64 KiB holds an
+    export's last line; the whole 8 MiB copied and stripped: ~10 ms)."""
+    low, size = max(0, len(raw) - (8 << 20)), 1 << 16
+    while True:
+        start = max(low, len(raw) - size)
+        tail = bytes(raw[start:]).rstrip(b"\r\n")
+        at = tail.rfind(b"\n")
+        if at >= 0 or start == low:  # a line break in the window: the same as in the 8 MiB, stripped alike
+            break
+        size *= 8
     try:
         return tail[at + 1:].decode("utf-8" if encoding == "utf-8-sig" else encoding)
     except UnicodeDecodeError:
