@@ -146,9 +146,12 @@ def raw_lineage(raw: RawTable, source: str) -> pd.DataFrame:
         files = [f"{source}#{name}" for name, rows in raw.parts for _ in range(rows)]
         rows = [i for _, n in raw.parts for i in range(1, n + 1)]
         file = pd.Series(files, dtype="string")
-    else:  # one file: its name repeated in Arrow (pa.repeat builds the buffers), no Python string per row
+    else:  # one file: its name repeated in Arrow, no Python string per row (pa.repeat: slower in a fresh process)
         n = len(raw.frame)
-        file = pd.Series(pd.arrays.ArrowStringArray(pa.repeat(pa.scalar(source, pa.large_string()), n)))
+        name = source.encode("utf-8")  # the name n times, built as Arrow buffers
+        offsets = pa.py_buffer(np.arange(n + 1, dtype=np.int64) * len(name))
+        file = pd.Series(pd.arrays.ArrowStringArray(pa.Array.from_buffers(pa.large_string(), n, [None, offsets,
+                                                                                                 pa.py_buffer(name * n)])))
         rows = np.arange(1, n + 1, dtype=np.int64)
     malformed = missing_text(pd.RangeIndex(len(raw.frame)))
     for position, what in raw.malformed.items():
