@@ -200,3 +200,35 @@ def test_the_bytes_reader_finds_the_last_line_and_utf8_as_the_whole_text_does():
     split = b"a" * (first - 1) + "é".encode() + b"b" * 10  # a character across the first window's end
     assert direct._is_utf8(split) and direct._is_utf8(b"") and not direct._is_utf8(split + b"\xff")
     assert not direct._is_utf8(b"a" * (first + 5) + "é".encode()[:1]) and not direct._is_utf8("订单".encode("gb18030"))
+
+
+@pytest.mark.parametrize("first", [16, 200, 1 << 12])
+def test_a_small_head_decides_as_the_whole_head_does(first, monkeypatch, tmp_path):
+    """``direct._start`` decides on ``FIRST_HEAD_BYTES`` only when those lines decide as ``HEAD_BYTES`` would (22
+    lines, one record more than looked at, some text): the same frame, or the same stepping aside, either way —
+    long first lines, records spanning lines, blank lines and a title block at the head included."""
+    from helpers.acquire.formats import csv as csv_format
+    from helpers.acquire.formats import direct
+
+    body = "".join(f"{i},C{i % 7},2024-01-0{i % 9 + 1},{i}.00\n" for i in range(300))
+    texts = {"plain": "order_id,customer_id,date,amount\n" + body,
+             "long first line": "order_id,customer_id,date,note\n" + f'1,C1,2024-01-02,{"x" * 9000}\n' + body,
+             "records over lines": 'order_id,customer_id,date,note\n' + '1,C1,2024-01-02,"a\nb\nc"\n' * 12 + body,
+             "quoted lines at the head": 'order_id,customer_id,date,note\n1,C1,2024-01-02,"' + "l\n" * 40 + '"\n' + body,
+             "blank lines first": "\n" * 30 + "order_id,customer_id,date,amount\n" + body,
+             "a title block": "订单导出\n\norder_id,customer_id,date,amount\n" + body,
+             "semicolons": ("order_id;customer_id;date;amount\n" + body).replace(",", ";"),
+             "short": "order_id,customer_id,date,amount\n1,C1,2024-01-02,5\n"}
+    for name, text in texts.items():
+        for encoding in ("utf-8", "gb18030"):
+            path = tmp_path / "orders.csv"
+            path.write_bytes(text.encode(encoding))
+            raw = path.read_bytes()
+            monkeypatch.setattr(direct, "FIRST_HEAD_BYTES", direct.HEAD_BYTES)  # one head, as before
+            expected = read_direct(path, raw, None, csv_format._sniff_sep)
+            monkeypatch.setattr(direct, "FIRST_HEAD_BYTES", first)
+            got = read_direct(path, raw, None, csv_format._sniff_sep)
+            assert (got is None) == (expected is None), (name, encoding)
+            if got is not None:
+                assert got[1] == expected[1]
+                pd.testing.assert_frame_equal(got[0], expected[0], check_exact=True)
