@@ -8,6 +8,7 @@ keeps splitting those lines with :mod:`csv` (malformed lines marked, unclosed qu
 
 from __future__ import annotations
 
+import csv
 import io
 
 import pandas as pd
@@ -186,7 +187,7 @@ def test_the_ingest_allocates_arrow_memory_from_the_system_allocator_and_gives_t
 
 
 def test_the_bytes_reader_finds_the_last_line_and_utf8_as_the_whole_text_does():
-    """``direct._last_line`` looks in growing windows from the end and ``direct._is_utf8`` decodes a small first
+    """``direct.last_line`` looks in growing windows from the end and ``direct.is_utf8`` decodes a small first
     window: the same answers as the whole text gives, whatever the windows cut (a character, a long last line, a
     run of line breaks)."""
     from helpers.acquire.formats import direct
@@ -195,11 +196,11 @@ def test_the_bytes_reader_finds_the_last_line_and_utf8_as_the_whole_text_does():
     for text in ["a\n" + "x" * 100_000 + "\n\r\n", "only one line", "h\n" + "\n" * 200_000, "a,b\n1,2\n" * 30_000,
                  "a\n" + "é" * 70_000 + "\r\n", "\n" * 10]:
         raw = text.encode("utf-8")
-        assert direct._last_line(memoryview(raw), "utf-8-sig") == text.rstrip("\r\n").rsplit("\n", 1)[-1][-(8 << 20):]
-        assert direct._is_utf8(raw)
+        assert direct.last_line(memoryview(raw), "utf-8-sig") == text.rstrip("\r\n").rsplit("\n", 1)[-1][-(8 << 20):]
+        assert direct.is_utf8(raw)
     split = b"a" * (first - 1) + "é".encode() + b"b" * 10  # a character across the first window's end
-    assert direct._is_utf8(split) and direct._is_utf8(b"") and not direct._is_utf8(split + b"\xff")
-    assert not direct._is_utf8(b"a" * (first + 5) + "é".encode()[:1]) and not direct._is_utf8("订单".encode("gb18030"))
+    assert direct.is_utf8(split) and direct.is_utf8(b"") and not direct.is_utf8(split + b"\xff")
+    assert not direct.is_utf8(b"a" * (first + 5) + "é".encode()[:1]) and not direct.is_utf8("订单".encode("gb18030"))
 
 
 @pytest.mark.parametrize("first", [16, 200, 1 << 12])
@@ -207,8 +208,13 @@ def test_a_small_head_decides_as_the_whole_head_does(first, monkeypatch, tmp_pat
     """``direct._start`` decides on ``FIRST_HEAD_BYTES`` only when those lines decide as ``HEAD_BYTES`` would (22
     lines, one record more than looked at, some text): the same frame, or the same stepping aside, either way —
     long first lines, records spanning lines, blank lines and a title block at the head included."""
-    from helpers.acquire.formats import csv as csv_format
     from helpers.acquire.formats import direct
+
+    def sniff(text: str) -> str:  # as the text path's sniffer: the first 20 lines, a comma when they do not tell
+        try:
+            return csv.Sniffer().sniff("\n".join(text.splitlines()[:20]), delimiters=",;").delimiter
+        except csv.Error:
+            return ","
 
     body = "".join(f"{i},C{i % 7},2024-01-0{i % 9 + 1},{i}.00\n" for i in range(300))
     texts = {"plain": "order_id,customer_id,date,amount\n" + body,
@@ -225,9 +231,9 @@ def test_a_small_head_decides_as_the_whole_head_does(first, monkeypatch, tmp_pat
             path.write_bytes(text.encode(encoding))
             raw = path.read_bytes()
             monkeypatch.setattr(direct, "FIRST_HEAD_BYTES", direct.HEAD_BYTES)  # one head, as before
-            expected = read_direct(path, raw, None, csv_format._sniff_sep)
+            expected = read_direct(path, raw, None, sniff)
             monkeypatch.setattr(direct, "FIRST_HEAD_BYTES", first)
-            got = read_direct(path, raw, None, csv_format._sniff_sep)
+            got = read_direct(path, raw, None, sniff)
             assert (got is None) == (expected is None), (name, encoding)
             if got is not None:
                 assert got[1] == expected[1]

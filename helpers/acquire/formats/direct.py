@@ -36,12 +36,12 @@ FIRST_HEAD_BYTES = 1 << 16
 _MORE = "more"
 #: A UTF-8 file is checked in windows of this many bytes (strict decoding, nothing kept).
 CHECK_WINDOW = 8 << 20
-#: ... but first this many (:func:`_is_utf8`).
+#: ... but first this many (:func:`is_utf8`).
 FIRST_WINDOW = 1 << 16
 _GB18030_BOM = b"\x84\x31\x95\x33"
 
 
-def _is_utf8(raw: bytes | memoryview) -> bool:
+def is_utf8(raw: bytes | memoryview) -> bool:
     """Whether ``raw`` decodes as strict UTF-8 (in windows: no string of the file's size). The first window is
     :data:`FIRST_WINDOW`: a file that is not UTF-8 (GB18030) fails in its first lines, and the decoder copies its
     window (and the error its input) before it fails (a 55 MB GB18030 export: ~9 ms → well under 1)."""
@@ -66,7 +66,7 @@ def _encoding(raw: bytes) -> tuple[str, int] | None:
     skip = len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0
     if raw.startswith(codecs.BOM_UTF8, skip) or raw.startswith(_GB18030_BOM):
         return None  # a second mark: the text path strips it once more
-    if _is_utf8(memoryview(raw)[skip:]):
+    if is_utf8(memoryview(raw)[skip:]):
         return "utf-8-sig", skip
     return "gb18030", 0
 
@@ -122,7 +122,7 @@ def _start(view: memoryview, encoding: str, delimiter: str | None, sniff, size: 
     return delimiter, records
 
 
-def _last_line(raw: memoryview, encoding: str) -> str | None:
+def last_line(raw: memoryview, encoding: str) -> str | None:
     """The text of the file's last line (trailing line breaks stripped), as ``text.rstrip("\\r\\n")`` splits it,
     searched for in the file's last 8 MiB: in growing windows from the end (a copy of the last 64 KiB holds an
     export's last line; the whole 8 MiB copied and stripped: ~10 ms)."""
@@ -166,7 +166,7 @@ def read_direct(path: Path, raw: bytes, delimiter: str | None, sniff) -> tuple[p
                          encoding="utf8" if encoding == "utf-8-sig" else encoding)
     if table is None:
         return None
-    last = _last_line(view, encoding)
+    last = last_line(view, encoding)
     if last is None or open_quote_at_end(table, last, delimiter):
         return None
     return arrow_table_frame(table, header), encoding
