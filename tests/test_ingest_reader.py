@@ -238,3 +238,22 @@ def test_a_small_head_decides_as_the_whole_head_does(first, monkeypatch, tmp_pat
             if got is not None:
                 assert got[1] == expected[1]
                 pd.testing.assert_frame_equal(got[0], expected[0], check_exact=True)
+
+
+def test_a_space_after_a_delimiter_is_found_wherever_the_windows_cut():
+    """``has_space_after_delimiter`` reads the bytes in windows of 1 MiB: a space or tab after the delimiter or a line
+    break is found at each window's edges as a regular expression over the whole bytes finds it."""
+    import re
+
+    from helpers.acquire.formats.arrow import has_space_after_delimiter
+
+    base = bytearray(b"a,b\n2024-01-02 10:00,x\n" * 100_000)  # spaces in values only: none after a delimiter
+    assert not has_space_after_delimiter(bytes(base), ",") and len(base) > 2 * (1 << 20)
+    for at in (1, 2, (1 << 20) - 1, 1 << 20, (1 << 20) + 1, (1 << 20) + 2, 2 * (1 << 20) + 1, len(base) - 1):
+        for pair in (b", ", b",\t", b"\n ", b"\r\t", b"a ", b";\t"):
+            data = bytes(base[:at - 1] + pair + base[at + 1:])
+            expected = bool(re.search(rb"[,\r\n][ \t]", data)) or data[:1] in (b" ", b"\t")
+            assert has_space_after_delimiter(data, ",") == expected, (at, pair)
+            assert has_space_after_delimiter(memoryview(data), ",") == expected
+    assert has_space_after_delimiter(b" a,b\n", ",") and not has_space_after_delimiter(b"", ",")
+    assert has_space_after_delimiter("a§ b".encode("latin-1"), "§") and not has_space_after_delimiter(b"a b", "\u20ac")
