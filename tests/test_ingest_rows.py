@@ -62,6 +62,7 @@ def test_marks_over_arrow_columns_are_the_marks_over_objects():
 
 @pytest.mark.parametrize("values", [["C1", "MD120101229667", "1120101444547"],  # plain ASCII: kept as it is
                                     ["C1", " C1 ", "", "  ", None, "\t7"],  # ASCII to strip, blanks
+                                    ["C1", "~!", "x\x7fy", "a b"], ["AAA", ""], ["C1", None],  # told from bytes
                                     ["１００４２", "C\u200b2", "\u00a0C3", "C1", "客户", None, " 合计 "]])
 def test_ids_are_normalised_as_clean_cell_says(values):
     from helpers.acquire.values import normalise_ids

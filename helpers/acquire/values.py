@@ -48,6 +48,24 @@ def _plain(values: pd.Series) -> np.ndarray:
     return (first > 0x20) & (first < 0x7F) & (last > 0x20) & (last < 0x7F)
 
 
+def _all_plain(values: pd.Series) -> bool:
+    """Whether every value is there, not empty, and printable ASCII with no space (``!`` to ``~``) from end to end:
+    then :func:`_plain` holds for each and none is wide, told from the Arrow buffers (the lowest and highest byte,
+    empty values by their offsets): ~1 ms a 1M-id column where :func:`_plain` and :func:`_wide` take ~4."""
+    arrow = pa.array(values.array)
+    for chunk in arrow.chunks if isinstance(arrow, pa.ChunkedArray) else [arrow]:
+        if not len(chunk):
+            continue
+        buffers = chunk.buffers()
+        if chunk.null_count or buffers[2] is None or not pa.types.is_large_string(chunk.type):
+            return False
+        offsets = np.frombuffer(buffers[1], dtype=np.int64, count=len(chunk) + 1, offset=8 * chunk.offset)
+        used = np.frombuffer(buffers[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
+        if not len(used) or used.min() < 0x21 or used.max() > 0x7E or (offsets[1:] == offsets[:-1]).any():
+            return False
+    return True
+
+
 def _wide(values: pd.Series) -> np.ndarray | None:
     """``True`` on each value holding a character beyond ASCII; ``None`` when the values' bytes are all below
     ``0x80`` (told from the Arrow buffers at once: ~1 ms a 1M-id column, ``string_is_ascii`` value by value ~6)."""
@@ -75,6 +93,9 @@ def normalise_ids(out: pd.DataFrame) -> list[str]:
         if column not in out.columns:
             continue
         values = out[column].astype("string")
+        if _all_plain(values):  # the common case, answered from the bytes: nothing to strip or normalise
+            out[column] = values
+            continue
         rest = np.flatnonzero(~_plain(values))  # only those can change when stripped
         wide = _wide(values)
         seen = rest if wide is None else np.union1d(rest, np.flatnonzero(wide))
