@@ -410,6 +410,21 @@ def test_candidate_duplicates_are_hashed_from_the_raw_columns_only_where_canon_h
     assert padded.quarantine["reason"].tolist() == ["duplicate"]
 
 
+def test_rows_at_takes_as_take_does_a_block_at_a_time(monkeypatch):
+    """``frame.rows_at`` (the quarantine's rows, taken a block at a time so that Arrow does not join a column's chunks
+    into one copy) gives what ``DataFrame.take`` gives, positions on block edges, a block with none, every row."""
+    from helpers.clean import frame
+
+    monkeypatch.setattr(frame, "TAKE_BLOCK", 7)
+    text = pa.chunked_array([pa.array([f"v{i}" if i % 5 else None for i in range(j, j + 9)], pa.large_string())
+                             for j in range(0, 45, 9)])
+    table = pd.DataFrame({"text": pd.Series(pd.arrays.ArrowStringArray(text)), "n": np.arange(45),
+                          "file": pd.Series(["a.csv"] * 45, dtype="string")}, index=pd.RangeIndex(45))
+    for positions in ([0, 6, 7, 13, 14, 44], [20], list(range(45)), [1, 2, 3, 30, 31], []):
+        at = np.array(positions, dtype=np.int64)
+        pd.testing.assert_frame_equal(frame.rows_at(table, at), table.take(at), check_exact=True)
+
+
 def test_test_account_beats_bad_date():
     rows = [line(customer="test01", when="not a date"), line(customer="STAFF_3", amount="N/A"),
             line(customer="测试账号1"), line(customer="90000001", when="garbage"), line(customer="C1")]

@@ -306,6 +306,25 @@ def _few_words(table: pa.Table, kept: str) -> str:
     return f"SELECT * REPLACE ({enums}) FROM ({kept})"
 
 
+#: Rows :func:`rows_at` takes from at a time.
+TAKE_BLOCK = 1 << 16
+
+
+def rows_at(frame: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
+    """``frame.take(positions)`` (rising positions), taken a block of :data:`TAKE_BLOCK` rows at a time: Arrow's take
+    from a column of many chunks (the reader's text columns: one per MiB of the file) first joins every chunk into one
+    copy of the column (~60 MiB for the benchmark's five text columns: the ingest's peak), a block's slice only its
+    own."""
+    if len(frame) <= TAKE_BLOCK:
+        return frame.take(positions)
+    starts = np.arange(0, len(frame), TAKE_BLOCK)
+    cuts = np.searchsorted(positions, starts)
+    ends = np.append(cuts[1:], len(positions))
+    parts = [frame.iloc[start:start + TAKE_BLOCK].take(positions[a:b] - start)
+             for start, a, b in zip(starts, cuts, ends) if b > a]
+    return pd.concat(parts) if parts else frame.take(positions)
+
+
 def _refuse_repeated_lineage(work: pd.DataFrame) -> None:
     """:class:`DataError` naming the first row whose ``(source_file, source_row)`` another row has too: the rules
     find a row by its lineage, so a hand-built table that repeats it cannot be accounted for row by row (a table
@@ -381,7 +400,7 @@ def _cleaned(df: pd.DataFrame, side: _Side, *, test_accounts: Iterable[str], tes
     kept = [kept]  # a list: _in_order gets the only reference
     clean = _in_order(kept, {c: table.column(c) for c in given if c != "order_id"}, names, {"flag_extreme": flags})
     marks = [m for m in ACQUISITION_MARKS if m in work.columns]  # a mark's text is the row's detail
-    quarantine = work.take(bad.column("_pos").to_numpy()).drop(columns=marks).reset_index(drop=True)
+    quarantine = rows_at(work, bad.column("_pos").to_numpy()).drop(columns=marks).reset_index(drop=True)
     for col in quarantine.columns:
         if col not in LINEAGE:
             quarantine[col] = quarantine[col].astype("string")
