@@ -332,6 +332,99 @@ def test_ids_of_a_table_in_memory_are_normalised_whether_or_not_their_bytes_are_
     assert clean_transactions(plain).clean["customer_id"].tolist() == ["C1", "C2"]
 
 
+def test_ascii_ids_reads_the_bytes_the_values_span_not_the_whole_buffer():
+    """A column's Arrow buffer may hold bytes of no value of its own (Arrow's CSV reader shares a block between
+    columns; a slice keeps its parent's buffer): ``ascii_ids`` judges the bytes its values span, and a non-ASCII
+    byte inside them still counts."""
+    from helpers.clean.frame import ascii_ids
+    from helpers.clean.textforms import ascii_only
+
+    shared = pa.py_buffer("C1C2订单".encode("utf-8"))  # ASCII ids followed by another column's text
+    ids = pa.Array.from_buffers(pa.large_string(), 2, [None, pa.py_buffer(np.array([0, 2, 4], dtype=np.int64))
+                                                       .slice(0), shared])
+    wide = pa.array(["C1", "订单"], pa.large_string())
+    table = pa.table({"customer_id": ids, "order_id": wide, "timestamp": ["2024-01-01"] * 2})
+    assert ascii_ids(table) == ["customer_id"]
+    assert ascii_only(pa.chunked_array([wide.slice(0, 1)])) and not ascii_only(pa.chunked_array([wide.slice(1)]))
+    assert ascii_only(pa.chunked_array([pa.array([None, None], pa.large_string())]))
+
+
+def test_odd_spaces_are_told_from_the_values_bytes():
+    """``has_odd_spaces``: bytes outside the values (a shared buffer's line breaks) say nothing; two spaces across
+    two values are no value's; a tab, two spaces or a no-break space inside one are."""
+    from helpers.clean.textforms import has_odd_spaces
+
+    def column(values: list[str], data: bytes) -> pd.Series:
+        offsets, at = [0], 0
+        for v in values:
+            at = data.index(v.encode(), at) + len(v.encode())
+            offsets.append(at)
+        offsets[0] = data.index(values[0].encode())
+        arrow = pa.Array.from_buffers(pa.large_string(), len(values),
+                                      [None, pa.py_buffer(np.array(offsets, dtype=np.int64)), pa.py_buffer(data)])
+        return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([arrow])))
+
+    assert not has_odd_spaces(column(["2024-01-01 10:00", "2024-01-02 11:00"], b"\n2024-01-01 10:002024-01-02 11:00\t"))
+    assert not has_odd_spaces(pd.Series(["a ", " b"], dtype="string[pyarrow]"))
+    for odd in ("a\tb", "a  b", "a\u00a0b", "a\u3000b"):
+        assert has_odd_spaces(pd.Series(["x", odd], dtype="string[pyarrow]")), odd
+
+
+def test_the_readers_ascii_ids_are_taken_from_the_input_by_position(tmp_path, monkeypatch):
+    """The ids of an export read by :func:`read_transactions` (a GB18030 file: the id columns share Arrow's buffers
+    with Chinese text) are found ASCII, so the kept lines take them from the input instead of a scan and a fetch."""
+    from helpers.clean import frame
+
+    path = tmp_path / "orders.csv"
+    path.write_bytes("订单号,客户ID,下单时间,实付金额,订单状态\n".encode("gb18030")
+                     + "".join(f"O{i},C{i % 7},2024-01-{1 + i % 28:02d} 10:00:00,¥{i}.00,已完成\n"
+                               for i in range(200)).encode("gb18030"))
+    seen, original = {}, frame.given_ids
+    monkeypatch.setattr(frame, "given_ids", lambda *args: seen.setdefault("given", original(*args)))
+    tx = read_transactions(path, columns={"customer_id": "客户ID", "order_id": "订单号", "timestamp": "下单时间",
+                                          "amount": "实付金额", "status": "订单状态"})
+    result = clean_transactions(tx)
+    assert seen["given"] == ["customer_id", "order_id"]
+    assert result.clean["customer_id"].tolist() == tx["customer_id"].iloc[
+        result.clean["source_row"].to_numpy() - 1].tolist()
+
+
+def test_candidate_duplicates_are_hashed_from_the_raw_columns_only_where_canon_holds_them_unchanged():
+    """``frame.raw_key``: the side thread hashes the input's own columns only when the cleaning's ``canon`` holds the
+    same values (text columns, ids ASCII and unpadded); a padded or full-width id, or a typed time, leaves it to the
+    rule's own hashes of ``canon`` — and either way a copy that differs only in an id's padding is a duplicate."""
+    from helpers.clean.frame import ascii_ids, raw_key, unpadded_ids
+
+    def key_of(frame: pd.DataFrame):
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        return raw_key(table, unpadded_ids(table), ascii_ids(table))
+
+    plain = canon([line(order="O1"), line(order="O1")])
+    assert key_of(plain) == [c for c in ("customer_id", "order_id", "timestamp", "amount", "status")
+                             if c in plain.columns]
+    assert key_of(canon([line(customer=" C1"), line()])) is None
+    assert key_of(canon([line(customer="Ｃ１"), line()])) is None
+    typed = plain.assign(timestamp=pd.to_datetime(plain["timestamp"]))
+    assert key_of(typed) is None
+    padded = clean_transactions(canon([line(customer=" C1", order="O1"), line(customer="C1", order="O1")]))
+    assert padded.quarantine["reason"].tolist() == ["duplicate"]
+
+
+def test_rows_at_takes_as_take_does_a_block_at_a_time(monkeypatch):
+    """``frame.rows_at`` (the quarantine's rows, taken a block at a time so that Arrow does not join a column's chunks
+    into one copy) gives what ``DataFrame.take`` gives, positions on block edges, a block with none, every row."""
+    from helpers.clean import frame
+
+    monkeypatch.setattr(frame, "TAKE_BLOCK", 7)
+    text = pa.chunked_array([pa.array([f"v{i}" if i % 5 else None for i in range(j, j + 9)], pa.large_string())
+                             for j in range(0, 45, 9)])
+    table = pd.DataFrame({"text": pd.Series(pd.arrays.ArrowStringArray(text)), "n": np.arange(45),
+                          "file": pd.Series(["a.csv"] * 45, dtype="string")}, index=pd.RangeIndex(45))
+    for positions in ([0, 6, 7, 13, 14, 44], [20], list(range(45)), [1, 2, 3, 30, 31], []):
+        at = np.array(positions, dtype=np.int64)
+        pd.testing.assert_frame_equal(frame.rows_at(table, at), table.take(at), check_exact=True)
+
+
 def test_test_account_beats_bad_date():
     rows = [line(customer="test01", when="not a date"), line(customer="STAFF_3", amount="N/A"),
             line(customer="测试账号1"), line(customer="90000001", when="garbage"), line(customer="C1")]

@@ -8,6 +8,7 @@ keeps splitting those lines with :mod:`csv` (malformed lines marked, unclosed qu
 
 from __future__ import annotations
 
+import csv
 import io
 
 import pandas as pd
@@ -141,16 +142,19 @@ def test_times_read_from_their_bytes_are_the_times_pandas_reads():
         assert (mine[took] == theirs[took]).all(), fmt
 
 
-@pytest.mark.parametrize("few", [1.0, 0.0], ids=["distinct values", "every value"])
-def test_gb18030_parsed_as_bytes_decodes_to_the_transcoded_text(monkeypatch, few):
+@pytest.mark.parametrize("few, words", [(1.0, 256), (1.0, 0), (0.0, 256)],
+                         ids=["distinct values one by one", "distinct values joined", "every value"])
+def test_gb18030_parsed_as_bytes_decodes_to_the_transcoded_text(monkeypatch, few, words):
     """A GB18030 file is parsed as bytes and its non-ASCII columns decoded (``formats.transcode``): the same text,
     block by block, as its UTF-8 copy read as text, four-byte characters (𠀀, €), full-width digits, missing values
     and quoted line breaks included; a byte no GB18030 character has makes it step aside (``None``). Each chunk of
-    few distinct values is decoded on those (``transcode.FEW``), or value by value: the same text either way."""
+    few distinct values is decoded on those (``transcode.FEW``; a few dozen one by one, ``transcode.WORDS``), or value by
+    value: the same text either way; an ASCII column is its own bytes (a chunk sliced past the header included)."""
     from helpers.acquire.formats import transcode
     from helpers.acquire.formats.arrow import string_table
 
     monkeypatch.setattr(transcode, "FEW", few)
+    monkeypatch.setattr(transcode, "WORDS", words)
 
     header = ["订单号", "客户", "备注"]
     lines = [f'{i:04d},"{name}","{note}"' for i, (name, note) in enumerate(
@@ -180,3 +184,76 @@ def test_the_ingest_allocates_arrow_memory_from_the_system_allocator_and_gives_t
             raise ValueError
     assert pa.default_memory_pool() is before or pa.default_memory_pool().backend_name == before.backend_name
     assert made.to_pylist()[:2] == ["a", "b"]
+
+
+def test_the_bytes_reader_finds_the_last_line_and_utf8_as_the_whole_text_does():
+    """``direct.last_line`` looks in growing windows from the end and ``direct.is_utf8`` decodes a small first
+    window: the same answers as the whole text gives, whatever the windows cut (a character, a long last line, a
+    run of line breaks)."""
+    from helpers.acquire.formats import direct
+
+    first = direct.FIRST_WINDOW
+    for text in ["a\n" + "x" * 100_000 + "\n\r\n", "only one line", "h\n" + "\n" * 200_000, "a,b\n1,2\n" * 30_000,
+                 "a\n" + "é" * 70_000 + "\r\n", "\n" * 10]:
+        raw = text.encode("utf-8")
+        assert direct.last_line(memoryview(raw), "utf-8-sig") == text.rstrip("\r\n").rsplit("\n", 1)[-1][-(8 << 20):]
+        assert direct.is_utf8(raw)
+    split = b"a" * (first - 1) + "é".encode() + b"b" * 10  # a character across the first window's end
+    assert direct.is_utf8(split) and direct.is_utf8(b"") and not direct.is_utf8(split + b"\xff")
+    assert not direct.is_utf8(b"a" * (first + 5) + "é".encode()[:1]) and not direct.is_utf8("订单".encode("gb18030"))
+
+
+@pytest.mark.parametrize("first", [16, 200, 1 << 12])
+def test_a_small_head_decides_as_the_whole_head_does(first, monkeypatch, tmp_path):
+    """``direct._start`` decides on ``FIRST_HEAD_BYTES`` only when those lines decide as ``HEAD_BYTES`` would (22
+    lines, one record more than looked at, some text): the same frame, or the same stepping aside, either way —
+    long first lines, records spanning lines, blank lines and a title block at the head included."""
+    from helpers.acquire.formats import direct
+
+    def sniff(text: str) -> str:  # as the text path's sniffer: the first 20 lines, a comma when they do not tell
+        try:
+            return csv.Sniffer().sniff("\n".join(text.splitlines()[:20]), delimiters=",;").delimiter
+        except csv.Error:
+            return ","
+
+    body = "".join(f"{i},C{i % 7},2024-01-0{i % 9 + 1},{i}.00\n" for i in range(300))
+    texts = {"plain": "order_id,customer_id,date,amount\n" + body,
+             "long first line": "order_id,customer_id,date,note\n" + f'1,C1,2024-01-02,{"x" * 9000}\n' + body,
+             "records over lines": 'order_id,customer_id,date,note\n' + '1,C1,2024-01-02,"a\nb\nc"\n' * 12 + body,
+             "quoted lines at the head": 'order_id,customer_id,date,note\n1,C1,2024-01-02,"' + "l\n" * 40 + '"\n' + body,
+             "blank lines first": "\n" * 30 + "order_id,customer_id,date,amount\n" + body,
+             "a title block": "订单导出\n\norder_id,customer_id,date,amount\n" + body,
+             "semicolons": ("order_id;customer_id;date;amount\n" + body).replace(",", ";"),
+             "short": "order_id,customer_id,date,amount\n1,C1,2024-01-02,5\n"}
+    for name, text in texts.items():
+        for encoding in ("utf-8", "gb18030"):
+            path = tmp_path / "orders.csv"
+            path.write_bytes(text.encode(encoding))
+            raw = path.read_bytes()
+            monkeypatch.setattr(direct, "FIRST_HEAD_BYTES", direct.HEAD_BYTES)  # one head, as before
+            expected = read_direct(path, raw, None, sniff)
+            monkeypatch.setattr(direct, "FIRST_HEAD_BYTES", first)
+            got = read_direct(path, raw, None, sniff)
+            assert (got is None) == (expected is None), (name, encoding)
+            if got is not None:
+                assert got[1] == expected[1]
+                pd.testing.assert_frame_equal(got[0], expected[0], check_exact=True)
+
+
+def test_a_space_after_a_delimiter_is_found_wherever_the_windows_cut():
+    """``has_space_after_delimiter`` reads the bytes in windows of 1 MiB: a space or tab after the delimiter or a line
+    break is found at each window's edges as a regular expression over the whole bytes finds it."""
+    import re
+
+    from helpers.acquire.formats.arrow import has_space_after_delimiter
+
+    base = bytearray(b"a,b\n2024-01-02 10:00,x\n" * 100_000)  # spaces in values only: none after a delimiter
+    assert not has_space_after_delimiter(bytes(base), ",") and len(base) > 2 * (1 << 20)
+    for at in (1, 2, (1 << 20) - 1, 1 << 20, (1 << 20) + 1, (1 << 20) + 2, 2 * (1 << 20) + 1, len(base) - 1):
+        for pair in (b", ", b",\t", b"\n ", b"\r\t", b"a ", b";\t"):
+            data = bytes(base[:at - 1] + pair + base[at + 1:])
+            expected = bool(re.search(rb"[,\r\n][ \t]", data)) or data[:1] in (b" ", b"\t")
+            assert has_space_after_delimiter(data, ",") == expected, (at, pair)
+            assert has_space_after_delimiter(memoryview(data), ",") == expected
+    assert has_space_after_delimiter(b" a,b\n", ",") and not has_space_after_delimiter(b"", ",")
+    assert has_space_after_delimiter("a§ b".encode("latin-1"), "§") and not has_space_after_delimiter(b"a b", "\u20ac")

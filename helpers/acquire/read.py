@@ -47,7 +47,7 @@ from ..schema import ACQUISITION_MARKS, CANONICAL, LINEAGE, MALFORMED, amount_fr
 from ..store import Provenance, read_time
 from .formats import FORMATS, RawTable, ReadOptions, supported_formats
 from .layouts import LINEAGE_COLUMNS, Layout, detect_layout
-from .rows import ROW_MARKS, empty_rows, header_below, structural_marks
+from .rows import ROW_MARKS, header_below, marks_and_empty_rows
 from .values import check_ids, epoch_times, normalise_ids, unit_price_amount
 
 
@@ -146,7 +146,7 @@ def raw_lineage(raw: RawTable, source: str) -> pd.DataFrame:
         files = [f"{source}#{name}" for name, rows in raw.parts for _ in range(rows)]
         rows = [i for _, n in raw.parts for i in range(1, n + 1)]
         file = pd.Series(files, dtype="string")
-    else:  # one file: its name repeated in Arrow, no Python string per row
+    else:  # one file: its name repeated in Arrow, no Python string per row (pa.repeat: slower in a fresh process)
         n = len(raw.frame)
         name = source.encode("utf-8")  # the name n times, built as Arrow buffers
         offsets = pa.py_buffer(np.arange(n + 1, dtype=np.int64) * len(name))
@@ -156,7 +156,9 @@ def raw_lineage(raw: RawTable, source: str) -> pd.DataFrame:
     malformed = missing_text(pd.RangeIndex(len(raw.frame)))
     for position, what in raw.malformed.items():
         malformed.iloc[position] = what
-    return pd.DataFrame({"source_file": file, "source_row": pd.Series(rows, dtype="int64"), MALFORMED: malformed})
+    # columns built here for this frame only: not copied again (a 1M-line file: ~8 ms of copies and numpy buffers)
+    return pd.DataFrame({"source_file": file, "source_row": pd.Series(rows, dtype="int64", copy=False),
+                         MALFORMED: malformed}, copy=False)
 
 
 def _cell_text(value: Any) -> Any:
@@ -335,9 +337,10 @@ def _order_rows(raw: RawTable, source: str, path: str | Path,
         for mark in ROW_MARKS:
             lineage[mark] = missing_text(lineage.index)
         return frame, lineage, []
-    for mark, detail in structural_marks(frame).items():
+    marks, empty = marks_and_empty_rows(frame)
+    for mark, detail in marks.items():
         lineage[mark] = pd.Series(detail.array, index=lineage.index)
-    empty = (empty_rows(frame) & lineage[MALFORMED].isna()).to_numpy()
+    empty = (empty & lineage[MALFORMED].isna()).to_numpy()
     notes = []
     if empty.any():
         rows = lineage.loc[empty, "source_row"].tolist()

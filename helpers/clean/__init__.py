@@ -50,7 +50,7 @@ from .large import CleanedLog, check_log_accounting, clean_log
 from .parse import (Checked, MixedCurrencies, amount_parts, check_amounts, check_statuses, check_timestamps, normalise_status, parse_amounts,
                     parse_timestamps, value_checks)
 from .returns import net_returns
-from .textforms import edge_bytes, missing_text
+from .textforms import ascii_only, edge_bytes, missing_text, used_bytes
 from .spark import spark_log
 from .rules import Cleaned, clean_transactions, flag_extreme_orders
 from .tables import breakdown_column, extreme_orders, returned_lines, revenue_by, rules_table
@@ -62,5 +62,5 @@ __all__ = [
     "clean_log", "clean_transactions", "compare_with_planted", "extreme_orders", "flag_extreme_orders",
     "normalise_status", "parse_amounts", "parse_timestamps", "plot_row_accounting",
     "quarantine_examples", "quarantine_summary", "returned_lines", "revenue_by", "row_accounting", "rules_table",
-    "spark_log", "system_arrow_memory",
+    "spark_log", "system_arrow_memory", "ascii_only", "used_bytes",
 ]

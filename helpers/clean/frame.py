@@ -16,7 +16,7 @@ the input's rows as they were given (raw values as text, in input order): nothin
 from __future__ import annotations
 
 import copy
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Iterable
 
 import numpy as np
@@ -29,8 +29,8 @@ from ..errors import DataError
 from ..schema import ACQUISITION_MARKS, CANONICAL, DATE_FORMATS, LINEAGE
 from .arrowmemory import system_arrow_memory
 from .parse import DISTINCT_MIN_ROWS, MixedCurrencies, value_checks
-from .statements import EXTREME_FLAG, KEPT_ORDER, clean_views, extreme_totals_sql, kept_sql
-from .textforms import edge_bytes
+from .statements import EXTREME_FLAG, KEPT_ORDER, clean_views, extreme_totals_sql, kept_sql, repeated_rows
+from .textforms import ascii_only, edge_bytes
 
 _TEXT_TYPES = (pa.string(), pa.large_string(), pa.string_view())
 #: A column is checked row by row (its outcome handed to DuckDB with the rows, no map of distinct values to
@@ -126,7 +126,7 @@ def _series(column: pa.ChunkedArray, name: str) -> pd.Series:
 
 
 def _in_order(held: list[pa.Table], given: dict[str, pa.ChunkedArray] | None = None,
-              names: list[str] | None = None) -> pd.DataFrame:
+              names: list[str] | None = None, late: dict[str, Future] | None = None) -> pd.DataFrame:
     """The kept lines as :func:`~helpers.clean.statements.kept_sql` sorts them (:data:`KEPT_ORDER`), ordered here
     on those keys only (DuckDB's sort would hold every column of every line once more): the same order, since
     ``(source_file, source_row)`` is unique, DuckDB and Arrow compare text byte by byte and put missing keys last.
@@ -134,7 +134,9 @@ def _in_order(held: list[pa.Table], given: dict[str, pa.ChunkedArray] | None = N
     ~20 MiB more at the peak for the second column in flight), each unsorted column let go once its sorted copy is
     made (the lines held about once, not twice): ``held`` holds the only reference to the table, taken out of it
     here. ``given``: columns of the input table the kept lines take by their position (``_pos``, :func:`given_ids`),
-    in one take of the sorted positions; ``names``: the columns in their order (default: the fetched ones)."""
+    in one take of the sorted positions; ``names``: the columns in their order (default: the fetched ones); ``late``:
+    columns still being computed (a future of each, in the fetched lines' order) while the keys are sorted, awaited
+    before the first take (their temporaries and the sorted copies are not held at once)."""
     kept = held.pop()
     keys = [(name, "ascending", "at_end") for name in KEPT_ORDER if name in kept.column_names]
     order = pc.sort_indices(pa.table({name: _sortable(kept.column(name)) for name, *_ in keys}), sort_keys=keys)
@@ -144,6 +146,8 @@ def _in_order(held: list[pa.Table], given: dict[str, pa.ChunkedArray] | None = N
     at = positions.take(order) if given else None
     names = names or list(columns)
     del kept
+
+    columns.update({name: future.result() for name, future in (late or {}).items()})  # before the takes: the peak
 
     def sorted_column(name: str) -> pd.Series:
         return _series(columns.pop(name).take(order) if name in columns else given[name].take(at), name)
@@ -163,18 +167,75 @@ def _sortable(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return column.cast(column.type.value_type)
 
 
-def _flag_extreme(con, kept: pa.Table, extreme_factor: float, quantile: float) -> pa.Table:
-    """``kept`` (the kept lines, fetched) with ``flag_extreme``: the cleaning's extreme-order rule
-    (:func:`~helpers.clean.statements.extreme_totals_sql`, :data:`~helpers.clean.statements.EXTREME_FLAG`: order
-    totals of ``amount`` by stripped ``order_id`` over the kept lines, dataset currency) run on the fetched
-    ``order_id`` and ``amount``, so ``outcome`` is evaluated once; a line is flagged when its order is."""
-    con.register("_kept", kept.select(["order_id", "amount"]))
+def _extreme_flags(con, kept: pa.Table, extreme_factor: float, quantile: float) -> pa.ChunkedArray:
+    """The extreme-order flag of each of the kept lines (``kept``: their ``order_id`` and ``amount``, fetched): the
+    cleaning's rule (:func:`~helpers.clean.statements.extreme_totals_sql`,
+    :data:`~helpers.clean.statements.EXTREME_FLAG`: order totals of ``amount`` by stripped ``order_id`` over the kept
+    lines, dataset currency) run on the fetched lines, so ``outcome`` is evaluated once; a line is flagged when its
+    order is. One DuckDB thread: it runs beside the ordering of the kept lines (:func:`clean_frame`)."""
+    con.execute("SET threads = 1")
+    con.register("_kept", kept)
     flagged = con.sql(f"WITH {extreme_totals_sql('_kept', 'order_id', 'amount', 'TRUE', extreme_factor, quantile)} "
                       f"SELECT _o FROM totals CROSS JOIN th WHERE {EXTREME_FLAG}").to_arrow_table().column(0)
     con.unregister("_kept")
     order = kept.column("order_id")
-    flag = pc.is_in(order, value_set=flagged.combine_chunks().cast(order.type))  # no order id: in no order
-    return kept.append_column("flag_extreme", flag)
+    return pc.is_in(order, value_set=flagged.combine_chunks().cast(order.type))  # no order id: in no order
+
+
+def raw_key(table: pa.Table, unpadded: dict[str, bool] | None, ascii: list[str]) -> list[str] | None:
+    """The canonical columns of ``table`` when its values are those the cleaning compares for the duplicate rule
+    (:func:`~helpers.clean.statements.clean_views`' view ``canon``) — every canonical column text, the ids ASCII and
+    unpadded (:func:`ascii_ids`, :func:`unpadded_ids`: neither normalised, stripped nor blank) —, so that two rows
+    equal there are equal here and the hashes of these columns find every candidate duplicate
+    (:func:`_side_repeated`); ``None`` otherwise (the rule hashes ``canon`` itself)."""
+    key = [c for c in CANONICAL if c in table.column_names]
+    ids = [c for c in ("customer_id", "order_id") if c in key]
+    if any(table.schema.field(c).type not in (pa.string(), pa.large_string()) for c in key) or \
+            any(c not in ascii or (unpadded or {}).get(c, True) for c in ids):
+        return None
+    return key
+
+
+def _side_repeated(con, table: pa.Table) -> pa.Array:
+    """The positions (``_pos``) of the candidate duplicates of ``table`` (:func:`raw_key`'s columns and ``_pos``:
+    :func:`~helpers.clean.statements.repeated_rows`), found in :class:`_Side`'s thread while the value checks run,
+    with one DuckDB thread (the other core is the checks'); the connection's threads as they were afterwards."""
+    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    con.execute("SET threads = 1")
+    con.register("_raw", table)
+    try:
+        return repeated_rows(con, "_raw", ", ".join(sql_ident(c) for c in table.column_names if c != "_pos"))
+    finally:
+        con.unregister("_raw")
+        con.execute(f"SET threads = {int(threads)}")
+
+
+class _Side:
+    """A thread beside :func:`clean_frame`'s, so that the two cores work at once: it opens the DuckDB connection
+    (12–25 ms) and finds the candidate duplicates (:func:`_side_repeated`) while the value checks run, later runs the
+    extreme-order rule (:func:`_extreme_flags`) while :func:`_in_order` sorts the kept lines' keys, then closes the
+    connection. :meth:`close` waits for it and closes the connection if nothing did."""
+
+    def __init__(self) -> None:
+        self.pool = ThreadPoolExecutor(1)
+        self.opening = self.pool.submit(_connection)
+
+    def connection(self):
+        return self.opening.result()
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+        if self.opening.exception() is None:
+            self.opening.result().close()  # a second close does nothing
+
+
+def _connection():
+    """The DuckDB connection :func:`clean_frame` runs the rules on (:data:`THREADS`; results in their ``ORDER BY``;
+    text as pandas holds it, ``large_string``, no copy)."""
+    con = connect(threads=THREADS)
+    con.execute("SET preserve_insertion_order = true")
+    con.execute("SET arrow_large_buffer_size = true")
+    return con
 
 
 def unpadded_ids(table: pa.Table) -> dict[str, bool] | None:
@@ -214,17 +275,15 @@ def _with_given(kept: pa.Table, table: pa.Table, name: str) -> pa.Table:
 
 
 def ascii_ids(table: pa.Table) -> list[str]:
-    """The text id columns of ``table`` whose Arrow data buffers hold ASCII bytes only (read from the buffers, ~2 ms a
-    million ids): no value of theirs needs :func:`~helpers.clean.statements.clean_views`' map of non-ASCII ids, which
-    it would otherwise look for with a scan of each column."""
+    """The text id columns of ``table`` whose values are ASCII only (:func:`~helpers.clean.textforms.ascii_only`: the
+    bytes the values span, ~0.4 ms a million ids; a buffer Arrow's CSV reader shares between columns holds other
+    columns' bytes too, so the whole buffer says nothing): no value of theirs needs
+    :func:`~helpers.clean.statements.clean_views`' map of non-ASCII ids, which it would otherwise look for with a scan
+    of each column (28 ms for the benchmark's two id columns)."""
     out = []
     for name in [c for c in ("customer_id", "order_id") if c in table.column_names]:
         column = table.column(name)
-        if column.type not in _TEXT_TYPES or column.type == pa.string_view():
-            continue
-        data = [chunk.buffers()[2] for chunk in column.chunks]
-        if all(buffer is None or not buffer.size or np.frombuffer(buffer, dtype=np.uint8).max() < 0x80
-               for buffer in data):
+        if column.type in (pa.string(), pa.large_string()) and ascii_only(column):
             out.append(name)
     return out
 
@@ -245,6 +304,25 @@ def _few_words(table: pa.Table, kept: str) -> str:
     enums = ", ".join(f"CAST({sql_ident(c)} AS ENUM({', '.join(sql_str(w) for w in sorted(ws))})) AS {sql_ident(c)}"
                       for c, ws in words.items())
     return f"SELECT * REPLACE ({enums}) FROM ({kept})"
+
+
+#: Rows :func:`rows_at` takes from at a time.
+TAKE_BLOCK = 1 << 16
+
+
+def rows_at(frame: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
+    """``frame.take(positions)`` (rising positions), taken a block of :data:`TAKE_BLOCK` rows at a time: Arrow's take
+    from a column of many chunks (the reader's text columns: one per MiB of the file) first joins every chunk into one
+    copy of the column (~60 MiB for the benchmark's five text columns: the ingest's peak), a block's slice only its
+    own."""
+    if len(frame) <= TAKE_BLOCK:
+        return frame.take(positions)
+    starts = np.arange(0, len(frame), TAKE_BLOCK)
+    cuts = np.searchsorted(positions, starts)
+    ends = np.append(cuts[1:], len(positions))
+    parts = [frame.iloc[start:start + TAKE_BLOCK].take(positions[a:b] - start)
+             for start, a, b in zip(starts, cuts, ends) if b > a]
+    return pd.concat(parts) if parts else frame.take(positions)
 
 
 def _refuse_repeated_lineage(work: pd.DataFrame) -> None:
@@ -276,40 +354,53 @@ def clean_frame(df: pd.DataFrame, *, test_accounts: Iterable[str] = (), test_id_
     (see the module docstring; the arguments are :func:`helpers.clean.clean_transactions`'). ``clean``: the kept
     lines as :func:`~helpers.clean.statements.kept_sql` orders them; ``quarantine``: the input's rows not kept, in
     input order, every column but the acquisition marks as text, with ``reason`` and ``detail``."""
+    side = _Side()
+    try:
+        return _cleaned(df, side, test_accounts=test_accounts, test_id_pattern=test_id_pattern, returns=returns,
+                        extreme_factor=extreme_factor, quantile=quantile, date_formats=date_formats, currency=currency)
+    finally:
+        side.close()
+
+
+def _cleaned(df: pd.DataFrame, side: _Side, *, test_accounts: Iterable[str], test_id_pattern: Any, returns: str,
+             extreme_factor: float, quantile: float, date_formats: Iterable[str], currency: str | None
+             ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`clean_frame`, its DuckDB connection and side thread from ``side``."""
     work, date_formats = df.reset_index(drop=True), tuple(date_formats)
     _refuse_repeated_lineage(work)
     pa.default_memory_pool().release_unused()  # what Arrow's allocator keeps from reading, back before DuckDB's turn
     cols = [c for c in (*CANONICAL, *LINEAGE, *ACQUISITION_MARKS) if c in work.columns]
     table = pa.Table.from_pandas(work[cols], preserve_index=False)
     table = table.append_column("_pos", pa.array(np.arange(len(work), dtype=np.int64)))
+    unpadded, ascii = unpadded_ids(table), ascii_ids(table)
+    key = raw_key(table, unpadded, ascii)
+    repeated = None if key is None else side.pool.submit(
+        lambda: _side_repeated(side.connection(), table.select([*key, "_pos"])))
     for name, values in row_checks(work, date_formats, currency).items():
         table = table.append_column(name, values if isinstance(values, pa.Array) else pa.Array.from_pandas(values))
     pa.default_memory_pool().release_unused()  # the checks' temporaries
-    con = connect(threads=THREADS)
-    try:
-        con.execute("SET preserve_insertion_order = true")  # results come back in their ORDER BY
-        con.execute("SET arrow_large_buffer_size = true")  # text as pandas holds it (large_string): no copy
-        con.register("log", table)
-        unpadded, ascii = unpadded_ids(table), ascii_ids(table)
-        outcome = clean_views(con, test_accounts=test_accounts, test_id_pattern=test_id_pattern, returns=returns,
-                              date_formats=date_formats, currency=currency, padded=unpadded, ascii_ids=ascii)
-        bad = con.sql(f"SELECT log._pos, r.reason, r.detail FROM log JOIN ({outcome.found}) r "
-                      "USING (source_file, source_row) ORDER BY _pos").to_arrow_table()  # few rows, then the many
-        given = given_ids(table, unpadded, ascii)
-        sql = _few_words(table, kept_sql(outcome.cols, outcome.padded, extreme_factor, quantile, ordered=False,
-                                         positions=bool(given)))
-        names = [c for c in con.sql(sql).columns if c != "_pos"] + ["flag_extreme"]
-        if given:  # the ids taken from the input table (given_ids)
-            sql = f"SELECT * EXCLUDE ({', '.join(sql_ident(c) for c in given)}) FROM ({sql})"
-        kept = con.sql(sql).to_arrow_table()
-        if "order_id" in given:  # the extreme-order rule totals the fetched lines by order
-            kept = _with_given(kept, table, "order_id")
-        kept = [_flag_extreme(con, kept, extreme_factor, quantile)]  # a list: _in_order gets the only reference
-    finally:
-        con.close()
-    clean = _in_order(kept, {c: table.column(c) for c in given if c != "order_id"}, names)
+    repeated = None if repeated is None else table.take(repeated.result())  # the side thread is done with con
+    con = side.connection()
+    con.register("log", table)
+    outcome = clean_views(con, test_accounts=test_accounts, test_id_pattern=test_id_pattern, returns=returns,
+                          date_formats=date_formats, currency=currency, padded=unpadded, ascii_ids=ascii,
+                          repeated=repeated)
+    bad = con.sql(f"SELECT * FROM ({outcome.placed}) ORDER BY _pos").to_arrow_table()  # few rows, then the many
+    given = given_ids(table, unpadded, ascii)
+    sql = _few_words(table, kept_sql(outcome.cols, outcome.padded, extreme_factor, quantile, ordered=False,
+                                     positions=bool(given)))
+    names = [c for c in con.sql(sql).columns if c != "_pos"] + ["flag_extreme"]
+    if given:  # the ids taken from the input table (given_ids)
+        sql = f"SELECT * EXCLUDE ({', '.join(sql_ident(c) for c in given)}) FROM ({sql})"
+    kept = con.sql(sql).to_arrow_table()
+    if "order_id" in given:  # the extreme-order rule totals the fetched lines by order
+        kept = _with_given(kept, table, "order_id")
+    flags = side.pool.submit(_extreme_flags, con, kept.select(["order_id", "amount"]), extreme_factor, quantile)
+    side.pool.submit(con.close)  # once the flags are in
+    kept = [kept]  # a list: _in_order gets the only reference
+    clean = _in_order(kept, {c: table.column(c) for c in given if c != "order_id"}, names, {"flag_extreme": flags})
     marks = [m for m in ACQUISITION_MARKS if m in work.columns]  # a mark's text is the row's detail
-    quarantine = work.take(bad.column("_pos").to_numpy()).drop(columns=marks).reset_index(drop=True)
+    quarantine = rows_at(work, bad.column("_pos").to_numpy()).drop(columns=marks).reset_index(drop=True)
     for col in quarantine.columns:
         if col not in LINEAGE:
             quarantine[col] = quarantine[col].astype("string")

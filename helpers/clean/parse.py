@@ -22,13 +22,12 @@ from typing import Callable, Iterable, NamedTuple
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import DataError, clip
 from ..schema import AMOUNT_LIMIT, CURRENCY_MARKS, DATE_FORMATS, PLAUSIBLE_DATES, REASONS, STATUS_LOOKUP
 from .textforms import SPACES, has_odd_spaces, missing_text, nfkc
-from .timeshapes import fixed_times, layouts, stripped
+from .timeshapes import TimeText, layouts, stripped
 
 _EXCEL_SERIAL = re.compile(r"^[2-6]\d{4}(\.\d+)?$")  # 20000–69999: 1954-10-03 … 2091-08-05 (< 29221: before
 # 1980, read and then quarantined as implausible_date)
@@ -98,24 +97,36 @@ def _parse_timestamps(values: pd.Series, formats: Iterable[str] = DATE_FORMATS) 
     text = stripped(nfkc((values if len(at) == len(values) else values.iloc[at]).astype("string")))
     if has_odd_spaces(text):  # other white space than single spaces
         text = text.str.replace(SPACES, " ", regex=True)
-    remaining = text
+    reader, rest = TimeText(text), np.arange(len(text))  # rest: the positions in text still unread
+    counts: dict[str, np.ndarray] = {}  # each separator's count in the values, taken once (rest only shrinks)
     for fmt in formats:
-        if remaining.empty:
+        if not len(rest):
             break
         if layouts(fmt):  # the common spellings, read from their bytes; what is not read goes on to pandas
-            parsed = fixed_times(remaining, fmt)
+            parsed = reader.read(fmt, rest)
             hit = ~np.isnat(parsed)
-            out[at[hit]] = parsed[hit]
-            remaining, at = remaining[~hit], at[~hit]
+            out[at[rest[hit]]] = parsed[hit]
+            rest = rest[~hit]
+            if not len(rest):
+                break
         marks = [c for c in re.sub("%.", "", fmt) if not c.isspace() and not c.isalpha()]
-        tried, arrow = np.ones(len(remaining), dtype=bool), pa.array(remaining.array)  # only values holding the
-        for mark in dict.fromkeys(marks):  # format's separators (- / . : …) as often as it does: the others fail
-            tried &= pc.greater_equal(pc.count_substring(arrow, mark), marks.count(mark)).to_numpy(zero_copy_only=False)
-        parsed = _as_ns(pd.to_datetime(remaining[tried], format=fmt, errors="coerce")).to_numpy()  # 9999: NaT
-        hit = np.zeros(len(remaining), dtype=bool)
+        new = [mark for mark in dict.fromkeys(marks) if mark not in counts]
+        if new:  # counted on the values still unread (those of later formats are among them)
+            unread = reader.values(rest)
+            for mark in new:
+                counts[mark] = np.zeros(len(text), dtype=np.int64)
+                counts[mark][rest] = pc.count_substring(unread, mark).to_numpy(zero_copy_only=False)
+        tried = np.ones(len(rest), dtype=bool)  # only values holding the format's separators (- / . : …) as often
+        for mark in dict.fromkeys(marks):  # as it does: the others fail
+            tried &= counts[mark][rest] >= marks.count(mark)
+        if not tried.any():
+            continue
+        parsed = _as_ns(pd.to_datetime(text.iloc[rest[tried]], format=fmt, errors="coerce")).to_numpy()  # 9999: NaT
+        hit = np.zeros(len(rest), dtype=bool)
         hit[np.flatnonzero(tried)[~np.isnat(parsed)]] = True
-        out[at[hit]] = parsed[~np.isnat(parsed)]
-        remaining, at = remaining[~hit], at[~hit]
+        out[at[rest[hit]]] = parsed[~np.isnat(parsed)]
+        rest = rest[~hit]
+    remaining, at = text.iloc[rest], at[rest]
     if not remaining.empty:
         serial = remaining.str.match(_EXCEL_SERIAL).to_numpy(dtype=bool)
         if serial.any():

@@ -123,10 +123,11 @@ def _id_maps(con, types: dict[str, str], ascii_ids: Iterable[str] = ()) -> list[
     return mapped
 
 
-def _canon_sql(types: dict[str, str], padded: dict[str, bool], id_maps: Iterable[str] = ()) -> str:
+def _canon_sql(types: dict[str, str], padded: dict[str, bool], id_maps: Iterable[str] = (),
+               source: str = "log") -> str:
     """The view ``canon``: the canonical columns and lineage of ``log`` as acquisition reads them (ids as text,
     normalised as acquisition normalises them — :func:`_id_maps`, stripped —, blank ids missing; instants with a
-    time zone as UTC wall time)."""
+    time zone as UTC wall time). ``source``: another table of ``log``'s columns, read the same way."""
     cols, joins = [], []
     for c in [c for c in CANONICAL if c in types] + list(LINEAGE) + [m for m in ACQUISITION_MARKS if m in types] \
             + [c for c in types if c == "_pos" or c.startswith(ROW_CHECKED)]:
@@ -141,7 +142,7 @@ def _canon_sql(types: dict[str, str], padded: dict[str, bool], id_maps: Iterable
             cols.append(f"timezone('UTC', {q}) AS {sql_ident(c)}")
         else:
             cols.append(f"{q} AS {sql_ident(c)}")
-    return f"SELECT {', '.join(cols)} FROM log {' '.join(joins)}"
+    return f"SELECT {', '.join(cols)} FROM {source if source == 'log' else source + ' AS log'} {' '.join(joins)}"
 
 
 def _as_pandas(table: pa.Table, sql_type: str) -> pd.Series:
@@ -275,23 +276,27 @@ class Outcome:
     """What :func:`clean_views` leaves on a connection: the view ``outcome`` (every row of ``log`` with its
     parsed values, ``_reason``/``_detail`` where it goes to quarantine, ``_amount``/``_returned`` where kept),
     the canonical columns ``cols`` of the log and their ``types`` (of the view ``canon``), the id columns holding
-    padded values (``padded``) and ``found``, SQL of the lineage, reason and detail of every quarantined row."""
+    padded values (``padded``) and ``found``, SQL of the lineage, reason and detail of every quarantined row;
+    ``placed``, for a log with ``_pos`` (a table in memory), SQL of the position, reason and detail of each."""
     cols: list[str]
     types: dict[str, str]
     padded: dict[str, bool]
     found: str
+    placed: str | None = None
 
 
 def clean_views(con, *, test_accounts: Iterable[str] = (), test_id_pattern: Any = ..., returns: str = "net",
                 date_formats: Iterable[str] = DATE_FORMATS, currency: str | None = None,
-                quiet: bool = True, padded: dict[str, bool] | None = None, ascii_ids: Iterable[str] = ()) -> Outcome:
+                quiet: bool = True, padded: dict[str, bool] | None = None, ascii_ids: Iterable[str] = (),
+                repeated: pa.Table | None = None) -> Outcome:
     """The cleaning rules as statements on ``con`` (DuckDB, or Spark through
     :class:`~helpers.engines.SparkConnection`), over its table or view ``log`` (canonical columns, lineage, the
     acquisition marks; ``_pos``, the row's position in an in-memory table, carried along when present): the
     views ``canon`` and ``parsed``, the tables of the value maps, ``_dups``, ``bad`` and ``netted``, and the view
     ``outcome`` both outputs are selected from (:func:`kept_sql`, :func:`quarantine_sql`). The one definition
     :func:`clean_log` and :func:`helpers.clean.clean_transactions` run (``padded``, ``ascii_ids``: what a caller
-    knows of the id columns, :func:`_id_maps`)."""
+    knows of the id columns, :func:`_id_maps`; ``repeated``: the rows of ``log``, every column, that are the candidate
+    duplicates of a table in memory, when the caller found them already, :func:`repeated_rows`)."""
     pattern = DEFAULT_TEST_ID_PATTERN if test_id_pattern is ... else test_id_pattern
     if pattern:  # asked of DuckDB itself (Spark's lazy frames would not run it, and its Java regex accepts more),
         probe = con if isinstance(con, duckdb.DuckDBPyConnection) else connect()  # on con when DuckDB's: ~20 ms less
@@ -344,8 +349,13 @@ def clean_views(con, *, test_accounts: Iterable[str] = (), test_id_pattern: Any 
     # the sheets of one workbook are one file (helpers.schema.SHEET_SUFFIX, which needs a #: no regex without)
     part = ", ".join([f"CASE WHEN strpos(source_file, '#') > 0 THEN regexp_replace(source_file, "
                       f"{sql_str(SHEET_SUFFIX)}, '\\1') ELSE source_file END", *(sql_ident(c) for c in cols)])
-    _duplicates(con, part, quiet, in_memory="_pos" in types, key=_candidate_key(cols, types))
-    run_with_progress(con, f"CREATE TEMP TABLE bad AS SELECT * FROM ({_rules_sql(maps, test_accounts, pattern)} "
+    if repeated is not None:  # the candidates' rows, read as canon reads the log
+        con.register("_cand_log", repeated)
+        con.execute(f"CREATE TEMP VIEW _cand_canon AS {_canon_sql(log_types, padded, id_maps, source='_cand_log')}")
+    _duplicates(con, part, quiet, in_memory="_pos" in types, key=_candidate_key(cols, types),
+                candidates=None if repeated is None else "_cand_canon")
+    pos = ", src._pos" if "_pos" in types else ""  # a table in memory: each row's position kept with its reason
+    run_with_progress(con, f"CREATE TEMP TABLE bad AS SELECT * FROM ({_rules_sql(maps, test_accounts, pattern)}{pos} "
                            f"FROM (SELECT p.*, d.source_row IS NOT NULL AS _dup FROM parsed p "
                            f"LEFT JOIN _dups d USING (source_file, source_row)) src) WHERE reason IS NOT NULL",
                       "clean 1/3: rules (duplicates, ids, dates, amounts, status)", disable=quiet)
@@ -358,12 +368,14 @@ def clean_views(con, *, test_accounts: Iterable[str] = (), test_id_pattern: Any 
                     "FROM parsed p LEFT JOIN bad b USING (source_file, source_row) "
                     "LEFT JOIN netted n USING (source_file, source_row)")
         found = f"SELECT {rejected} FROM bad UNION ALL SELECT {rejected} FROM netted WHERE reason IS NOT NULL"
+        placed = ("SELECT _pos, reason, detail FROM bad UNION ALL SELECT c._pos, n.reason, n.detail FROM netted n "
+                  "JOIN canon c USING (source_file, source_row) WHERE n.reason IS NOT NULL")
     else:
         con.execute("CREATE TEMP VIEW outcome AS SELECT p.*, b.reason AS _reason, b.detail AS _detail, "
                     "CASE WHEN p._ret THEN -abs(p._amt6) ELSE p._amt6 END AS _amount, "
                     "CAST(0 AS DOUBLE) AS _returned FROM parsed p LEFT JOIN bad b USING (source_file, source_row)")
-        found = f"SELECT {rejected} FROM bad"
-    return Outcome(cols=cols, types=types, padded=padded, found=found)
+        found, placed = f"SELECT {rejected} FROM bad", "SELECT _pos, reason, detail FROM bad"
+    return Outcome(cols=cols, types=types, padded=padded, found=found, placed=placed if pos else None)
 
 
 def quarantine_sql(outcome: Outcome) -> str:
@@ -383,7 +395,8 @@ def _candidate_key(cols: list[str], types: dict[str, str]) -> str:
     return ", ".join(sql_ident(f"_value_{c}" if f"_value_{c}" in types else c) for c in cols)
 
 
-def _duplicates(con, part: str, quiet: bool, in_memory: bool = False, key: str | None = None) -> None:
+def _duplicates(con, part: str, quiet: bool, in_memory: bool = False, key: str | None = None,
+                candidates: str | None = None) -> None:
     """Table ``_dups`` (source_file, source_row): the rows of ``canon`` that copy an earlier row on ``part``
     (the same file and canonical values), each but the first in file order — the pandas path's
     ``duplicated(keep="first")``.
@@ -395,20 +408,33 @@ def _duplicates(con, part: str, quiet: bool, in_memory: bool = False, key: str |
     each row's position) has its rows' hashes fetched once (8 bytes a row) and the repeated ones found by pandas'
     hash table, :func:`_repeated`: the same rows as the aggregation's, without the second pass that
     computes every row's hash again to find them (0.33 → 0.22 s of one core at 1M lines); what is hashed there is
-    ``key`` (:func:`_candidate_key`, equal whenever ``part`` is), else ``part``. The window decides on ``part``."""
-    if in_memory:
-        found = con.execute(f"SELECT _pos, hash({key or part}) AS h FROM canon").fetchnumpy()
-        con.register("_dup_pos", pa.table({"_pos": _repeated(np.asarray(found["_pos"]), np.asarray(found["h"]))}))
+    ``key`` (:func:`_candidate_key`, equal whenever ``part`` is), else ``part``; ``candidates``: a view of those rows
+    of ``canon`` when the caller found them already (:func:`repeated_rows`, on a key equal whenever ``part`` is;
+    the window then reads them alone: a semi join on the positions read every row's text, 25 ms a million rows).
+    The window decides on ``part``."""
+    source = candidates or "canon"
+    if candidates:
+        rows = ""
+    elif in_memory:
+        con.register("_dup_pos", pa.table({"_pos": repeated_rows(con, "canon", key or part)}))
         rows = "SEMI JOIN _dup_pos USING (_pos)"
     else:
         run_with_progress(con, f"CREATE TEMP TABLE _dup_hashes AS SELECT hash({part}) AS h FROM canon GROUP BY h "
                                f"HAVING count(*) > 1", "clean 1/3: duplicates (hashes)", disable=quiet)
         rows = f"WHERE hash({part}) IN (SELECT h FROM _dup_hashes)"
     con.execute(f"CREATE TEMP TABLE _dups AS SELECT source_file, source_row FROM (SELECT source_file, source_row, "
-                f"row_number() OVER (PARTITION BY {part} ORDER BY source_file, source_row) AS n FROM canon "
+                f"row_number() OVER (PARTITION BY {part} ORDER BY source_file, source_row) AS n FROM {source} "
                 f"{rows}) WHERE n > 1")
-    if in_memory:
+    if in_memory and not candidates:
         con.unregister("_dup_pos")
+
+
+def repeated_rows(con, source: str, key: str) -> pa.Array:
+    """The ``_pos`` of the rows of ``source`` (a table or view with ``_pos``) whose hash of ``key`` (SQL) another row
+    has too: the candidates of the duplicate rule (:func:`_duplicates`), the hashes fetched once and the repeated ones
+    found by pandas' hash table (:func:`_repeated`)."""
+    found = con.execute(f"SELECT _pos, hash({key}) AS h FROM {source}").fetchnumpy()
+    return _repeated(np.asarray(found["_pos"]), np.asarray(found["h"]))
 
 
 def _repeated(positions: np.ndarray, hashes: np.ndarray) -> pa.Array:

@@ -77,58 +77,89 @@ def layouts(fmt: str) -> tuple[tuple[int, tuple[tuple[str, tuple[int, ...]], ...
     return tuple(out)
 
 
+class TimeText:
+    """A text column's bytes (one Arrow ``large_string`` array: offsets, bytes, valid, lengths), taken once and read
+    in each format's layouts in turn (:meth:`read`): :func:`helpers.clean.parse.parse_timestamps` tries formats one
+    after the other on the values still unread, by their positions (no copy of those values per format)."""
+
+    def __init__(self, text: pd.Series) -> None:
+        self.arrow = _arrow(text)
+        found = _buffers(self.arrow)
+        self.size, self.found = len(text), found
+        self.lengths = None if found is None else np.diff(found[0])
+        self.all_valid = self.arrow.null_count == 0
+
+    def values(self, rows: np.ndarray) -> pa.Array:
+        """The values at ``rows`` (positions, distinct and rising), as Arrow text."""
+        return self.arrow if len(rows) == self.size else self.arrow.take(pa.array(rows))
+
+    def read(self, fmt: str, rows: np.ndarray | None = None) -> np.ndarray:
+        """``datetime64[ns]`` of the values at ``rows`` (positions; default every value) written exactly in ``fmt``
+        (module docstring; a format :func:`layouts` reads), ``NaT`` for every other value. Read :data:`BLOCK`
+        values at a time (the temporaries stay small and are reused)."""
+        rows = np.arange(self.size) if rows is None else rows  # distinct and rising: all of them when as many
+        out = np.full(len(rows), np.datetime64("NaT"), dtype="datetime64[ns]")
+        if self.found is None or not len(rows):
+            return out
+        offsets, data, valid = self.found
+        every = len(rows) == self.size
+        starts, lengths = (offsets[:-1], self.lengths) if every else (offsets[rows], self.lengths[rows])
+        widths = [width for width, _, _ in layouts(fmt)]
+        for width, fields, marks in layouts(fmt):
+            at = np.flatnonzero(lengths == width)
+            if not self.all_valid:
+                at = at[valid[rows[at]]]
+            if widths.count(width) > 1:  # another layout of this width may have read some
+                at = at[np.isnat(out[at])]
+            for position, mark in marks[:1]:  # the first separator: most values of another shape fail here
+                at = at[data[starts[at] + position] == ord(mark)]
+            if not len(at):
+                continue
+            windows = np.lib.stride_tricks.sliding_window_view(data, width)  # row i: the bytes from i on (a view)
+            for first in range(0, len(at), BLOCK):
+                block = at[first:first + BLOCK]
+                seconds, ok = _seconds(windows[starts[block]], dict(fields), dict(marks))
+                out[block[ok]] = (seconds[ok] * 1_000_000_000).view("datetime64[ns]")
+        return out
+
+
 def fixed_times(text: pd.Series, fmt: str) -> np.ndarray:
     """``datetime64[ns]`` of each value of ``text`` written exactly in ``fmt`` (module docstring; a format
-    :func:`layouts` reads), ``NaT`` for every other value (left for pandas to read). Read :data:`BLOCK` values at a
-    time (the temporaries stay small and are reused)."""
-    out = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[ns]")
-    arrow = _arrow(text)
-    found = _buffers(arrow)
-    if found is None:
-        return out
-    offsets, data, valid = found
-    lengths = np.diff(offsets)
-    widths = [width for width, _, _ in layouts(fmt)]
-    for width, fields, marks in layouts(fmt):
-        rows = np.flatnonzero(valid & (lengths == width))
-        if widths.count(width) > 1:  # another layout of this width may have read some
-            rows = rows[np.isnat(out[rows])]
-        for position, mark in marks[:1]:  # the first separator: most values of another shape fail here, byte by byte
-            rows = rows[data[offsets[rows] + position] == ord(mark)]
-        if not len(rows):
-            continue
-        windows = np.lib.stride_tricks.sliding_window_view(data, width)  # row i: the bytes from i on (a view)
-        for at in range(0, len(rows), BLOCK):
-            block = rows[at:at + BLOCK]
-            seconds, ok = _seconds(windows[offsets[block]], dict(fields), dict(marks))
-            out[block[ok]] = (seconds[ok] * 1_000_000_000).view("datetime64[ns]")
-    return out
+    :func:`layouts` reads), ``NaT`` for every other value (left for pandas to read): :meth:`TimeText.read`."""
+    return TimeText(text).read(fmt)
 
 
 #: Values :func:`fixed_times` reads at a time.
 BLOCK = 1 << 16
+#: Days from 1970-01-01 to the first day of each month from January :data:`FIRST_YEAR` to January after
+#: :data:`LAST_YEAR`: a month's first day and length by lookup (numpy's ``datetime64[M]`` → ``[D]`` conversions of
+#: every value took 18 of the 41 ms a million values cost to read).
+_MONTH_STARTS = np.arange((FIRST_YEAR - 1970) * 12, (LAST_YEAR + 1 - 1970) * 12 + 1).astype(
+    "datetime64[M]").astype("datetime64[D]").astype(np.int64)
 
 
 def _seconds(table: np.ndarray, fields: dict[str, tuple[int, ...]], marks: dict[int, str]
              ) -> tuple[np.ndarray, np.ndarray]:
     """``(seconds since 1970-01-01, read)`` of values of one layout given as a table of their bytes, a value per row;
     a field the format does not have is its first (January, day 1, midnight)."""
+    # a row per byte position, so that each read below is contiguous (1.56 → 1.26 ms a block of 65,536 values)
+    columns = np.ascontiguousarray(table.T)
     ok = np.ones(len(table), dtype=bool)
     for position, mark in marks.items():
-        ok &= table[:, position] == ord(mark)
+        ok &= columns[position] == ord(mark)
+    digits = columns - np.uint8(ord("0"))  # wraps above 9 for any other byte
     numbers = {"m": 1, "d": 1, "H": 0, "M": 0, "S": 0}
     for name, positions in fields.items():
         value = np.zeros(len(table), dtype=np.int32)
         for position in positions:
-            digit = table[:, position] - np.uint8(ord("0"))  # wraps above 9 for any other byte
-            ok &= digit <= 9
-            value = value * 10 + digit
+            ok &= digits[position] <= 9
+            value = value * 10 + digits[position]
         low, high = _RANGES.get(name, (FIRST_YEAR, LAST_YEAR))
         ok &= (value >= low) & (value <= high)
         numbers[name] = value
-    month = np.where(ok, (numbers["Y"] - 1970) * 12 + numbers["m"] - 1, 0).astype(np.int64)
-    first = month.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)  # days since 1970-01-01
-    ok &= numbers["d"] <= (month + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) - first
+    month = np.where(ok, (numbers["Y"] - FIRST_YEAR) * 12 + numbers["m"] - 1, 0)  # inside the table when read
+    first = _MONTH_STARTS[month]
+    ok &= numbers["d"] <= _MONTH_STARTS[month + 1] - first
     return (first + numbers["d"] - 1) * 86_400 + numbers["H"] * 3_600 + numbers["M"] * 60 + numbers["S"], ok
 
 

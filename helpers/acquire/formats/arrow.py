@@ -108,20 +108,25 @@ def arrow_table_frame(table: pa.Table, header: list[str]) -> pd.DataFrame:
 def has_space_after_delimiter(data: bytes | memoryview, delimiter: str) -> bool:
     """Whether a space or tab follows the delimiter or a line break anywhere in ``data`` (UTF-8, or GB18030 with a
     delimiter below ``0x30``: bytes no character of either holds after its first), or starts it (looked at in
-    windows of 8 MiB: no copy of the file's size)."""
+    windows of 1 MiB, into one reused mask: no copy of the file's size, and each window's arrays stay in the
+    processor's cache: a 55 MB export 35 -> 26 ms in a fresh process)."""
     if data[:1] in (b" ", b"\t"):
         return True
-    tab = b"\t" in data
-    window = 8 << 20
+    tab = b"\t" in data if isinstance(data, bytes) else True  # (a memoryview's "in" compares its items, not bytes)
+    before_space = np.zeros(256, dtype=bool)  # the bytes a skipped space may follow
+    before_space[[b for b in (ord(delimiter), ord("\r"), ord("\n")) if b < 256]] = True
+    window = 1 << 20
+    mask = np.empty(min(window, len(data)), dtype=bool)
     for start in range(1, len(data), window):
         octets = np.frombuffer(data, dtype=np.uint8, count=min(window, len(data) - start), offset=start)
-        spaces = np.flatnonzero(octets == ord(" "))
+        spaces = np.equal(octets, ord(" "), out=mask[:len(octets)])
         if tab:
-            spaces = np.union1d(spaces, np.flatnonzero(octets == ord("\t")))
-        if not len(spaces):
+            spaces |= octets == ord("\t")
+        at = np.flatnonzero(spaces)
+        if not len(at):
             continue
-        before = np.frombuffer(data, dtype=np.uint8, count=len(octets), offset=start - 1)[spaces]
-        if np.isin(before, [ord(delimiter), ord("\r"), ord("\n")]).any():
+        before = np.frombuffer(data, dtype=np.uint8, count=len(octets), offset=start - 1)[at]
+        if before_space[before].any():
             return True
     return False
 

@@ -27,19 +27,37 @@ import pyarrow.compute as pc
 #: this share of distinct ones.
 FEW = 0.1
 SAMPLE = 2_000
+#: Distinct values up to this many are decoded one by one in Python (:func:`_decoded_words`), not joined.
+WORDS = 256
 
 
 def _decoded_chunk(chunk: pa.Array, encoding: str) -> pa.Array | None:
     """One ``large_binary`` chunk as ``large_string`` text decoded from ``encoding`` (module docstring)."""
     used = _used(chunk)
-    if not len(used) or used.max() < 0x80:  # ASCII: the same bytes in UTF-8
-        return chunk.cast(pa.large_string())
+    if not len(used) or used.max() < 0x80:  # ASCII: the same bytes in UTF-8, valid UTF-8 (no cast validating it)
+        return pa.Array.from_buffers(pa.large_string(), len(chunk), chunk.buffers(), null_count=chunk.null_count,
+                                     offset=chunk.offset)
     sample = chunk.slice(0, SAMPLE)
     if pc.count_distinct(sample, mode="all").as_py() < FEW * len(sample):
         encoded = pc.dictionary_encode(chunk)  # missing values: missing indices, spread as missing
-        words = _decoded_values(encoded.dictionary, encoding)
+        few = len(encoded.dictionary) <= WORDS
+        words = (_decoded_words if few else _decoded_values)(encoded.dictionary, encoding)
         return None if words is None else words.take(encoded.indices)
     return _decoded_values(chunk, encoding)
+
+
+def _decoded_words(words: pa.Array, encoding: str) -> pa.Array | None:
+    """A few distinct values (a dictionary: no missing value) decoded one by one, as :func:`_decoded_values` decodes
+    them: each whole and strictly, ``None`` when one does not decode or holds a NUL. Python's loop over a few dozen
+    words costs less than :func:`_decoded_values`'s arrays (the benchmark export's amount and status columns, 56
+    chunks each: ~5 ms a column)."""
+    values = words.to_pylist()
+    if any(b"\x00" in value for value in values):
+        return None
+    try:
+        return pa.array([value.decode(encoding) for value in values], pa.large_string())
+    except UnicodeDecodeError:
+        return None
 
 
 def _decoded_values(chunk: pa.Array, encoding: str) -> pa.Array | None:
