@@ -412,7 +412,8 @@ def test_candidate_duplicates_are_hashed_from_the_raw_columns_only_where_canon_h
 
 def test_rows_at_takes_as_take_does_a_block_at_a_time(monkeypatch):
     """``frame.rows_at`` (the quarantine's rows, taken a block at a time so that Arrow does not join a column's chunks
-    into one copy) gives what ``DataFrame.take`` gives, positions on block edges, a block with none, every row."""
+    into one copy) gives what ``DataFrame.take`` gives, positions on block edges, a block with none, every row; positions
+    that do not rise, or count from the end, go to ``DataFrame.take`` itself."""
     from helpers.clean import frame
 
     monkeypatch.setattr(frame, "TAKE_BLOCK", 7)
@@ -420,7 +421,7 @@ def test_rows_at_takes_as_take_does_a_block_at_a_time(monkeypatch):
                              for j in range(0, 45, 9)])
     table = pd.DataFrame({"text": pd.Series(pd.arrays.ArrowStringArray(text)), "n": np.arange(45),
                           "file": pd.Series(["a.csv"] * 45, dtype="string")}, index=pd.RangeIndex(45))
-    for positions in ([0, 6, 7, 13, 14, 44], [20], list(range(45)), [1, 2, 3, 30, 31], []):
+    for positions in ([0, 6, 7, 13, 14, 44], [20], list(range(45)), [1, 2, 3, 30, 31], [], [30, 2, 2], [-1, 3]):
         at = np.array(positions, dtype=np.int64)
         pd.testing.assert_frame_equal(frame.rows_at(table, at), table.take(at), check_exact=True)
 

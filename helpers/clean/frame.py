@@ -11,6 +11,11 @@ results come back as Arrow: the kept lines (:func:`helpers.clean.statements.kept
 few words as enums; flagged and ordered here, by the same rules) and the position, reason and detail of each
 quarantined row. The quarantine holds
 the input's rows as they were given (raw values as text, in input order): nothing is rewritten on its way there.
+
+Two cores work at once (:class:`_Side`, a thread beside the caller's): the connection is opened and the candidate
+duplicates are hashed (:func:`raw_key`, :func:`_side_repeated`) while the value checks run; the extreme-order totals
+are summed while the kept lines' keys are sorted (:func:`_extreme_flags`, :func:`_in_order`), then the connection is
+closed there.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import copy
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Iterable
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -37,10 +43,11 @@ _TEXT_TYPES = (pa.string(), pa.large_string(), pa.string_view())
 #: build and join) when it is shorter than :data:`~helpers.clean.parse.DISTINCT_MIN_ROWS` rows or at least this
 #: share of its first 20,000 values differ (times to the second: nearly all).
 ROW_BY_ROW = 0.5
-#: DuckDB threads for a table in memory (``None``: every core, as a large log gets in :func:`helpers.clean.clean_log`).
-#: On a quiet 2-core machine two threads read and cleaned the 1M-line benchmark file in 1.87–2.2 s (best of 3, two
-#: runs) against 2.73–3.45 s with one; on cores busy with other work one thread did better (median cleaning 1.6 s
-#: against 3.0), so set 1 on a shared machine.
+#: DuckDB threads for a table in memory (``None``: every core, as a large log gets in :func:`helpers.clean.clean_log`),
+#: but for the two steps :class:`_Side` runs beside the main thread's work, on one DuckDB thread each (the candidate
+#: duplicates, the extreme-order totals). Measured when the whole cleaning ran in DuckDB: on a quiet 2-core machine
+#: two threads read and cleaned the 1M-line benchmark file in 1.87–2.2 s (best of 3, two runs) against 2.73–3.45 s
+#: with one; on cores busy with other work one thread did better, so set 1 on a shared machine.
 THREADS: int | None = None
 #: A long column of few distinct values (prices, status words) is checked on those and the outcome spread to its
 #: rows here (:func:`on_distinct`: no map for DuckDB to join on every evaluation of the rules); ``False``: mapped
@@ -193,7 +200,7 @@ def raw_key(table: pa.Table, unpadded: dict[str, bool] | None, ascii: list[str])
     if any(table.schema.field(c).type not in (pa.string(), pa.large_string()) for c in key) or \
             any(c not in ascii or (unpadded or {}).get(c, True) for c in ids):
         return None
-    return key
+    return key or None
 
 
 def _side_repeated(con, table: pa.Table) -> pa.Array:
@@ -220,7 +227,7 @@ class _Side:
         self.pool = ThreadPoolExecutor(1)
         self.opening = self.pool.submit(_connection)
 
-    def connection(self):
+    def connection(self) -> duckdb.DuckDBPyConnection:
         return self.opening.result()
 
     def close(self) -> None:
@@ -229,7 +236,7 @@ class _Side:
             self.opening.result().close()  # a second close does nothing
 
 
-def _connection():
+def _connection() -> duckdb.DuckDBPyConnection:
     """The DuckDB connection :func:`clean_frame` runs the rules on (:data:`THREADS`; results in their ``ORDER BY``;
     text as pandas holds it, ``large_string``, no copy)."""
     con = connect(threads=THREADS)
@@ -311,11 +318,13 @@ TAKE_BLOCK = 1 << 16
 
 
 def rows_at(frame: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
-    """``frame.take(positions)`` (rising positions), taken a block of :data:`TAKE_BLOCK` rows at a time: Arrow's take
-    from a column of many chunks (the reader's text columns: one per MiB of the file) first joins every chunk into one
-    copy of the column (~60 MiB for the benchmark's five text columns: the ingest's peak), a block's slice only its
-    own."""
-    if len(frame) <= TAKE_BLOCK:
+    """``frame.take(positions)``, taken a block of :data:`TAKE_BLOCK` rows at a time when the positions rise and lie
+    inside the frame (else ``frame.take`` itself): Arrow's take from a column of many chunks (the reader's text
+    columns: one per MiB of the file) first joins every chunk into one copy of the column (~60 MiB for the benchmark's
+    five text columns: the ingest's peak), a block's slice only its own."""
+    rising = not len(positions) or (positions[0] >= 0 and positions[-1] < len(frame)
+                                    and bool((positions[1:] >= positions[:-1]).all()))
+    if len(frame) <= TAKE_BLOCK or not rising:
         return frame.take(positions)
     starts = np.arange(0, len(frame), TAKE_BLOCK)
     cuts = np.searchsorted(positions, starts)
@@ -374,8 +383,8 @@ def _cleaned(df: pd.DataFrame, side: _Side, *, test_accounts: Iterable[str], tes
     table = table.append_column("_pos", pa.array(np.arange(len(work), dtype=np.int64)))
     unpadded, ascii = unpadded_ids(table), ascii_ids(table)
     key = raw_key(table, unpadded, ascii)
-    repeated = None if key is None else side.pool.submit(
-        lambda: _side_repeated(side.connection(), table.select([*key, "_pos"])))
+    raw = None if key is None else table.select([*key, "_pos"])
+    repeated = None if raw is None else side.pool.submit(lambda: _side_repeated(side.connection(), raw))
     for name, values in row_checks(work, date_formats, currency).items():
         table = table.append_column(name, values if isinstance(values, pa.Array) else pa.Array.from_pandas(values))
     pa.default_memory_pool().release_unused()  # the checks' temporaries
@@ -397,6 +406,7 @@ def _cleaned(df: pd.DataFrame, side: _Side, *, test_accounts: Iterable[str], tes
         kept = _with_given(kept, table, "order_id")
     flags = side.pool.submit(_extreme_flags, con, kept.select(["order_id", "amount"]), extreme_factor, quantile)
     side.pool.submit(con.close)  # once the flags are in
+    del con  # the connection is the side thread's from here on
     kept = [kept]  # a list: _in_order gets the only reference
     clean = _in_order(kept, {c: table.column(c) for c in given if c != "order_id"}, names, {"flag_extreme": flags})
     marks = [m for m in ACQUISITION_MARKS if m in work.columns]  # a mark's text is the row's detail

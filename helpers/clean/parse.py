@@ -114,7 +114,7 @@ def _parse_timestamps(values: pd.Series, formats: Iterable[str] = DATE_FORMATS) 
         if new:  # counted on the values still unread (those of later formats are among them)
             unread = reader.values(rest)
             for mark in new:
-                counts[mark] = np.zeros(len(text), dtype=np.int64)
+                counts[mark] = np.zeros(len(text), dtype=np.int32)
                 counts[mark][rest] = pc.count_substring(unread, mark).to_numpy(zero_copy_only=False)
         tried = np.ones(len(rest), dtype=bool)  # only values holding the format's separators (- / . : …) as often
         for mark in dict.fromkeys(marks):  # as it does: the others fail

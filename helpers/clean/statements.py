@@ -296,7 +296,9 @@ def clean_views(con, *, test_accounts: Iterable[str] = (), test_id_pattern: Any 
     ``outcome`` both outputs are selected from (:func:`kept_sql`, :func:`quarantine_sql`). The one definition
     :func:`clean_log` and :func:`helpers.clean.clean_transactions` run (``padded``, ``ascii_ids``: what a caller
     knows of the id columns, :func:`_id_maps`; ``repeated``: the rows of ``log``, every column, that are the candidate
-    duplicates of a table in memory, when the caller found them already, :func:`repeated_rows`)."""
+    duplicates of a table in memory, when the caller found them already, :func:`repeated_rows` — it must hold every
+    row of each group of rows equal on the rule's values, so it must be found on a key equal whenever ``canon`` is,
+    as :func:`helpers.clean.frame.raw_key` makes sure: a row left out of its group would go unnoticed)."""
     pattern = DEFAULT_TEST_ID_PATTERN if test_id_pattern is ... else test_id_pattern
     if pattern:  # asked of DuckDB itself (Spark's lazy frames would not run it, and its Java regex accepts more),
         probe = con if isinstance(con, duckdb.DuckDBPyConnection) else connect()  # on con when DuckDB's: ~20 ms less

@@ -129,7 +129,7 @@ def fixed_times(text: pd.Series, fmt: str) -> np.ndarray:
     return TimeText(text).read(fmt)
 
 
-#: Values :func:`fixed_times` reads at a time.
+#: Values :meth:`TimeText.read` reads at a time.
 BLOCK = 1 << 16
 #: Days from 1970-01-01 to the first day of each month from January :data:`FIRST_YEAR` to January after
 #: :data:`LAST_YEAR`: a month's first day and length by lookup (numpy's ``datetime64[M]`` → ``[D]`` conversions of
