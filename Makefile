@@ -47,8 +47,10 @@ report: setup system-deps
 report-zh:
 	$(MAKE) report REPORT_LANG=zh
 
+# Two workers, a test file each at a time (its module fixtures built once): 1,272 tests in 10 min 21 s on the
+# 2-core machine against 15 min 26 s in one process. Run a file alone with .venv/bin/python -m pytest tests/test_x.py.
 test: setup system-deps lab-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 # The sharing end of the customer knowledge system (helpers.sharing): a web application over the knowledge base
 # notebook 07 builds. Needs an account first: .venv/bin/crm-knowledge add-user NAME --role sales|analyst|admin
