@@ -45,13 +45,13 @@ def ascii_only(arr: pa.ChunkedArray) -> bool:
 
 
 def used_bytes(chunk: pa.Array) -> np.ndarray | None:
-    """The bytes a ``string``/``large_string`` chunk's values span (a view; empty without a data buffer), ``None``
-    for another layout."""
-    if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+    """The bytes a ``string``/``large_string``/``binary``/``large_binary`` chunk's values span (a view; empty without
+    a data buffer), ``None`` for another layout."""
+    wide = pa.types.is_large_string(chunk.type) or pa.types.is_large_binary(chunk.type)
+    if not (wide or pa.types.is_string(chunk.type) or pa.types.is_binary(chunk.type)):
         return None
     if chunk.buffers()[2] is None or len(chunk) == 0:
         return np.zeros(0, dtype=np.uint8)
-    wide = pa.types.is_large_string(chunk.type)
     offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if wide else np.int32, count=len(chunk) + 1,
                             offset=(8 if wide else 4) * chunk.offset)
     return np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]

@@ -23,6 +23,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ...clean import used_bytes
+
 #: A chunk is decoded on its distinct values (module docstring) when its first :data:`SAMPLE` values hold fewer than
 #: this share of distinct ones.
 FEW = 0.1
@@ -33,7 +35,7 @@ WORDS = 256
 
 def _decoded_chunk(chunk: pa.Array, encoding: str) -> pa.Array | None:
     """One ``large_binary`` chunk as ``large_string`` text decoded from ``encoding`` (module docstring)."""
-    used = _used(chunk)
+    used = used_bytes(chunk)
     if not len(used) or used.max() < 0x80:  # ASCII: the same bytes in UTF-8, valid UTF-8 (no cast validating it)
         return pa.Array.from_buffers(pa.large_string(), len(chunk), chunk.buffers(), null_count=chunk.null_count,
                                      offset=chunk.offset)
@@ -65,7 +67,7 @@ def _decoded_values(chunk: pa.Array, encoding: str) -> pa.Array | None:
     does not decode."""
     n = len(chunk)
     offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64, count=n + 1, offset=8 * chunk.offset)
-    used = _used(chunk)
+    used = used_bytes(chunk)
     joined = np.zeros(len(used) + n, dtype=np.uint8)  # each value followed by a NUL
     keep = np.ones(len(joined), dtype=bool)
     keep[offsets[1:] - offsets[0] + np.arange(n)] = False
@@ -99,17 +101,3 @@ def decoded(table: pa.Table, encoding: str) -> pa.Table | None:
             return None
         columns.append(pa.chunked_array(chunks, pa.large_string()))
     return pa.table(columns, names=table.column_names)
-
-
-def _ascii(chunk: pa.Array) -> bool:
-    """Whether the values of a ``large_binary`` chunk are ASCII bytes only."""
-    used = _used(chunk)
-    return not len(used) or used.max() < 0x80
-
-
-def _used(chunk: pa.Array) -> np.ndarray:
-    """The bytes of a ``large_binary`` chunk's values, side by side (a view)."""
-    offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64, count=len(chunk) + 1, offset=8 * chunk.offset)
-    data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8) if chunk.buffers()[2] is not None else \
-        np.zeros(0, dtype=np.uint8)
-    return data[offsets[0]:offsets[-1]]
